@@ -1,0 +1,51 @@
+package dev.modelmux.repo;
+
+import java.util.List;
+
+/**
+ * A read-only, Triton-style model repository whose root is fixed when it is opened:
+ * {@code <root>/<model>/config.pbtxt} and {@code <root>/<model>/<version>/<default_model_filename>}
+ * (default {@code model.onnx}), numeric version folders only.
+ *
+ * <p>All methods block (VFS I/O): call them from a worker, never an event loop. Model names are
+ * validated with {@link ModelNames} before any file is touched, and every resolved file is
+ * re-checked to lie under the root; no caller string is ever handed to VFS as a URI.
+ */
+public interface ModelRepository extends AutoCloseable {
+
+  /**
+   * Opens a repository. {@code rootUri} is an operator's setting (never a request field): a local
+   * path or {@code file:}, {@code zip:}/{@code jar:} archive, {@code http(s):} (read-only) or
+   * {@code ram:} URI.
+   *
+   * @throws RepositoryException if the root does not exist or cannot be read
+   */
+  static ModelRepository open(String rootUri, RepositoryOptions options) throws RepositoryException {
+    return dev.modelmux.repo.internal.VfsModelRepository.open(rootUri, options);
+  }
+
+  /** The root as shown to users and logs: scheme and path, with any credentials removed. */
+  String describe();
+
+  /** Names of the model folders under the root that are valid model names, sorted. */
+  List<String> listModels() throws RepositoryException;
+
+  /**
+   * Scans one model: its config (parsed, or absent to be derived from the ONNX graph at load, or a
+   * config error) and its version folders. Artifacts are not read.
+   *
+   * @throws RepositoryException.NotFound if there is no such model folder
+   */
+  ModelEntry scan(String modelName) throws RepositoryException;
+
+  /**
+   * Reads one version's artifact whole (up to {@link RepositoryOptions#maxArtifactBytes()}) and
+   * hashes it.
+   *
+   * @throws RepositoryException.NotFound if the model or version does not exist
+   */
+  Artifact read(String modelName, long version) throws RepositoryException;
+
+  @Override
+  void close();
+}

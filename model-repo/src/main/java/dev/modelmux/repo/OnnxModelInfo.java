@@ -1,0 +1,27 @@
+package dev.modelmux.repo;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the pre-scan learned about an ONNX artifact without running it.
+ *
+ * @param opsetImports domain ("" for the default ONNX domain) to opset version
+ * @param inputs graph inputs that are not initializers ({@code -1} for symbolic or unknown dims)
+ * @param outputs graph outputs
+ * @param initializerBytes bytes of all initializer data (a lower bound on the runtime footprint)
+ */
+public record OnnxModelInfo(
+    long irVersion,
+    Map<String, Long> opsetImports,
+    List<TensorSpec> inputs,
+    List<TensorSpec> outputs,
+    long initializerBytes,
+    int nodeCount) {
+
+  public OnnxModelInfo {
+    opsetImports = Map.copyOf(opsetImports);
+    inputs = List.copyOf(inputs);
+    outputs = List.copyOf(outputs);
+  }
+}
