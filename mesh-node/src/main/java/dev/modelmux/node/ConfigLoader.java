@@ -1,0 +1,275 @@
+package dev.modelmux.node;
+
+import dev.modelmux.gpu.DeviceKind;
+import dev.modelmux.gpu.DeviceSpec;
+import dev.modelmux.node.internal.ModelManager.ControlMode;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The one place configuration is read. Each key can be given as a flag ({@code --grpc-port 8001}
+ * or {@code --grpc-port=8001}), an environment variable ({@code MODELMUX_GRPC_PORT}) or a line of
+ * the properties file named by {@code --config} ({@code grpc-port = 8001}); flags win over the
+ * environment, which wins over the file. An unknown key or a bad value fails with a message
+ * naming the key.
+ */
+public final class ConfigLoader {
+  /** Every key, with its help line. */
+  public static final Map<String, String> KEYS = keys();
+
+  private static Map<String, String> keys() {
+    Map<String, String> k = new LinkedHashMap<>();
+    k.put("config", "properties file with any of these keys");
+    k.put("repo", "model repository URI: a folder, file:, zip:, jar:, http(s): (default: the example repository)");
+    k.put("host", "address to bind (default 0.0.0.0)");
+    k.put("grpc-port", "Open Inference Protocol gRPC port (default 8001; 0 = ephemeral)");
+    k.put("http-port", "REST, /metrics and admin API port (default 8000; 0 = ephemeral)");
+    k.put("memory-budget", "the CPU device's memory budget, e.g. 2GiB (default: 1/4 of RAM; 384MiB for the example repository)");
+    k.put("devices", "simulated CPU device pool, e.g. cpu0=1GiB,cpu1=512MiB (overrides memory-budget)");
+    k.put("admin-token", "admin bearer token, >= 16 chars (default: generated, printed once, saved in the data dir)");
+    k.put("data-dir", "where the node keeps state (default .modelmux)");
+    k.put("model-control", "poll | explicit (default poll)");
+    k.put("poll-interval", "repository rescan interval in poll mode, e.g. 10s (default 10s)");
+    k.put("max-message-size", "largest gRPC message / HTTP body (default 64MiB)");
+    k.put("max-tensor-elements", "most elements in one request tensor (default 67108864)");
+    k.put("footprint-factor", "predicted memory = artifact size x factor (default 1.5)");
+    k.put("intra-op-threads", "ONNX Runtime global intra-op threads (default: cores)");
+    k.put("infer-threads", "concurrent inferences per device (default: cores)");
+    k.put("shutdown-grace", "time to finish in-flight requests on stop (default 30s)");
+    return java.util.Collections.unmodifiableMap(k);
+  }
+
+  private ConfigLoader() {}
+
+  /**
+   * @param args flags
+   * @param env the environment ({@code System.getenv()})
+   * @param exampleRepo the example repository, used when no repo is configured (may be empty)
+   */
+  public static NodeConfig load(List<String> args, Map<String, String> env, Optional<String> exampleRepo) {
+    Map<String, String> flags = parseFlags(args);
+    Map<String, String> values = new LinkedHashMap<>();
+    String file = flags.getOrDefault("config", env.get(envName("config")));
+    if (file != null) {
+      values.putAll(readFile(Path.of(file)));
+    }
+    for (String key : KEYS.keySet()) {
+      String v = env.get(envName(key));
+      if (v != null) {
+        values.put(key, v);
+      }
+    }
+    values.putAll(flags);
+    return build(values, exampleRepo);
+  }
+
+  static String envName(String key) {
+    return "MODELMUX_" + key.toUpperCase(Locale.ROOT).replace('-', '_');
+  }
+
+  static Map<String, String> parseFlags(List<String> args) {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (int i = 0; i < args.size(); i++) {
+      String a = args.get(i);
+      if (!a.startsWith("--")) {
+        throw new IllegalArgumentException("unexpected argument '" + a + "'; flags look like --grpc-port 8001");
+      }
+      String key = a.substring(2);
+      String value;
+      int eq = key.indexOf('=');
+      if (eq >= 0) {
+        value = key.substring(eq + 1);
+        key = key.substring(0, eq);
+      } else {
+        if (i + 1 >= args.size()) {
+          throw new IllegalArgumentException("--" + key + ": needs a value");
+        }
+        value = args.get(++i);
+      }
+      known(key, "flag --" + key);
+      out.put(key, value);
+    }
+    return out;
+  }
+
+  private static Map<String, String> readFile(Path file) {
+    Properties p = new Properties();
+    try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      p.load(r);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("config: cannot read " + file + ": " + e.getMessage());
+    }
+    Map<String, String> out = new LinkedHashMap<>();
+    for (String k : p.stringPropertyNames()) {
+      known(k, "key '" + k + "' in " + file);
+      out.put(k, p.getProperty(k).trim());
+    }
+    return out;
+  }
+
+  private static void known(String key, String where) {
+    if (!KEYS.containsKey(key)) {
+      throw new IllegalArgumentException(where + " is not a known setting; known: " + String.join(", ", KEYS.keySet()));
+    }
+  }
+
+  private static NodeConfig build(Map<String, String> v, Optional<String> exampleRepo) {
+    int cores = Runtime.getRuntime().availableProcessors();
+    String repo = v.get("repo");
+    boolean example = repo == null;
+    if (example) {
+      repo = exampleRepo.orElseThrow(() -> new IllegalArgumentException(
+          "repo: not set and the example repository is not built; pass --repo URI or run ./modelmux serve"));
+    }
+    int inferThreads = intValue(v, "infer-threads", cores);
+    if (inferThreads < 1) {
+      throw new IllegalArgumentException("infer-threads: must be >= 1, was " + inferThreads);
+    }
+    List<DeviceSpec> devices;
+    if (v.containsKey("devices")) {
+      devices = devices(v.get("devices"), inferThreads);
+    } else {
+      long budget = v.containsKey("memory-budget") ? bytes("memory-budget", v.get("memory-budget"))
+          : example ? 384L << 20 : defaultBudget();
+      devices = List.of(new DeviceSpec("cpu0", DeviceKind.CPU, 0, budget, inferThreads));
+    }
+    String control = v.getOrDefault("model-control", "poll").toLowerCase(Locale.ROOT);
+    ControlMode mode = switch (control) {
+      case "poll" -> ControlMode.POLL;
+      case "explicit" -> ControlMode.EXPLICIT;
+      default -> throw new IllegalArgumentException("model-control: must be poll or explicit, was '" + control + "'");
+    };
+    return new NodeConfig(
+        repo,
+        v.getOrDefault("host", "0.0.0.0"),
+        intValue(v, "grpc-port", NodeConfig.DEFAULT_GRPC_PORT),
+        intValue(v, "http-port", NodeConfig.DEFAULT_HTTP_PORT),
+        devices,
+        Optional.ofNullable(v.get("admin-token")),
+        Path.of(v.getOrDefault("data-dir", ".modelmux")),
+        mode,
+        v.containsKey("poll-interval") ? duration("poll-interval", v.get("poll-interval")) : NodeConfig.DEFAULT_POLL_INTERVAL,
+        v.containsKey("max-message-size") ? bytes("max-message-size", v.get("max-message-size")) : NodeConfig.DEFAULT_MAX_MESSAGE_BYTES,
+        v.containsKey("max-tensor-elements") ? longValue("max-tensor-elements", v.get("max-tensor-elements")) : NodeConfig.DEFAULT_MAX_TENSOR_ELEMENTS,
+        v.containsKey("footprint-factor") ? doubleValue("footprint-factor", v.get("footprint-factor")) : 1.5,
+        intValue(v, "intra-op-threads", cores),
+        v.containsKey("shutdown-grace") ? duration("shutdown-grace", v.get("shutdown-grace")) : Duration.ofSeconds(30));
+  }
+
+  private static long defaultBudget() {
+    long ram = physicalMemory();
+    return Math.max(256L << 20, ram / 4);
+  }
+
+  private static long physicalMemory() {
+    if (java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+      return os.getTotalMemorySize();
+    }
+    return 4L << 30;
+  }
+
+  static List<DeviceSpec> devices(String spec, int inferThreads) {
+    List<DeviceSpec> out = new ArrayList<>();
+    for (String part : spec.split(",")) {
+      String p = part.trim();
+      int eq = p.indexOf('=');
+      if (eq <= 0) {
+        throw new IllegalArgumentException("devices: '" + p + "' must look like cpu0=1GiB");
+      }
+      String id = p.substring(0, eq).trim();
+      if (!id.matches("cpu[0-9]{1,3}")) {
+        throw new IllegalArgumentException("devices: device id '" + id + "' must be cpu<N> (GPUs are detected, not configured)");
+      }
+      out.add(new DeviceSpec(id, DeviceKind.CPU, 0, bytes("devices", p.substring(eq + 1).trim()), inferThreads));
+    }
+    if (out.stream().map(DeviceSpec::id).distinct().count() != out.size()) {
+      throw new IllegalArgumentException("devices: ids must be unique in '" + spec + "'");
+    }
+    return out;
+  }
+
+  private static final Pattern SIZE = Pattern.compile("(?i)\\s*([0-9]+(?:\\.[0-9]+)?)\\s*(b|k|kb|kib|m|mb|mib|g|gb|gib|t|tb|tib)?\\s*");
+  private static final Map<String, Long> UNITS = Map.ofEntries(
+      Map.entry("b", 1L), Map.entry("k", 1L << 10), Map.entry("kb", 1000L), Map.entry("kib", 1L << 10),
+      Map.entry("m", 1L << 20), Map.entry("mb", 1000_000L), Map.entry("mib", 1L << 20),
+      Map.entry("g", 1L << 30), Map.entry("gb", 1000_000_000L), Map.entry("gib", 1L << 30),
+      Map.entry("t", 1L << 40), Map.entry("tb", 1000_000_000_000L), Map.entry("tib", 1L << 40));
+
+  /** Parses {@code 1048576}, {@code 512MiB}, {@code 1.5GiB}, {@code 2G} (binary), {@code 2GB} (decimal). */
+  public static long bytes(String key, String s) {
+    Matcher m = SIZE.matcher(s);
+    if (!m.matches()) {
+      throw new IllegalArgumentException(key + ": '" + s + "' is not a size; use bytes or a suffix like 512MiB or 2GiB");
+    }
+    double n = Double.parseDouble(m.group(1));
+    long unit = m.group(2) == null ? 1 : UNITS.get(m.group(2).toLowerCase(Locale.ROOT));
+    double bytes = n * unit;
+    if (bytes < 1 || bytes > Long.MAX_VALUE / 2) {
+      throw new IllegalArgumentException(key + ": '" + s + "' is out of range");
+    }
+    return (long) bytes;
+  }
+
+  private static final Pattern DURATION = Pattern.compile("\\s*([0-9]+)\\s*(ms|s|m|h)?\\s*");
+
+  /** Parses {@code 500ms}, {@code 10s}, {@code 2m}, {@code 1h}; a bare number is seconds. */
+  public static Duration duration(String key, String s) {
+    Matcher m = DURATION.matcher(s);
+    if (!m.matches()) {
+      throw new IllegalArgumentException(key + ": '" + s + "' is not a duration; use e.g. 500ms, 10s, 2m");
+    }
+    long n = Long.parseLong(m.group(1));
+    String unit = m.group(2) == null ? "s" : m.group(2);
+    return switch (unit) {
+      case "ms" -> Duration.ofMillis(n);
+      case "s" -> Duration.ofSeconds(n);
+      case "m" -> Duration.ofMinutes(n);
+      default -> Duration.ofHours(n);
+    };
+  }
+
+  private static int intValue(Map<String, String> v, String key, int dflt) {
+    String s = v.get(key);
+    if (s == null) {
+      return dflt;
+    }
+    try {
+      return Integer.parseInt(s.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(key + ": '" + s + "' is not an integer");
+    }
+  }
+
+  private static long longValue(String key, String s) {
+    try {
+      return Long.parseLong(s.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(key + ": '" + s + "' is not an integer");
+    }
+  }
+
+  private static double doubleValue(String key, String s) {
+    try {
+      return Double.parseDouble(s.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(key + ": '" + s + "' is not a number");
+    }
+  }
+
+  /** Keys whose values are secrets, never logged. */
+  public static final Set<String> SECRETS = Set.of("admin-token");
+}

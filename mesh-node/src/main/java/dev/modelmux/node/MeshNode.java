@@ -1,0 +1,205 @@
+package dev.modelmux.node;
+
+import dev.modelmux.gpu.DevicePool;
+import dev.modelmux.gpu.PoolConfig;
+import dev.modelmux.node.internal.AdminAuth;
+import dev.modelmux.node.internal.GrpcApi;
+import dev.modelmux.node.internal.GrpcCodec;
+import dev.modelmux.node.internal.InferencePath;
+import dev.modelmux.node.internal.JsonCodec;
+import dev.modelmux.node.internal.ModelManager;
+import dev.modelmux.node.internal.NodeMetrics;
+import dev.modelmux.node.internal.RestApi;
+import dev.modelmux.node.internal.ServerInfo;
+import dev.modelmux.node.internal.TensorLimits;
+import dev.modelmux.repo.ModelRepository;
+import dev.modelmux.repo.RepositoryOptions;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.grpc.server.GrpcServer;
+import io.vertx.grpc.server.GrpcServerOptions;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One modelmux node: the repository, the device pool, the catalog, and the gRPC and REST
+ * servers. {@link #start} brings it up on its own Vert.x instance; {@link #close} stops
+ * accepting, lets in-flight requests finish (up to the shutdown grace), closes sessions.
+ */
+public final class MeshNode {
+  private static final Logger LOG = LoggerFactory.getLogger(MeshNode.class);
+  public static final String NAME = "modelmux";
+  public static final String VERSION = "0.1.0";
+
+  private final Vertx vertx;
+  private final NodeConfig config;
+  private final ModelRepository repo;
+  private final DevicePool pool;
+  private final ModelManager models;
+  private final WorkerExecutor repoWorker;
+  private final PrometheusMeterRegistry prometheus;
+  private final AtomicBoolean ready = new AtomicBoolean();
+  private final String adminToken;
+  private final boolean adminTokenGenerated;
+  private HttpServer grpcServer;
+  private HttpServer httpServer;
+  private long pollTimer = -1;
+
+  private MeshNode(Vertx vertx, NodeConfig config, ModelRepository repo, String adminToken, boolean generated) {
+    this.vertx = vertx;
+    this.config = config;
+    this.repo = repo;
+    this.adminToken = adminToken;
+    this.adminTokenGenerated = generated;
+    this.prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    NodeMetrics metrics = new NodeMetrics(prometheus);
+    this.pool = DevicePool.create(new PoolConfig(config.devices(), config.footprintFactor(), config.intraOpThreads(),
+        0L), System::nanoTime, metrics);
+    metrics.bindPool(pool);
+    this.repoWorker = vertx.createSharedWorkerExecutor("modelmux-repo", 2);
+    this.models = new ModelManager(vertx, repo, pool, repoWorker, config.modelControl());
+  }
+
+  /** Starts a node; fails with a message naming the problem (bad repository, port in use). */
+  public static Future<MeshNode> start(NodeConfig config) {
+    Vertx vertx = Vertx.vertx();
+    return vertx.<Object[]>executeBlocking(() -> {
+      ModelRepository repo = ModelRepository.open(config.repository(), RepositoryOptions.defaults());
+      boolean generated = config.adminToken().isEmpty();
+      String token = config.adminToken().orElseGet(() -> generateToken(config.dataDir()));
+      return new Object[] {repo, token, generated};
+    }).compose(o -> {
+      MeshNode node = new MeshNode(vertx, config, (ModelRepository) o[0], (String) o[1], (Boolean) o[2]);
+      return node.startServers().map(node);
+    }).recover(t -> vertx.close().transform(ar -> Future.failedFuture(t)));
+  }
+
+  private Future<Void> startServers() {
+    TensorLimits limits = new TensorLimits(config.maxMessageBytes(), config.maxTensorElements(), 16);
+    ServerInfo info = new ServerInfo(NAME, VERSION, ServerInfo.EXTENSIONS);
+    AdminAuth admin = new AdminAuth(adminToken);
+    NodeMetrics metrics = new NodeMetrics(prometheus);
+    InferencePath path = new InferencePath(vertx, models, metrics, System::nanoTime);
+
+    GrpcServer grpc = GrpcServer.server(vertx, new GrpcServerOptions().setMaxMessageSize(config.maxMessageBytes())
+        .setScheduleDeadlineAutomatically(true));
+    new GrpcApi(info, models, path, new GrpcCodec(limits), admin, System::nanoTime, ready::get).bind(grpc);
+    RestApi rest = new RestApi(info, models, path, new JsonCodec(limits), admin, prometheus, System::nanoTime, ready::get,
+        config.maxMessageBytes());
+
+    Future<Void> scan = config.modelControl() == ModelManager.ControlMode.POLL ? models.rescan() : Future.succeededFuture();
+    return scan.compose(v -> vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.grpcPort())
+            .setHttp2ClearTextEnabled(true).setInitialSettings(new io.vertx.core.http.Http2Settings()
+                .setMaxFrameSize(1 << 20)))
+        .requestHandler(grpc).listen())
+        .compose(s -> {
+          grpcServer = s;
+          return vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.httpPort())
+                  .setCompressionSupported(true))
+              .requestHandler(rest.router(vertx)).listen();
+        })
+        .map(s -> {
+          httpServer = s;
+          if (config.modelControl() == ModelManager.ControlMode.POLL) {
+            pollTimer = vertx.setPeriodic(config.pollInterval().toMillis(), id -> models.rescan());
+          }
+          ready.set(true);
+          LOG.info("modelmux node ready: gRPC on {}:{}, HTTP on {}:{}, repository {}, {} models, devices {}",
+              config.host(), grpcServer.actualPort(), config.host(), httpServer.actualPort(), repo.describe(),
+              models.modelCount(), config.devices());
+          return null;
+        });
+  }
+
+  private static String generateToken(Path dataDir) {
+    byte[] b = new byte[32];
+    new SecureRandom().nextBytes(b);
+    String token = Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+    try {
+      Files.createDirectories(dataDir);
+      Path file = dataDir.resolve("admin-token");
+      Files.deleteIfExists(file);
+      try {
+        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      } catch (UnsupportedOperationException e) {
+        Files.createFile(file);
+      }
+      Files.writeString(file, token + "\n", StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new IllegalStateException("data-dir: cannot write the admin token: " + e.getMessage());
+    }
+    return token;
+  }
+
+  public int grpcPort() {
+    return grpcServer.actualPort();
+  }
+
+  public int httpPort() {
+    return httpServer.actualPort();
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public DevicePool pool() {
+    return pool;
+  }
+
+  public NodeConfig config() {
+    return config;
+  }
+
+  /** The admin token in force. */
+  public String adminToken() {
+    return adminToken;
+  }
+
+  /** Whether the admin token was generated at start (so it should be shown once). */
+  public boolean adminTokenGenerated() {
+    return adminTokenGenerated;
+  }
+
+  /** Triggers a repository rescan now (poll mode's timer does this periodically). */
+  public Future<Void> rescan() {
+    return models.rescan();
+  }
+
+  /**
+   * Stops accepting, waits for in-flight requests (up to the shutdown grace), unloads every
+   * model (closing its sessions), and closes Vert.x.
+   */
+  public Future<Void> close() {
+    ready.set(false);
+    if (pollTimer >= 0) {
+      vertx.cancelTimer(pollTimer);
+    }
+    models.close();
+    long graceMs = config.shutdownGrace().toMillis();
+    Future<Void> g = grpcServer == null ? Future.succeededFuture() : grpcServer.shutdown(graceMs, TimeUnit.MILLISECONDS);
+    Future<Void> h = httpServer == null ? Future.succeededFuture() : httpServer.shutdown(graceMs, TimeUnit.MILLISECONDS);
+    return Future.join(g, h).transform(ar -> vertx.executeBlocking(() -> {
+      pool.close();
+      repo.close();
+      return null;
+    })).transform(ar -> {
+      repoWorker.close();
+      return vertx.close();
+    });
+  }
+}

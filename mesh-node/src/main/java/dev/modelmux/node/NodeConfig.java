@@ -1,0 +1,105 @@
+package dev.modelmux.node;
+
+import dev.modelmux.gpu.DeviceSpec;
+import dev.modelmux.node.internal.ModelManager.ControlMode;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Immutable configuration of one node. Built by {@link ConfigLoader} from flags, environment and
+ * a config file; every value is validated here and a bad one names its key.
+ *
+ * @param repository the model repository URI (an operator's setting, never a request field)
+ * @param host the address the servers bind
+ * @param grpcPort Open Inference Protocol gRPC port (0 = ephemeral)
+ * @param httpPort REST, {@code /metrics} and the admin API (0 = ephemeral)
+ * @param devices the devices of this node (CPU devices with memory budgets; CUDA when present)
+ * @param adminToken the admin bearer token; empty to generate one at start
+ * @param dataDir where the node keeps its state (the generated admin token)
+ * @param modelControl poll the repository, or load/unload only through the repository API
+ * @param pollInterval time between repository scans in poll mode
+ * @param maxMessageBytes largest gRPC message or HTTP body accepted
+ * @param maxTensorElements most elements in one request tensor
+ * @param footprintFactor predicted footprint = artifact size x factor (unless memory_bytes is set)
+ * @param intraOpThreads ONNX Runtime's global intra-op threads
+ * @param shutdownGrace how long a stopping node waits for in-flight requests
+ */
+public record NodeConfig(
+    String repository,
+    String host,
+    int grpcPort,
+    int httpPort,
+    List<DeviceSpec> devices,
+    Optional<String> adminToken,
+    Path dataDir,
+    ControlMode modelControl,
+    Duration pollInterval,
+    long maxMessageBytes,
+    long maxTensorElements,
+    double footprintFactor,
+    int intraOpThreads,
+    Duration shutdownGrace) {
+
+  public static final int DEFAULT_GRPC_PORT = 8001;
+  public static final int DEFAULT_HTTP_PORT = 8000;
+  public static final long DEFAULT_MAX_MESSAGE_BYTES = 64L << 20;
+  public static final long DEFAULT_MAX_TENSOR_ELEMENTS = 1L << 26;
+  public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(10);
+
+  public NodeConfig {
+    Objects.requireNonNull(repository, "repo");
+    if (repository.isBlank()) {
+      throw new IllegalArgumentException("repo: must not be empty");
+    }
+    Objects.requireNonNull(host, "host");
+    port("grpc-port", grpcPort);
+    port("http-port", httpPort);
+    if (grpcPort != 0 && grpcPort == httpPort) {
+      throw new IllegalArgumentException("grpc-port and http-port must differ, both are " + grpcPort);
+    }
+    devices = List.copyOf(devices);
+    if (devices.isEmpty()) {
+      throw new IllegalArgumentException("devices: at least one device is required");
+    }
+    adminToken.ifPresent(t -> {
+      if (t.length() < 16) {
+        throw new IllegalArgumentException("admin-token: must be at least 16 characters");
+      }
+    });
+    Objects.requireNonNull(dataDir, "data-dir");
+    Objects.requireNonNull(modelControl, "model-control");
+    if (pollInterval.isNegative() || pollInterval.isZero()) {
+      throw new IllegalArgumentException("poll-interval: must be > 0, was " + pollInterval);
+    }
+    if (maxMessageBytes < 1024 || maxMessageBytes > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("max-message-size: must be in [1 KiB, 2 GiB), was " + maxMessageBytes);
+    }
+    if (maxTensorElements < 1) {
+      throw new IllegalArgumentException("max-tensor-elements: must be >= 1, was " + maxTensorElements);
+    }
+    if (!(footprintFactor >= 1 && footprintFactor <= 100)) {
+      throw new IllegalArgumentException("footprint-factor: must be in [1, 100], was " + footprintFactor);
+    }
+    if (intraOpThreads < 1) {
+      throw new IllegalArgumentException("intra-op-threads: must be >= 1, was " + intraOpThreads);
+    }
+    if (shutdownGrace.isNegative()) {
+      throw new IllegalArgumentException("shutdown-grace: must be >= 0");
+    }
+  }
+
+  private static void port(String key, int p) {
+    if (p < 0 || p > 65535) {
+      throw new IllegalArgumentException(key + ": must be in [0, 65535], was " + p);
+    }
+  }
+
+  /** A copy with other ports (tests use 0 for ephemeral ports). */
+  public NodeConfig withPorts(int grpc, int http) {
+    return new NodeConfig(repository, host, grpc, http, devices, adminToken, dataDir, modelControl, pollInterval,
+        maxMessageBytes, maxTensorElements, footprintFactor, intraOpThreads, shutdownGrace);
+  }
+}

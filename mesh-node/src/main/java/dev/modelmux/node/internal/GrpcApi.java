@@ -1,0 +1,149 @@
+package dev.modelmux.node.internal;
+
+import dev.modelmux.node.oip.GRPCInferenceServiceGrpcService;
+import dev.modelmux.node.oip.ModelMetadataResponse;
+import dev.modelmux.node.oip.ModelReadyResponse;
+import dev.modelmux.node.oip.ModelVersionStatus;
+import dev.modelmux.node.oip.RepositoryIndexResponse;
+import dev.modelmux.node.oip.RepositoryModelLoadResponse;
+import dev.modelmux.node.oip.RepositoryModelUnloadResponse;
+import dev.modelmux.node.oip.ServerLiveResponse;
+import dev.modelmux.node.oip.ServerMetadataResponse;
+import dev.modelmux.node.oip.ServerReadyResponse;
+import dev.modelmux.repo.DataType;
+import dev.modelmux.repo.ModelConfigs;
+import dev.modelmux.repo.config.ModelConfig;
+import dev.modelmux.repo.config.ModelInput;
+import dev.modelmux.repo.config.ModelOutput;
+import io.vertx.core.Future;
+import io.vertx.grpc.common.GrpcStatus;
+import io.vertx.grpc.common.ServiceMethod;
+import io.vertx.grpc.server.GrpcServer;
+import io.vertx.grpc.server.GrpcServerRequest;
+import java.util.List;
+import java.util.function.BiFunction;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The Open Inference Protocol's gRPC service ({@code inference.GRPCInferenceService}) on Vert.x gRPC. */
+public final class GrpcApi {
+  private static final Logger LOG = LoggerFactory.getLogger(GrpcApi.class);
+  private static final String PROTOCOL = "grpc";
+
+  private final ServerInfo info;
+  private final ModelManager models;
+  private final InferencePath path;
+  private final GrpcCodec codec;
+  private final AdminAuth admin;
+  private final LongSupplier nanoClock;
+  private final Supplier<Boolean> ready;
+
+  public GrpcApi(ServerInfo info, ModelManager models, InferencePath path, GrpcCodec codec, AdminAuth admin,
+      LongSupplier nanoClock, Supplier<Boolean> ready) {
+    this.info = info;
+    this.models = models;
+    this.path = path;
+    this.codec = codec;
+    this.admin = admin;
+    this.nanoClock = nanoClock;
+    this.ready = ready;
+  }
+
+  public void bind(GrpcServer server) {
+    unary(server, GRPCInferenceServiceGrpcService.ServerLive, (req, call) ->
+        Future.succeededFuture(ServerLiveResponse.newBuilder().setLive(true).build()));
+    unary(server, GRPCInferenceServiceGrpcService.ServerReady, (req, call) ->
+        Future.succeededFuture(ServerReadyResponse.newBuilder().setReady(ready.get()).build()));
+    unary(server, GRPCInferenceServiceGrpcService.ServerMetadata, (req, call) ->
+        Future.succeededFuture(ServerMetadataResponse.newBuilder().setName(info.name()).setVersion(info.version())
+            .addAllExtensions(info.extensions()).build()));
+    unary(server, GRPCInferenceServiceGrpcService.ModelReady, (req, call) ->
+        Future.succeededFuture(ModelReadyResponse.newBuilder().setReady(models.ready(req.getName(), req.getVersion())).build()));
+    unary(server, GRPCInferenceServiceGrpcService.ModelMetadata, (req, call) ->
+        models.describe(req.getName(), req.getVersion()).map(GrpcApi::metadata));
+    unary(server, GRPCInferenceServiceGrpcService.ModelInfer, (req, call) -> {
+      long start = nanoClock.getAsLong();
+      long timeoutMs = call.timeout();
+      long deadline = timeoutMs > 0 ? start + timeoutMs * 1_000_000L : Long.MAX_VALUE;
+      InferRequest decoded = codec.decode(req, deadline);
+      return path.infer(decoded, PROTOCOL, start).map(a -> codec.encode(a.model(), a.version(), a.id(), a.result()));
+    });
+    unary(server, GRPCInferenceServiceGrpcService.RepositoryIndex, (req, call) -> {
+      RepositoryIndexResponse.Builder b = RepositoryIndexResponse.newBuilder();
+      for (ModelManager.IndexEntry e : models.index(req.getReady())) {
+        b.addModels(RepositoryIndexResponse.ModelIndex.newBuilder().setName(e.name()).setVersion(e.version())
+            .setState(e.state()).setReason(e.reason()).setSha256(e.sha256()));
+      }
+      return Future.succeededFuture(b.build());
+    });
+    unary(server, GRPCInferenceServiceGrpcService.RepositoryModelLoad, (req, call) -> {
+      admin.check(call.headers().get("authorization"));
+      return models.loadModel(req.getModelName()).map(v -> RepositoryModelLoadResponse.getDefaultInstance());
+    });
+    unary(server, GRPCInferenceServiceGrpcService.RepositoryModelUnload, (req, call) -> {
+      admin.check(call.headers().get("authorization"));
+      return models.unloadModel(req.getModelName()).map(v -> RepositoryModelUnloadResponse.getDefaultInstance());
+    });
+  }
+
+  static ModelMetadataResponse metadata(ModelManager.ModelView view) {
+    ModelConfig c = view.config();
+    ModelMetadataResponse.Builder b = ModelMetadataResponse.newBuilder().setName(view.name())
+        .setPlatform(c.getPlatform().isEmpty() ? "onnxruntime_onnx" : c.getPlatform());
+    for (long v : view.versions()) {
+      b.addVersions(Long.toString(v));
+    }
+    for (ModelInput in : c.getInputList()) {
+      b.addInputs(tensor(in.getName(), in.getDataType(), ModelConfigs.fullDims(c, in.getDimsList())));
+    }
+    for (ModelOutput out : c.getOutputList()) {
+      b.addOutputs(tensor(out.getName(), out.getDataType(), ModelConfigs.fullDims(c, out.getDimsList())));
+    }
+    for (ModelManager.IndexEntry e : view.index()) {
+      b.addVersionStatus(ModelVersionStatus.newBuilder().setVersion(e.version()).setState(e.state())
+          .setReason(e.reason()).setSha256(e.sha256()));
+    }
+    return b.build();
+  }
+
+  private static ModelMetadataResponse.TensorMetadata tensor(String name, dev.modelmux.repo.config.DataType type, long[] dims) {
+    ModelMetadataResponse.TensorMetadata.Builder t = ModelMetadataResponse.TensorMetadata.newBuilder().setName(name)
+        .setDatatype(DataType.fromConfig(type).map(DataType::protocolName).orElse("INVALID"));
+    for (long d : dims) {
+      t.addShape(d);
+    }
+    return t.build();
+  }
+
+  private <Q, R> void unary(GrpcServer server, ServiceMethod<Q, R> method, BiFunction<Q, GrpcServerRequest<Q, R>, Future<R>> fn) {
+    server.callHandler(method, call -> {
+      call.invalidMessageHandler(invalid -> {
+        boolean tooBig = invalid instanceof io.vertx.grpc.common.MessageSizeOverflowException;
+        call.response().status(tooBig ? GrpcStatus.RESOURCE_EXHAUSTED : GrpcStatus.INVALID_ARGUMENT)
+            .statusMessage(tooBig ? "request message exceeds the server's maximum message size" : "request message is not valid protobuf")
+            .end();
+      });
+      call.handler(req -> {
+        Future<R> result;
+        try {
+          result = fn.apply(req, call);
+        } catch (RuntimeException e) {
+          result = Future.failedFuture(e);
+        }
+        result.onComplete(ar -> {
+          if (ar.succeeded()) {
+            call.response().end(ar.result());
+          } else {
+            ServingException se = ServingException.of(ar.cause());
+            if (se.code() == ServingException.Code.INTERNAL) {
+              LOG.error("{} failed", method.methodName(), ar.cause());
+            }
+            call.response().status(se.code().grpc()).statusMessage(se.getMessage()).end();
+          }
+        });
+      });
+    });
+  }
+}

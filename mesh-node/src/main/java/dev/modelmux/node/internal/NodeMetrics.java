@@ -1,0 +1,90 @@
+package dev.modelmux.node.internal;
+
+import dev.modelmux.gpu.DevicePool;
+import dev.modelmux.gpu.DeviceSnapshot;
+import dev.modelmux.gpu.DeviceSpec;
+import dev.modelmux.gpu.PoolEvent;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The node's Prometheus metrics. Label values come from the repository (model names, versions)
+ * or fixed vocabularies, never from raw request strings, so a caller cannot blow up cardinality.
+ */
+public final class NodeMetrics implements PoolEvent.Listener {
+  /** Label for requests that never resolved to a repository model. */
+  public static final String UNKNOWN_MODEL = "_unknown";
+
+  private final MeterRegistry registry;
+
+  public NodeMetrics(MeterRegistry registry) {
+    this.registry = registry;
+  }
+
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  /** Gauges over the pool's ledgers; read at scrape time. */
+  public void bindPool(DevicePool pool) {
+    for (DeviceSpec d : pool.devices()) {
+      deviceGauge(pool, d, "modelmux_device_memory_capacity_bytes", "Memory budget of the device", s -> s.spec().capacityBytes());
+      deviceGauge(pool, d, "modelmux_device_memory_used_bytes", "Memory used by resident models", DeviceSnapshot::usedBytes);
+      deviceGauge(pool, d, "modelmux_device_memory_reserved_bytes", "Memory reserved for loads in flight", DeviceSnapshot::reservedBytes);
+      deviceGauge(pool, d, "modelmux_models_loaded", "Model versions resident on the device",
+          s -> s.residents().stream().filter(r -> r.state() == DeviceSnapshot.State.READY).count());
+    }
+  }
+
+  private void deviceGauge(DevicePool pool, DeviceSpec d, String name, String help, ToDoubleFunction<DeviceSnapshot> f) {
+    Gauge.builder(name, pool, p -> p.snapshot().stream().filter(s -> s.spec().id().equals(d.id()))
+            .findFirst().map(f::applyAsDouble).orElse(Double.NaN))
+        .description(help).tag("device", d.id()).tag("kind", d.kind().name().toLowerCase(java.util.Locale.ROOT))
+        .register(registry);
+  }
+
+  /** One finished request. */
+  public void request(String protocol, String model, String version, String outcome, long totalNanos, long queueNanos, long computeNanos) {
+    Counter.builder("modelmux_inference_requests_total").description("Inference requests by outcome")
+        .tag("protocol", protocol).tag("model", model).tag("version", version).tag("outcome", outcome)
+        .register(registry).increment();
+    if ("success".equals(outcome)) {
+      timer("modelmux_inference_request_duration", "Request latency, receipt to answer", model, version).record(totalNanos, TimeUnit.NANOSECONDS);
+      timer("modelmux_inference_queue_duration", "Time waiting for a device thread", model, version).record(queueNanos, TimeUnit.NANOSECONDS);
+      timer("modelmux_inference_compute_duration", "Time in the runtime", model, version).record(computeNanos, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  private Timer timer(String name, String help, String model, String version) {
+    return Timer.builder(name).description(help).tag("model", model).tag("version", version)
+        .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(50_000)).maximumExpectedValue(Duration.ofSeconds(30))
+        .register(registry);
+  }
+
+  @Override
+  public void on(PoolEvent event) {
+    String model = event.key().model();
+    String version = Long.toString(event.key().version());
+    if (event instanceof PoolEvent.Loaded l) {
+      count("modelmux_model_loads_total", "Model loads by outcome", model, version, "outcome", "success");
+      Timer.builder("modelmux_model_load_duration").description("Model load time: read, scan, session, warm-up")
+          .tag("model", model).register(registry).record(l.loadNanos(), TimeUnit.NANOSECONDS);
+    } else if (event instanceof PoolEvent.LoadFailed f) {
+      count("modelmux_model_loads_total", "Model loads by outcome", model, version,
+          "outcome", f.kind().name().toLowerCase(java.util.Locale.ROOT));
+    } else if (event instanceof PoolEvent.Evicted e) {
+      count("modelmux_model_evictions_total", "Models evicted to make room", model, version, "device", e.deviceId());
+    } else if (event instanceof PoolEvent.Unloaded u) {
+      count("modelmux_model_unloads_total", "Models unloaded on request", model, version, "device", u.deviceId());
+    }
+  }
+
+  private void count(String name, String help, String model, String version, String k, String v) {
+    Counter.builder(name).description(help).tag("model", model).tag("version", version).tag(k, v).register(registry).increment();
+  }
+}

@@ -1,0 +1,94 @@
+package dev.modelmux.node.internal;
+
+import io.vertx.grpc.common.GrpcStatus;
+
+/**
+ * A request that cannot be served, with the status the caller gets and a message they can act
+ * on. Messages never carry a stack trace, an internal path or a credential.
+ */
+public final class ServingException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
+  /** The protocol-independent outcome; each maps to one gRPC status and one HTTP status. */
+  public enum Code {
+    INVALID_ARGUMENT(GrpcStatus.INVALID_ARGUMENT, 400),
+    NOT_FOUND(GrpcStatus.NOT_FOUND, 404),
+    UNAVAILABLE(GrpcStatus.UNAVAILABLE, 503),
+    UNAUTHENTICATED(GrpcStatus.UNAUTHENTICATED, 401),
+    PERMISSION_DENIED(GrpcStatus.PERMISSION_DENIED, 403),
+    RESOURCE_EXHAUSTED(GrpcStatus.RESOURCE_EXHAUSTED, 429),
+    DEADLINE_EXCEEDED(GrpcStatus.DEADLINE_EXCEEDED, 504),
+    FAILED_PRECONDITION(GrpcStatus.FAILED_PRECONDITION, 400),
+    INTERNAL(GrpcStatus.INTERNAL, 500);
+
+    private final GrpcStatus grpc;
+    private final int http;
+
+    Code(GrpcStatus grpc, int http) {
+      this.grpc = grpc;
+      this.http = http;
+    }
+
+    public GrpcStatus grpc() {
+      return grpc;
+    }
+
+    public int http() {
+      return http;
+    }
+
+    /** Metric label. */
+    public String label() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
+  private final Code code;
+
+  public ServingException(Code code, String message) {
+    super(message, null, false, false);
+    this.code = code;
+  }
+
+  public Code code() {
+    return code;
+  }
+
+  public static ServingException invalid(String message) {
+    return new ServingException(Code.INVALID_ARGUMENT, message);
+  }
+
+  public static ServingException notFound(String message) {
+    return new ServingException(Code.NOT_FOUND, message);
+  }
+
+  public static ServingException unavailable(String message) {
+    return new ServingException(Code.UNAVAILABLE, message);
+  }
+
+  /** Maps any failure to a ServingException; unexpected ones become INTERNAL without detail. */
+  public static ServingException of(Throwable t) {
+    Throwable c = t;
+    while (c instanceof java.util.concurrent.CompletionException && c.getCause() != null) {
+      c = c.getCause();
+    }
+    if (c instanceof ServingException s) {
+      return s;
+    }
+    if (c instanceof dev.modelmux.gpu.InferenceException ie) {
+      return new ServingException(ie.badInput() ? Code.INVALID_ARGUMENT : Code.INTERNAL, ie.getMessage());
+    }
+    if (c instanceof dev.modelmux.gpu.ModelLoadException le) {
+      return new ServingException(
+          le.kind() == dev.modelmux.gpu.ModelLoadException.Kind.NO_CAPACITY ? Code.RESOURCE_EXHAUSTED : Code.UNAVAILABLE,
+          le.getMessage());
+    }
+    if (c instanceof dev.modelmux.repo.ModelNames.InvalidModelNameException ne) {
+      return invalid(ne.getMessage());
+    }
+    if (c instanceof java.util.concurrent.RejectedExecutionException) {
+      return new ServingException(Code.RESOURCE_EXHAUSTED, "the node is overloaded; retry later");
+    }
+    return new ServingException(Code.INTERNAL, "internal error; see the server log");
+  }
+}

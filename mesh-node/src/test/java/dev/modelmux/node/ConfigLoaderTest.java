@@ -1,0 +1,88 @@
+package dev.modelmux.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.modelmux.node.internal.ModelManager;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+  @TempDir Path tmp;
+
+  @Test
+  void defaultsServeTheExampleRepositoryWithASmallBudget() {
+    NodeConfig c = ConfigLoader.load(List.of(), Map.of(), Optional.of("/opt/example"));
+    assertThat(c.repository()).isEqualTo("/opt/example");
+    assertThat(c.grpcPort()).isEqualTo(8001);
+    assertThat(c.httpPort()).isEqualTo(8000);
+    assertThat(c.modelControl()).isEqualTo(ModelManager.ControlMode.POLL);
+    assertThat(c.devices()).singleElement().satisfies(d -> assertThat(d.capacityBytes()).isEqualTo(384L << 20));
+    assertThat(c.adminToken()).isEmpty();
+  }
+
+  @Test
+  void flagsWinOverEnvironmentWhichWinsOverTheFile() throws Exception {
+    Path file = tmp.resolve("node.properties");
+    Files.writeString(file, "grpc-port = 9001\nhttp-port = 9000\npoll-interval = 2m\nrepo = /from/file\n");
+    NodeConfig c = ConfigLoader.load(List.of("--config", file.toString(), "--grpc-port=7001"),
+        Map.of("MODELMUX_HTTP_PORT", "7000", "MODELMUX_GRPC_PORT", "6001"), Optional.empty());
+    assertThat(c.grpcPort()).isEqualTo(7001);
+    assertThat(c.httpPort()).isEqualTo(7000);
+    assertThat(c.pollInterval()).isEqualTo(Duration.ofMinutes(2));
+    assertThat(c.repository()).isEqualTo("/from/file");
+  }
+
+  @Test
+  void sizesAcceptBinaryAndDecimalSuffixes() {
+    assertThat(ConfigLoader.bytes("k", "1048576")).isEqualTo(1L << 20);
+    assertThat(ConfigLoader.bytes("k", "512MiB")).isEqualTo(512L << 20);
+    assertThat(ConfigLoader.bytes("k", "1.5GiB")).isEqualTo(3L << 29);
+    assertThat(ConfigLoader.bytes("k", "2GB")).isEqualTo(2_000_000_000L);
+    assertThat(ConfigLoader.bytes("k", "3TiB")).isEqualTo(3L << 40);
+    assertThatThrownBy(() -> ConfigLoader.bytes("memory-budget", "lots")).hasMessageStartingWith("memory-budget:");
+  }
+
+  @Test
+  void simulatedDevicePool() {
+    NodeConfig c = ConfigLoader.load(List.of("--repo", "/r", "--devices", "cpu0=1GiB,cpu1=512MiB"), Map.of(), Optional.empty());
+    assertThat(c.devices()).extracting(d -> d.id() + "=" + d.capacityBytes())
+        .containsExactly("cpu0=" + (1L << 30), "cpu1=" + (512L << 20));
+  }
+
+  @Test
+  void badValuesNameTheirKey() {
+    assertThatThrownBy(() -> ConfigLoader.load(List.of("--grpc-port", "http"), Map.of(), Optional.of("/r")))
+        .hasMessageStartingWith("grpc-port:");
+    assertThatThrownBy(() -> ConfigLoader.load(List.of("--grpc-port", "70000"), Map.of(), Optional.of("/r")))
+        .hasMessageStartingWith("grpc-port:");
+    assertThatThrownBy(() -> ConfigLoader.load(List.of("--model-control", "sometimes"), Map.of(), Optional.of("/r")))
+        .hasMessageStartingWith("model-control:");
+    assertThatThrownBy(() -> ConfigLoader.load(List.of("--admin-token", "short"), Map.of(), Optional.of("/r")))
+        .hasMessageStartingWith("admin-token:");
+    assertThatThrownBy(() -> ConfigLoader.load(List.of("--poll-interval", "soon"), Map.of(), Optional.of("/r")))
+        .hasMessageStartingWith("poll-interval:");
+    assertThatThrownBy(() -> ConfigLoader.load(List.of("--devices", "gpu0=1GiB"), Map.of(), Optional.of("/r")))
+        .hasMessageStartingWith("devices:");
+    assertThatThrownBy(() -> ConfigLoader.load(List.of("--colour", "blue"), Map.of(), Optional.of("/r")))
+        .hasMessageContaining("--colour").hasMessageContaining("not a known setting");
+    assertThatThrownBy(() -> ConfigLoader.load(List.of("--grpc-port"), Map.of(), Optional.of("/r")))
+        .hasMessageContaining("needs a value");
+    assertThatThrownBy(() -> ConfigLoader.load(List.of(), Map.of(), Optional.empty()))
+        .hasMessageStartingWith("repo:");
+  }
+
+  @Test
+  void unknownKeyInTheFileIsRejected() throws Exception {
+    Path file = tmp.resolve("bad.properties");
+    Files.writeString(file, "grpc_port = 1\n");
+    assertThatThrownBy(() -> ConfigLoader.load(List.of("--config", file.toString()), Map.of(), Optional.of("/r")))
+        .hasMessageContaining("grpc_port").hasMessageContaining("not a known setting");
+  }
+}

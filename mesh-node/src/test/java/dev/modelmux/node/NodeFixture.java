@@ -1,0 +1,52 @@
+package dev.modelmux.node;
+
+import dev.modelmux.gpu.DeviceKind;
+import dev.modelmux.gpu.DeviceSpec;
+import dev.modelmux.node.internal.ModelManager;
+import io.vertx.core.Future;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/** Starts and stops a real node on ephemeral loopback ports for a test. */
+final class NodeFixture implements AutoCloseable {
+  static final String ADMIN_TOKEN = "test-admin-token-0123456789";
+
+  final MeshNode node;
+  final OipClient client;
+
+  private NodeFixture(MeshNode node) {
+    this.node = node;
+    this.client = new OipClient(node.vertx(), node.grpcPort(), node.httpPort());
+  }
+
+  static NodeFixture start(Path repo, Path dataDir, long budgetBytes, ModelManager.ControlMode mode) {
+    NodeConfig config = new NodeConfig(repo.toUri().toString(), "127.0.0.1", 0, 0,
+        List.of(new DeviceSpec("cpu0", DeviceKind.CPU, 0, budgetBytes, 2)),
+        Optional.of(ADMIN_TOKEN), dataDir, mode, Duration.ofHours(1), NodeConfig.DEFAULT_MAX_MESSAGE_BYTES,
+        NodeConfig.DEFAULT_MAX_TENSOR_ELEMENTS, 1.5, 2, Duration.ofSeconds(10));
+    return new NodeFixture(await(MeshNode.start(config)));
+  }
+
+  void rescan() {
+    await(node.rescan());
+  }
+
+  static <T> T await(Future<T> f) {
+    try {
+      return f.toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : new RuntimeException(e.getCause());
+    } catch (Exception e) {
+      throw new RuntimeException(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    client.close();
+    await(node.close());
+  }
+}

@@ -1,0 +1,94 @@
+package dev.modelmux.node;
+
+import dev.modelmux.node.oip.GRPCInferenceServiceGrpcClient;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.grpc.client.GrpcClient;
+import io.vertx.grpc.client.GrpcClientOptions;
+import io.vertx.grpc.common.GrpcStatus;
+import io.vertx.grpc.common.ServiceMethod;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** A test client speaking the Open Inference Protocol over real gRPC and REST on loopback. */
+final class OipClient implements AutoCloseable {
+  private final GrpcClient grpc;
+  private final SocketAddress address;
+  private final HttpClient http = HttpClient.newHttpClient();
+  private final int httpPort;
+  final GRPCInferenceServiceGrpcClient stub;
+
+  OipClient(Vertx vertx, int grpcPort, int httpPort) {
+    this.grpc = GrpcClient.client(vertx, new GrpcClientOptions().setMaxMessageSize(256L << 20));
+    this.address = SocketAddress.inetSocketAddress(grpcPort, "127.0.0.1");
+    this.stub = GRPCInferenceServiceGrpcClient.create(grpc, address);
+    this.httpPort = httpPort;
+  }
+
+  /** A gRPC reply: the status, its message, and the response when OK. */
+  record Reply<R>(GrpcStatus status, String message, R body) {
+    R ok() {
+      if (status != GrpcStatus.OK) {
+        throw new AssertionError("expected OK, got " + status + ": " + message);
+      }
+      return body;
+    }
+  }
+
+  <Q, R> Reply<R> call(ServiceMethod<R, Q> method, Q request, Map<String, String> headers) {
+    Future<Reply<R>> f = grpc.request(address, method).compose(req -> {
+      headers.forEach((k, v) -> req.headers().set(k, v));
+      req.end(request);
+      return req.response();
+    }).compose(resp -> {
+      Promise<Reply<R>> p = Promise.promise();
+      List<R> messages = new ArrayList<>();
+      resp.handler(messages::add);
+      resp.exceptionHandler(p::tryFail);
+      resp.endHandler(v -> p.tryComplete(new Reply<>(resp.status(), resp.statusMessage(), messages.isEmpty() ? null : messages.get(0))));
+      return p.future();
+    });
+    return NodeFixture.await(f);
+  }
+
+  <Q, R> Reply<R> call(ServiceMethod<R, Q> method, Q request) {
+    return call(method, request, Map.of());
+  }
+
+  /** A REST reply. */
+  record Http(int status, String body) {}
+
+  Http get(String path) {
+    return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path)).GET().build());
+  }
+
+  Http post(String path, String body, String... headers) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
+        .POST(HttpRequest.BodyPublishers.ofString(body)).header("content-type", "application/json");
+    for (int i = 0; i + 1 < headers.length; i += 2) {
+      b.header(headers[i], headers[i + 1]);
+    }
+    return send(b.build());
+  }
+
+  private Http send(HttpRequest req) {
+    try {
+      HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
+      return new Http(r.statusCode(), r.body());
+    } catch (Exception e) {
+      throw new RuntimeException(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    NodeFixture.await(grpc.close());
+  }
+}
