@@ -27,7 +27,7 @@ public interface DevicePool extends AutoCloseable {
 
   /** Creates the pool; ONNX Runtime's environment is initialised once per process with global thread pools. */
   static DevicePool create(PoolConfig config, LongSupplier nanoClock, PoolEvent.Listener listener) {
-    throw new UnsupportedOperationException("TODO(gpu-scheduler helper)");
+    return dev.modelmux.gpu.internal.OrtDevicePool.create(config, nanoClock, listener);
   }
 
   List<DeviceSpec> devices();
