@@ -259,6 +259,11 @@ public final class OrtDevicePool implements DevicePool {
     done.complete(null);
   }
 
+  /** The threads of device {@code id} (tests use it to hold an inference thread). */
+  DeviceWorkers workers(String id) {
+    return devices.stream().filter(d -> d.spec.id().equals(id)).findFirst().orElseThrow().workers;
+  }
+
   // ---- the load path, on the device's load thread ----
 
   private void load(Slot s, LoadSpec spec) {
