@@ -29,6 +29,9 @@ import java.util.function.LongSupplier;
  * the model and what is wrong, never a path.
  */
 final class ModelLoader {
+  /** Sessions per model, at most (what model-repo's config validation also allows). */
+  static final int MAX_INSTANCES = 128;
+
   private final OrtRuntime runtime;
   private final FootprintMeter meter;
   private final ScanLimits limits;
@@ -48,10 +51,17 @@ final class ModelLoader {
     try {
       info = OnnxInspector.inspect(key.model(), artifact.bytes(), limits);
     } catch (ArtifactRejectedException e) {
-      throw failure(Kind.ARTIFACT, key, "artifact rejected: " + OrtMessages.of(e), null);
+      String reason = OrtMessages.of(e);
+      String named = "model '" + key.model() + "': ";
+      throw failure(Kind.ARTIFACT, key, "artifact rejected: "
+          + (reason.startsWith(named) ? reason.substring(named.length()) : reason), null);
     }
     ModelConfig config = config(key, spec, info);
     int instances = ModelConfigs.instanceCount(config);
+    if (instances > MAX_INSTANCES) {
+      throw failure(Kind.CONFIG, key, "instance_group asks for " + instances + " instances; at most "
+          + MAX_INSTANCES + " per model", null);
+    }
     List<OrtSession> sessions = new ArrayList<>(instances);
     try {
       long measured;
@@ -66,6 +76,12 @@ final class ModelLoader {
           throw failure(Kind.RUNTIME, key, "the runtime could not load it: " + OrtMessages.of(e), null);
         }
         inputs = signature(key, "input", sessions.get(0).getInputInfo());
+        for (TensorSpec in : inputs) {
+          if (!Tensors.creatable(in.type())) {
+            throw failure(Kind.SIGNATURE, key, "input '" + in.name() + "' has element type " + in.type()
+                + ", which the runtime's Java binding cannot feed", null);
+          }
+        }
         outputs = signature(key, "output", sessions.get(0).getOutputInfo());
         List<String> mismatches = ModelConfigs.signatureMismatches(config, inputs, outputs);
         if (!mismatches.isEmpty()) {

@@ -132,7 +132,14 @@ public final class OrtDevicePool implements DevicePool {
   public CompletableFuture<Lease> acquire(ModelKey key, LoadSpec spec) {
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(spec, "spec");
-    long predicted = predict(spec);
+    long predicted;
+    try {
+      predicted = predict(spec);
+    } catch (IllegalArgumentException e) { // a memory_bytes parameter that is not a number of bytes
+      ModelLoadException failure = ModelLoader.failure(Kind.CONFIG, key, OrtMessages.of(e), null);
+      publish(new PoolEvent.LoadFailed(key, "none", Kind.CONFIG, failure.getMessage(), 0));
+      return CompletableFuture.failedFuture(failure);
+    }
     CompletableFuture<Lease> lease = new CompletableFuture<>();
     Slot started;
     CompletableFuture<Void> unloading;
@@ -554,6 +561,16 @@ public final class OrtDevicePool implements DevicePool {
 
   /** "12.0 MiB (12582912 bytes)": readable and exact. */
   static String bytes(long n) {
-    return String.format(Locale.ROOT, "%.1f MiB (%d bytes)", n / (1024.0 * 1024.0), n);
+    if (n < 1024) {
+      return n + " bytes";
+    }
+    String[] units = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    double v = n;
+    int u = -1;
+    while (v >= 1024 && u < units.length - 1) {
+      v /= 1024;
+      u++;
+    }
+    return String.format(Locale.ROOT, "%.1f %s (%d bytes)", v, units[u], n);
   }
 }

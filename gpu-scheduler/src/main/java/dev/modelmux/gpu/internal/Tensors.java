@@ -38,7 +38,22 @@ final class Tensors {
       DataType.FP32, OnnxJavaType.FLOAT,
       DataType.FP64, OnnxJavaType.DOUBLE));
 
+  private static final Map<TensorInfo.OnnxTensorType, DataType> ONNX_TYPES = new EnumMap<>(TensorInfo.OnnxTensorType.class);
+
   static {
+    String prefix = "ONNX_TENSOR_ELEMENT_DATA_TYPE_";
+    Map<String, DataType> byOrtName = Map.ofEntries(
+        Map.entry("BOOL", DataType.BOOL), Map.entry("UINT8", DataType.UINT8), Map.entry("UINT16", DataType.UINT16),
+        Map.entry("UINT32", DataType.UINT32), Map.entry("UINT64", DataType.UINT64), Map.entry("INT8", DataType.INT8),
+        Map.entry("INT16", DataType.INT16), Map.entry("INT32", DataType.INT32), Map.entry("INT64", DataType.INT64),
+        Map.entry("FLOAT16", DataType.FP16), Map.entry("FLOAT", DataType.FP32), Map.entry("DOUBLE", DataType.FP64),
+        Map.entry("STRING", DataType.BYTES), Map.entry("BFLOAT16", DataType.BF16));
+    for (TensorInfo.OnnxTensorType t : TensorInfo.OnnxTensorType.values()) {
+      DataType d = byOrtName.get(t.name().substring(prefix.length()));
+      if (d != null) {
+        ONNX_TYPES.put(t, d);
+      }
+    }
     // Raw tensors are little-endian by contract and ONNX Runtime reads native memory as is.
     if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
       throw new ExceptionInInitializerError("modelmux needs a little-endian host");
@@ -128,8 +143,12 @@ final class Tensors {
     }
   }
 
+  /**
+   * The element type of a runtime tensor. Mapped by name: {@code OnnxTensorType.value} is the
+   * Java binding's own numbering, not ONNX's {@code TensorProto.DataType}.
+   */
   static Optional<DataType> dataType(TensorInfo.OnnxTensorType onnxType) {
-    return DataType.fromOnnx(onnxType.value);
+    return Optional.ofNullable(ONNX_TYPES.get(onnxType));
   }
 
   /**

@@ -261,7 +261,8 @@ class OrtDevicePoolTest {
     try (DevicePool pool = exactPool(config(0, cpu("cpu0", 64 * MIB, 1)), clock, events)) {
       ModelLoadException e = TestModels.loadFailure(pool.acquire(key, spec("garbage", garbage)));
       assertThat(e.kind()).isEqualTo(ModelLoadException.Kind.ARTIFACT);
-      assertThat(e.getMessage()).startsWith("model 'garbage' version 1: ").doesNotContain("/tmp");
+      assertThat(e.getMessage()).startsWith("model 'garbage' version 1: artifact rejected: ")
+          .doesNotContain("/tmp").containsOnlyOnce("'garbage'");
       DeviceSnapshot snap = pool.snapshot().get(0);
       assertThat(snap.reservedBytes()).isZero();
       assertThat(snap.usedBytes()).isZero();
@@ -272,6 +273,20 @@ class OrtDevicePoolTest {
       // A failed load is not cached: the next acquire tries again (and fails again).
       TestModels.loadFailure(pool.acquire(key, spec("garbage", garbage)));
       assertThat(events.of(PoolEvent.LoadFailed.class)).hasSize(2);
+    }
+  }
+
+  @Test
+  void malformedMemoryBytesFailsTheLoadAsConfig() throws Exception {
+    var config = dev.modelmux.repo.config.ModelConfig.newBuilder().putParameters("memory_bytes",
+        dev.modelmux.repo.config.ModelParameter.newBuilder().setStringValue("lots").build()).build();
+    try (DevicePool pool = exactPool(config(0, cpu("cpu0", 64 * MIB, 1)), clock, events)) {
+      ModelLoadException e = TestModels.loadFailure(
+          pool.acquire(new ModelKey("odd", 1), spec("odd", mlp(1), java.util.Optional.of(config), false)));
+      assertThat(e.kind()).isEqualTo(ModelLoadException.Kind.CONFIG);
+      assertThat(e.getMessage()).contains("memory_bytes");
+      assertThat(events.of(PoolEvent.LoadFailed.class)).hasSize(1);
+      assertThat(pool.snapshot().get(0).residents()).isEmpty();
     }
   }
 
