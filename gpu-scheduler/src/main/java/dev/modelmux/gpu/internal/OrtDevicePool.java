@@ -283,7 +283,8 @@ public final class OrtDevicePool implements DevicePool {
         }
       }
       reserve(s);
-      model = loader.load(s.key, s.device.spec, spec, s.predictedBytes, start);
+      // loadNanos covers read, scan, sessions and warm-up, not the wait for room.
+      model = loader.load(s.key, s.device.spec, spec, s.predictedBytes, clock.getAsLong());
       commit(s, model);
       loaded(s, model, spec.pinned() || ModelConfigs.pinned(model.config()));
     } catch (ModelLoadException e) {
@@ -386,8 +387,26 @@ public final class OrtDevicePool implements DevicePool {
     }
   }
 
-  /** Evicts idle residents of {@code d} to free {@code shortfall} bytes, all or nothing. */
+  /**
+   * Evicts idle residents of {@code d} to free {@code shortfall} bytes, all or nothing. Unloads
+   * whose last lease has closed but whose close is still queued behind this task are finished
+   * first, inline: their bytes are on their way out anyway.
+   */
   private void evict(Device d, ModelKey forKey, long shortfall, String needs) {
+    List<Slot> idleUnloads = new ArrayList<>();
+    synchronized (lock) {
+      for (Slot s : slotsOn(d)) {
+        if (s.state == State.UNLOADING && s.inFlight == 0 && !s.closeStarted) {
+          idleUnloads.add(s);
+        }
+      }
+    }
+    for (Slot s : idleUnloads) {
+      shortfall -= finishClose(s);
+    }
+    if (shortfall <= 0) {
+      return;
+    }
     List<Slot> victims = new ArrayList<>();
     synchronized (lock) {
       List<EvictionPolicy.Candidate> candidates = candidates(d);
@@ -441,8 +460,17 @@ public final class OrtDevicePool implements DevicePool {
     }
   }
 
-  /** Closes the sessions of an UNLOADING slot with no lease, then releases its bytes. */
-  private void finishClose(Slot s) {
+  /**
+   * Closes the sessions of an UNLOADING slot with no lease, then releases its bytes; returns them.
+   * Runs once per slot: a close finished early by {@link #evict} makes the queued one a no-op.
+   */
+  private long finishClose(Slot s) {
+    synchronized (lock) {
+      if (s.closeStarted) {
+        return 0;
+      }
+      s.closeStarted = true;
+    }
     if (s.model != null) {
       s.model.close();
     }
@@ -461,6 +489,7 @@ public final class OrtDevicePool implements DevicePool {
       log.info("unloaded {} from {} ({})", s.key, device, bytes(freed));
     }
     s.closed.complete(null);
+    return freed;
   }
 
   // ---- placement on this node ----

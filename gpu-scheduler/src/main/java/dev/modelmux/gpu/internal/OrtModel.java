@@ -74,7 +74,7 @@ final class OrtModel implements LoadedModel {
       for (TensorData t : in) {
         if (!inputsByName.containsKey(t.name())) {
           throw new InferenceException("unknown input '" + t.name() + "'; model " + key + " has inputs "
-              + inputsByName.keySet(), true, null);
+              + inputs.stream().map(TensorSpec::name).toList(), true, null);
         }
         if (tensors.containsKey(t.name())) {
           throw new InferenceException("input '" + t.name() + "' given twice", true, null);

@@ -33,6 +33,8 @@ final class Slot {
   long lastUsedNanos;
   long loadedAtNanos;
   OrtModel model;
+  /** Set when its close has begun, so that it runs once. */
+  boolean closeStarted;
   /** The model this one was evicted to make room for, when eviction is why it is UNLOADING. */
   ModelKey evictedFor;
   final List<CompletableFuture<Lease>> waiters = new ArrayList<>();

@@ -165,6 +165,7 @@ class OrtDevicePoolTest {
     ModelKey kb = new ModelKey("b", 1);
     ModelKey kc = new ModelKey("c", 1);
     try (DevicePool pool = exactPool(config(0, cpu("cpu0", capacity, 1)), clock, events)) {
+      events.check = () -> assertWithinBudget(pool); // at every load, eviction and unload too
       await(pool.acquire(ka, spec("a", a))).close();
       assertWithinBudget(pool);
       assertThat(pool.snapshot().get(0).usedBytes()).isEqualTo(weights);
@@ -201,6 +202,7 @@ class OrtDevicePoolTest {
       assertThat(snap.usedBytes()).isEqualTo(2 * weights);
       assertThat(snap.reservedBytes()).isZero();
     }
+    assertThat(events.violations).isEmpty();
   }
 
   @Test
@@ -333,6 +335,81 @@ class OrtDevicePoolTest {
       await(pool.acquire(key, spec("held", mlp(5)))).close();
       assertThat(events.of(PoolEvent.Loaded.class)).hasSize(2);
     }
+  }
+
+  @Test
+  void acquireDuringUnloadLoadsAgainOnceClosed() throws Exception {
+    ModelKey key = new ModelKey("again", 1);
+    LoadSpec spec = spec("again", mlp(4));
+    try (DevicePool pool = exactPool(config(0, cpu("cpu0", 64 * MIB, 1)), clock, events)) {
+      Lease first = await(pool.acquire(key, spec));
+      CompletableFuture<Void> unloaded = pool.unload(key);
+      CompletableFuture<Lease> second = pool.acquire(key, spec);
+      assertThat(second).isNotDone();
+      first.close();
+      await(unloaded);
+      try (Lease lease = await(second)) {
+        assertThat(lease.model()).isNotSameAs(first.model());
+      }
+      assertThat(events.all).extracting(e -> e.getClass().getSimpleName())
+          .containsExactly("Loaded", "Unloaded", "Loaded");
+    }
+  }
+
+  @Test
+  void unloadDuringLoadWaitsForTheLoadThenForItsLeases() throws Exception {
+    ModelKey key = new ModelKey("late", 1);
+    try (OrtDevicePool pool = exactPool(config(0, cpu("cpu0", 64 * MIB, 1)), clock, events)) {
+      CountDownLatch hold = new CountDownLatch(1);
+      pool.workers("cpu0").load().execute(() -> {
+        try {
+          hold.await(); // the load queues behind this
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
+      CompletableFuture<Lease> acquired = pool.acquire(key, spec("late", mlp(4)));
+      assertThat(pool.snapshot().get(0).residents()).singleElement()
+          .satisfies(r -> assertThat(r.state()).isEqualTo(DeviceSnapshot.State.LOADING));
+      CompletableFuture<Void> unloaded = pool.unload(key);
+      hold.countDown();
+      Lease lease = await(acquired);
+      assertThat(events.of(PoolEvent.Loaded.class)).hasSize(1);
+      assertThat(unloaded).isNotDone(); // the caller that asked first holds a lease
+      lease.close();
+      await(unloaded);
+      assertThat(events.of(PoolEvent.Unloaded.class)).hasSize(1);
+      assertThat(pool.snapshot().get(0).usedBytes()).isZero();
+    }
+  }
+
+  @Test
+  void aLoadQueuedAheadOfAnIdleUnloadFinishesThatUnloadForRoom() throws Exception {
+    byte[] x = mlp(1);
+    long weights = OnnxModelBuilder.mlp().inputDim(16).outputDim(4).width(32).depth(2).weightBytesTotal();
+    long capacity = (long) Math.ceil(x.length * 1.5) + weights / 2; // one model at a time
+    ModelKey kx = new ModelKey("x", 1);
+    ModelKey ky = new ModelKey("y", 1);
+    try (OrtDevicePool pool = exactPool(config(0, cpu("cpu0", capacity, 1)), clock, events)) {
+      events.check = () -> assertWithinBudget(pool);
+      await(pool.acquire(kx, spec("x", x))).close();
+      CountDownLatch hold = new CountDownLatch(1);
+      pool.workers("cpu0").load().execute(() -> {
+        try {
+          hold.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
+      CompletableFuture<Lease> y = pool.acquire(ky, spec("y", mlp(2))); // queued first
+      CompletableFuture<Void> unloaded = pool.unload(kx); // its close queues behind y's load
+      hold.countDown();
+      await(y).close();
+      await(unloaded);
+      assertThat(events.all).extracting(e -> e.getClass().getSimpleName() + " " + e.key().model())
+          .containsExactly("Loaded x", "Unloaded x", "Loaded y");
+    }
+    assertThat(events.violations).isEmpty();
   }
 
   @Test

@@ -97,11 +97,19 @@ final class TestModels {
   static final class Events implements PoolEvent.Listener {
     final List<PoolEvent> all = new CopyOnWriteArrayList<>();
     final List<String> threads = new CopyOnWriteArrayList<>();
+    final List<AssertionError> violations = new CopyOnWriteArrayList<>();
+    /** Checked at every event, on the publishing thread; failures are collected in {@link #violations}. */
+    volatile Runnable check = () -> { };
 
     @Override
     public void on(PoolEvent event) {
       all.add(event);
       threads.add(Thread.currentThread().getName());
+      try {
+        check.run();
+      } catch (AssertionError e) {
+        violations.add(e);
+      }
     }
 
     <T extends PoolEvent> List<T> of(Class<T> type) {
