@@ -16,7 +16,6 @@ import dev.modelmux.gpu.PoolEvent;
 import dev.modelmux.repo.ModelConfigs;
 import dev.modelmux.repo.ScanLimits;
 import dev.modelmux.repo.config.ModelConfig;
-import dev.modelmux.repo.config.ModelInstanceGroup;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -25,7 +24,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
@@ -134,7 +132,7 @@ public final class OrtDevicePool implements DevicePool {
     Objects.requireNonNull(spec, "spec");
     long predicted;
     try {
-      predicted = predict(spec);
+      predicted = LocalPlacement.predict(spec, footprintFactor);
     } catch (IllegalArgumentException e) { // a memory_bytes parameter that is not a number of bytes
       ModelLoadException failure = ModelLoader.failure(Kind.CONFIG, key, OrtMessages.of(e), null);
       publish(new PoolEvent.LoadFailed(key, "none", Kind.CONFIG, failure.getMessage(), 0));
@@ -494,54 +492,25 @@ public final class OrtDevicePool implements DevicePool {
 
   // ---- placement on this node ----
 
-  private long predict(LoadSpec spec) {
-    OptionalLong configured = spec.config().map(ModelConfigs::memoryBytes).orElse(OptionalLong.empty());
-    if (configured.isPresent()) {
-      return configured.getAsLong();
-    }
-    // Saturates at Long.MAX_VALUE, which no device fits.
-    return (long) Math.ceil(spec.artifactSizeBytes() * footprintFactor);
-  }
-
   /**
-   * Of the eligible devices where the model fits after evicting what may be evicted, the one with
-   * most free bytes (counting loads queued there that have not reserved yet). If it fits nowhere,
-   * the largest eligible device, whose load thread then fails it with NO_CAPACITY.
+   * The device for a new load (see {@link LocalPlacement#choose}), among CUDA devices for configs
+   * that allow a GPU when the CUDA provider is present, else among the CPU devices.
    * Caller holds {@link #lock}.
    */
   private Device chooseDevice(Optional<ModelConfig> config, long predicted) {
-    List<Device> eligible = eligible(config);
+    List<Device> eligible = List.of();
+    if (runtime.cudaAvailable() && LocalPlacement.gpuAllowed(config)) {
+      eligible = devices.stream().filter(d -> d.spec.kind() == DeviceKind.CUDA).toList();
+    }
+    if (eligible.isEmpty()) {
+      eligible = devices.stream().filter(d -> d.spec.kind() == DeviceKind.CPU).toList();
+    }
+    if (eligible.isEmpty()) {
+      eligible = devices;
+    }
     long now = clock.getAsLong();
-    Device best = null;
-    long bestFree = 0;
-    for (Device d : eligible) {
-      long free = d.ledger.freeBytes() - pendingBytes(d);
-      long room = free + policy.evictableBytes(candidates(d), now);
-      if (room >= predicted && (best == null || free > bestFree)) {
-        best = d;
-        bestFree = free;
-      }
-    }
-    return best != null ? best
-        : eligible.stream().max(Comparator.comparingLong(d -> d.spec.capacityBytes())).orElseThrow();
-  }
-
-  /**
-   * CUDA devices for configs that allow a GPU (instance_group kind GPU or AUTO, or none) when the
-   * CUDA provider is present; otherwise the CPU devices.
-   */
-  private List<Device> eligible(Optional<ModelConfig> config) {
-    boolean gpuAllowed = config.map(c -> c.getInstanceGroupCount() == 0
-        || c.getInstanceGroupList().stream().anyMatch(g -> g.getKind() == ModelInstanceGroup.Kind.KIND_GPU
-            || g.getKind() == ModelInstanceGroup.Kind.KIND_AUTO)).orElse(true);
-    if (gpuAllowed && runtime.cudaAvailable()) {
-      List<Device> cuda = devices.stream().filter(d -> d.spec.kind() == DeviceKind.CUDA).toList();
-      if (!cuda.isEmpty()) {
-        return cuda;
-      }
-    }
-    List<Device> cpu = devices.stream().filter(d -> d.spec.kind() == DeviceKind.CPU).toList();
-    return cpu.isEmpty() ? devices : cpu;
+    return LocalPlacement.choose(eligible, predicted, d -> d.ledger.freeBytes() - pendingBytes(d),
+        d -> policy.evictableBytes(candidates(d), now), d -> d.spec.capacityBytes());
   }
 
   /** Predicted bytes of loads queued on {@code d} that have not reserved yet. Caller holds {@link #lock}. */
@@ -549,7 +518,7 @@ public final class OrtDevicePool implements DevicePool {
     long sum = 0;
     for (Slot s : slots.values()) {
       if (s.device == d && s.state == State.LOADING && !s.inLedger) {
-        sum += s.predictedBytes;
+        sum = sum + s.predictedBytes < sum ? Long.MAX_VALUE : sum + s.predictedBytes; // saturating
       }
     }
     return sum;
