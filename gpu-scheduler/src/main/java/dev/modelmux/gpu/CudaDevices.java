@@ -89,7 +89,8 @@ public final class CudaDevices {
     return List.copyOf(gpus);
   }
 
-  private static Optional<String> runNvidiaSmi() {
+  /** Runs {@link #SMI_COMMAND}; empty if it is absent, fails, or does not answer in time. */
+  static Optional<String> runNvidiaSmi() {
     Process p;
     try {
       p = new ProcessBuilder(SMI_COMMAND).redirectError(ProcessBuilder.Redirect.DISCARD).start();

@@ -57,16 +57,24 @@ final class OrtLease implements Lease {
     try {
       workers.infer().execute(() -> {
         long started = clock.getAsLong();
+        InferenceResult out = null;
+        InferenceException failure = null;
         try {
-          List<TensorData> out = model.infer(in, wanted);
-          result.complete(new InferenceResult(out, started - submitted, clock.getAsLong() - started));
+          List<TensorData> tensors = model.infer(in, wanted);
+          out = new InferenceResult(tensors, started - submitted, clock.getAsLong() - started);
         } catch (InferenceException e) {
-          result.completeExceptionally(e);
+          failure = e;
         } catch (RuntimeException | Error e) {
-          result.completeExceptionally(new InferenceException(
-              "internal error running " + model.key() + ": " + OrtMessages.of(e), false, null));
-        } finally {
-          runFinished();
+          failure = new InferenceException("internal error running " + model.key() + ": " + OrtMessages.of(e),
+              false, null);
+        }
+        // Count the run as finished before the caller hears of it, so that a close() right after
+        // the result drops the in-flight count at once.
+        runFinished();
+        if (failure == null) {
+          result.complete(out);
+        } else {
+          result.completeExceptionally(failure);
         }
       });
     } catch (RejectedExecutionException e) {

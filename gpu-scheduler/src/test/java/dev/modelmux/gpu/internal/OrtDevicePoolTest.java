@@ -35,6 +35,7 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -410,6 +411,68 @@ class OrtDevicePoolTest {
           .containsExactly("Loaded x", "Unloaded x", "Loaded y");
     }
     assertThat(events.violations).isEmpty();
+  }
+
+  @Test
+  void randomMixFromManyThreadsKeepsTheLedgerExact() throws Exception {
+    int models = 5;
+    byte[][] bytes = new byte[models][];
+    for (int i = 0; i < models; i++) {
+      bytes[i] = mlp(i);
+    }
+    long weights = OnnxModelBuilder.mlp().inputDim(16).outputDim(4).width(32).depth(2).weightBytesTotal();
+    long capacity = weights + (long) Math.ceil(bytes[0].length * 1.5) + weights / 2; // two at most
+    int threads = 8;
+    ExecutorService pool8 = Executors.newFixedThreadPool(threads);
+    OrtDevicePool pool = exactPool(config(0, cpu("cpu0", capacity, 2)), clock, events);
+    events.check = () -> assertWithinBudget(pool);
+    try {
+      List<Future<Integer>> workers = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        long seed = t;
+        workers.add(pool8.submit(() -> {
+          SplittableRandom random = new SplittableRandom(seed);
+          int served = 0;
+          for (int op = 0; op < 40; op++) {
+            int m = random.nextInt(models);
+            ModelKey key = new ModelKey("m" + m, 1);
+            switch (random.nextInt(6)) {
+              case 0 -> await(pool.unload(key));
+              case 1 -> pool.pin(key, false);
+              default -> {
+                try (Lease lease = await(pool.acquire(key, spec("m" + m, bytes[m])))) {
+                  await(lease.run(List.of(floats("input", new long[] {1, 16}, new float[16])), Set.of()));
+                  served++;
+                } catch (ExecutionException e) {
+                  // Both slots leased by others: the load is refused, never squeezed in.
+                  assertThat(e.getCause()).isInstanceOfSatisfying(ModelLoadException.class,
+                      f -> assertThat(f.kind()).isEqualTo(ModelLoadException.Kind.NO_CAPACITY));
+                }
+              }
+            }
+            assertWithinBudget(pool);
+          }
+          return served;
+        }));
+      }
+      int served = 0;
+      for (Future<Integer> w : workers) {
+        served += w.get(WAIT_S, TimeUnit.SECONDS);
+      }
+      assertThat(served).isPositive();
+      DeviceSnapshot end = pool.snapshot().get(0);
+      assertThat(end.reservedBytes()).isZero();
+      assertThat(end.residents()).allSatisfy(r -> assertThat(r.inFlight()).isZero());
+      assertThat(end.usedBytes()).isEqualTo(end.residents().stream().mapToLong(DeviceSnapshot.Resident::bytes).sum());
+    } finally {
+      pool8.shutdownNow();
+      pool.close();
+    }
+    assertThat(pool.snapshot().get(0).usedBytes()).isZero();
+    assertThat(events.violations).isEmpty();
+    long loaded = events.of(PoolEvent.Loaded.class).size();
+    long gone = events.of(PoolEvent.Evicted.class).size() + events.of(PoolEvent.Unloaded.class).size();
+    assertThat(gone).isEqualTo(loaded);
   }
 
   @Test
