@@ -11,7 +11,9 @@ import java.util.function.LongSupplier;
  * <p>Contracts:
  * <ul>
  *   <li>Loading, inference and closing run on per-device executors, never on the caller's thread;
- *       every returned future completes on a pool thread (callers hop back to their context).</li>
+ *       a future that waits for such work completes on a pool thread (callers hop back to their
+ *       context). What can be answered at once (a lease on a READY model, a refusal after
+ *       {@link #close}, an unload of a model that is not resident) comes back already completed.</li>
  *   <li>Concurrent {@link #acquire} calls for a model that is not resident share one load.</li>
  *   <li>A load first reserves its predicted footprint on a device; if no device has room, idle
  *       (no lease open), unpinned, not-just-loaded residents are evicted least recently used first;
@@ -27,7 +29,7 @@ public interface DevicePool extends AutoCloseable {
 
   /** Creates the pool; ONNX Runtime's environment is initialised once per process with global thread pools. */
   static DevicePool create(PoolConfig config, LongSupplier nanoClock, PoolEvent.Listener listener) {
-    throw new UnsupportedOperationException("TODO(gpu-scheduler helper)");
+    return dev.modelmux.gpu.internal.OrtDevicePool.create(config, nanoClock, listener);
   }
 
   List<DeviceSpec> devices();

@@ -8,6 +8,11 @@ import java.util.Objects;
  * budget that the ledger enforces, {@code concurrency} how many inferences may run on it at once.
  */
 public record DeviceSpec(String id, DeviceKind kind, int ordinal, long capacityBytes, int concurrency) {
+  /** A CPU device: host memory under {@code capacityBytes}, {@code concurrency} inference threads. */
+  public static DeviceSpec cpu(String id, long capacityBytes, int concurrency) {
+    return new DeviceSpec(id, DeviceKind.CPU, 0, capacityBytes, concurrency);
+  }
+
   public DeviceSpec {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(kind, "kind");

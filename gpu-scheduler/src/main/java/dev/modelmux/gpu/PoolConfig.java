@@ -16,6 +16,14 @@ import java.util.Objects;
 public record PoolConfig(List<DeviceSpec> devices, double footprintFactor, int intraOpThreads, long evictionGuardNanos) {
   public static final double DEFAULT_FOOTPRINT_FACTOR = 1.5;
 
+  /**
+   * The given devices with the default footprint factor, one global intra-op thread per
+   * available processor, and no churn guard.
+   */
+  public static PoolConfig of(List<DeviceSpec> devices) {
+    return new PoolConfig(devices, DEFAULT_FOOTPRINT_FACTOR, Math.max(1, Runtime.getRuntime().availableProcessors()), 0);
+  }
+
   public PoolConfig {
     devices = List.copyOf(Objects.requireNonNull(devices, "devices"));
     if (devices.isEmpty()) {

@@ -35,6 +35,7 @@ public interface ModelRepository extends AutoCloseable {
    * config error) and its version folders. Artifacts are not read.
    *
    * @throws RepositoryException.NotFound if there is no such model folder
+   * @throws ModelNames.InvalidModelNameException if the name breaks the rules (nothing is read)
    */
   ModelEntry scan(String modelName) throws RepositoryException;
 
@@ -43,6 +44,7 @@ public interface ModelRepository extends AutoCloseable {
    * hashes it.
    *
    * @throws RepositoryException.NotFound if the model or version does not exist
+   * @throws ModelNames.InvalidModelNameException if the name breaks the rules (nothing is read)
    */
   Artifact read(String modelName, long version) throws RepositoryException;
 

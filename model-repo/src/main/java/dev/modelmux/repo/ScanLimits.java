@@ -17,6 +17,18 @@ public record ScanLimits(long maxDimValue, long maxTensorBytes, int maxNodes, in
       "", "ai.onnx", "ai.onnx.ml", "com.microsoft", "com.microsoft.nchwc", "ai.onnx.preview.training");
 
   public ScanLimits {
+    if (maxDimValue < 1) {
+      throw new IllegalArgumentException("maxDimValue must be >= 1, was " + maxDimValue);
+    }
+    if (maxTensorBytes < 1) {
+      throw new IllegalArgumentException("maxTensorBytes must be >= 1, was " + maxTensorBytes);
+    }
+    if (maxNodes < 1) {
+      throw new IllegalArgumentException("maxNodes must be >= 1, was " + maxNodes);
+    }
+    if (maxGraphDepth < 0) {
+      throw new IllegalArgumentException("maxGraphDepth must be >= 0, was " + maxGraphDepth);
+    }
     allowedDomains = Set.copyOf(allowedDomains);
   }
 

@@ -1,0 +1,155 @@
+package dev.modelmux.gpu.internal;
+
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import dev.modelmux.gpu.DeviceSpec;
+import dev.modelmux.gpu.LoadSpec;
+import dev.modelmux.gpu.ModelKey;
+import dev.modelmux.gpu.ModelLoadException;
+import dev.modelmux.gpu.ModelLoadException.Kind;
+import dev.modelmux.repo.Artifact;
+import dev.modelmux.repo.ArtifactRejectedException;
+import dev.modelmux.repo.ModelConfigs;
+import dev.modelmux.repo.OnnxInspector;
+import dev.modelmux.repo.OnnxModelInfo;
+import dev.modelmux.repo.ScanLimits;
+import dev.modelmux.repo.TensorSpec;
+import dev.modelmux.repo.config.ModelConfig;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongSupplier;
+
+/**
+ * The gate, in order: read the artifact, pre-scan it, settle the config, create
+ * {@code instance_group.count} sessions, check the runtime's signature against the config, warm
+ * up, measure. Runs on a device's load thread; knows nothing of ledgers or residents. Whatever
+ * fails closes what was opened and surfaces as a {@link ModelLoadException} whose message names
+ * the model and what is wrong, never a path.
+ */
+final class ModelLoader {
+  /** Sessions per model, at most (what model-repo's config validation also allows). */
+  static final int MAX_INSTANCES = 128;
+
+  private final OrtRuntime runtime;
+  private final FootprintMeter meter;
+  private final ScanLimits limits;
+  private final LongSupplier clock;
+
+  ModelLoader(OrtRuntime runtime, FootprintMeter meter, ScanLimits limits, LongSupplier clock) {
+    this.runtime = runtime;
+    this.meter = meter;
+    this.limits = limits;
+    this.clock = clock;
+  }
+
+  /** Loads {@code key} on {@code device}; the caller has reserved {@code predictedBytes}. */
+  OrtModel load(ModelKey key, DeviceSpec device, LoadSpec spec, long predictedBytes, long startNanos) {
+    Artifact artifact = read(key, spec);
+    OnnxModelInfo info;
+    try {
+      info = OnnxInspector.inspect(key.model(), artifact.bytes(), limits);
+    } catch (ArtifactRejectedException e) {
+      String reason = OrtMessages.of(e);
+      String named = "model '" + key.model() + "': ";
+      throw failure(Kind.ARTIFACT, key, "artifact rejected: "
+          + (reason.startsWith(named) ? reason.substring(named.length()) : reason), null);
+    }
+    ModelConfig config = config(key, spec, info);
+    int instances = ModelConfigs.instanceCount(config);
+    if (instances > MAX_INSTANCES) {
+      throw failure(Kind.CONFIG, key, "instance_group asks for " + instances + " instances; at most "
+          + MAX_INSTANCES + " per model", null);
+    }
+    List<OrtSession> sessions = new ArrayList<>(instances);
+    try {
+      long measured;
+      List<TensorSpec> inputs;
+      List<TensorSpec> outputs;
+      try (FootprintMeter.Measurement measurement = meter.begin(device)) {
+        try (OrtSession.SessionOptions options = runtime.sessionOptions(device)) {
+          for (int i = 0; i < instances; i++) {
+            sessions.add(runtime.env().createSession(artifact.bytes(), options));
+          }
+        } catch (OrtException e) {
+          throw failure(Kind.RUNTIME, key, "the runtime could not load it: " + OrtMessages.of(e), null);
+        }
+        inputs = signature(key, "input", sessions.get(0).getInputInfo());
+        for (TensorSpec in : inputs) {
+          if (!Tensors.creatable(in.type())) {
+            throw failure(Kind.SIGNATURE, key, "input '" + in.name() + "' has element type " + in.type()
+                + ", which the runtime's Java binding cannot feed", null);
+          }
+        }
+        outputs = signature(key, "output", sessions.get(0).getOutputInfo());
+        List<String> mismatches = ModelConfigs.signatureMismatches(config, inputs, outputs);
+        if (!mismatches.isEmpty()) {
+          throw failure(Kind.SIGNATURE, key, "the model does not match its config: " + String.join("; ", mismatches), null);
+        }
+        Warmup.run(runtime.env(), key, sessions, config, inputs);
+        measured = measurement.bytes(predictedBytes, info.initializerBytes());
+      }
+      return new OrtModel(key, device, config, inputs, outputs, artifact.sha256(), predictedBytes, measured,
+          clock.getAsLong() - startNanos, sessions, runtime.env());
+    } catch (OrtException e) {
+      closeAll(sessions);
+      throw failure(Kind.RUNTIME, key, OrtMessages.of(e), null);
+    } catch (RuntimeException | Error e) {
+      closeAll(sessions);
+      throw e;
+    }
+  }
+
+  private static Artifact read(ModelKey key, LoadSpec spec) {
+    try {
+      Artifact artifact = spec.source().read();
+      if (artifact == null) {
+        throw failure(Kind.ARTIFACT, key, "the artifact could not be read", null);
+      }
+      return artifact;
+    } catch (ModelLoadException e) {
+      throw e;
+    } catch (Exception e) {
+      throw failure(Kind.ARTIFACT, key, "the artifact could not be read: " + OrtMessages.of(e), null);
+    }
+  }
+
+  private static ModelConfig config(ModelKey key, LoadSpec spec, OnnxModelInfo info) {
+    if (spec.config().isPresent()) {
+      return spec.config().get();
+    }
+    try {
+      return ModelConfigs.derive(key.model(), info);
+    } catch (RuntimeException e) {
+      throw failure(Kind.CONFIG, key, "no config could be derived from the graph: " + OrtMessages.of(e), null);
+    }
+  }
+
+  private static List<TensorSpec> signature(ModelKey key, String what, Map<String, NodeInfo> nodes) {
+    List<TensorSpec> specs = new ArrayList<>(nodes.size());
+    for (NodeInfo node : nodes.values()) {
+      try {
+        specs.add(Tensors.spec(node));
+      } catch (Tensors.SignatureException e) {
+        throw failure(Kind.SIGNATURE, key, what + " " + e.getMessage(), null);
+      }
+    }
+    return specs;
+  }
+
+  static void closeAll(List<OrtSession> sessions) {
+    for (OrtSession s : sessions) {
+      try {
+        s.close();
+      } catch (OrtException | RuntimeException ignored) {
+        // Closing is best effort; the native memory goes with the process at worst.
+      }
+    }
+  }
+
+  /** A failure whose message starts with the model and version: "model 'm' version 3: ...". */
+  static ModelLoadException failure(Kind kind, ModelKey key, String detail, Throwable cause) {
+    return new ModelLoadException(kind, "model '" + key.model() + "' version " + key.version() + ": " + detail, cause);
+  }
+}
