@@ -109,16 +109,14 @@ public final class VfsModelRepository implements ModelRepository {
       if (!f.isFolder()) {
         throw new RepositoryException("repository root " + shown + " is not a folder"
             + (root.scheme().startsWith("http") ? "; http(s) servers cannot list folders, so serve the repository"
-            + " as an archive: zip:" + shown + "repo.zip!/" : ""));
+            + " as an archive, e.g. zip:https://host/repo.zip!/" : ""));
       }
       ModelRepository repo = new VfsModelRepository(root, options, owned, new RepositoryTree(f));
       log.info("model repository {} opened", shown);
       return repo;
     } catch (IOException e) {
-      if (e instanceof FileSystemException) {
-        throw new RepositoryException("cannot open repository root " + shown, e);
-      }
-      throw new RepositoryException("cannot resolve repository root " + shown, e);
+      // The cause's message may carry the full URI (query tokens included): logs only, via the cause.
+      throw new RepositoryException("cannot open repository root " + shown, e);
     }
   }
 
