@@ -116,11 +116,10 @@ final class ModelLoader {
   }
 
   private static ModelConfig config(ModelKey key, LoadSpec spec, OnnxModelInfo info) {
-    if (spec.config().isPresent()) {
-      return spec.config().get();
-    }
     try {
-      return ModelConfigs.derive(key.model(), info);
+      // A config that lists no tensors relies on auto-complete from the graph, as in Triton.
+      return spec.config().isPresent() ? ModelConfigs.autoComplete(spec.config().get(), info)
+          : ModelConfigs.derive(key.model(), info);
     } catch (RuntimeException e) {
       throw failure(Kind.CONFIG, key, "no config could be derived from the graph: " + OrtMessages.of(e), null);
     }

@@ -481,15 +481,18 @@ public final class ModelManager {
     if (resident.isPresent()) {
       return Future.succeededFuture(new ModelView(r, v, resident.get().config(), indexOf(name)));
     }
-    if (r.config().isPresent()) {
-      return Future.succeededFuture(new ModelView(r, v, r.config().get(), indexOf(name)));
+    Optional<ModelConfig> declared = r.config();
+    if (declared.isPresent() && (declared.get().getInputCount() > 0 || declared.get().getOutputCount() > 0)) {
+      return Future.succeededFuture(new ModelView(r, v, declared.get(), indexOf(name)));
     }
-    if (r.configProblem().isPresent()) {
+    if (declared.isEmpty() && r.configProblem().isPresent()) {
       throw ServingException.unavailable("model '" + name + "' is unavailable: " + r.configProblem().get());
     }
+    // No config, or one that lists no tensors: complete it from the graph (what the load will do).
     return repoWorker.executeBlocking(() -> {
       dev.modelmux.repo.Artifact a = repo.read(name, v);
-      return ModelConfigs.derive(name, dev.modelmux.repo.OnnxInspector.inspect(name, a.bytes(), dev.modelmux.repo.ScanLimits.defaults()));
+      dev.modelmux.repo.OnnxModelInfo info = dev.modelmux.repo.OnnxInspector.inspect(name, a.bytes(), dev.modelmux.repo.ScanLimits.defaults());
+      return declared.map(c -> ModelConfigs.autoComplete(c, info)).orElseGet(() -> ModelConfigs.derive(name, info));
     }, false).recover(t -> Future.failedFuture(ServingException.unavailable("model '" + name + "' version " + v
         + " is unavailable: " + t.getMessage()))).map(c -> new ModelView(r, v, c, indexOf(name)));
   }
