@@ -2,7 +2,6 @@ package dev.modelmux.node;
 
 import dev.modelmux.node.oip.GRPCInferenceServiceGrpcClient;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.grpc.client.GrpcClient;
@@ -13,8 +12,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 
 /** A test client speaking the Open Inference Protocol over real gRPC and REST on loopback. */
@@ -47,14 +44,9 @@ final class OipClient implements AutoCloseable {
       headers.forEach((k, v) -> req.headers().set(k, v));
       req.end(request);
       return req.response();
-    }).compose(resp -> {
-      Promise<Reply<R>> p = Promise.promise();
-      List<R> messages = new ArrayList<>();
-      resp.handler(messages::add);
-      resp.exceptionHandler(p::tryFail);
-      resp.endHandler(v -> p.tryComplete(new Reply<>(resp.status(), resp.statusMessage(), messages.isEmpty() ? null : messages.get(0))));
-      return p.future();
-    });
+    }).compose(resp -> resp.last().transform(ar -> Future.succeededFuture(
+        // last() fails for a non-OK status; the status and its message are on the response.
+        new Reply<>(resp.status(), resp.statusMessage(), ar.succeeded() ? ar.result() : null))));
     return NodeFixture.await(f);
   }
 

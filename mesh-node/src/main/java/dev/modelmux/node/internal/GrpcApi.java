@@ -125,7 +125,9 @@ public final class GrpcApi {
             .statusMessage(tooBig ? "request message exceeds the server's maximum message size" : "request message is not valid protobuf")
             .end();
       });
-      call.handler(req -> {
+      // Answer only once the request stream has ended: replying while the client's end-of-stream
+      // is still in flight can leave the call hanging on the client side.
+      call.last().onSuccess(req -> {
         Future<R> result;
         try {
           result = fn.apply(req, call);
