@@ -108,8 +108,10 @@ public final class MeshNode {
         .requestHandler(grpc).listen())
         .compose(s -> {
           grpcServer = s;
+          // REST is HTTP/1.1 (gRPC has its own port): no h2c upgrade, which some clients send on
+          // plain http:// and then misread.
           return vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.httpPort())
-                  .setCompressionSupported(true))
+                  .setHttp2ClearTextEnabled(false).setCompressionSupported(true))
               .requestHandler(rest.router(vertx)).listen();
         })
         .map(s -> {
