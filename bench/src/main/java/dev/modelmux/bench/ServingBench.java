@@ -49,6 +49,7 @@ public final class ServingBench {
     int iterations = intArg(args, "--iterations", 2000);
     int concurrency = intArg(args, "--concurrency", 8);
     int colds = intArg(args, "--cold-runs", 5);
+    int intraOp = intArg(args, "--intra-op-threads", Runtime.getRuntime().availableProcessors());
     Path models = Path.of(stringArg(args, "--models", "mesh-node/target/models"));
     Path work = Files.createTempDirectory("modelmux-bench");
 
@@ -86,7 +87,7 @@ public final class ServingBench {
     NodeConfig config = new NodeConfig(repo.toString(), "127.0.0.1", 0, 0,
         List.of(new DeviceSpec("cpu0", DeviceKind.CPU, 0, 4L << 30, cores)), java.util.Optional.of("bench-admin-token-0123456789"),
         work.resolve("data"), ModelManager.ControlMode.POLL, Duration.ofHours(1), NodeConfig.DEFAULT_MAX_MESSAGE_BYTES,
-        NodeConfig.DEFAULT_MAX_TENSOR_ELEMENTS, 1.5, cores, Duration.ofSeconds(5));
+        NodeConfig.DEFAULT_MAX_TENSOR_ELEMENTS, 1.5, intraOp, Duration.ofSeconds(5));
     MeshNode node = await(MeshNode.start(config));
     GrpcClient grpc = GrpcClient.client(node.vertx(), new GrpcClientOptions().setMaxMessageSize(64 << 20));
     GRPCInferenceServiceGrpcClient client = GRPCInferenceServiceGrpcClient.create(grpc, SocketAddress.inetSocketAddress(node.grpcPort(), "127.0.0.1"));
@@ -96,6 +97,7 @@ public final class ServingBench {
         iterations, concurrency, cores, System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
     System.out.printf(Locale.ROOT, "%-10s %-12s %10s %10s %12s%n", "model", "path", "p50 us", "p99 us", "req/s");
     List<String> ratios = new ArrayList<>();
+    List<String> breakdown = new ArrayList<>();
     for (Case c : cases) {
       ModelInferRequest req = request(c, c.name());
       try (OrtSession.SessionOptions o = new OrtSession.SessionOptions(); OrtSession s = env.createSession(c.model(), o)) {
@@ -111,12 +113,15 @@ public final class ServingBench {
         double tm = throughputAsync(() -> client.modelInfer(req), concurrency, iterations);
         row(c.name(), "in-process", hd, td);
         row(c.name(), "mesh gRPC", hm, tm);
+        breakdown.add(serverSide(node.httpPort(), c.name()));
         ratios.add(String.format(Locale.ROOT, "%-10s mesh/in-process: p50 %.2fx (+%.0f us), p99 %.2fx, throughput %.2fx",
             c.name(), p(hm, 50) / p(hd, 50), p(hm, 50) - p(hd, 50), p(hm, 99) / p(hd, 99), tm / td));
       }
     }
     System.out.println();
     ratios.forEach(System.out::println);
+    System.out.println();
+    breakdown.forEach(System.out::println);
 
     System.out.printf(Locale.ROOT, "%ncold first request (median of %d, ms): unloaded model through the mesh vs in-process create session + first run%n", colds);
     for (Case c : cases) {
@@ -139,6 +144,30 @@ public final class ServingBench {
     }
     await(grpc.close());
     await(node.close());
+  }
+
+  /** Mean server-side times from the node's own Prometheus histograms (all requests so far). */
+  private static String serverSide(int httpPort, String model) throws Exception {
+    java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+        java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + httpPort + "/metrics")).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+    StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%-10s server-side means:", model));
+    for (String phase : List.of("request", "queue", "compute")) {
+      String prefix = "modelmux_inference_" + phase + "_duration_seconds_";
+      double sum = metric(r.body(), prefix + "sum{model=\"" + model + "\"");
+      double count = metric(r.body(), prefix + "count{model=\"" + model + "\"");
+      b.append(String.format(Locale.ROOT, " %s %.0f us", phase, count == 0 ? 0 : sum / count * 1e6));
+    }
+    return b.toString();
+  }
+
+  private static double metric(String text, String prefix) {
+    for (String line : text.split("\n")) {
+      if (line.startsWith(prefix)) {
+        return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      }
+    }
+    return 0;
   }
 
   private static void write(Path repo, String name, Case c) throws Exception {
