@@ -9,6 +9,7 @@ import dev.modelmux.node.internal.InferencePath;
 import dev.modelmux.node.internal.JsonCodec;
 import dev.modelmux.node.internal.ModelManager;
 import dev.modelmux.node.internal.NodeMetrics;
+import dev.modelmux.node.internal.Offload;
 import dev.modelmux.node.internal.RestApi;
 import dev.modelmux.node.internal.ServerInfo;
 import dev.modelmux.node.internal.TensorLimits;
@@ -51,6 +52,7 @@ public final class MeshNode {
   private final DevicePool pool;
   private final ModelManager models;
   private final WorkerExecutor repoWorker;
+  private final WorkerExecutor codecWorker;
   private final PrometheusMeterRegistry prometheus;
   private final AtomicBoolean ready = new AtomicBoolean();
   private final String adminToken;
@@ -71,6 +73,7 @@ public final class MeshNode {
         0L), System::nanoTime, metrics);
     metrics.bindPool(pool);
     this.repoWorker = vertx.createSharedWorkerExecutor("modelmux-repo", 2);
+    this.codecWorker = vertx.createSharedWorkerExecutor("modelmux-codec", Math.max(2, Runtime.getRuntime().availableProcessors()));
     this.models = new ModelManager(vertx, repo, pool, repoWorker, config.modelControl());
   }
 
@@ -97,9 +100,10 @@ public final class MeshNode {
 
     GrpcServer grpc = GrpcServer.server(vertx, new GrpcServerOptions().setMaxMessageSize(config.maxMessageBytes())
         .setScheduleDeadlineAutomatically(true));
-    new GrpcApi(info, models, path, new GrpcCodec(limits), admin, System::nanoTime, ready::get).bind(grpc);
+    Offload offload = new Offload(codecWorker);
+    new GrpcApi(info, models, path, new GrpcCodec(limits), admin, System::nanoTime, ready::get, offload).bind(grpc);
     RestApi rest = new RestApi(info, models, path, new JsonCodec(limits), admin, prometheus, System::nanoTime, ready::get,
-        config.maxMessageBytes());
+        config.maxMessageBytes(), offload);
 
     Future<Void> scan = config.modelControl() == ModelManager.ControlMode.POLL ? models.rescan() : Future.succeededFuture();
     return scan.compose(v -> vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.grpcPort())
@@ -201,6 +205,7 @@ public final class MeshNode {
       return null;
     })).transform(ar -> {
       repoWorker.close();
+      codecWorker.close();
       return vertx.close();
     });
   }

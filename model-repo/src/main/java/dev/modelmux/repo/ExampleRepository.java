@@ -97,7 +97,7 @@ public final class ExampleRepository {
       List<Long> versions = i == 3 ? List.of(1L, 2L) : List.of(1L);
       mlps.add(new Mlp(name, bytes, 2, MLP_INPUT, 0, 1000L + i, withConfig, i % 3 == 0, versions));
     }
-    mlps.add(new Mlp("tiny-mlp", 0, 1, 16, 1500, 7L, true, false, List.of(1L)));
+    mlps.add(new Mlp("tiny-mlp", 0, 1, 16, 1200, 7L, true, false, List.of(1L)));
     return new Plan(mlps, minilm);
   }
 

@@ -39,9 +39,11 @@ public final class GrpcApi {
   private final AdminAuth admin;
   private final LongSupplier nanoClock;
   private final Supplier<Boolean> ready;
+  private final Offload offload;
 
   public GrpcApi(ServerInfo info, ModelManager models, InferencePath path, GrpcCodec codec, AdminAuth admin,
-      LongSupplier nanoClock, Supplier<Boolean> ready) {
+      LongSupplier nanoClock, Supplier<Boolean> ready, Offload offload) {
+    this.offload = offload;
     this.info = info;
     this.models = models;
     this.path = path;
@@ -67,8 +69,9 @@ public final class GrpcApi {
       long start = nanoClock.getAsLong();
       long timeoutMs = call.timeout();
       long deadline = timeoutMs > 0 ? start + timeoutMs * 1_000_000L : Long.MAX_VALUE;
-      InferRequest decoded = codec.decode(req, deadline);
-      return path.infer(decoded, PROTOCOL, start).map(a -> codec.encode(a.model(), a.version(), a.id(), a.result()));
+      return offload.run(req.getSerializedSize(), () -> codec.decode(req, deadline))
+          .compose(decoded -> path.infer(decoded, PROTOCOL, start))
+          .compose(a -> offload.run(Offload.outputBytes(a.result()), () -> codec.encode(a.model(), a.version(), a.id(), a.result())));
     });
     unary(server, GRPCInferenceServiceGrpcService.RepositoryIndex, (req, call) -> {
       RepositoryIndexResponse.Builder b = RepositoryIndexResponse.newBuilder();

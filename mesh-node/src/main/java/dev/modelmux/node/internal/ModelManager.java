@@ -99,11 +99,15 @@ public final class ModelManager {
           remove(gone, "removed from the repository");
         }
       }
+      int before = models.size();
       scans.forEach((name, s) -> {
         if (s instanceof ModelEntry e) {
           apply(e);
         }
       });
+      if (models.size() != before) {
+        LOG.info("repository {}: {} models", repo.describe(), models.size());
+      }
       return (Void) null;
     }).eventually(() -> {
       scanning.set(false);
@@ -116,9 +120,15 @@ public final class ModelManager {
     ModelRecord before = models.get(entry.name());
     ModelRecord after = models.compute(entry.name(), (n, old) -> merge(old, entry));
     if (before == null || !before.scanned().fingerprint().equals(entry.fingerprint())) {
-      LOG.info("model '{}': versions {} in repository, serving {}{}", entry.name(),
-          entry.versions().stream().map(ModelEntry.VersionEntry::version).toList(), after.served(),
-          after.configProblem().map(p -> " (" + p + ")").orElse(""));
+      String line = "model '{}': versions {} in repository, serving {}{}";
+      Object[] args = {entry.name(), entry.versions().stream().map(ModelEntry.VersionEntry::version).toList(), after.served(),
+          after.configProblem().map(p -> " (" + p + ")").orElse("")};
+      // First sight of a model is routine (a repository can hold thousands); changes are news.
+      if (before == null && after.configProblem().isEmpty()) {
+        LOG.debug(line, args);
+      } else {
+        LOG.info(line, args);
+      }
     }
     if (before != null) {
       reconcile(before, after);
@@ -408,64 +418,15 @@ public final class ModelManager {
 
   /** One row per model version for RepositoryIndex. */
   public List<IndexEntry> index(boolean readyOnly) {
-    Map<ModelKey, DeviceSnapshot.State> states = new HashMap<>();
-    for (DeviceSnapshot d : pool.snapshot()) {
-      for (DeviceSnapshot.Resident res : d.residents()) {
-        states.put(res.key(), res.state());
-      }
-    }
-    List<IndexEntry> out = new ArrayList<>();
-    List<ModelRecord> records = new ArrayList<>(models.values());
-    records.sort(Comparator.comparing(ModelRecord::name));
-    for (ModelRecord r : records) {
-      TreeSet<Long> versions = new TreeSet<>();
-      r.scanned().versions().forEach(v -> versions.add(v.version()));
-      versions.addAll(r.served());
-      if (versions.isEmpty()) {
-        out.add(new IndexEntry(r.name(), "", "UNAVAILABLE",
-            r.configProblem().orElse("no version folder holds a model file"), ""));
-        continue;
-      }
-      for (long v : versions) {
-        DeviceSnapshot.State s = states.get(new ModelKey(r.name(), v));
-        String state;
-        String reason = "";
-        ModelRecord.Failure f = r.failures().get(v);
-        if (s == DeviceSnapshot.State.READY) {
-          state = "READY";
-        } else if (s == DeviceSnapshot.State.LOADING) {
-          state = "LOADING";
-        } else if (s == DeviceSnapshot.State.UNLOADING) {
-          state = "UNLOADING";
-        } else if (f != null) {
-          state = "UNAVAILABLE";
-          reason = f.reason();
-        } else if (!r.served().contains(v)) {
-          state = "UNAVAILABLE";
-          reason = "not selected by the version policy";
-        } else if (r.config().isEmpty() && r.configProblem().isPresent()) {
-          state = "UNAVAILABLE";
-          reason = r.configProblem().get();
-        } else {
-          state = "UNAVAILABLE";
-          reason = "unloaded; loads on first request";
-        }
-        if (r.configProblem().isPresent() && reason.isEmpty()) {
-          reason = r.configProblem().get();
-        }
-        if (!readyOnly || state.equals("READY")) {
-          out.add(new IndexEntry(r.name(), Long.toString(v), state, reason, r.sha256().getOrDefault(v, "")));
-        }
-      }
-    }
-    return out;
+    return IndexView.rows(new ArrayList<>(models.values()), pool.snapshot(), readyOnly);
   }
 
   private List<IndexEntry> indexOf(String name) {
-    return index(false).stream().filter(e -> e.name().equals(name)).toList();
+    ModelRecord r = models.get(name);
+    return r == null ? List.of() : IndexView.rows(List.of(r), pool.snapshot(), false);
   }
 
-  /** A row of the repository index. */
+    /** A row of the repository index. */
   public record IndexEntry(String name, String version, String state, String reason, String sha256) {}
 
   /** The config and versions that metadata reports; derives the config from the graph when there is none. */

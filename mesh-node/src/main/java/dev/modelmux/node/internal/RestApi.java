@@ -33,9 +33,11 @@ public final class RestApi {
   private final LongSupplier nanoClock;
   private final Supplier<Boolean> ready;
   private final long maxBodyBytes;
+  private final Offload offload;
 
   public RestApi(ServerInfo info, ModelManager models, InferencePath path, JsonCodec codec, AdminAuth admin,
-      PrometheusMeterRegistry prometheus, LongSupplier nanoClock, Supplier<Boolean> ready, long maxBodyBytes) {
+      PrometheusMeterRegistry prometheus, LongSupplier nanoClock, Supplier<Boolean> ready, long maxBodyBytes, Offload offload) {
+    this.offload = offload;
     this.info = info;
     this.models = models;
     this.path = path;
@@ -112,7 +114,8 @@ public final class RestApi {
 
   private void infer(RoutingContext ctx, String version) {
     long start = nanoClock.getAsLong();
-    handle(ctx, () -> {
+    String model = ctx.pathParam("model");
+    handle(ctx, () -> offload.run(ctx.body().length(), () -> {
       JsonObject body;
       try {
         body = ctx.body().asJsonObject();
@@ -122,9 +125,9 @@ public final class RestApi {
       if (body == null) {
         throw ServingException.invalid("request body is empty; send a JSON object with 'inputs'");
       }
-      InferRequest req = codec.decode(ctx.pathParam("model"), version, body, Long.MAX_VALUE);
-      return path.infer(req, PROTOCOL, start).map(a -> codec.encode(a.model(), a.version(), a.id(), a.result()));
-    });
+      return codec.decode(model, version, body, Long.MAX_VALUE);
+    }).compose(req -> path.infer(req, PROTOCOL, start))
+        .compose(a -> offload.run(Offload.outputBytes(a.result()), () -> codec.encode(a.model(), a.version(), a.id(), a.result()).toBuffer())));
   }
 
   private void index(RoutingContext ctx) {
@@ -170,7 +173,8 @@ public final class RestApi {
       if (ar.succeeded()) {
         Object v = ar.result();
         ctx.response().setStatusCode(200).putHeader("content-type", "application/json")
-            .end(v instanceof JsonArray a ? a.encode() : ((JsonObject) v).encode());
+            .end(v instanceof io.vertx.core.buffer.Buffer b ? b : io.vertx.core.buffer.Buffer.buffer(
+                v instanceof JsonArray a ? a.encode() : ((JsonObject) v).encode()));
       } else {
         fail(ctx, ar.cause());
       }
