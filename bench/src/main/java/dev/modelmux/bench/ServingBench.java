@@ -50,6 +50,7 @@ public final class ServingBench {
     int concurrency = intArg(args, "--concurrency", 8);
     int colds = intArg(args, "--cold-runs", 5);
     int intraOp = intArg(args, "--intra-op-threads", Runtime.getRuntime().availableProcessors());
+    int inferThreads = intArg(args, "--infer-threads", Runtime.getRuntime().availableProcessors());
     Path models = Path.of(stringArg(args, "--models", "mesh-node/target/models"));
     Path work = Files.createTempDirectory("modelmux-bench");
 
@@ -85,7 +86,7 @@ public final class ServingBench {
     }
     int cores = Runtime.getRuntime().availableProcessors();
     NodeConfig config = new NodeConfig(repo.toString(), "127.0.0.1", 0, 0,
-        List.of(new DeviceSpec("cpu0", DeviceKind.CPU, 0, 4L << 30, cores)), java.util.Optional.of("bench-admin-token-0123456789"),
+        List.of(new DeviceSpec("cpu0", DeviceKind.CPU, 0, 4L << 30, inferThreads)), java.util.Optional.of("bench-admin-token-0123456789"),
         work.resolve("data"), ModelManager.ControlMode.POLL, Duration.ofHours(1), NodeConfig.DEFAULT_MAX_MESSAGE_BYTES,
         NodeConfig.DEFAULT_MAX_TENSOR_ELEMENTS, 1.5, intraOp, Duration.ofSeconds(5));
     MeshNode node = await(MeshNode.start(config));
