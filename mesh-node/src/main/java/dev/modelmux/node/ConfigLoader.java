@@ -50,6 +50,7 @@ public final class ConfigLoader {
     k.put("intra-op-threads", "ONNX Runtime global intra-op threads (default: cores)");
     k.put("infer-threads", "concurrent inferences per device (default: cores)");
     k.put("shutdown-grace", "time to finish in-flight requests on stop (default 30s)");
+    k.put("gpus", "auto | none: add the CUDA GPUs found at start (needs the -Pcuda build; default auto)");
     return java.util.Collections.unmodifiableMap(k);
   }
 
@@ -167,7 +168,16 @@ public final class ConfigLoader {
         v.containsKey("max-tensor-elements") ? longValue("max-tensor-elements", v.get("max-tensor-elements")) : NodeConfig.DEFAULT_MAX_TENSOR_ELEMENTS,
         v.containsKey("footprint-factor") ? doubleValue("footprint-factor", v.get("footprint-factor")) : 1.5,
         intValue(v, "intra-op-threads", cores),
-        v.containsKey("shutdown-grace") ? duration("shutdown-grace", v.get("shutdown-grace")) : Duration.ofSeconds(30));
+        v.containsKey("shutdown-grace") ? duration("shutdown-grace", v.get("shutdown-grace")) : Duration.ofSeconds(30),
+        gpus(v.getOrDefault("gpus", "auto")));
+  }
+
+  private static boolean gpus(String s) {
+    return switch (s.toLowerCase(Locale.ROOT)) {
+      case "auto" -> true;
+      case "none" -> false;
+      default -> throw new IllegalArgumentException("gpus: must be auto or none, was '" + s + "'");
+    };
   }
 
   private static long defaultBudget() {

@@ -1,6 +1,10 @@
 package dev.modelmux.node;
 
+import dev.modelmux.gpu.CudaDevices;
 import dev.modelmux.gpu.DevicePool;
+import dev.modelmux.gpu.DeviceSpec;
+import java.util.ArrayList;
+import java.util.List;
 import dev.modelmux.gpu.PoolConfig;
 import dev.modelmux.node.internal.AdminAuth;
 import dev.modelmux.node.internal.GrpcApi;
@@ -61,7 +65,8 @@ public final class MeshNode {
   private HttpServer httpServer;
   private long pollTimer = -1;
 
-  private MeshNode(Vertx vertx, NodeConfig config, ModelRepository repo, String adminToken, boolean generated) {
+  private MeshNode(Vertx vertx, NodeConfig config, ModelRepository repo, String adminToken, boolean generated,
+      List<DeviceSpec> devices) {
     this.vertx = vertx;
     this.config = config;
     this.repo = repo;
@@ -69,7 +74,7 @@ public final class MeshNode {
     this.adminTokenGenerated = generated;
     this.prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     NodeMetrics metrics = new NodeMetrics(prometheus);
-    this.pool = DevicePool.create(new PoolConfig(config.devices(), config.footprintFactor(), config.intraOpThreads(),
+    this.pool = DevicePool.create(new PoolConfig(devices, config.footprintFactor(), config.intraOpThreads(),
         0L), System::nanoTime, metrics);
     metrics.bindPool(pool);
     this.repoWorker = vertx.createSharedWorkerExecutor("modelmux-repo", 2);
@@ -84,9 +89,15 @@ public final class MeshNode {
       ModelRepository repo = ModelRepository.open(config.repository(), RepositoryOptions.defaults());
       boolean generated = config.adminToken().isEmpty();
       String token = config.adminToken().orElseGet(() -> generateToken(config.dataDir()));
-      return new Object[] {repo, token, generated};
+      List<DeviceSpec> devices = new ArrayList<>(config.devices());
+      if (config.detectGpus()) {
+        devices.addAll(CudaDevices.detect()); // empty without the CUDA provider; runs nvidia-smi otherwise
+      }
+      return new Object[] {repo, token, generated, devices};
     }).compose(o -> {
-      MeshNode node = new MeshNode(vertx, config, (ModelRepository) o[0], (String) o[1], (Boolean) o[2]);
+      @SuppressWarnings("unchecked")
+      List<DeviceSpec> devices = (List<DeviceSpec>) o[3];
+      MeshNode node = new MeshNode(vertx, config, (ModelRepository) o[0], (String) o[1], (Boolean) o[2], devices);
       return node.startServers().map(node);
     }).recover(t -> vertx.close().transform(ar -> Future.failedFuture(t)));
   }
@@ -126,7 +137,7 @@ public final class MeshNode {
           ready.set(true);
           LOG.info("modelmux node ready: gRPC on {}:{}, HTTP on {}:{}, repository {}, {} models, devices {}",
               config.host(), grpcServer.actualPort(), config.host(), httpServer.actualPort(), repo.describe(),
-              models.modelCount(), config.devices());
+              models.modelCount(), pool.devices());
           return null;
         });
   }

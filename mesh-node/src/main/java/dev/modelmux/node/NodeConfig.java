@@ -26,6 +26,7 @@ import java.util.Optional;
  * @param footprintFactor predicted footprint = artifact size x factor (unless memory_bytes is set)
  * @param intraOpThreads ONNX Runtime's global intra-op threads
  * @param shutdownGrace how long a stopping node waits for in-flight requests
+ * @param detectGpus add the CUDA GPUs found at start (needs the {@code -Pcuda} build and a driver)
  */
 public record NodeConfig(
     String repository,
@@ -41,7 +42,8 @@ public record NodeConfig(
     long maxTensorElements,
     double footprintFactor,
     int intraOpThreads,
-    Duration shutdownGrace) {
+    Duration shutdownGrace,
+    boolean detectGpus) {
 
   public static final int DEFAULT_GRPC_PORT = 8001;
   public static final int DEFAULT_HTTP_PORT = 8000;
@@ -100,6 +102,6 @@ public record NodeConfig(
   /** A copy with other ports (tests use 0 for ephemeral ports). */
   public NodeConfig withPorts(int grpc, int http) {
     return new NodeConfig(repository, host, grpc, http, devices, adminToken, dataDir, modelControl, pollInterval,
-        maxMessageBytes, maxTensorElements, footprintFactor, intraOpThreads, shutdownGrace);
+        maxMessageBytes, maxTensorElements, footprintFactor, intraOpThreads, shutdownGrace, detectGpus);
   }
 }

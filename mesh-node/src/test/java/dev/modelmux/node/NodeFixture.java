@@ -26,7 +26,7 @@ final class NodeFixture implements AutoCloseable {
     NodeConfig config = new NodeConfig(repo.toUri().toString(), "127.0.0.1", 0, 0,
         List.of(new DeviceSpec("cpu0", DeviceKind.CPU, 0, budgetBytes, 2)),
         Optional.of(ADMIN_TOKEN), dataDir, mode, Duration.ofHours(1), NodeConfig.DEFAULT_MAX_MESSAGE_BYTES,
-        NodeConfig.DEFAULT_MAX_TENSOR_ELEMENTS, 1.5, 2, Duration.ofSeconds(10));
+        NodeConfig.DEFAULT_MAX_TENSOR_ELEMENTS, 1.5, 2, Duration.ofSeconds(10), false);
     return new NodeFixture(await(MeshNode.start(config)));
   }
 
