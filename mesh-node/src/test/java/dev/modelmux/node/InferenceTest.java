@@ -51,6 +51,7 @@ class InferenceTest {
     mlpA = TestRepo.mlpBytes(16, 4, 200_000, 7);
     new TestRepo(repo)
         .config("mlp-a", TestRepo.mlpConfig("mlp-a", 16, 4, 8)).file("mlp-a", 1, mlpA)
+        .mlp("mlp-b", 1, 16, 4, 2_000_000, 11)
         .config("minilm-q", TestRepo.minilmConfig("minilm-q")).copy("minilm-q", 1, TestRepo.minilmQ())
         .file("id-int8", 1, OnnxModelBuilder.identity(DataType.INT8, -1, 3))
         .file("id-bytes", 1, OnnxModelBuilder.identity(DataType.BYTES, -1))
@@ -177,6 +178,20 @@ class InferenceTest {
         "{\"inputs\":[{\"name\":\"input\",\"datatype\":\"BOOL\",\"shape\":[2],\"data\":[true,false]}]}");
     assertThat(new JsonObject(bool.body()).getJsonArray("outputs").getJsonObject(0).getJsonArray("data").getList())
         .containsExactly(true, false);
+  }
+
+  @Test
+  void concurrentFirstRequestsShareOneLoad() {
+    java.util.List<io.vertx.core.Future<Reply<ModelInferResponse>>> calls = new java.util.ArrayList<>();
+    for (int i = 0; i < 16; i++) {
+      calls.add(node.node.vertx().executeBlocking(() -> client.call(GRPCInferenceServiceGrpcClient.ModelInfer,
+          fp32("mlp-b", "input", ramp(16, 1f), 1, 16)), false));
+    }
+    for (var c : calls) {
+      assertThat(NodeFixture.await(c).ok().getModelName()).isEqualTo("mlp-b");
+    }
+    assertThat(client.get("/metrics").body())
+        .containsPattern("modelmux_model_loads_total\\{model=\"mlp-b\",outcome=\"success\",version=\"1\"\\} 1\\.0");
   }
 
   @Test

@@ -71,6 +71,25 @@ class ReloadTest {
     }
   }
 
+  @Test
+  void pollingPicksUpNewAndRemovedModels() throws Exception {
+    TestRepo repo = new TestRepo(tmp.resolve("repo")).mlp("first", 1, 16, 4, 50_000, 1);
+    ModelInferRequest second = fp32("second", "input", ramp(16, 1f), 1, 16);
+    try (NodeFixture f = NodeFixture.start(repo.root, tmp.resolve("data"), 256L << 20, ModelManager.ControlMode.POLL)) {
+      assertThat(f.client.call(GRPCInferenceServiceGrpcClient.ModelInfer, second).status()).isEqualTo(io.vertx.grpc.common.GrpcStatus.NOT_FOUND);
+      repo.mlp("second", 1, 16, 4, 50_000, 2);
+      f.rescan();
+      assertThat(f.client.call(GRPCInferenceServiceGrpcClient.ModelInfer, second).ok().getModelName()).isEqualTo("second");
+      try (var files = java.nio.file.Files.walk(repo.root.resolve("second"))) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+      f.rescan();
+      assertThat(f.client.call(GRPCInferenceServiceGrpcClient.ModelInfer, second).status()).isEqualTo(io.vertx.grpc.common.GrpcStatus.NOT_FOUND);
+      assertThat(f.client.call(GRPCInferenceServiceGrpcClient.ModelInfer, fp32("first", "input", ramp(16, 1f), 1, 16)).status())
+          .isEqualTo(io.vertx.grpc.common.GrpcStatus.OK);
+    }
+  }
+
   static RepositoryIndexResponse.ModelIndex state(NodeFixture f, String version) {
     return f.client.call(GRPCInferenceServiceGrpcClient.RepositoryIndex, RepositoryIndexRequest.getDefaultInstance()).ok()
         .getModelsList().stream().filter(m -> m.getName().equals("m") && m.getVersion().equals(version)).findFirst().orElseThrow();
