@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import dev.modelmux.gpu.PoolConfig;
 import dev.modelmux.node.internal.AdminAuth;
+import dev.modelmux.node.internal.ApiContext;
 import dev.modelmux.node.internal.GrpcApi;
 import dev.modelmux.node.internal.GrpcCodec;
 import dev.modelmux.node.internal.InferencePath;
@@ -111,10 +112,9 @@ public final class MeshNode {
 
     GrpcServer grpc = GrpcServer.server(vertx, new GrpcServerOptions().setMaxMessageSize(config.maxMessageBytes())
         .setScheduleDeadlineAutomatically(true));
-    Offload offload = new Offload(codecWorker);
-    new GrpcApi(info, models, path, new GrpcCodec(limits), admin, System::nanoTime, ready::get, offload).bind(grpc);
-    RestApi rest = new RestApi(info, models, path, new JsonCodec(limits), admin, prometheus, System::nanoTime, ready::get,
-        config.maxMessageBytes(), offload);
+    ApiContext api = new ApiContext(info, models, path, admin, System::nanoTime, ready::get, new Offload(codecWorker));
+    new GrpcApi(api, new GrpcCodec(limits)).bind(grpc);
+    RestApi rest = new RestApi(api, new JsonCodec(limits), prometheus, config.maxMessageBytes());
 
     Future<Void> scan = config.modelControl() == ModelManager.ControlMode.POLL ? models.rescan() : Future.succeededFuture();
     return scan.compose(v -> vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.grpcPort())

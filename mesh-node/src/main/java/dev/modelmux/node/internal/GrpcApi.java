@@ -23,7 +23,7 @@ import io.vertx.grpc.server.GrpcServerRequest;
 import java.util.List;
 import java.util.function.BiFunction;
 import java.util.function.LongSupplier;
-import java.util.function.Supplier;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,26 +38,25 @@ public final class GrpcApi {
   private final GrpcCodec codec;
   private final AdminAuth admin;
   private final LongSupplier nanoClock;
-  private final Supplier<Boolean> ready;
+  private final BooleanSupplier ready;
   private final Offload offload;
 
-  public GrpcApi(ServerInfo info, ModelManager models, InferencePath path, GrpcCodec codec, AdminAuth admin,
-      LongSupplier nanoClock, Supplier<Boolean> ready, Offload offload) {
-    this.offload = offload;
-    this.info = info;
-    this.models = models;
-    this.path = path;
+  public GrpcApi(ApiContext api, GrpcCodec codec) {
+    this.info = api.info();
+    this.models = api.models();
+    this.path = api.path();
+    this.admin = api.admin();
+    this.nanoClock = api.nanoClock();
+    this.ready = api.ready();
+    this.offload = api.offload();
     this.codec = codec;
-    this.admin = admin;
-    this.nanoClock = nanoClock;
-    this.ready = ready;
   }
 
   public void bind(GrpcServer server) {
     unary(server, GRPCInferenceServiceGrpcService.ServerLive, (req, call) ->
         Future.succeededFuture(ServerLiveResponse.newBuilder().setLive(true).build()));
     unary(server, GRPCInferenceServiceGrpcService.ServerReady, (req, call) ->
-        Future.succeededFuture(ServerReadyResponse.newBuilder().setReady(ready.get()).build()));
+        Future.succeededFuture(ServerReadyResponse.newBuilder().setReady(ready.getAsBoolean()).build()));
     unary(server, GRPCInferenceServiceGrpcService.ServerMetadata, (req, call) ->
         Future.succeededFuture(ServerMetadataResponse.newBuilder().setName(info.name()).setVersion(info.version())
             .addAllExtensions(info.extensions()).build()));

@@ -12,6 +12,7 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,21 +32,20 @@ public final class RestApi {
   private final AdminAuth admin;
   private final PrometheusMeterRegistry prometheus;
   private final LongSupplier nanoClock;
-  private final Supplier<Boolean> ready;
+  private final BooleanSupplier ready;
   private final long maxBodyBytes;
   private final Offload offload;
 
-  public RestApi(ServerInfo info, ModelManager models, InferencePath path, JsonCodec codec, AdminAuth admin,
-      PrometheusMeterRegistry prometheus, LongSupplier nanoClock, Supplier<Boolean> ready, long maxBodyBytes, Offload offload) {
-    this.offload = offload;
-    this.info = info;
-    this.models = models;
-    this.path = path;
+  public RestApi(ApiContext api, JsonCodec codec, PrometheusMeterRegistry prometheus, long maxBodyBytes) {
+    this.info = api.info();
+    this.models = api.models();
+    this.path = api.path();
+    this.admin = api.admin();
+    this.nanoClock = api.nanoClock();
+    this.ready = api.ready();
+    this.offload = api.offload();
     this.codec = codec;
-    this.admin = admin;
     this.prometheus = prometheus;
-    this.nanoClock = nanoClock;
-    this.ready = ready;
     this.maxBodyBytes = maxBodyBytes;
   }
 
@@ -53,7 +53,7 @@ public final class RestApi {
     Router r = Router.router(vertx);
     r.get("/v2/health/live").handler(ctx -> json(ctx, 200, new JsonObject().put("live", true)));
     r.get("/v2/health/ready").handler(ctx -> {
-      boolean ok = ready.get();
+      boolean ok = ready.getAsBoolean();
       json(ctx, ok ? 200 : 503, new JsonObject().put("ready", ok));
     });
     r.get("/v2").handler(ctx -> json(ctx, 200, new JsonObject().put("name", info.name()).put("version", info.version())
