@@ -49,4 +49,7 @@ public interface Policy {
   boolean record(Access access);
 
   PolicyStats stats();
+
+  /** Bytes resident now; never above the capacity. */
+  long residentBytes();
 }

@@ -102,6 +102,11 @@ public final class BeladyPolicy implements Policy {
   }
 
   @Override
+  public long residentBytes() {
+    return used;
+  }
+
+  @Override
   public PolicyStats stats() {
     return counter.stats(name());
   }

@@ -92,6 +92,11 @@ public final class CostAwarePolicy implements Policy {
   }
 
   @Override
+  public long residentBytes() {
+    return used;
+  }
+
+  @Override
   public PolicyStats stats() {
     return counter.stats(name());
   }

@@ -45,6 +45,11 @@ public final class LruPolicy implements Policy {
   }
 
   @Override
+  public long residentBytes() {
+    return used;
+  }
+
+  @Override
   public PolicyStats stats() {
     return counter.stats(name());
   }
