@@ -18,7 +18,9 @@ import java.util.function.LongSupplier;
  *
  * <p><b>Leaving.</b> When a member leaves, every survivor removes its node record and, unless
  * another live member carries the same node id (a restarted node), all its copies from the
- * placement table; these removals are idempotent.
+ * placement table; these removals are idempotent. A node should therefore, right after joining,
+ * {@link NodeRegistry#publish publish} its record and {@link PlacementTable#reassert reassert}
+ * what it holds (nothing, after a restart), and repeat both periodically.
  */
 public interface MeshCluster {
 

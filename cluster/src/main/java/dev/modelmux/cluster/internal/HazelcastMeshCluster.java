@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
@@ -46,6 +47,7 @@ public final class HazelcastMeshCluster implements MeshCluster {
     private final HazelcastPlacementTable placements;
     private final List<Consumer<MemberEvent>> listeners = new CopyOnWriteArrayList<>();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
+    private final Set<CompletableFuture<?>> cleanups = ConcurrentHashMap.newKeySet();
 
     private HazelcastMeshCluster(ClusterConfig config, HazelcastInstance hazelcast, Executor executor,
                                  LongSupplier clockMillis) {
@@ -73,6 +75,11 @@ public final class HazelcastMeshCluster implements MeshCluster {
                     instance.getCluster().getLocalMember().getAddress(), cluster.members());
             return cluster;
         });
+    }
+
+    /** Completes when the departure cleanups started so far have finished (tests, diagnostics). */
+    public CompletableFuture<Void> cleanupsDone() {
+        return CompletableFuture.allOf(cleanups.toArray(CompletableFuture[]::new)).handle((ok, error) -> null);
     }
 
     /** The embedded member, for tests and diagnostics. */
@@ -164,15 +171,19 @@ public final class HazelcastMeshCluster implements MeshCluster {
         List<String> liveUuids = new ArrayList<>();
         hazelcast.getCluster().getMembers().forEach(m -> liveUuids.add(m.getUuid().toString()));
         boolean restarted = members().contains(nodeId);
-        nodes.removeDeparted(nodeId, liveUuids)
+        // A live member with the same id is a restarted node: leave the copies to its reassert,
+        // which replaces whatever its earlier run left.
+        CompletableFuture<Void> cleanup = nodes.removeDeparted(nodeId, liveUuids)
                 .thenCompose(removed -> restarted ? CompletableFuture.completedFuture(null)
-                        : placements.removeNode(nodeId))
-                .whenComplete((ok, error) -> {
-                    if (error != null && hazelcast.getLifecycleService().isRunning()) {
-                        LOG.warn("cleanup after node {} left failed (the next reassert will repair): {}", nodeId,
-                                error.toString());
-                    }
-                });
+                        : placements.removeNode(nodeId));
+        cleanups.add(cleanup);
+        cleanup.whenComplete((ok, error) -> {
+            cleanups.remove(cleanup);
+            if (error != null && hazelcast.getLifecycleService().isRunning()) {
+                LOG.warn("cleanup after node {} left failed (the next reassert will repair): {}", nodeId,
+                        error.toString());
+            }
+        });
         publish(new MemberEvent.Left(nodeId));
     }
 
