@@ -28,6 +28,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
@@ -46,6 +47,7 @@ public final class HazelcastMeshCluster implements MeshCluster {
     private final HazelcastModelCatalog catalog;
     private final HazelcastPlacementTable placements;
     private final List<Consumer<MemberEvent>> listeners = new CopyOnWriteArrayList<>();
+    private final AtomicBoolean closing = new AtomicBoolean();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
     private final Set<CompletableFuture<?>> cleanups = ConcurrentHashMap.newKeySet();
 
@@ -130,7 +132,7 @@ public final class HazelcastMeshCluster implements MeshCluster {
 
     @Override
     public CompletableFuture<Void> close() {
-        if (!closed.isDone()) {
+        if (closing.compareAndSet(false, true)) {
             Async.run(executor, () -> hazelcast.getLifecycleService().shutdown())
                     .whenComplete((ok, error) -> {
                         if (error == null) {

@@ -68,7 +68,8 @@ class SerializationTest {
             Data data = serialization.toData(value);
             assertThat(data.getType()).as("serializer of %s", value.getClass().getSimpleName())
                     .isEqualTo(SerializationConstants.TYPE_COMPACT);
-            assertThat((Object) serialization.toObject(data)).isEqualTo(value);
+            Object back = serialization.toObject(data);
+            assertThat(back).isEqualTo(value);
         }
     }
 }
