@@ -17,7 +17,7 @@ import java.util.Objects;
 public record Copy(String nodeId, String deviceId, State state, String reason, long bytes,
                    long lastUsedMillis, double requestRate, long stateSinceMillis, long version) {
 
-    /** Lifecycle of a copy: LOADING → READY → UNLOADING → removed; LOADING or READY → FAILED. */
+    /** Lifecycle of a copy: LOADING → READY → UNLOADING → removed; any state → FAILED → removed or claimed again. */
     public enum State {
         /** Claimed; the node is loading it. Its bytes are reserved on the device. */
         LOADING,

@@ -11,13 +11,15 @@ import java.util.function.Consumer;
  *
  * <p><b>Consistency.</b> Every update is an entry processor: an atomic read-modify-write of one
  * model version's copies on the partition that owns it, so concurrent updates of one key from any
- * node serialize and none is lost while the cluster is whole. No Hazelcast lock is used. Hazelcast
- * maps are AP, though: an update acknowledged by a partition owner that dies before its backup
- * replicates is lost, and during a split brain each side updates its own table; after the heal the
- * copy lists of both sides are merged (union per copy; the higher {@link Copy#version()} wins for a
- * copy both sides changed). To converge anyway every node must periodically {@link #reassert} the
- * copies it really holds: the table's picture of node N is whatever N last reported, plus what was
- * changed since.
+ * node serialize and none is lost while the cluster is whole. No Hazelcast lock is used. Each
+ * update is acknowledged once its one synchronous backup has it, so it survives the crash of any
+ * single member. Hazelcast maps are AP, though: an update is lost when owner and backup fail
+ * together (or the backup acknowledgement times out and then the owner fails), and during a split
+ * brain each side updates its own table, so a claim can win on both sides. After the heal the copy
+ * lists of both sides are merged (union per copy; the higher {@link Copy#version()} wins for a copy
+ * both sides changed, so a removal on one side can come back). To converge anyway every node must
+ * periodically {@link #reassert} the copies it really holds: the table's picture of node N is
+ * whatever N last reported, plus what was changed since.
  *
  * <p>State changes are guarded so a late or stale call cannot undo a newer one:
  * {@code markReady} only from LOADING, {@code markUnloading} only from READY, {@code removeCopy}
