@@ -1,0 +1,165 @@
+package dev.modelmux.cluster;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * How this node joins the mesh's Hazelcast cluster. Immutable and validated: a bad value fails at
+ * construction with a message that names the key (the flag it comes from).
+ *
+ * <p>Joining: with {@link #peers()} empty and no Kubernetes discovery the node forms a one-member
+ * cluster. Otherwise it joins over TCP-IP through any listed peer ({@code host:port}, the peer's
+ * {@link #port()}); listing one live member is enough, members tell each other about the rest.
+ * Multicast and auto-detection are always off. With {@link #kubernetesServiceDns()} set, members
+ * are discovered through the DNS name of a headless Kubernetes service instead (DNS lookup mode of
+ * Hazelcast's built-in Kubernetes discovery; set {@code bindHost} to {@code 0.0.0.0} in a pod and
+ * give every pod the same {@code port}); peers must then be empty.
+ *
+ * <p>Failure detection is phi-accrual with heartbeats every {@link #heartbeatInterval()}; a member
+ * silent for longer than {@link #maxNoHeartbeat()} is removed (Hazelcast's default is 60 s; a
+ * member whose process is gone is usually noticed sooner, through refused connections).
+ *
+ * @param nodeId              this node's id, unique in the cluster ({@code --node-id})
+ * @param clusterName         members only join a cluster of the same name ({@code --cluster-name})
+ * @param bindHost            IPv4 address the member listens on; {@code 0.0.0.0} for all ({@code --bind-host})
+ * @param advertiseAddress    {@code host} or {@code host:port} other members should dial when it differs
+ *                            from the bound address (NAT, containers) ({@code --advertise-address})
+ * @param port                the Hazelcast member port; 0 picks a free one. Never auto-incremented:
+ *                            peers name exact ports ({@code --cluster-port})
+ * @param peers               {@code host:port} of members to join through ({@code --peers})
+ * @param heartbeatInterval   whole seconds, at least 1 ({@code --heartbeat-interval})
+ * @param maxNoHeartbeat      whole seconds, greater than the interval ({@code --max-no-heartbeat})
+ * @param kubernetesServiceDns headless service DNS name for Kubernetes discovery ({@code --kubernetes-service-dns})
+ */
+public record ClusterConfig(
+        String nodeId,
+        String clusterName,
+        String bindHost,
+        Optional<String> advertiseAddress,
+        int port,
+        List<String> peers,
+        Duration heartbeatInterval,
+        Duration maxNoHeartbeat,
+        Optional<String> kubernetesServiceDns) {
+
+    public static final String DEFAULT_NODE_ID = "node-1";
+    public static final String DEFAULT_CLUSTER_NAME = "modelmux";
+    public static final String DEFAULT_BIND_HOST = "127.0.0.1";
+    public static final int DEFAULT_PORT = 0;
+    public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(1);
+    public static final Duration DEFAULT_MAX_NO_HEARTBEAT = Duration.ofSeconds(10);
+
+    private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+    private static final Pattern IPV4 = Pattern.compile(
+            "((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)");
+    private static final Pattern HOST = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.-]{0,252})|\\[[0-9A-Fa-f:.]+]");
+
+    public ClusterConfig {
+        Objects.requireNonNull(advertiseAddress, "advertise-address");
+        Objects.requireNonNull(peers, "peers");
+        Objects.requireNonNull(kubernetesServiceDns, "kubernetes-service-dns");
+        require(nodeId != null && NODE_ID.matcher(nodeId).matches(), "node-id",
+                nodeId, "1-64 letters, digits, '.', '_' or '-', starting with a letter or digit");
+        require(clusterName != null && NODE_ID.matcher(clusterName).matches(), "cluster-name",
+                clusterName, "1-64 letters, digits, '.', '_' or '-', starting with a letter or digit");
+        require(bindHost != null && IPV4.matcher(bindHost).matches(), "bind-host",
+                bindHost, "an IPv4 address such as 127.0.0.1, or 0.0.0.0 for every interface");
+        advertiseAddress.ifPresent(a -> parseAddress("advertise-address", a, true));
+        require(port >= 0 && port <= 65535, "cluster-port", port, "0 (pick a free port) to 65535");
+        peers = List.copyOf(peers);
+        for (String peer : peers) {
+            parseAddress("peers", peer, false);
+        }
+        requireWholeSeconds("heartbeat-interval", heartbeatInterval);
+        requireWholeSeconds("max-no-heartbeat", maxNoHeartbeat);
+        require(maxNoHeartbeat.compareTo(heartbeatInterval) > 0, "max-no-heartbeat", maxNoHeartbeat,
+                "longer than heartbeat-interval (" + heartbeatInterval + ")");
+        kubernetesServiceDns.ifPresent(dns -> require(HOST.matcher(dns).matches() && !dns.startsWith("["),
+                "kubernetes-service-dns", dns, "a DNS name such as modelmux-hz.default.svc.cluster.local"));
+        require(kubernetesServiceDns.isEmpty() || peers.isEmpty(), "peers", peers,
+                "empty when kubernetes-service-dns is set (choose one way to find members)");
+    }
+
+    /** A one-member cluster on loopback, a free port, 1 s heartbeats, 10 s maximum silence. */
+    public static ClusterConfig defaults() {
+        return new ClusterConfig(DEFAULT_NODE_ID, DEFAULT_CLUSTER_NAME, DEFAULT_BIND_HOST, Optional.empty(),
+                DEFAULT_PORT, List.of(), DEFAULT_HEARTBEAT_INTERVAL, DEFAULT_MAX_NO_HEARTBEAT, Optional.empty());
+    }
+
+    public ClusterConfig withNodeId(String id) {
+        return new ClusterConfig(id, clusterName, bindHost, advertiseAddress, port, peers,
+                heartbeatInterval, maxNoHeartbeat, kubernetesServiceDns);
+    }
+
+    public ClusterConfig withClusterName(String name) {
+        return new ClusterConfig(nodeId, name, bindHost, advertiseAddress, port, peers,
+                heartbeatInterval, maxNoHeartbeat, kubernetesServiceDns);
+    }
+
+    public ClusterConfig withBindHost(String host) {
+        return new ClusterConfig(nodeId, clusterName, host, advertiseAddress, port, peers,
+                heartbeatInterval, maxNoHeartbeat, kubernetesServiceDns);
+    }
+
+    public ClusterConfig withAdvertiseAddress(String address) {
+        return new ClusterConfig(nodeId, clusterName, bindHost, Optional.of(address), port, peers,
+                heartbeatInterval, maxNoHeartbeat, kubernetesServiceDns);
+    }
+
+    public ClusterConfig withPort(int memberPort) {
+        return new ClusterConfig(nodeId, clusterName, bindHost, advertiseAddress, memberPort, peers,
+                heartbeatInterval, maxNoHeartbeat, kubernetesServiceDns);
+    }
+
+    public ClusterConfig withPeers(List<String> addresses) {
+        return new ClusterConfig(nodeId, clusterName, bindHost, advertiseAddress, port, addresses,
+                heartbeatInterval, maxNoHeartbeat, kubernetesServiceDns);
+    }
+
+    public ClusterConfig withFailureDetection(Duration interval, Duration maxSilence) {
+        return new ClusterConfig(nodeId, clusterName, bindHost, advertiseAddress, port, peers,
+                interval, maxSilence, kubernetesServiceDns);
+    }
+
+    public ClusterConfig withKubernetesServiceDns(String dns) {
+        return new ClusterConfig(nodeId, clusterName, bindHost, advertiseAddress, port, peers,
+                heartbeatInterval, maxNoHeartbeat, Optional.of(dns));
+    }
+
+    /**
+     * Splits {@code host:port} ({@code [v6]:port} for IPv6); with {@code portOptional} a bare host
+     * is accepted and its port is -1.
+     */
+    static HostPort parseAddress(String key, String value, boolean portOptional) {
+        require(value != null && !value.isBlank(), key, value, "host:port");
+        int colon = value.lastIndexOf(':');
+        boolean bracketed = value.startsWith("[");
+        boolean hasPort = colon > 0 && (!bracketed || value.charAt(colon - 1) == ']');
+        if (!hasPort) {
+            require(portOptional && HOST.matcher(value).matches(), key, value, "host:port");
+            return new HostPort(value, -1);
+        }
+        String host = value.substring(0, colon);
+        String portText = value.substring(colon + 1);
+        require(HOST.matcher(host).matches(), key, value, "host:port with a valid host");
+        require(portText.matches("\\d{1,5}") && Integer.parseInt(portText) >= 1
+                && Integer.parseInt(portText) <= 65535, key, value, "host:port with a port from 1 to 65535");
+        return new HostPort(host, Integer.parseInt(portText));
+    }
+
+    record HostPort(String host, int port) { }
+
+    private static void requireWholeSeconds(String key, Duration d) {
+        require(d != null && d.getNano() == 0 && d.getSeconds() >= 1 && d.getSeconds() <= 3600, key, d,
+                "a whole number of seconds from 1 to 3600");
+    }
+
+    private static void require(boolean ok, String key, Object value, String expected) {
+        if (!ok) {
+            throw new IllegalArgumentException("cluster config '" + key + "' is " + value + "; expected " + expected);
+        }
+    }
+}

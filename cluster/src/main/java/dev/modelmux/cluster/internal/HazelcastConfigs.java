@@ -1,0 +1,86 @@
+package dev.modelmux.cluster.internal;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.InMemoryFormat;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.NetworkConfig;
+import dev.modelmux.cluster.ClusterConfig;
+
+/**
+ * Builds the Hazelcast member configuration in code from a {@link ClusterConfig}; no XML, no
+ * classpath defaults (Vert.x's bundled {@code default-cluster.xml} turns multicast on).
+ *
+ * <p>Why Hazelcast directly rather than through vertx-hazelcast's cluster manager: the mesh does
+ * not use the clustered event bus (forwarding between nodes is gRPC), so the cluster manager would
+ * only add a layer, its own maps and its own defaults around the three maps we need; keeping
+ * Hazelcast here also keeps this module free of Vert.x.
+ */
+public final class HazelcastConfigs {
+
+    /** Member attribute carrying the modelmux node id. */
+    public static final String NODE_ID_ATTRIBUTE = "modelmux.node-id";
+    static final String NODES_MAP = "modelmux.nodes";
+    static final String CATALOG_MAP = "modelmux.catalog";
+    static final String PLACEMENTS_MAP = "modelmux.placements";
+    /** Seconds before the first split-brain merge check, and between later ones. */
+    static final int MERGE_FIRST_RUN_DELAY_SECONDS = 5;
+    static final int MERGE_NEXT_RUN_DELAY_SECONDS = 5;
+
+    private HazelcastConfigs() {
+    }
+
+    public static Config build(ClusterConfig cluster) {
+        Config config = new Config();
+        config.setClusterName(cluster.clusterName());
+        config.getMemberAttributeConfig().setAttribute(NODE_ID_ATTRIBUTE, cluster.nodeId());
+
+        config.setProperty("hazelcast.logging.type", "slf4j");
+        config.setProperty("hazelcast.phone.home.enabled", "false");
+        // The node owns shutdown order: it leaves the cluster after it stops taking traffic.
+        config.setProperty("hazelcast.shutdownhook.enabled", "false");
+        config.setProperty("hazelcast.heartbeat.interval.seconds",
+                Long.toString(cluster.heartbeatInterval().getSeconds()));
+        config.setProperty("hazelcast.max.no.heartbeat.seconds", Long.toString(cluster.maxNoHeartbeat().getSeconds()));
+        config.setProperty("hazelcast.heartbeat.failuredetector.type", "phi-accrual");
+        config.setProperty("hazelcast.merge.first.run.delay.seconds", Integer.toString(MERGE_FIRST_RUN_DELAY_SECONDS));
+        config.setProperty("hazelcast.merge.next.run.delay.seconds", Integer.toString(MERGE_NEXT_RUN_DELAY_SECONDS));
+
+        network(config, cluster);
+        maps(config);
+        Serializers.register(config.getSerializationConfig().getCompactSerializationConfig());
+        return config;
+    }
+
+    private static void network(Config config, ClusterConfig cluster) {
+        NetworkConfig network = config.getNetworkConfig();
+        network.setPort(cluster.port()).setPortAutoIncrement(false);
+        boolean anyInterface = "0.0.0.0".equals(cluster.bindHost());
+        if (!anyInterface) {
+            network.getInterfaces().setEnabled(true).addInterface(cluster.bindHost());
+        }
+        config.setProperty("hazelcast.socket.bind.any", Boolean.toString(anyInterface));
+        cluster.advertiseAddress().ifPresent(network::setPublicAddress);
+
+        JoinConfig join = network.getJoin();
+        join.getMulticastConfig().setEnabled(false);
+        join.getAutoDetectionConfig().setEnabled(false);
+        if (cluster.kubernetesServiceDns().isPresent()) {
+            join.getTcpIpConfig().setEnabled(false);
+            join.getKubernetesConfig().setEnabled(true)
+                    .setProperty("service-dns", cluster.kubernetesServiceDns().get());
+        } else {
+            // Enabled even with no peers: members only accept joiners of the same join type.
+            join.getTcpIpConfig().setEnabled(true).setMembers(cluster.peers());
+        }
+    }
+
+    private static void maps(Config config) {
+        config.addMapConfig(new MapConfig(NODES_MAP).setBackupCount(1));
+        config.addMapConfig(new MapConfig(CATALOG_MAP).setBackupCount(1));
+        MapConfig placements = new MapConfig(PLACEMENTS_MAP).setBackupCount(1)
+                .setInMemoryFormat(InMemoryFormat.BINARY);
+        placements.getMergePolicyConfig().setPolicy(CopyUnionMergePolicy.class.getName());
+        config.addMapConfig(placements);
+    }
+}

@@ -1,0 +1,71 @@
+package dev.modelmux.cluster.internal;
+
+import com.hazelcast.map.IMap;
+import dev.modelmux.cluster.NodeRecord;
+import dev.modelmux.cluster.NodeRegistry;
+
+import java.util.Collection;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.Supplier;
+
+/** {@link NodeRegistry} over an {@code IMap<nodeId, RegistryEntry>}. */
+final class HazelcastNodeRegistry implements NodeRegistry {
+
+    private final IMap<String, RegistryEntry> map;
+    private final String localNodeId;
+    private final Supplier<String> localMemberUuid;
+    private final Executor executor;
+    private volatile NodeRecord lastPublished;
+
+    HazelcastNodeRegistry(IMap<String, RegistryEntry> map, String localNodeId, Supplier<String> localMemberUuid,
+                          Executor executor) {
+        this.map = map;
+        this.localNodeId = localNodeId;
+        this.localMemberUuid = localMemberUuid;
+        this.executor = executor;
+    }
+
+    @Override
+    public CompletableFuture<Void> publish(NodeRecord record) {
+        if (!record.nodeId().equals(localNodeId)) {
+            return Async.failed(new IllegalArgumentException("node " + localNodeId
+                    + " may only publish its own record, not " + record.nodeId()));
+        }
+        lastPublished = record;
+        // One writer per key (the node itself), so a plain write loses nothing.
+        return Async.run(executor, () -> map.set(localNodeId, new RegistryEntry(record, localMemberUuid.get())));
+    }
+
+    /** Publishes the last record again, under the current member UUID (after a split-brain merge). */
+    CompletableFuture<Void> republish() {
+        NodeRecord record = lastPublished;
+        return record == null ? CompletableFuture.completedFuture(null) : publish(record);
+    }
+
+    @Override
+    public CompletableFuture<Optional<NodeRecord>> get(String nodeId) {
+        return Async.call(executor, () -> Optional.ofNullable(map.get(nodeId)).map(RegistryEntry::record));
+    }
+
+    @Override
+    public CompletableFuture<Map<String, NodeRecord>> all() {
+        return Async.call(executor, () -> {
+            Map<String, NodeRecord> all = new TreeMap<>();
+            for (RegistryEntry e : map.values()) {
+                all.put(e.record().nodeId(), e.record());
+            }
+            return Collections.unmodifiableMap(all);
+        });
+    }
+
+    /** Removes {@code nodeId}'s record unless a live member published it; idempotent. */
+    CompletableFuture<Boolean> removeDeparted(String nodeId, Collection<String> liveMemberUuids) {
+        return Async.call(executor, () -> map.executeOnKey(nodeId, new RemoveUnlessLive(List.copyOf(liveMemberUuids))));
+    }
+}

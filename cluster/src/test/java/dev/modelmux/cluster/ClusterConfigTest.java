@@ -1,0 +1,63 @@
+package dev.modelmux.cluster;
+
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ClusterConfigTest {
+
+    private final ClusterConfig defaults = ClusterConfig.defaults();
+
+    @Test
+    void defaultsAreAOneMemberClusterOnLoopback() {
+        assertThat(defaults.peers()).isEmpty();
+        assertThat(defaults.bindHost()).isEqualTo("127.0.0.1");
+        assertThat(defaults.port()).isZero();
+        assertThat(defaults.heartbeatInterval()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(defaults.maxNoHeartbeat()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(defaults.kubernetesServiceDns()).isEmpty();
+        assertThat(defaults.advertiseAddress()).isEmpty();
+    }
+
+    @Test
+    void acceptsPeersAsHostPortIncludingBracketedIpv6() {
+        ClusterConfig c = defaults.withPeers(List.of("10.0.0.2:5701", "node-b.mesh.local:5702", "[::1]:5703"));
+        assertThat(c.peers()).containsExactly("10.0.0.2:5701", "node-b.mesh.local:5702", "[::1]:5703");
+    }
+
+    @Test
+    void advertiseAddressMayOmitThePort() {
+        assertThat(defaults.withAdvertiseAddress("203.0.113.7").advertiseAddress()).contains("203.0.113.7");
+        assertThat(defaults.withAdvertiseAddress("203.0.113.7:6000").advertiseAddress()).contains("203.0.113.7:6000");
+    }
+
+    @Test
+    void badValuesNameTheirKey() {
+        assertThatThrownBy(() -> defaults.withNodeId("")).hasMessageContaining("'node-id'");
+        assertThatThrownBy(() -> defaults.withNodeId("a/b")).hasMessageContaining("'node-id'");
+        assertThatThrownBy(() -> defaults.withClusterName(" ")).hasMessageContaining("'cluster-name'");
+        assertThatThrownBy(() -> defaults.withPort(70000)).hasMessageContaining("'cluster-port'");
+        assertThatThrownBy(() -> defaults.withBindHost("localhost")).hasMessageContaining("'bind-host'");
+        assertThatThrownBy(() -> defaults.withPeers(List.of("10.0.0.2"))).hasMessageContaining("'peers'");
+        assertThatThrownBy(() -> defaults.withPeers(List.of("10.0.0.2:0"))).hasMessageContaining("'peers'");
+        assertThatThrownBy(() -> defaults.withPeers(List.of(":5701"))).hasMessageContaining("'peers'");
+        assertThatThrownBy(() -> defaults.withAdvertiseAddress("a b")).hasMessageContaining("'advertise-address'");
+        assertThatThrownBy(() -> defaults.withFailureDetection(Duration.ofMillis(500), Duration.ofSeconds(10)))
+                .hasMessageContaining("'heartbeat-interval'");
+        assertThatThrownBy(() -> defaults.withFailureDetection(Duration.ofSeconds(5), Duration.ofSeconds(5)))
+                .hasMessageContaining("'max-no-heartbeat'");
+    }
+
+    @Test
+    void kubernetesDiscoveryExcludesPeers() {
+        ClusterConfig k8s = defaults.withBindHost("0.0.0.0").withKubernetesServiceDns("mesh-hz.default.svc.cluster.local");
+        assertThat(k8s.kubernetesServiceDns()).contains("mesh-hz.default.svc.cluster.local");
+        assertThatThrownBy(() -> k8s.withPeers(List.of("10.0.0.2:5701"))).hasMessageContaining("'peers'");
+        assertThatThrownBy(() -> defaults.withKubernetesServiceDns("bad name"))
+                .hasMessageContaining("'kubernetes-service-dns'");
+    }
+}

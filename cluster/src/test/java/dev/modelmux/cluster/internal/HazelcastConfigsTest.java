@@ -1,0 +1,81 @@
+package dev.modelmux.cluster.internal;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.JoinConfig;
+import dev.modelmux.cluster.ClusterConfig;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class HazelcastConfigsTest {
+
+    private final ClusterConfig cluster = ClusterConfig.defaults().withNodeId("n1").withClusterName("mesh")
+            .withPort(5801).withPeers(List.of("127.0.0.1:5802", "127.0.0.1:5803"))
+            .withFailureDetection(Duration.ofSeconds(2), Duration.ofSeconds(12));
+
+    @Test
+    void joinsOverTcpIpOnlyThroughThePeers() {
+        Config config = HazelcastConfigs.build(cluster);
+        JoinConfig join = config.getNetworkConfig().getJoin();
+
+        assertThat(config.getClusterName()).isEqualTo("mesh");
+        assertThat(join.getMulticastConfig().isEnabled()).isFalse();
+        assertThat(join.getAutoDetectionConfig().isEnabled()).isFalse();
+        assertThat(join.getKubernetesConfig().isEnabled()).isFalse();
+        assertThat(join.getTcpIpConfig().isEnabled()).isTrue();
+        assertThat(join.getTcpIpConfig().getMembers()).containsExactly("127.0.0.1:5802", "127.0.0.1:5803");
+        assertThat(config.getNetworkConfig().getPort()).isEqualTo(5801);
+        assertThat(config.getNetworkConfig().isPortAutoIncrement()).isFalse();
+    }
+
+    @Test
+    void bindsToTheConfiguredInterfaceAndAdvertisesThePublicAddress() {
+        Config config = HazelcastConfigs.build(cluster.withAdvertiseAddress("203.0.113.7:6000"));
+
+        assertThat(config.getNetworkConfig().getInterfaces().isEnabled()).isTrue();
+        assertThat(config.getNetworkConfig().getInterfaces().getInterfaces()).containsExactly("127.0.0.1");
+        assertThat(config.getProperty("hazelcast.socket.bind.any")).isEqualTo("false");
+        assertThat(config.getNetworkConfig().getPublicAddress()).isEqualTo("203.0.113.7:6000");
+
+        Config any = HazelcastConfigs.build(cluster.withBindHost("0.0.0.0"));
+        assertThat(any.getNetworkConfig().getInterfaces().isEnabled()).isFalse();
+        assertThat(any.getProperty("hazelcast.socket.bind.any")).isEqualTo("true");
+    }
+
+    @Test
+    void setsFastFailureDetectionAndKeepsHazelcastQuiet() {
+        Config config = HazelcastConfigs.build(cluster);
+
+        assertThat(config.getProperty("hazelcast.heartbeat.interval.seconds")).isEqualTo("2");
+        assertThat(config.getProperty("hazelcast.max.no.heartbeat.seconds")).isEqualTo("12");
+        assertThat(config.getProperty("hazelcast.heartbeat.failuredetector.type")).isEqualTo("phi-accrual");
+        assertThat(config.getProperty("hazelcast.merge.first.run.delay.seconds")).isEqualTo("5");
+        assertThat(config.getProperty("hazelcast.logging.type")).isEqualTo("slf4j");
+        assertThat(config.getProperty("hazelcast.phone.home.enabled")).isEqualTo("false");
+        assertThat(config.getProperty("hazelcast.shutdownhook.enabled")).isEqualTo("false");
+        assertThat(config.getMemberAttributeConfig().getAttribute(HazelcastConfigs.NODE_ID_ATTRIBUTE)).isEqualTo("n1");
+    }
+
+    @Test
+    void placementTableHealsSplitBrainByUnion() {
+        Config config = HazelcastConfigs.build(cluster);
+
+        assertThat(config.getMapConfig(HazelcastConfigs.PLACEMENTS_MAP).getMergePolicyConfig().getPolicy())
+                .isEqualTo(CopyUnionMergePolicy.class.getName());
+        assertThat(config.getMapConfig(HazelcastConfigs.PLACEMENTS_MAP).getBackupCount()).isEqualTo(1);
+    }
+
+    @Test
+    void kubernetesModeUsesServiceDnsInsteadOfTcpIp() {
+        Config config = HazelcastConfigs.build(ClusterConfig.defaults().withBindHost("0.0.0.0").withPort(5701)
+                .withKubernetesServiceDns("mesh-hz.default.svc.cluster.local"));
+        JoinConfig join = config.getNetworkConfig().getJoin();
+
+        assertThat(join.getTcpIpConfig().isEnabled()).isFalse();
+        assertThat(join.getKubernetesConfig().isEnabled()).isTrue();
+        assertThat(join.getKubernetesConfig().getProperty("service-dns")).isEqualTo("mesh-hz.default.svc.cluster.local");
+    }
+}
