@@ -45,6 +45,9 @@ public interface MeshCluster {
      */
     Subscription onMembership(Consumer<MemberEvent> listener);
 
+    /** The port this member's cluster endpoint listens on (the one chosen when configured as 0). */
+    int memberPort();
+
     NodeRegistry nodes();
 
     ModelCatalog catalog();

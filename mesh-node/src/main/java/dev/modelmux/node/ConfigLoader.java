@@ -50,6 +50,12 @@ public final class ConfigLoader {
     k.put("intra-op-threads", "ONNX Runtime global intra-op threads (default: cores)");
     k.put("infer-threads", "concurrent inferences per device (default: cores)");
     k.put("shutdown-grace", "time to finish in-flight requests on stop (default 30s)");
+    k.put("node-id", "this node's id in the mesh, unique per node (default: the host name)");
+    k.put("cluster-port", "Hazelcast member port (default 5701; 0 = ephemeral)");
+    k.put("peers", "host:port of other members' cluster ports, comma-separated (default: none, a one-node mesh)");
+    k.put("advertise-address", "host[:port] other members and forwarded requests reach this node at (default: bind address)");
+    k.put("cluster-bind", "address the Hazelcast member binds (default 127.0.0.1; 0.0.0.0 for every interface)");
+    k.put("cluster-secret", ">= 16 chars, the same on every node: authenticates forwarded requests (required with peers)");
     k.put("gpus", "auto | none: add the CUDA GPUs found at start (needs the -Pcuda build; default auto)");
     return java.util.Collections.unmodifiableMap(k);
   }
@@ -169,7 +175,32 @@ public final class ConfigLoader {
         v.containsKey("footprint-factor") ? doubleValue("footprint-factor", v.get("footprint-factor")) : 1.5,
         intValue(v, "intra-op-threads", cores),
         v.containsKey("shutdown-grace") ? duration("shutdown-grace", v.get("shutdown-grace")) : Duration.ofSeconds(30),
-        gpus(v.getOrDefault("gpus", "auto")));
+        gpus(v.getOrDefault("gpus", "auto")),
+        cluster(v),
+        Optional.ofNullable(v.get("cluster-secret")));
+  }
+
+  private static dev.modelmux.cluster.ClusterConfig cluster(Map<String, String> v) {
+    dev.modelmux.cluster.ClusterConfig c = dev.modelmux.cluster.ClusterConfig.defaults()
+        .withNodeId(v.getOrDefault("node-id", defaultNodeId()))
+        .withPort(intValue(v, "cluster-port", 5701))
+        .withBindHost(v.getOrDefault("cluster-bind", "127.0.0.1"));
+    if (v.containsKey("peers") && !v.get("peers").isBlank()) {
+      c = c.withPeers(java.util.Arrays.stream(v.get("peers").split(",")).map(String::trim).filter(p -> !p.isEmpty()).toList());
+    }
+    if (v.containsKey("advertise-address")) {
+      c = c.withAdvertiseAddress(v.get("advertise-address"));
+    }
+    return c;
+  }
+
+  private static String defaultNodeId() {
+    try {
+      String host = java.net.InetAddress.getLocalHost().getHostName().replaceAll("[^A-Za-z0-9._-]", "-");
+      return host.isEmpty() || !Character.isLetterOrDigit(host.charAt(0)) ? "node-1" : host.substring(0, Math.min(64, host.length()));
+    } catch (java.io.IOException e) {
+      return "node-1";
+    }
   }
 
   private static boolean gpus(String s) {
@@ -281,5 +312,5 @@ public final class ConfigLoader {
   }
 
   /** Keys whose values are secrets, never logged. */
-  public static final Set<String> SECRETS = Set.of("admin-token");
+  public static final Set<String> SECRETS = Set.of("admin-token", "cluster-secret");
 }

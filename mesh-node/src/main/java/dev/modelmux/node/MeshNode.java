@@ -7,6 +7,10 @@ import java.util.ArrayList;
 import java.util.List;
 import dev.modelmux.gpu.PoolConfig;
 import dev.modelmux.node.internal.AdminAuth;
+import dev.modelmux.node.internal.ClusterLink;
+import dev.modelmux.node.internal.Forwarder;
+import dev.modelmux.node.internal.Router;
+import dev.modelmux.node.internal.SecretCheck;
 import dev.modelmux.node.internal.ApiContext;
 import dev.modelmux.node.internal.GrpcApi;
 import dev.modelmux.node.internal.GrpcCodec;
@@ -62,13 +66,20 @@ public final class MeshNode {
   private final AtomicBoolean ready = new AtomicBoolean();
   private final String adminToken;
   private final boolean adminTokenGenerated;
+  private final ClusterLink link;
+  private final Forwarder forwarder;
+  private final String clusterSecret;
   private HttpServer grpcServer;
   private HttpServer httpServer;
   private long pollTimer = -1;
 
   private MeshNode(Vertx vertx, NodeConfig config, ModelRepository repo, String adminToken, boolean generated,
-      List<DeviceSpec> devices) {
+      List<DeviceSpec> devices, ClusterLink link) {
     this.vertx = vertx;
+    this.link = link;
+    // One node alone still needs a secret for its (unused) forward channel; a mesh shares one.
+    this.clusterSecret = config.clusterSecret().orElseGet(MeshNode::randomToken);
+    this.forwarder = new Forwarder(vertx, clusterSecret, config.maxMessageBytes());
     this.config = config;
     this.repo = repo;
     this.adminToken = adminToken;
@@ -76,7 +87,10 @@ public final class MeshNode {
     this.prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     NodeMetrics metrics = new NodeMetrics(prometheus);
     this.pool = DevicePool.create(new PoolConfig(devices, config.footprintFactor(), config.intraOpThreads(),
-        0L), System::nanoTime, metrics);
+        0L), System::nanoTime, event -> {
+          metrics.on(event);
+          link.on(event);
+        });
     metrics.bindPool(pool);
     this.repoWorker = vertx.createSharedWorkerExecutor("modelmux-repo", 2);
     this.codecWorker = vertx.createSharedWorkerExecutor("modelmux-codec", Math.max(2, Runtime.getRuntime().availableProcessors()));
@@ -95,12 +109,12 @@ public final class MeshNode {
         devices.addAll(CudaDevices.detect()); // empty without the CUDA provider; runs nvidia-smi otherwise
       }
       return new Object[] {repo, token, generated, devices};
-    }).compose(o -> {
+    }).compose(o -> ClusterLink.join(vertx, config.cluster()).compose(link -> {
       @SuppressWarnings("unchecked")
       List<DeviceSpec> devices = (List<DeviceSpec>) o[3];
-      MeshNode node = new MeshNode(vertx, config, (ModelRepository) o[0], (String) o[1], (Boolean) o[2], devices);
-      return node.startServers().map(node);
-    }).recover(t -> vertx.close().transform(ar -> Future.failedFuture(t)));
+      MeshNode node = new MeshNode(vertx, config, (ModelRepository) o[0], (String) o[1], (Boolean) o[2], devices, link);
+      return node.startServers().map(node).recover(t -> link.close().transform(ar -> Future.failedFuture(t)));
+    })).recover(t -> vertx.close().transform(ar -> Future.failedFuture(t)));
   }
 
   private Future<Void> startServers() {
@@ -108,12 +122,13 @@ public final class MeshNode {
     ServerInfo info = new ServerInfo(NAME, VERSION, ServerInfo.EXTENSIONS);
     AdminAuth admin = new AdminAuth(adminToken);
     NodeMetrics metrics = new NodeMetrics(prometheus);
-    InferencePath path = new InferencePath(vertx, models, metrics, System::nanoTime);
+    Router router = new Router(link, models, pool, forwarder, config.footprintFactor(), System::nanoTime);
+    InferencePath path = new InferencePath(vertx, models, metrics, System::nanoTime, router);
 
     GrpcServer grpc = GrpcServer.server(vertx, new GrpcServerOptions().setMaxMessageSize(config.maxMessageBytes())
         .setScheduleDeadlineAutomatically(true));
     ApiContext api = new ApiContext(info, models, path, admin, System::nanoTime, ready::get, new Offload(codecWorker));
-    new GrpcApi(api, new GrpcCodec(limits)).bind(grpc);
+    new GrpcApi(api, new GrpcCodec(limits), new SecretCheck(clusterSecret, "cluster secret")).bind(grpc);
     RestApi rest = new RestApi(api, new JsonCodec(limits), prometheus, config.maxMessageBytes());
 
     Future<Void> scan = config.modelControl() == ModelManager.ControlMode.POLL ? models.rescan() : Future.succeededFuture();
@@ -134,6 +149,7 @@ public final class MeshNode {
           if (config.modelControl() == ModelManager.ControlMode.POLL) {
             pollTimer = vertx.setPeriodic(config.pollInterval().toMillis(), id -> models.rescan());
           }
+          link.start(pool, advertisedHost(), grpcServer.actualPort());
           ready.set(true);
           LOG.info("modelmux node ready: gRPC on {}:{}, HTTP on {}:{}, repository {}, {} models, devices {}",
               config.host(), grpcServer.actualPort(), config.host(), httpServer.actualPort(), repo.describe(),
@@ -142,10 +158,21 @@ public final class MeshNode {
         });
   }
 
-  private static String generateToken(Path dataDir) {
+  /** Where other nodes reach this node's gRPC port: the advertised host, else the bind address. */
+  private String advertisedHost() {
+    return config.cluster().advertiseAddress().map(a -> a.startsWith("[") ? a.substring(0, a.indexOf(']') + 1)
+            : a.contains(":") ? a.substring(0, a.indexOf(':')) : a)
+        .orElse(config.host().equals("0.0.0.0") ? "127.0.0.1" : config.host());
+  }
+
+  private static String randomToken() {
     byte[] b = new byte[32];
     new SecureRandom().nextBytes(b);
-    String token = Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+  }
+
+  private static String generateToken(Path dataDir) {
+    String token = randomToken();
     try {
       Files.createDirectories(dataDir);
       Path file = dataDir.resolve("admin-token");
@@ -192,6 +219,32 @@ public final class MeshNode {
     return adminTokenGenerated;
   }
 
+  /** The Hazelcast member port of this node (peers join through it). */
+  public int clusterPort() {
+    return link.cluster().memberPort();
+  }
+
+  /** Ids of the mesh's nodes whose records this node has read (itself included). */
+  public java.util.Set<String> meshNodes() {
+    return link.nodes().keySet();
+  }
+
+  /** The ready and loading copies of a model version, as the shared table has them now (blocking; for tests and tools). */
+  public List<String> copies(String model, long version) {
+    try {
+      return link.cluster().placements().copies(dev.modelmux.cluster.ModelKey.of(model, version)).get(30, TimeUnit.SECONDS)
+          .stream().filter(c -> c.state() == dev.modelmux.cluster.Copy.State.READY || c.state() == dev.modelmux.cluster.Copy.State.LOADING)
+          .map(c -> c.nodeId() + "/" + c.deviceId()).toList();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** This node's id in the mesh. */
+  public String nodeId() {
+    return link.nodeId();
+  }
+
   /** Triggers a repository rescan now (poll mode's timer does this periodically). */
   public Future<Void> rescan() {
     return models.rescan();
@@ -210,7 +263,7 @@ public final class MeshNode {
     long graceMs = config.shutdownGrace().toMillis();
     Future<Void> g = grpcServer == null ? Future.succeededFuture() : grpcServer.shutdown(graceMs, TimeUnit.MILLISECONDS);
     Future<Void> h = httpServer == null ? Future.succeededFuture() : httpServer.shutdown(graceMs, TimeUnit.MILLISECONDS);
-    return Future.join(g, h).transform(ar -> vertx.executeBlocking(() -> {
+    return Future.join(g, h).transform(ar -> Future.join(link.close(), forwarder.close())).transform(ar -> vertx.executeBlocking(() -> {
       pool.close();
       repo.close();
       return null;

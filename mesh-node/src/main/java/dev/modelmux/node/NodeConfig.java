@@ -27,6 +27,8 @@ import java.util.Optional;
  * @param intraOpThreads ONNX Runtime's global intra-op threads
  * @param shutdownGrace how long a stopping node waits for in-flight requests
  * @param detectGpus add the CUDA GPUs found at start (needs the {@code -Pcuda} build and a driver)
+ * @param cluster how this node joins the mesh (node id, Hazelcast port, peers, advertised address)
+ * @param clusterSecret authenticates requests forwarded between nodes; required with peers
  */
 public record NodeConfig(
     String repository,
@@ -43,7 +45,9 @@ public record NodeConfig(
     double footprintFactor,
     int intraOpThreads,
     Duration shutdownGrace,
-    boolean detectGpus) {
+    boolean detectGpus,
+    dev.modelmux.cluster.ClusterConfig cluster,
+    Optional<String> clusterSecret) {
 
   public static final int DEFAULT_GRPC_PORT = 8001;
   public static final int DEFAULT_HTTP_PORT = 8000;
@@ -88,6 +92,15 @@ public record NodeConfig(
     if (intraOpThreads < 1) {
       throw new IllegalArgumentException("intra-op-threads: must be >= 1, was " + intraOpThreads);
     }
+    Objects.requireNonNull(cluster, "cluster");
+    if (!cluster.peers().isEmpty() && clusterSecret.isEmpty()) {
+      throw new IllegalArgumentException("cluster-secret: required when peers are set (the same on every node)");
+    }
+    clusterSecret.ifPresent(t -> {
+      if (t.length() < 16) {
+        throw new IllegalArgumentException("cluster-secret: must be at least 16 characters");
+      }
+    });
     if (shutdownGrace.isNegative()) {
       throw new IllegalArgumentException("shutdown-grace: must be >= 0");
     }
@@ -102,6 +115,13 @@ public record NodeConfig(
   /** A copy with other ports (tests use 0 for ephemeral ports). */
   public NodeConfig withPorts(int grpc, int http) {
     return new NodeConfig(repository, host, grpc, http, devices, adminToken, dataDir, modelControl, pollInterval,
-        maxMessageBytes, maxTensorElements, footprintFactor, intraOpThreads, shutdownGrace, detectGpus);
+        maxMessageBytes, maxTensorElements, footprintFactor, intraOpThreads, shutdownGrace, detectGpus, cluster, clusterSecret);
+  }
+
+  /** A copy that joins the mesh with {@code cluster}, authenticating forwards with {@code secret}. */
+  public NodeConfig withCluster(dev.modelmux.cluster.ClusterConfig cluster, String secret) {
+    return new NodeConfig(repository, host, grpcPort, httpPort, devices, adminToken, dataDir, modelControl, pollInterval,
+        maxMessageBytes, maxTensorElements, footprintFactor, intraOpThreads, shutdownGrace, detectGpus, cluster,
+        Optional.of(secret));
   }
 }

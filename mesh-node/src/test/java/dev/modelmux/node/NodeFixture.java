@@ -22,12 +22,25 @@ final class NodeFixture implements AutoCloseable {
     this.client = new OipClient(node.vertx(), node.grpcPort(), node.httpPort());
   }
 
+  static final String CLUSTER_SECRET = "test-cluster-secret-0123456789";
+
+  /** A node of a mesh: joins through {@code peers} (empty for the first), on ephemeral ports. */
+  static NodeFixture startMesh(Path repo, Path dataDir, long budgetBytes, String nodeId, List<String> peers) {
+    NodeConfig config = config(repo, dataDir, budgetBytes, ModelManager.ControlMode.POLL)
+        .withCluster(dev.modelmux.cluster.ClusterConfig.defaults().withNodeId(nodeId).withPeers(peers), CLUSTER_SECRET);
+    return new NodeFixture(await(MeshNode.start(config)));
+  }
+
   static NodeFixture start(Path repo, Path dataDir, long budgetBytes, ModelManager.ControlMode mode) {
-    NodeConfig config = new NodeConfig(repo.toUri().toString(), "127.0.0.1", 0, 0,
+    return new NodeFixture(await(MeshNode.start(config(repo, dataDir, budgetBytes, mode))));
+  }
+
+  static NodeConfig config(Path repo, Path dataDir, long budgetBytes, ModelManager.ControlMode mode) {
+    return new NodeConfig(repo.toUri().toString(), "127.0.0.1", 0, 0,
         List.of(new DeviceSpec("cpu0", DeviceKind.CPU, 0, budgetBytes, 2)),
         Optional.of(ADMIN_TOKEN), dataDir, mode, Duration.ofHours(1), NodeConfig.DEFAULT_MAX_MESSAGE_BYTES,
-        NodeConfig.DEFAULT_MAX_TENSOR_ELEMENTS, 1.5, 2, Duration.ofSeconds(10), false);
-    return new NodeFixture(await(MeshNode.start(config)));
+        NodeConfig.DEFAULT_MAX_TENSOR_ELEMENTS, 1.5, 2, Duration.ofSeconds(10), false,
+        dev.modelmux.cluster.ClusterConfig.defaults(), Optional.empty());
   }
 
   void rescan() {

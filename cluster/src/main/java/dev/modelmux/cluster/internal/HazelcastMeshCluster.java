@@ -85,6 +85,11 @@ public final class HazelcastMeshCluster implements MeshCluster {
     }
 
     /** The embedded member, for tests and diagnostics. */
+    @Override
+    public int memberPort() {
+        return hazelcast().getCluster().getLocalMember().getAddress().getPort();
+    }
+
     public HazelcastInstance hazelcast() {
         return hazelcast;
     }

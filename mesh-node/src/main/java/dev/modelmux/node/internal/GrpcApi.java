@@ -40,8 +40,10 @@ public final class GrpcApi {
   private final LongSupplier nanoClock;
   private final BooleanSupplier ready;
   private final Offload offload;
+  private final SecretCheck clusterAuth;
 
-  public GrpcApi(ApiContext api, GrpcCodec codec) {
+  public GrpcApi(ApiContext api, GrpcCodec codec, SecretCheck clusterAuth) {
+    this.clusterAuth = clusterAuth;
     this.info = api.info();
     this.models = api.models();
     this.path = api.path();
@@ -68,9 +70,14 @@ public final class GrpcApi {
       long start = nanoClock.getAsLong();
       long timeoutMs = call.timeout();
       long deadline = timeoutMs > 0 ? start + timeoutMs * 1_000_000L : Long.MAX_VALUE;
+      boolean forwardedIn = call.headers().contains(Forwarder.HOP_HEADER);
+      if (forwardedIn) {
+        clusterAuth.check(call.headers().get(Forwarder.SECRET_HEADER));
+      }
       return offload.run(req.getSerializedSize(), () -> codec.decode(req, deadline))
-          .compose(decoded -> path.infer(decoded, PROTOCOL, start))
-          .compose(a -> offload.run(Offload.outputBytes(a.result()), () -> codec.encode(a.model(), a.version(), a.id(), a.result())));
+          .compose(decoded -> path.infer(decoded, PROTOCOL, start, forwardedIn))
+          .compose(a -> a.forwarded() != null ? Future.succeededFuture(a.forwarded())
+              : offload.run(Offload.outputBytes(a.result()), () -> codec.encode(a.model(), a.version(), a.id(), a.result())));
     });
     unary(server, GRPCInferenceServiceGrpcService.RepositoryIndex, (req, call) -> {
       RepositoryIndexResponse.Builder b = RepositoryIndexResponse.newBuilder();

@@ -74,7 +74,7 @@ public final class GrpcCodec {
       outputs.add(o.getName());
     }
     return new InferRequest(req.getModelName(), req.getModelVersion(), req.getId(), inputs, outputs,
-        parameters(req.getParametersMap()), deadlineNanos);
+        parameters(req.getParametersMap()), deadlineNanos, req);
   }
 
   static TensorData fromRaw(String name, DataType type, long[] shape, long elements, ByteString bytes) {
@@ -180,6 +180,49 @@ public final class GrpcCodec {
       }
     });
     return out;
+  }
+
+  /** The request in wire form: as it arrived over gRPC, or built (raw contents) from a REST request. */
+  public static ModelInferRequest toWire(InferRequest req) {
+    if (req.wire() != null) {
+      return req.wire();
+    }
+    ModelInferRequest.Builder b = ModelInferRequest.newBuilder().setModelName(req.model()).setModelVersion(req.version())
+        .setId(req.id());
+    for (TensorData t : req.inputs()) {
+      ModelInferRequest.InferInputTensor.Builder in = ModelInferRequest.InferInputTensor.newBuilder()
+          .setName(t.name()).setDatatype(t.type().protocolName());
+      for (long d : t.shape()) {
+        in.addShape(d);
+      }
+      b.addInputs(in);
+      b.addRawInputContents(t.type() == DataType.BYTES ? ByteString.copyFrom(Codecs.joinLengthPrefixed(t.strings()))
+          : ByteString.copyFrom(t.raw().duplicate()));
+    }
+    for (String o : req.outputs()) {
+      b.addOutputs(ModelInferRequest.InferRequestedOutputTensor.newBuilder().setName(o));
+    }
+    return b.build();
+  }
+
+  /** The outputs of a response another node produced, for re-encoding in another protocol. */
+  public static InferenceResult fromWire(ModelInferResponse r) {
+    List<TensorData> outputs = new ArrayList<>(r.getOutputsCount());
+    for (int i = 0; i < r.getOutputsCount(); i++) {
+      ModelInferResponse.InferOutputTensor o = r.getOutputs(i);
+      DataType type = DataType.fromProtocol(o.getDatatype()).orElseThrow(() -> new ServingException(
+          ServingException.Code.INTERNAL, "a peer answered with an unknown datatype"));
+      long[] shape = Shapes.toArray(o.getShapeList());
+      ByteString raw = r.getRawOutputContents(i);
+      long elements = 1;
+      for (long d : shape) {
+        elements = Math.multiplyExact(elements, d);
+      }
+      outputs.add(type == DataType.BYTES
+          ? TensorData.ofStrings(o.getName(), shape, Codecs.splitLengthPrefixed(o.getName(), raw.asReadOnlyByteBuffer(), elements))
+          : TensorData.ofRaw(o.getName(), type, shape, raw.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN)));
+    }
+    return new InferenceResult(outputs, 0, 0);
   }
 
   /** Encodes outputs as raw_output_contents, in the order of {@code result}. */

@@ -11,6 +11,8 @@ import java.util.Map;
  * @param version the requested version, or empty for the one the version policy picks
  * @param outputs requested output names in order; empty for all
  * @param deadlineNanos absolute deadline on the node's nano clock, or {@code Long.MAX_VALUE}
+ * @param wire the request as it arrived over gRPC, forwarded as is to another node (its tensor
+ *     bytes are passed through, not re-encoded); null when it came over REST
  */
 public record InferRequest(
     String model,
@@ -19,7 +21,8 @@ public record InferRequest(
     List<TensorData> inputs,
     List<String> outputs,
     Map<String, Object> parameters,
-    long deadlineNanos) {
+    long deadlineNanos,
+    dev.modelmux.node.oip.ModelInferRequest wire) {
 
   public InferRequest {
     inputs = List.copyOf(inputs);

@@ -18,18 +18,53 @@ public final class InferencePath {
   private final ModelManager models;
   private final NodeMetrics metrics;
   private final LongSupplier nanoClock;
+  private final Router router;
 
-  public InferencePath(Vertx vertx, ModelManager models, NodeMetrics metrics, LongSupplier nanoClock) {
+  /** @param router decides when another node serves a request; null for a node on its own */
+  public InferencePath(Vertx vertx, ModelManager models, NodeMetrics metrics, LongSupplier nanoClock, Router router) {
     this.vertx = vertx;
     this.models = models;
     this.metrics = metrics;
     this.nanoClock = nanoClock;
+    this.router = router;
   }
 
-  /** The answer to one request. */
-  public record Answer(String model, long version, String id, InferenceResult result) {}
+  /**
+   * The answer to one request: the outputs computed here ({@code result}), or the response of the
+   * node the request was forwarded to ({@code forwarded}), passed back as it came.
+   */
+  public record Answer(String model, long version, String id, InferenceResult result,
+      dev.modelmux.node.oip.ModelInferResponse forwarded) {}
 
-  public Future<Answer> infer(InferRequest req, String protocol, long startNanos) {
+  /**
+   * @param forwardedIn the request was forwarded here by another node: serve it here, never
+   *     forward it again
+   */
+  public Future<Answer> infer(InferRequest req, String protocol, long startNanos, boolean forwardedIn) {
+    if (router == null || forwardedIn) {
+      return local(req, protocol, startNanos);
+    }
+    Future<java.util.Optional<dev.modelmux.node.oip.ModelInferResponse>> routed;
+    try {
+      routed = router.route(req);
+    } catch (RuntimeException e) {
+      return failed(protocol, req, startNanos, e);
+    }
+    return routed.transform(ar -> {
+      if (ar.failed()) {
+        return failed(protocol, req, startNanos, ar.cause());
+      }
+      if (ar.result().isEmpty()) {
+        return local(req, protocol, startNanos);
+      }
+      dev.modelmux.node.oip.ModelInferResponse r = ar.result().get();
+      long version = Long.parseLong(r.getModelVersion());
+      metrics.request(protocol, r.getModelName(), r.getModelVersion(), "forwarded", nanoClock.getAsLong() - startNanos, 0, 0);
+      return Future.succeededFuture(new Answer(r.getModelName(), version, req.id(), null, r));
+    });
+  }
+
+  private Future<Answer> local(InferRequest req, String protocol, long startNanos) {
     Context ctx = vertx.getOrCreateContext();
     Future<Lease> lease;
     try {
@@ -47,7 +82,7 @@ public final class InferencePath {
       }
       return Future.fromCompletionStage(l.run(req.inputs(), outputs), ctx)
           .andThen(ar -> l.close())
-          .map(r -> new Answer(l.model().key().model(), l.model().key().version(), req.id(), r));
+          .map(r -> new Answer(l.model().key().model(), l.model().key().version(), req.id(), r, null));
     }).andThen(ar -> {
       if (ar.succeeded()) {
         Answer a = ar.result();

@@ -82,7 +82,7 @@ public final class JsonCodec {
     Object id = body.getValue("id");
     Object params = body.getValue("parameters");
     return new InferRequest(model, version == null ? "" : version, id == null ? "" : String.valueOf(id), decoded, outputs,
-        params instanceof JsonObject po ? po.getMap() : Map.of(), deadlineNanos);
+        params instanceof JsonObject po ? po.getMap() : Map.of(), deadlineNanos, null);
   }
 
   private static void flatten(String name, JsonArray arr, List<Object> out, long limit, int depth) {

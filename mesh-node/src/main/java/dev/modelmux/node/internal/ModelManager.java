@@ -469,6 +469,34 @@ public final class ModelManager {
     }
   }
 
+  /**
+   * The version a request should be routed by, or empty when this node should simply serve it
+   * (a served version is resident here, or nothing could be served: the local path then answers
+   * with the precise error).
+   */
+  public Optional<Long> routingVersion(String name, String version) {
+    ModelRecord r = record(name);
+    Optional<Long> explicit = parseVersion(version);
+    if (explicit.isPresent()) {
+      long v = explicit.get();
+      boolean routable = r.served().contains(v) && !r.failures().containsKey(v) && pool.resident(new ModelKey(name, v)).isEmpty();
+      return routable ? explicit : Optional.empty();
+    }
+    for (long v : r.served()) {
+      if (pool.resident(new ModelKey(name, v)).isPresent()) {
+        return Optional.empty();
+      }
+    }
+    return r.top();
+  }
+
+  /** The artifact size of a version, from the last scan (0 if unknown). */
+  public long artifactBytes(String name, long version) {
+    ModelRecord r = models.get(name);
+    return r == null ? 0 : r.serving().version(version).or(() -> r.scanned().version(version))
+        .map(ModelEntry.VersionEntry::sizeBytes).orElse(0L);
+  }
+
   /** Whether {@code name} is a model of the catalog (a safe metrics label). */
   public boolean knows(String name) {
     return models.containsKey(name);

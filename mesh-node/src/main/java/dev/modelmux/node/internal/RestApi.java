@@ -1,5 +1,6 @@
 package dev.modelmux.node.internal;
 
+import dev.modelmux.gpu.InferenceResult;
 import dev.modelmux.node.oip.ModelMetadataResponse;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
@@ -126,8 +127,10 @@ public final class RestApi {
         throw ServingException.invalid("request body is empty; send a JSON object with 'inputs'");
       }
       return codec.decode(model, version, body, Long.MAX_VALUE);
-    }).compose(req -> path.infer(req, PROTOCOL, start))
-        .compose(a -> offload.run(Offload.outputBytes(a.result()), () -> codec.encode(a.model(), a.version(), a.id(), a.result()).toBuffer())));
+    }).compose(req -> path.infer(req, PROTOCOL, start, false)).compose(a -> {
+      InferenceResult result = a.forwarded() != null ? GrpcCodec.fromWire(a.forwarded()) : a.result();
+      return offload.run(Offload.outputBytes(result), () -> codec.encode(a.model(), a.version(), a.id(), result).toBuffer());
+    }));
   }
 
   private void index(RoutingContext ctx) {

@@ -1,0 +1,161 @@
+package dev.modelmux.node.internal;
+
+import dev.modelmux.cluster.Copy;
+import dev.modelmux.cluster.DeviceRecord;
+import dev.modelmux.cluster.NodeRecord;
+import dev.modelmux.gpu.DevicePool;
+import dev.modelmux.gpu.DeviceSnapshot;
+import dev.modelmux.node.oip.ModelInferResponse;
+import io.vertx.core.Future;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.LongSupplier;
+
+/**
+ * Decides where a request runs: here when this node holds a ready copy; otherwise on a ready
+ * holder elsewhere (the less busy of two picked at random), on the node already loading it, or,
+ * when no copy exists anywhere, on the node that wins the cluster-wide claim to load it — so
+ * concurrent first requests across the mesh cause one load. A forward whose holder is unreachable
+ * is retried once on another holder, then served here.
+ */
+public final class Router {
+  private final ClusterLink link;
+  private final ModelManager models;
+  private final DevicePool pool;
+  private final Forwarder forwarder;
+  private final double footprintFactor;
+  private final LongSupplier nanoClock;
+
+  public Router(ClusterLink link, ModelManager models, DevicePool pool, Forwarder forwarder, double footprintFactor,
+      LongSupplier nanoClock) {
+    this.link = link;
+    this.models = models;
+    this.pool = pool;
+    this.forwarder = forwarder;
+    this.footprintFactor = footprintFactor;
+    this.nanoClock = nanoClock;
+  }
+
+  /** Completes with the peer's answer, or empty when the request should be served on this node. */
+  public Future<Optional<ModelInferResponse>> route(InferRequest req) {
+    Optional<Long> version = models.routingVersion(req.model(), req.version());
+    if (version.isEmpty()) {
+      return Future.succeededFuture(Optional.empty());
+    }
+    long v = version.get();
+    return link.copies(req.model(), v).compose(copies -> {
+      List<NodeRecord> ready = holders(copies, Copy.State.READY);
+      if (!ready.isEmpty()) {
+        return forwardWithRetry(req, ready);
+      }
+      if (heldHere(copies)) {
+        return Future.succeededFuture(Optional.empty());
+      }
+      List<NodeRecord> loading = holders(copies, Copy.State.LOADING);
+      if (!loading.isEmpty()) {
+        return forwardWithRetry(req, loading);
+      }
+      long predicted = (long) Math.ceil(models.artifactBytes(req.model(), v) * footprintFactor);
+      Target target = target(predicted);
+      return link.claimFirstLoad(req.model(), v, target.nodeId(), target.deviceId(), predicted).compose(won -> {
+        if (won) {
+          return target.node().isEmpty() ? Future.succeededFuture(Optional.empty()) : forwardWithRetry(req, List.of(target.node().get()));
+        }
+        // Someone else claimed it first: go where that copy is.
+        return link.copies(req.model(), v).compose(now -> {
+          List<NodeRecord> elsewhere = holders(now, null);
+          return elsewhere.isEmpty() ? Future.succeededFuture(Optional.<ModelInferResponse>empty()) : forwardWithRetry(req, elsewhere);
+        });
+      });
+    });
+  }
+
+  /** Live holders other than this node in the given state (any state but FAILED/UNLOADING when null). */
+  private List<NodeRecord> holders(List<Copy> copies, Copy.State state) {
+    List<NodeRecord> out = new ArrayList<>();
+    for (Copy c : copies) {
+      boolean wanted = state == null ? c.state() == Copy.State.READY || c.state() == Copy.State.LOADING : c.state() == state;
+      if (wanted && !c.nodeId().equals(link.nodeId())) {
+        link.node(c.nodeId()).filter(n -> out.stream().noneMatch(o -> o.nodeId().equals(n.nodeId()))).ifPresent(out::add);
+      }
+    }
+    return out;
+  }
+
+  private boolean heldHere(List<Copy> copies) {
+    return copies.stream().anyMatch(c -> c.nodeId().equals(link.nodeId())
+        && (c.state() == Copy.State.READY || c.state() == Copy.State.LOADING));
+  }
+
+  private Future<Optional<ModelInferResponse>> forwardWithRetry(InferRequest req, List<NodeRecord> holders) {
+    List<NodeRecord> order = twoChoices(holders);
+    return forward(req, order, 0);
+  }
+
+  private Future<Optional<ModelInferResponse>> forward(InferRequest req, List<NodeRecord> order, int i) {
+    if (i >= order.size() || i >= 2) {
+      // The holders are gone: serve it here (inference is idempotent).
+      return Future.succeededFuture(Optional.empty());
+    }
+    long remaining = req.deadlineNanos() == Long.MAX_VALUE ? Long.MAX_VALUE : req.deadlineNanos() - nanoClock.getAsLong();
+    return forwarder.forward(order.get(i), GrpcCodec.toWire(req), remaining)
+        .map(Optional::of)
+        .recover(t -> {
+          ServingException se = ServingException.of(t);
+          boolean peerDown = se.code() == ServingException.Code.UNAVAILABLE && se.getMessage().contains("unreachable");
+          return peerDown ? forward(req, order, i + 1) : Future.failedFuture(se);
+        });
+  }
+
+  /** Power of two choices on in-flight requests: the less busy of two random holders first. */
+  private List<NodeRecord> twoChoices(List<NodeRecord> holders) {
+    List<NodeRecord> order = new ArrayList<>(holders);
+    if (order.size() > 2) {
+      int a = ThreadLocalRandom.current().nextInt(order.size());
+      int b = ThreadLocalRandom.current().nextInt(order.size() - 1);
+      b = b >= a ? b + 1 : b;
+      order = new ArrayList<>(List.of(order.get(a), order.get(b)));
+    }
+    order.sort(Comparator.comparingInt(Router::inFlight));
+    return order;
+  }
+
+  private static int inFlight(NodeRecord n) {
+    return n.devices().stream().mapToInt(DeviceRecord::inFlight).sum();
+  }
+
+  /** Where a first copy goes: here if a device has room, else the peer with the most free memory. */
+  private Target target(long predicted) {
+    for (DeviceSnapshot d : pool.snapshot()) {
+      if (d.freeBytes() >= predicted) {
+        return new Target(link.nodeId(), d.spec().id(), Optional.empty());
+      }
+    }
+    NodeRecord best = null;
+    DeviceRecord bestDevice = null;
+    for (NodeRecord n : link.nodes().values()) {
+      if (n.nodeId().equals(link.nodeId()) || n.draining()) {
+        continue;
+      }
+      for (DeviceRecord d : n.devices()) {
+        long free = d.capacityBytes() - d.usedBytes() - d.reservedBytes();
+        if (free >= predicted && (bestDevice == null || free > bestDevice.capacityBytes() - bestDevice.usedBytes() - bestDevice.reservedBytes())) {
+          best = n;
+          bestDevice = d;
+        }
+      }
+    }
+    if (best != null) {
+      return new Target(best.nodeId(), bestDevice.deviceId(), Optional.of(best));
+    }
+    // Nowhere has free room: load here and let the local pool evict what is cold.
+    String device = pool.devices().get(0).id();
+    return new Target(link.nodeId(), device, Optional.empty());
+  }
+
+  /** A node and device for a first copy; {@code node} is empty for this node. */
+  private record Target(String nodeId, String deviceId, Optional<NodeRecord> node) {}
+}
