@@ -127,7 +127,7 @@ public final class MeshNode {
 
     GrpcServer grpc = GrpcServer.server(vertx, new GrpcServerOptions().setMaxMessageSize(config.maxMessageBytes())
         .setScheduleDeadlineAutomatically(true));
-    ApiContext api = new ApiContext(info, models, path, admin, System::nanoTime, ready::get, new Offload(codecWorker));
+    ApiContext api = new ApiContext(info, models, path, admin, System::nanoTime, ready::get, new Offload(codecWorker), link);
     new GrpcApi(api, new GrpcCodec(limits), new SecretCheck(clusterSecret, "cluster secret")).bind(grpc);
     RestApi rest = new RestApi(api, new JsonCodec(limits), prometheus, config.maxMessageBytes());
 
@@ -222,6 +222,25 @@ public final class MeshNode {
   /** The Hazelcast member port of this node (peers join through it). */
   public int clusterPort() {
     return link.cluster().memberPort();
+  }
+
+  /**
+   * Simulates {@code kill -9} for tests in one JVM: the cluster member is terminated without
+   * leaving, and the servers are closed at once without draining.
+   */
+  Future<Void> crash() {
+    ready.set(false);
+    link.stop();
+    if (link.cluster() instanceof dev.modelmux.cluster.internal.HazelcastMeshCluster hz) {
+      hz.hazelcast().getLifecycleService().terminate();
+    }
+    Future<Void> g = grpcServer.close();
+    Future<Void> h = httpServer.close();
+    return Future.join(g, h).transform(ar -> vertx.executeBlocking(() -> {
+      pool.close();
+      repo.close();
+      return null;
+    })).transform(ar -> vertx.close());
   }
 
   /** Ids of the mesh's nodes whose records this node has read (itself included). */

@@ -50,6 +50,13 @@ class MeshRoutingTest {
       assertThat(a.node.pool().resident(new ModelKey("m", 1))).isEmpty();
       assertThat(b.node.pool().resident(new ModelKey("m", 1))).isPresent();
       assertThat(a.client.get("/metrics").body()).contains("outcome=\"forwarded\"");
+      // The operators' read model.
+      assertThat(a.client.get("/api/v1/cluster").status()).isEqualTo(401);
+      io.vertx.core.json.JsonObject view = new io.vertx.core.json.JsonObject(a.client.getWithToken("/api/v1/cluster").body());
+      assertThat(view.getJsonArray("nodes").stream().map(o -> ((io.vertx.core.json.JsonObject) o).getString("id")))
+          .containsExactly("node-a", "node-b");
+      assertThat(view.getJsonArray("models").encode()).contains("\"model\":\"m\"").contains("\"node\":\"node-b\"")
+          .contains("\"state\":\"READY\"");
       // The same over REST at a.
       OipClient.Http rest = a.client.post("/v2/models/m/infer",
           "{\"inputs\":[{\"name\":\"input\",\"datatype\":\"FP32\",\"shape\":[1,16],\"data\":" + java.util.Arrays.toString(x) + "}]}");

@@ -61,6 +61,11 @@ final class OipClient implements AutoCloseable {
     return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path)).GET().build());
   }
 
+  Http getWithToken(String path) {
+    return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
+        .header("authorization", "Bearer " + NodeFixture.ADMIN_TOKEN).GET().build());
+  }
+
   Http post(String path, String body, String... headers) {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
         .POST(HttpRequest.BodyPublishers.ofString(body)).header("content-type", "application/json");

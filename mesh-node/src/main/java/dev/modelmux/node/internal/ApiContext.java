@@ -11,4 +11,5 @@ public record ApiContext(
     AdminAuth admin,
     LongSupplier nanoClock,
     BooleanSupplier ready,
-    Offload offload) {}
+    Offload offload,
+    ClusterLink cluster) {}

@@ -47,6 +47,7 @@ public final class ClusterLink implements PoolEvent.Listener {
   private volatile int grpcPort;
   private volatile Map<String, NodeRecord> nodes = Map.of();
   private long timer = -1;
+  private volatile boolean closed;
 
   private ClusterLink(Vertx vertx, MeshCluster cluster, ExecutorService executor) {
     this.vertx = vertx;
@@ -110,6 +111,44 @@ public final class ClusterLink implements PoolEvent.Listener {
         predictedBytes), vertx.getOrCreateContext());
   }
 
+  /**
+   * The operators' read model of the mesh: every node with its devices and memory, and every
+   * model version's copies with their states, as JSON.
+   */
+  public Future<io.vertx.core.json.JsonObject> view() {
+    return Future.fromCompletionStage(cluster.placements().snapshot(), vertx.getOrCreateContext()).map(table -> {
+      io.vertx.core.json.JsonArray nodeArray = new io.vertx.core.json.JsonArray();
+      nodes.values().stream().sorted(java.util.Comparator.comparing(NodeRecord::nodeId)).forEach(n -> {
+        io.vertx.core.json.JsonArray devs = new io.vertx.core.json.JsonArray();
+        for (DeviceRecord d : n.devices()) {
+          devs.add(new io.vertx.core.json.JsonObject().put("id", d.deviceId()).put("kind", d.kind())
+              .put("capacity_bytes", d.capacityBytes()).put("used_bytes", d.usedBytes())
+              .put("reserved_bytes", d.reservedBytes())
+              .put("free_bytes", d.capacityBytes() - d.usedBytes() - d.reservedBytes()).put("in_flight", d.inFlight()));
+        }
+        nodeArray.add(new io.vertx.core.json.JsonObject().put("id", n.nodeId()).put("grpc", n.grpcHost() + ":" + n.grpcPort())
+            .put("draining", n.draining()).put("updated_at_ms", n.updatedAtMillis()).put("devices", devs));
+      });
+      io.vertx.core.json.JsonArray modelArray = new io.vertx.core.json.JsonArray();
+      table.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
+        io.vertx.core.json.JsonArray copies = new io.vertx.core.json.JsonArray();
+        for (Copy c : e.getValue()) {
+          io.vertx.core.json.JsonObject o = new io.vertx.core.json.JsonObject().put("node", c.nodeId()).put("device", c.deviceId())
+              .put("state", c.state().name()).put("bytes", c.bytes()).put("last_used_ms", c.lastUsedMillis())
+              .put("request_rate", c.requestRate()).put("since_ms", c.stateSinceMillis());
+          if (!c.reason().isEmpty()) {
+            o.put("reason", c.reason());
+          }
+          copies.add(o);
+        }
+        modelArray.add(new io.vertx.core.json.JsonObject().put("model", e.getKey().model())
+            .put("version", Long.toString(e.getKey().version())).put("copies", copies));
+      });
+      return new io.vertx.core.json.JsonObject().put("node", nodeId()).put("members", new io.vertx.core.json.JsonArray(
+          new ArrayList<>(new java.util.TreeSet<>(cluster.members())))).put("nodes", nodeArray).put("models", modelArray);
+    });
+  }
+
   @Override
   public void on(PoolEvent event) {
     // Report the change now rather than at the next tick; coalesced if one is running.
@@ -120,7 +159,7 @@ public final class ClusterLink implements PoolEvent.Listener {
   /** Publishes this node's record, re-asserts its copies and re-reads the other nodes' records. */
   private void refresh() {
     DevicePool p = pool;
-    if (p == null || !publishing.compareAndSet(false, true)) {
+    if (p == null || closed || !publishing.compareAndSet(false, true)) {
       return;
     }
     dirty.set(false);
@@ -150,7 +189,7 @@ public final class ClusterLink implements PoolEvent.Listener {
         .thenCompose(v -> cluster.placements().reassert(nodeId(), held, now))
         .thenCompose(v -> cluster.nodes().all())
         .whenComplete((all, t) -> {
-          if (t != null) {
+          if (t != null && !closed) {
             LOG.warn("mesh: publishing this node's state failed: {}", t.getMessage());
           } else {
             Map<String, NodeRecord> live = new HashMap<>(all);
@@ -158,17 +197,23 @@ public final class ClusterLink implements PoolEvent.Listener {
             nodes = Map.copyOf(live);
           }
           publishing.set(false);
-          if (dirty.get()) {
+          if (dirty.get() && !closed) {
             context.runOnContext(v -> refresh());
           }
         });
   }
 
-  /** Leaves the mesh gracefully. */
-  public Future<Void> close() {
+  /** Stops publishing (the node is going away, gracefully or not). */
+  public void stop() {
+    closed = true;
     if (timer >= 0) {
       vertx.cancelTimer(timer);
     }
+  }
+
+  /** Leaves the mesh gracefully. */
+  public Future<Void> close() {
+    stop();
     return Future.fromCompletionStage(cluster.close(), vertx.getOrCreateContext())
         .eventually(() -> {
           executor.shutdown();

@@ -36,6 +36,7 @@ public final class RestApi {
   private final BooleanSupplier ready;
   private final long maxBodyBytes;
   private final Offload offload;
+  private final ClusterLink cluster;
 
   public RestApi(ApiContext api, JsonCodec codec, PrometheusMeterRegistry prometheus, long maxBodyBytes) {
     this.info = api.info();
@@ -45,6 +46,7 @@ public final class RestApi {
     this.nanoClock = api.nanoClock();
     this.ready = api.ready();
     this.offload = api.offload();
+    this.cluster = api.cluster();
     this.codec = codec;
     this.prometheus = prometheus;
     this.maxBodyBytes = maxBodyBytes;
@@ -71,6 +73,10 @@ public final class RestApi {
         .handler(ctx -> adminCall(ctx, m -> models.loadModel(m)));
     r.post("/v2/repository/models/:model/unload").handler(BodyHandler.create(false).setBodyLimit(64 * 1024))
         .handler(ctx -> adminCall(ctx, m -> models.unloadModel(m)));
+    r.get("/api/v1/cluster").handler(ctx -> handle(ctx, () -> {
+      admin.check(ctx.request().getHeader("authorization"));
+      return cluster.view();
+    }));
     r.get("/metrics").handler(ctx -> ctx.response().putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
         .end(prometheus.scrape()));
     r.errorHandler(413, ctx -> error(ctx, 413, "request body exceeds the server's maximum of " + maxBodyBytes + " bytes"));
