@@ -9,6 +9,7 @@ import dev.modelmux.gpu.PoolConfig;
 import dev.modelmux.node.internal.AdminAuth;
 import dev.modelmux.node.internal.ClusterLink;
 import dev.modelmux.node.internal.Forwarder;
+import dev.modelmux.node.internal.MeshController;
 import dev.modelmux.node.internal.Router;
 import dev.modelmux.node.internal.SecretCheck;
 import dev.modelmux.node.internal.ApiContext;
@@ -67,6 +68,7 @@ public final class MeshNode {
   private final String adminToken;
   private final boolean adminTokenGenerated;
   private final ClusterLink link;
+  private MeshController controller;
   private final Forwarder forwarder;
   private final String clusterSecret;
   private HttpServer grpcServer;
@@ -150,6 +152,9 @@ public final class MeshNode {
             pollTimer = vertx.setPeriodic(config.pollInterval().toMillis(), id -> models.rescan());
           }
           link.start(pool, advertisedHost(), grpcServer.actualPort());
+          controller = new MeshController(vertx, link, models, forwarder, dev.modelmux.placement.CopyScaler.defaults(),
+              config.footprintFactor());
+          controller.start();
           ready.set(true);
           LOG.info("modelmux node ready: gRPC on {}:{}, HTTP on {}:{}, repository {}, {} models, devices {}",
               config.host(), grpcServer.actualPort(), config.host(), httpServer.actualPort(), repo.describe(),
@@ -231,6 +236,9 @@ public final class MeshNode {
   Future<Void> crash() {
     ready.set(false);
     link.stop();
+    if (controller != null) {
+      controller.stop();
+    }
     if (link.cluster() instanceof dev.modelmux.cluster.internal.HazelcastMeshCluster hz) {
       hz.hazelcast().getLifecycleService().terminate();
     }
@@ -253,7 +261,7 @@ public final class MeshNode {
     try {
       return link.cluster().placements().copies(dev.modelmux.cluster.ModelKey.of(model, version)).get(30, TimeUnit.SECONDS)
           .stream().filter(c -> c.state() == dev.modelmux.cluster.Copy.State.READY || c.state() == dev.modelmux.cluster.Copy.State.LOADING)
-          .map(c -> c.nodeId() + "/" + c.deviceId()).toList();
+          .map(c -> c.nodeId() + "/" + c.deviceId() + ":" + c.state()).toList();
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
@@ -275,6 +283,9 @@ public final class MeshNode {
    */
   public Future<Void> close() {
     ready.set(false);
+    if (controller != null) {
+      controller.stop();
+    }
     if (pollTimer >= 0) {
       vertx.cancelTimer(pollTimer);
     }

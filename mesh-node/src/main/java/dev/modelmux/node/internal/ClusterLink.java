@@ -48,6 +48,9 @@ public final class ClusterLink implements PoolEvent.Listener {
   private volatile Map<String, NodeRecord> nodes = Map.of();
   private long timer = -1;
   private volatile boolean closed;
+  /** Requests served here per model version since start, and where the last report left them. */
+  private final Map<ModelKey, java.util.concurrent.atomic.LongAdder> served = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<ModelKey, long[]> lastReport = new java.util.concurrent.ConcurrentHashMap<>();
 
   private ClusterLink(Vertx vertx, MeshCluster cluster, ExecutorService executor) {
     this.vertx = vertx;
@@ -149,6 +152,23 @@ public final class ClusterLink implements PoolEvent.Listener {
     });
   }
 
+  /** Counts a request served on this node (for the request rate and last use it reports). */
+  public void recordUse(String model, long version) {
+    served.computeIfAbsent(ModelKey.of(model, version), k -> new java.util.concurrent.atomic.LongAdder()).increment();
+  }
+
+  /** Request rate since the last report, and when it was last used (epoch millis). */
+  private double[] usage(ModelKey key, long nowMillis) {
+    java.util.concurrent.atomic.LongAdder a = served.get(key);
+    long count = a == null ? 0 : a.sum();
+    long[] last = lastReport.getOrDefault(key, new long[] {0, nowMillis, nowMillis});
+    double seconds = Math.max(0.001, (nowMillis - last[1]) / 1000.0);
+    double rate = (count - last[0]) / seconds;
+    long lastUsed = count > last[0] ? nowMillis : last[2];
+    lastReport.put(key, new long[] {count, nowMillis, lastUsed});
+    return new double[] {rate, lastUsed};
+  }
+
   @Override
   public void on(PoolEvent event) {
     // Report the change now rather than at the next tick; coalesced if one is running.
@@ -174,7 +194,10 @@ public final class ClusterLink implements PoolEvent.Listener {
         ModelKey key = ModelKey.of(r.key().model(), r.key().version());
         Copy c = switch (r.state()) {
           case LOADING -> Copy.loading(nodeId(), d.spec().id(), r.bytes(), now);
-          case READY -> Copy.ready(nodeId(), d.spec().id(), r.bytes(), now, 0, now);
+          case READY -> {
+            double[] use = usage(key, now);
+            yield Copy.ready(nodeId(), d.spec().id(), r.bytes(), (long) use[1], use[0], now);
+          }
           case UNLOADING -> null;
         };
         if (c != null) {

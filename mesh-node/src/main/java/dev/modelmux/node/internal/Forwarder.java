@@ -55,6 +55,30 @@ public final class Forwarder {
     }).recover(t -> Future.failedFuture(t instanceof ServingException ? t : peerDown(target)));
   }
 
+  /** Asks {@code target} to load (or, with {@code load} false, unload) one version: a placement decision. */
+  public Future<Void> place(NodeRecord target, String model, long version, boolean load) {
+    SocketAddress address = SocketAddress.inetSocketAddress(target.grpcPort(), target.grpcHost());
+    dev.modelmux.node.oip.ModelRepositoryParameter v = dev.modelmux.node.oip.ModelRepositoryParameter.newBuilder()
+        .setInt64Param(version).build();
+    Future<GrpcStatus> status;
+    if (load) {
+      status = client.request(address, GRPCInferenceServiceGrpcClient.RepositoryModelLoad).compose(call -> {
+        call.headers().set(HOP_HEADER, "1").set(SECRET_HEADER, secret);
+        call.end(dev.modelmux.node.oip.RepositoryModelLoadRequest.newBuilder().setModelName(model).putParameters("version", v).build());
+        return call.response().compose(resp -> resp.last().transform(ar -> Future.succeededFuture(resp.status())));
+      });
+    } else {
+      status = client.request(address, GRPCInferenceServiceGrpcClient.RepositoryModelUnload).compose(call -> {
+        call.headers().set(HOP_HEADER, "1").set(SECRET_HEADER, secret);
+        call.end(dev.modelmux.node.oip.RepositoryModelUnloadRequest.newBuilder().setModelName(model).putParameters("version", v).build());
+        return call.response().compose(resp -> resp.last().transform(ar -> Future.succeededFuture(resp.status())));
+      });
+    }
+    return status.compose(s -> s == GrpcStatus.OK ? Future.<Void>succeededFuture()
+        : Future.failedFuture(new ServingException(code(s), "node " + target.nodeId() + " could not " + (load ? "load " : "unload ")
+            + model + ":" + version)));
+  }
+
   private static ServingException peerDown(NodeRecord target) {
     return new ServingException(ServingException.Code.UNAVAILABLE, "node " + target.nodeId() + " holding the model is unreachable; retry");
   }

@@ -70,10 +70,7 @@ public final class GrpcApi {
       long start = nanoClock.getAsLong();
       long timeoutMs = call.timeout();
       long deadline = timeoutMs > 0 ? start + timeoutMs * 1_000_000L : Long.MAX_VALUE;
-      boolean forwardedIn = call.headers().contains(Forwarder.HOP_HEADER);
-      if (forwardedIn) {
-        clusterAuth.check(call.headers().get(Forwarder.SECRET_HEADER));
-      }
+      boolean forwardedIn = fromPeer(call);
       return offload.run(req.getSerializedSize(), () -> codec.decode(req, deadline))
           .compose(decoded -> path.infer(decoded, PROTOCOL, start, forwardedIn))
           .compose(a -> a.forwarded() != null ? Future.succeededFuture(a.forwarded())
@@ -88,13 +85,39 @@ public final class GrpcApi {
       return Future.succeededFuture(b.build());
     });
     unary(server, GRPCInferenceServiceGrpcService.RepositoryModelLoad, (req, call) -> {
+      if (fromPeer(call)) {
+        // A placement decision of the mesh: load this one version here.
+        return models.loadVersion(req.getModelName(), version(req.getParametersMap()))
+            .map(v -> RepositoryModelLoadResponse.getDefaultInstance());
+      }
       admin.check(call.headers().get("authorization"));
       return models.loadModel(req.getModelName()).map(v -> RepositoryModelLoadResponse.getDefaultInstance());
     });
     unary(server, GRPCInferenceServiceGrpcService.RepositoryModelUnload, (req, call) -> {
+      if (fromPeer(call)) {
+        return models.unloadVersion(req.getModelName(), version(req.getParametersMap()))
+            .map(v -> RepositoryModelUnloadResponse.getDefaultInstance());
+      }
       admin.check(call.headers().get("authorization"));
       return models.unloadModel(req.getModelName()).map(v -> RepositoryModelUnloadResponse.getDefaultInstance());
     });
+  }
+
+  /** Whether the call comes from another node of the mesh (then it must carry the cluster secret). */
+  private boolean fromPeer(GrpcServerRequest<?, ?> call) {
+    if (!call.headers().contains(Forwarder.HOP_HEADER)) {
+      return false;
+    }
+    clusterAuth.check(call.headers().get(Forwarder.SECRET_HEADER));
+    return true;
+  }
+
+  private static long version(java.util.Map<String, dev.modelmux.node.oip.ModelRepositoryParameter> params) {
+    dev.modelmux.node.oip.ModelRepositoryParameter v = params.get("version");
+    if (v == null || v.getInt64Param() < 1) {
+      throw ServingException.invalid("a placement request names the version as an int64 'version' parameter");
+    }
+    return v.getInt64Param();
   }
 
   static ModelMetadataResponse metadata(ModelManager.ModelView view) {

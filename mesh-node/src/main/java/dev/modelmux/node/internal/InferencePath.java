@@ -86,6 +86,9 @@ public final class InferencePath {
     }).andThen(ar -> {
       if (ar.succeeded()) {
         Answer a = ar.result();
+        if (router != null) {
+          router.served(a.model(), a.version());
+        }
         metrics.request(protocol, a.model(), Long.toString(a.version()), "success", nanoClock.getAsLong() - startNanos,
             a.result().queueNanos(), a.result().computeNanos());
       } else {

@@ -497,6 +497,53 @@ public final class ModelManager {
         .map(ModelEntry.VersionEntry::sizeBytes).orElse(0L);
   }
 
+  /** What placement needs to know of one served model version. */
+  public record PlacementSpec(String model, long version, long artifactBytes, boolean pinned, int minCopies, long idleTtlSeconds) {}
+
+  /**
+   * The served top version of every model with its placement parameters from config.pbtxt:
+   * {@code pinned}, {@code min_copies} and {@code idle_ttl_seconds} (0 = never unloaded for idleness).
+   */
+  public List<PlacementSpec> placementSpecs() {
+    List<PlacementSpec> out = new ArrayList<>();
+    for (ModelRecord r : models.values()) {
+      Optional<Long> top = r.top();
+      if (top.isEmpty()) {
+        continue;
+      }
+      ModelConfig c = r.config().orElse(ModelConfig.getDefaultInstance());
+      out.add(new PlacementSpec(r.name(), top.get(), artifactBytes(r.name(), top.get()), ModelConfigs.pinned(c),
+          intParam(c, "min_copies"), intParam(c, "idle_ttl_seconds")));
+    }
+    return out;
+  }
+
+  private static int intParam(ModelConfig c, String key) {
+    dev.modelmux.repo.config.ModelParameter p = c.getParametersMap().get(key);
+    if (p == null) {
+      return 0;
+    }
+    try {
+      return Math.max(0, Integer.parseInt(p.getStringValue().trim()));
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+
+  /** Loads one version here (a placement decision); completes when it is ready. */
+  public Future<Void> loadVersion(String name, long version) {
+    ModelRecord r = record(name);
+    return load(name, version, r).map(lease -> {
+      lease.close();
+      return null;
+    });
+  }
+
+  /** Unloads one version here (a placement decision). */
+  public Future<Void> unloadVersion(String name, long version) {
+    return Future.fromCompletionStage(pool.unload(new ModelKey(name, version)), vertx.getOrCreateContext());
+  }
+
   /** Whether {@code name} is a model of the catalog (a safe metrics label). */
   public boolean knows(String name) {
     return models.containsKey(name);

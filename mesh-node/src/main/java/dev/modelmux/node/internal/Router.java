@@ -39,6 +39,11 @@ public final class Router {
     this.nanoClock = nanoClock;
   }
 
+  /** Counts a request served on this node, for the rate this node reports to the mesh. */
+  public void served(String model, long version) {
+    link.recordUse(model, version);
+  }
+
   /** Completes with the peer's answer, or empty when the request should be served on this node. */
   public Future<Optional<ModelInferResponse>> route(InferRequest req) {
     Optional<Long> version = models.routingVersion(req.model(), req.version());

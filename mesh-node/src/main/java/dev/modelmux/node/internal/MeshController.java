@@ -1,0 +1,164 @@
+package dev.modelmux.node.internal;
+
+import dev.modelmux.cluster.Copy;
+import dev.modelmux.cluster.DeviceRecord;
+import dev.modelmux.cluster.NodeRecord;
+import dev.modelmux.placement.Action;
+import dev.modelmux.placement.ClusterView;
+import dev.modelmux.placement.CopyScaler;
+import dev.modelmux.placement.CopyState;
+import dev.modelmux.placement.CopyView;
+import dev.modelmux.placement.DeviceView;
+import dev.modelmux.placement.ModelKey;
+import dev.modelmux.placement.ModelSpec;
+import dev.modelmux.placement.NodeView;
+import dev.modelmux.placement.ScaleDecision;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps the mesh at the number of copies each model needs: pinned models and models with
+ * {@code min_copies} are placed at once (also when a node leaves), busy models get more copies,
+ * idle extra copies are scaled down and idle models past their TTL unloaded. One node acts — the
+ * member with the smallest node id — so decisions don't race; any node takes over when it leaves.
+ * Decisions come from {@link CopyScaler} over a snapshot of the shared state; the nodes named in
+ * them load or unload through the authenticated peer channel.
+ */
+public final class MeshController {
+  private static final Logger LOG = LoggerFactory.getLogger(MeshController.class);
+  private static final long TICK_MS = 2000;
+  private static final int MAX_ACTIONS_PER_TICK = 16;
+
+  private final Vertx vertx;
+  private final ClusterLink link;
+  private final ModelManager models;
+  private final Forwarder forwarder;
+  private final CopyScaler scaler;
+  private final double footprintFactor;
+  private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+  private long timer = -1;
+  private boolean ticking;
+
+  public MeshController(Vertx vertx, ClusterLink link, ModelManager models, Forwarder forwarder, CopyScaler scaler,
+      double footprintFactor) {
+    this.vertx = vertx;
+    this.link = link;
+    this.models = models;
+    this.forwarder = forwarder;
+    this.scaler = scaler;
+    this.footprintFactor = footprintFactor;
+  }
+
+  public void start() {
+    timer = vertx.setPeriodic(TICK_MS, id -> tick());
+  }
+
+  public void stop() {
+    if (timer >= 0) {
+      vertx.cancelTimer(timer);
+    }
+  }
+
+  boolean leader() {
+    return link.cluster().members().stream().min(String::compareTo).map(link.nodeId()::equals).orElse(false);
+  }
+
+  private void tick() {
+    if (ticking || !leader()) {
+      return;
+    }
+    ticking = true;
+    Future.fromCompletionStage(link.cluster().placements().snapshot(), vertx.getOrCreateContext())
+        .compose(table -> {
+          long nowMillis = System.currentTimeMillis();
+          ScaleDecision d = scaler.scale(view(link.nodes(), table), specs(), nowMillis * 1_000_000L);
+          List<Future<Void>> running = new ArrayList<>();
+          for (Action a : d.actions()) {
+            if (running.size() >= MAX_ACTIONS_PER_TICK) {
+              break;
+            }
+            Future<Void> f = execute(a);
+            if (f != null) {
+              running.add(f);
+            }
+          }
+          return Future.join(running).<Void>mapEmpty();
+        })
+        .onFailure(t -> LOG.warn("mesh controller: {}", t.getMessage()))
+        .onComplete(ar -> ticking = false);
+  }
+
+  private Future<Void> execute(Action a) {
+    if (a instanceof Action.Load load) {
+      return place(load.key(), load.target().nodeId(), true, load.reason().name());
+    }
+    if (a instanceof Action.Unload unload) {
+      return place(unload.copy().key(), unload.copy().nodeId(), false, unload.reason().name());
+    }
+    if (a instanceof Action.Move move) {
+      return place(move.copy().key(), move.to().nodeId(), true, move.reason().name())
+          .compose(v -> place(move.copy().key(), move.copy().nodeId(), false, move.reason().name()));
+    }
+    return null;
+  }
+
+  private Future<Void> place(ModelKey key, String nodeId, boolean load, String reason) {
+    String token = key + "@" + nodeId;
+    if (!inFlight.add(token)) {
+      return Future.succeededFuture();
+    }
+    LOG.info("mesh: {} {} on {} ({})", load ? "load" : "unload", key, nodeId, reason.toLowerCase(java.util.Locale.ROOT));
+    Future<Void> f;
+    if (nodeId.equals(link.nodeId())) {
+      f = load ? models.loadVersion(key.name(), key.version()) : models.unloadVersion(key.name(), key.version());
+    } else {
+      f = link.node(nodeId).map(n -> forwarder.place(n, key.name(), key.version(), load))
+          .orElseGet(() -> Future.failedFuture("node " + nodeId + " is gone"));
+    }
+    return f.recover(t -> {
+      LOG.warn("mesh: {} {} on {} failed: {}", load ? "load" : "unload", key, nodeId, t.getMessage());
+      return Future.succeededFuture();
+    }).eventually(() -> {
+      inFlight.remove(token);
+      return Future.succeededFuture();
+    });
+  }
+
+  private Map<ModelKey, ModelSpec> specs() {
+    Map<ModelKey, ModelSpec> out = new HashMap<>();
+    for (ModelManager.PlacementSpec s : models.placementSpecs()) {
+      ModelKey key = new ModelKey(s.model(), s.version());
+      out.put(key, new ModelSpec(key, (long) Math.ceil(s.artifactBytes() * footprintFactor), OptionalLong.empty(), 0,
+          s.pinned(), s.minCopies(), s.idleTtlSeconds() * 1_000_000_000L));
+    }
+    return out;
+  }
+
+  static ClusterView view(Map<String, NodeRecord> nodes, Map<dev.modelmux.cluster.ModelKey, List<Copy>> table) {
+    List<NodeView> nodeViews = new ArrayList<>();
+    for (NodeRecord n : nodes.values()) {
+      List<DeviceView> devices = new ArrayList<>();
+      for (DeviceRecord d : n.devices()) {
+        devices.add(new DeviceView(d.deviceId(), d.kind(), d.capacityBytes(), d.usedBytes(), d.reservedBytes(), d.inFlight()));
+      }
+      nodeViews.add(new NodeView(n.nodeId(), n.draining(), devices));
+    }
+    List<CopyView> copies = new ArrayList<>();
+    table.forEach((k, list) -> {
+      for (Copy c : list) {
+        copies.add(new CopyView(new ModelKey(k.model(), k.version()), c.nodeId(), c.deviceId(), CopyState.valueOf(c.state().name()),
+            c.bytes(), 0, c.stateSinceMillis() * 1_000_000L, c.lastUsedMillis() * 1_000_000L, c.requestRate(), 0));
+      }
+    });
+    return ClusterView.of(nodeViews, copies);
+  }
+}
