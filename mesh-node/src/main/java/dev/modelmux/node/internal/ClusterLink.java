@@ -171,6 +171,17 @@ public final class ClusterLink implements PoolEvent.Listener {
 
   @Override
   public void on(PoolEvent event) {
+    if (event instanceof PoolEvent.Loaded l && !closed) {
+      // The catalog keeps predicted and measured sizes apart; placement prefers the measured one.
+      ModelKey key = ModelKey.of(l.key().model(), l.key().version());
+      cluster.catalog().predict(key, l.predictedBytes())
+          .thenCompose(e -> cluster.catalog().recordMeasured(key, l.measuredBytes(), l.loadNanos() / 1_000_000L))
+          .whenComplete((e, t) -> {
+            if (t != null && !closed) {
+              LOG.warn("mesh: recording the measured size of {} failed: {}", key, t.getMessage());
+            }
+          });
+    }
     // Report the change now rather than at the next tick; coalesced if one is running.
     dirty.set(true);
     context.runOnContext(v -> refresh());

@@ -28,6 +28,7 @@ public final class Router {
   private final Forwarder forwarder;
   private final double footprintFactor;
   private final LongSupplier nanoClock;
+  private final dev.modelmux.placement.DevicePicker picker = dev.modelmux.placement.DevicePicker.defaults();
 
   public Router(ClusterLink link, ModelManager models, DevicePool pool, Forwarder forwarder, double footprintFactor,
       LongSupplier nanoClock) {
@@ -139,22 +140,17 @@ public final class Router {
         return new Target(link.nodeId(), d.spec().id(), Optional.empty());
       }
     }
-    NodeRecord best = null;
-    DeviceRecord bestDevice = null;
-    for (NodeRecord n : link.nodes().values()) {
-      if (n.nodeId().equals(link.nodeId()) || n.draining()) {
-        continue;
+    // Placement's device picker over the other nodes: fits with headroom, least loaded, most free.
+    dev.modelmux.placement.ModelKey key = new dev.modelmux.placement.ModelKey("first-load", 1);
+    dev.modelmux.placement.ModelSpec spec = new dev.modelmux.placement.ModelSpec(key, predicted, java.util.OptionalLong.empty(),
+        0, false, 0, 0);
+    Optional<dev.modelmux.placement.Target> picked = picker.pickFree(MeshController.view(link.nodes(), java.util.Map.of()), spec,
+        n -> !n.nodeId().equals(link.nodeId()));
+    if (picked.isPresent()) {
+      Optional<NodeRecord> node = link.node(picked.get().nodeId());
+      if (node.isPresent()) {
+        return new Target(picked.get().nodeId(), picked.get().deviceId(), node);
       }
-      for (DeviceRecord d : n.devices()) {
-        long free = d.capacityBytes() - d.usedBytes() - d.reservedBytes();
-        if (free >= predicted && (bestDevice == null || free > bestDevice.capacityBytes() - bestDevice.usedBytes() - bestDevice.reservedBytes())) {
-          best = n;
-          bestDevice = d;
-        }
-      }
-    }
-    if (best != null) {
-      return new Target(best.nodeId(), bestDevice.deviceId(), Optional.of(best));
     }
     // Nowhere has free room: load here and let the local pool evict what is cold.
     String device = pool.devices().get(0).id();
