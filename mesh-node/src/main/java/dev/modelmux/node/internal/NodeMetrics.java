@@ -53,8 +53,10 @@ public final class NodeMetrics implements PoolEvent.Listener {
     Counter.builder("modelmux_inference_requests_total").description("Inference requests by outcome")
         .tag("protocol", protocol).tag("model", model).tag("version", version).tag("outcome", outcome)
         .register(registry).increment();
-    if ("success".equals(outcome)) {
+    if ("success".equals(outcome) || "forwarded".equals(outcome)) {
       timer("modelmux_inference_request_duration", "Request latency, receipt to answer", model, version).record(totalNanos, TimeUnit.NANOSECONDS);
+    }
+    if ("success".equals(outcome)) {
       timer("modelmux_inference_queue_duration", "Time waiting for a device thread", model, version).record(queueNanos, TimeUnit.NANOSECONDS);
       timer("modelmux_inference_compute_duration", "Time in the runtime", model, version).record(computeNanos, TimeUnit.NANOSECONDS);
     }
