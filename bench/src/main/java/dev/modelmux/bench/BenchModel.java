@@ -64,6 +64,12 @@ record BenchModel(String name, byte[] onnx, String config, Map<String, long[]> i
         Map.of("input_ids", ids, "attention_mask", mask, "token_type_ids", new long[TOKENS]), Map.of(), new long[] {1, TOKENS});
   }
 
+  /** The same model with one more config.pbtxt parameter. */
+  BenchModel withParameter(String key, String value) {
+    return new BenchModel(name, onnx, config + "parameters { key: \"" + key + "\" value { string_value: \"" + value + "\" } }\n",
+        int64, fp32, shape);
+  }
+
   /** The same file and request under another name. */
   BenchModel named(String other) {
     return new BenchModel(other, onnx, config, int64, fp32, shape);

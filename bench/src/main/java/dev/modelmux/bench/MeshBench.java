@@ -56,10 +56,12 @@ public final class MeshBench {
     BenchModel minilm = Files.isRegularFile(minilmFile) ? BenchModel.minilm("minilm-q", Files.readAllBytes(minilmFile)) : null;
     BenchModel tiny = BenchModel.mlp("mlp-64k", 1, 64 << 10);
     BenchModel mid = BenchModel.mlp("mlp-8m", 7, 8 << 20);
-    List<BenchModel> hop = new ArrayList<>(List.of(tiny.named("hop-mlp-64k")));
+    // One copy only, so requests to the other nodes are forwarded (else the mesh scales a model this
+    // busy out to every node, which is what it should do, and there is no hop left to measure).
+    List<BenchModel> hop = new ArrayList<>(List.of(tiny.named("hop-mlp-64k").withParameter("max_copies", "1")));
     List<BenchModel> coldBases = new ArrayList<>(List.of(mid));
     if (minilm != null) {
-      hop.add(minilm.named("hop-minilm-q"));
+      hop.add(minilm.named("hop-minilm-q").withParameter("max_copies", "1"));
       coldBases.add(minilm);
     }
     Map<String, BenchModel> all = new LinkedHashMap<>();

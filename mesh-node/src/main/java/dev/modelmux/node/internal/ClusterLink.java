@@ -51,6 +51,10 @@ public final class ClusterLink implements PoolEvent.Listener {
   /** Requests served here per model version since start, and where the last report left them. */
   private final Map<ModelKey, java.util.concurrent.atomic.LongAdder> served = new java.util.concurrent.ConcurrentHashMap<>();
   private final Map<ModelKey, long[]> lastReport = new java.util.concurrent.ConcurrentHashMap<>();
+  /** A local copy of the placement table, fed by its change events and re-read every few seconds. */
+  private final Map<ModelKey, List<Copy>> table = new java.util.concurrent.ConcurrentHashMap<>();
+  private volatile boolean tableLive;
+  private int ticks;
 
   private ClusterLink(Vertx vertx, MeshCluster cluster, ExecutorService executor) {
     this.vertx = vertx;
@@ -83,7 +87,41 @@ public final class ClusterLink implements PoolEvent.Listener {
       LOG.info("mesh: {} {}", e.getClass().getSimpleName().toLowerCase(Locale.ROOT), e.nodeId());
       context.runOnContext(v -> refresh());
     });
-    timer = vertx.setPeriodic(0, REFRESH_MS, id -> refresh());
+    timer = vertx.setPeriodic(0, REFRESH_MS, id -> {
+      refresh();
+      if (++ticks % 5 == 0) {
+        reloadTable();
+      }
+    });
+    // Routing reads copies from a local table: subscribe first, then fill from a snapshot (an
+    // event that arrives meanwhile is newer than the snapshot, so the snapshot never overwrites it).
+    cluster.placements().listen(e -> {
+      if (e.copies().isEmpty()) {
+        table.remove(e.key());
+      } else {
+        table.put(e.key(), e.copies());
+      }
+    }).thenCompose(sub -> cluster.placements().snapshot()).whenComplete((snap, t) -> {
+      if (t == null) {
+        snap.forEach(table::putIfAbsent);
+        tableLive = true;
+      } else {
+        LOG.warn("mesh: cannot follow the placement table, reading it per request: {}", t.getMessage());
+      }
+    });
+  }
+
+  /** Re-reads the whole table, in case an event was lost (Hazelcast's listeners are best effort). */
+  private void reloadTable() {
+    if (!tableLive || closed) {
+      return;
+    }
+    cluster.placements().snapshot().whenComplete((snap, t) -> {
+      if (t == null) {
+        table.keySet().retainAll(snap.keySet());
+        table.putAll(snap);
+      }
+    });
   }
 
   public String nodeId() {
@@ -103,8 +141,19 @@ public final class ClusterLink implements PoolEvent.Listener {
     return Optional.ofNullable(nodes.get(id));
   }
 
-  /** The copies of one model version, read from the shared table now. */
+  /**
+   * The copies of one model version, from the local follower of the table (milliseconds stale at
+   * most, re-read every few seconds); read from the shared table itself until the follower is up.
+   */
   public Future<List<Copy>> copies(String model, long version) {
+    if (tableLive) {
+      return Future.succeededFuture(table.getOrDefault(ModelKey.of(model, version), List.of()));
+    }
+    return copiesNow(model, version);
+  }
+
+  /** The copies of one model version, read from the shared table now. */
+  public Future<List<Copy>> copiesNow(String model, long version) {
     return Future.fromCompletionStage(cluster.placements().copies(ModelKey.of(model, version)), vertx.getOrCreateContext());
   }
 

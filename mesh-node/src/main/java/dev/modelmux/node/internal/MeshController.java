@@ -80,11 +80,17 @@ public final class MeshController {
     Future.fromCompletionStage(link.cluster().placements().snapshot(), vertx.getOrCreateContext())
         .compose(table -> {
           long nowMillis = System.currentTimeMillis();
+          Map<String, Integer> caps = new HashMap<>();
+          models.placementSpecs().forEach(s -> caps.put(s.model() + ":" + s.version(), s.maxCopies()));
           ScaleDecision d = scaler.scale(view(link.nodes(), table), specs(), nowMillis * 1_000_000L);
           List<Future<Void>> running = new ArrayList<>();
           for (Action a : d.actions()) {
             if (running.size() >= MAX_ACTIONS_PER_TICK) {
               break;
+            }
+            if (a instanceof Action.Load load && load.reason() == Action.Reason.SCALE_UP
+                && atCap(load.key(), caps, table)) {
+              continue;
             }
             Future<Void> f = execute(a);
             if (f != null) {
@@ -95,6 +101,18 @@ public final class MeshController {
         })
         .onFailure(t -> LOG.warn("mesh controller: {}", t.getMessage()))
         .onComplete(ar -> ticking = false);
+  }
+
+  /** Whether a model already has the {@code max_copies} its config allows (0 = no cap). */
+  private static boolean atCap(ModelKey key, Map<String, Integer> caps,
+      Map<dev.modelmux.cluster.ModelKey, List<Copy>> table) {
+    int cap = caps.getOrDefault(key.name() + ":" + key.version(), 0);
+    if (cap <= 0) {
+      return false;
+    }
+    long active = table.getOrDefault(dev.modelmux.cluster.ModelKey.of(key.name(), key.version()), List.of()).stream()
+        .filter(c -> c.state() == Copy.State.READY || c.state() == Copy.State.LOADING).count();
+    return active >= cap;
   }
 
   private Future<Void> execute(Action a) {

@@ -498,11 +498,13 @@ public final class ModelManager {
   }
 
   /** What placement needs to know of one served model version. */
-  public record PlacementSpec(String model, long version, long artifactBytes, boolean pinned, int minCopies, long idleTtlSeconds) {}
+  public record PlacementSpec(String model, long version, long artifactBytes, boolean pinned, int minCopies, int maxCopies,
+      long idleTtlSeconds) {}
 
   /**
    * The served top version of every model with its placement parameters from config.pbtxt:
-   * {@code pinned}, {@code min_copies} and {@code idle_ttl_seconds} (0 = never unloaded for idleness).
+   * {@code pinned}, {@code min_copies}, {@code max_copies} (0 = no cap) and {@code idle_ttl_seconds}
+   * (0 = never unloaded for idleness).
    */
   public List<PlacementSpec> placementSpecs() {
     List<PlacementSpec> out = new ArrayList<>();
@@ -513,7 +515,7 @@ public final class ModelManager {
       }
       ModelConfig c = r.config().orElse(ModelConfig.getDefaultInstance());
       out.add(new PlacementSpec(r.name(), top.get(), artifactBytes(r.name(), top.get()), ModelConfigs.pinned(c),
-          intParam(c, "min_copies"), intParam(c, "idle_ttl_seconds")));
+          intParam(c, "min_copies"), intParam(c, "max_copies"), intParam(c, "idle_ttl_seconds")));
     }
     return out;
   }

@@ -70,8 +70,8 @@ public final class Router {
         if (won) {
           return target.node().isEmpty() ? Future.succeededFuture(Optional.empty()) : forwardWithRetry(req, List.of(target.node().get()));
         }
-        // Someone else claimed it first: go where that copy is.
-        return link.copies(req.model(), v).compose(now -> {
+        // Someone else claimed it first: go where that copy is (read the table itself, not the follower).
+        return link.copiesNow(req.model(), v).compose(now -> {
           List<NodeRecord> elsewhere = holders(now, null);
           return elsewhere.isEmpty() ? Future.succeededFuture(Optional.<ModelInferResponse>empty()) : forwardWithRetry(req, elsewhere);
         });
