@@ -1,6 +1,5 @@
 package dev.modelmux.node.internal;
 
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 
 /**
@@ -37,10 +36,6 @@ public final class AdminAuth {
   }
 
   private static byte[] sha256(String s) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return SecretCheck.sha256(s);
   }
 }
