@@ -32,6 +32,11 @@ public interface DevicePool extends AutoCloseable {
     return dev.modelmux.gpu.internal.OrtDevicePool.create(config, nanoClock, listener);
   }
 
+  /** As {@link #create(PoolConfig, LongSupplier, PoolEvent.Listener)}, evicting with {@code chooser}. */
+  static DevicePool create(PoolConfig config, LongSupplier nanoClock, PoolEvent.Listener listener, VictimChooser chooser) {
+    return dev.modelmux.gpu.internal.OrtDevicePool.create(config, nanoClock, listener, chooser);
+  }
+
   List<DeviceSpec> devices();
 
   List<DeviceSnapshot> snapshot();

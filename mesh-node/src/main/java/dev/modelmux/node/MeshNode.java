@@ -92,7 +92,7 @@ public final class MeshNode {
         0L), System::nanoTime, event -> {
           metrics.on(event);
           link.on(event);
-        });
+        }, new dev.modelmux.node.internal.CostAwareVictims());
     metrics.bindPool(pool);
     this.repoWorker = vertx.createSharedWorkerExecutor("modelmux-repo", 2);
     this.codecWorker = vertx.createSharedWorkerExecutor("modelmux-codec", Math.max(2, Runtime.getRuntime().availableProcessors()));

@@ -68,6 +68,7 @@ public final class OrtDevicePool implements DevicePool {
   private final OrtRuntime runtime;
   private final ModelLoader loader;
   private final EvictionPolicy policy;
+  private final dev.modelmux.gpu.VictimChooser chooser;
 
   private final Object lock = new Object();
   /** At most one slot per key, over all devices. Guarded by {@link #lock}. */
@@ -77,7 +78,18 @@ public final class OrtDevicePool implements DevicePool {
 
   /** The production pool: RSS-measured footprints, default pre-scan limits and queue bounds. */
   public static OrtDevicePool create(PoolConfig config, LongSupplier nanoClock, PoolEvent.Listener listener) {
-    return new OrtDevicePool(config, nanoClock, listener, new RssFootprintMeter(), ScanLimits.defaults(), 0);
+    return new OrtDevicePool(config, nanoClock, listener, new RssFootprintMeter(), ScanLimits.defaults(), 0, null);
+  }
+
+  /** The production pool with a victim chooser other than least recently used. */
+  public static OrtDevicePool create(PoolConfig config, LongSupplier nanoClock, PoolEvent.Listener listener,
+      dev.modelmux.gpu.VictimChooser chooser) {
+    return new OrtDevicePool(config, nanoClock, listener, new RssFootprintMeter(), ScanLimits.defaults(), 0, chooser);
+  }
+
+  public OrtDevicePool(PoolConfig config, LongSupplier nanoClock, PoolEvent.Listener listener, FootprintMeter meter,
+      ScanLimits limits, int inferQueueCapacity) {
+    this(config, nanoClock, listener, meter, limits, inferQueueCapacity, null);
   }
 
   /**
@@ -87,8 +99,9 @@ public final class OrtDevicePool implements DevicePool {
    *     {@code concurrency x} {@value DeviceWorkers#QUEUE_PER_THREAD}
    */
   public OrtDevicePool(PoolConfig config, LongSupplier nanoClock, PoolEvent.Listener listener, FootprintMeter meter,
-      ScanLimits limits, int inferQueueCapacity) {
+      ScanLimits limits, int inferQueueCapacity, dev.modelmux.gpu.VictimChooser chooser) {
     Objects.requireNonNull(config, "config");
+    this.chooser = chooser;
     this.clock = Objects.requireNonNull(nanoClock, "nanoClock");
     this.listener = Objects.requireNonNull(listener, "listener");
     this.specs = config.devices();
@@ -408,7 +421,10 @@ public final class OrtDevicePool implements DevicePool {
     List<Slot> victims = new ArrayList<>();
     synchronized (lock) {
       List<EvictionPolicy.Candidate> candidates = candidates(d);
-      List<EvictionPolicy.Candidate> chosen = policy.select(candidates, shortfall, clock.getAsLong())
+      long now = clock.getAsLong();
+      long needed = shortfall;
+      List<EvictionPolicy.Candidate> chosen = chosenByChooser(d, candidates, needed, now)
+          .or(() -> policy.select(candidates, needed, now))
           .orElseThrow(() -> noCapacity(d, forKey, needs));
       for (EvictionPolicy.Candidate c : chosen) {
         Slot v = slots.get(c.key());
@@ -434,6 +450,7 @@ public final class OrtDevicePool implements DevicePool {
   /** Caller holds {@link #lock}; the slot is READY. */
   private Lease openLease(Slot s) {
     s.inFlight++;
+    s.uses++;
     return new OrtLease(this, s, s.model, clock);
   }
 
@@ -522,6 +539,48 @@ public final class OrtDevicePool implements DevicePool {
       }
     }
     return sum;
+  }
+
+  /**
+   * The plugged-in chooser's victims, if there is one and its answer is safe: only evictable
+   * residents of this device, freeing enough. Caller holds {@link #lock}.
+   */
+  private Optional<List<EvictionPolicy.Candidate>> chosenByChooser(Device d, List<EvictionPolicy.Candidate> candidates,
+      long shortfall, long now) {
+    if (chooser == null) {
+      return Optional.empty();
+    }
+    Map<ModelKey, EvictionPolicy.Candidate> evictable = new HashMap<>();
+    List<dev.modelmux.gpu.VictimChooser.Candidate> offer = new ArrayList<>();
+    for (EvictionPolicy.Candidate c : candidates) {
+      Slot s = slots.get(c.key());
+      if (policy.evictable(c, now) && s != null) {
+        evictable.put(c.key(), c);
+        offer.add(new dev.modelmux.gpu.VictimChooser.Candidate(c.key(), c.bytes(), c.lastUsedNanos(), c.loadedAtNanos(),
+            s.model == null ? 0 : s.model.loadNanos(), s.uses));
+      }
+    }
+    Optional<List<ModelKey>> picked;
+    try {
+      picked = chooser.choose(List.copyOf(offer), shortfall, now);
+    } catch (RuntimeException e) {
+      log.warn("victim chooser failed on {}; evicting least recently used: {}", d.spec.id(), e.toString());
+      return Optional.empty();
+    }
+    if (picked.isEmpty()) {
+      return Optional.empty();
+    }
+    List<EvictionPolicy.Candidate> out = new ArrayList<>();
+    long freed = 0;
+    for (ModelKey k : picked.get()) {
+      EvictionPolicy.Candidate c = evictable.get(k);
+      if (c == null || out.contains(c)) {
+        return Optional.empty();
+      }
+      out.add(c);
+      freed += c.bytes();
+    }
+    return freed >= shortfall ? Optional.of(out) : Optional.empty();
   }
 
   /** Caller holds {@link #lock}. */

@@ -32,6 +32,8 @@ final class Slot {
   int inFlight;
   long lastUsedNanos;
   long loadedAtNanos;
+  /** Leases opened on this copy so far (a frequency for cost-aware eviction). */
+  long uses;
   OrtModel model;
   /** Set when its close has begun, so that it runs once. */
   boolean closeStarted;
