@@ -45,6 +45,9 @@ public final class MeshController {
   private final CopyScaler scaler;
   private final double footprintFactor;
   private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+  /** Nodes that joined since the last tick: the rebalancer may move copies onto them. */
+  private final Set<String> joined = ConcurrentHashMap.newKeySet();
+  private final dev.modelmux.placement.Rebalancer rebalancer = dev.modelmux.placement.Rebalancer.defaults();
   private long timer = -1;
   private boolean ticking;
 
@@ -59,6 +62,11 @@ public final class MeshController {
   }
 
   public void start() {
+    link.cluster().onMembership(e -> {
+      if (e instanceof dev.modelmux.cluster.MemberEvent.Joined j) {
+        joined.add(j.nodeId());
+      }
+    });
     timer = vertx.setPeriodic(TICK_MS, id -> tick());
   }
 
@@ -82,9 +90,20 @@ public final class MeshController {
           long nowMillis = System.currentTimeMillis();
           Map<String, Integer> caps = new HashMap<>();
           models.placementSpecs().forEach(s -> caps.put(s.model() + ":" + s.version(), s.maxCopies()));
-          ScaleDecision d = scaler.scale(view(link.nodes(), table), specs(), nowMillis * 1_000_000L);
+          ClusterView view = view(link.nodes(), table);
+          Map<ModelKey, ModelSpec> specs = specs();
+          List<Action> actions = new ArrayList<>();
+          // A node that joined (and has published its record) may relieve over-full devices.
+          Set<String> arrived = new java.util.HashSet<>(joined);
+          arrived.retainAll(link.nodes().keySet());
+          if (!arrived.isEmpty()) {
+            joined.removeAll(arrived);
+            actions.addAll(rebalancer.rebalance(view, specs, arrived, nowMillis * 1_000_000L).actions());
+          }
+          ScaleDecision d = scaler.scale(view, specs, nowMillis * 1_000_000L);
+          actions.addAll(d.actions());
           List<Future<Void>> running = new ArrayList<>();
-          for (Action a : d.actions()) {
+          for (Action a : actions) {
             if (running.size() >= MAX_ACTIONS_PER_TICK) {
               break;
             }
