@@ -1,5 +1,6 @@
 package dev.modelmux.admission.sched;
 
+import dev.modelmux.admission.Priority;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;

@@ -1,5 +1,6 @@
 package dev.modelmux.admission.tenant;
 
+import dev.modelmux.admission.Priority;
 import java.util.List;
 import java.util.regex.Pattern;
 

@@ -1,5 +1,6 @@
 package dev.modelmux.admission.tenant;
 
+import dev.modelmux.admission.Priority;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;

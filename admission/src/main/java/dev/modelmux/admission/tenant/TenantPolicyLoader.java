@@ -1,5 +1,6 @@
 package dev.modelmux.admission.tenant;
 
+import dev.modelmux.admission.Priority;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

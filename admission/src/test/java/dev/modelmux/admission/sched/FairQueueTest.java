@@ -1,5 +1,6 @@
 package dev.modelmux.admission.sched;
 
+import dev.modelmux.admission.Priority;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.modelmux.admission.sched.FairQueue.OfferResult;

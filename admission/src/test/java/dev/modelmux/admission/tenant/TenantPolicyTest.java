@@ -1,5 +1,6 @@
 package dev.modelmux.admission.tenant;
 
+import dev.modelmux.admission.Priority;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
