@@ -89,7 +89,7 @@ public final class ServingBench {
         List.of(new DeviceSpec("cpu0", DeviceKind.CPU, 0, 4L << 30, inferThreads)), java.util.Optional.of("bench-admin-token-0123456789"),
         work.resolve("data"), ModelManager.ControlMode.POLL, Duration.ofHours(1), NodeConfig.DEFAULT_MAX_MESSAGE_BYTES,
         NodeConfig.DEFAULT_MAX_TENSOR_ELEMENTS, 1.5, intraOp, Duration.ofSeconds(5), false,
-        dev.modelmux.cluster.ClusterConfig.defaults(), java.util.Optional.empty());
+        dev.modelmux.cluster.ClusterConfig.defaults(), java.util.Optional.empty(), java.util.Optional.empty());
     MeshNode node = await(MeshNode.start(config));
     GrpcClient grpc = GrpcClient.client(node.vertx(), new GrpcClientOptions().setMaxMessageSize(64 << 20));
     GRPCInferenceServiceGrpcClient client = GRPCInferenceServiceGrpcClient.create(grpc, SocketAddress.inetSocketAddress(node.grpcPort(), "127.0.0.1"));

@@ -56,6 +56,7 @@ public final class ConfigLoader {
     k.put("advertise-address", "host[:port] other members and forwarded requests reach this node at (default: bind address)");
     k.put("cluster-bind", "address the Hazelcast member binds (default 127.0.0.1; 0.0.0.0 for every interface)");
     k.put("cluster-secret", ">= 16 chars, the same on every node: authenticates forwarded requests (required with peers)");
+    k.put("tenants", "tenants file, YAML or JSON (default: one tenant 'default' that needs no key)");
     k.put("gpus", "auto | none: add the CUDA GPUs found at start (needs the -Pcuda build; default auto)");
     return java.util.Collections.unmodifiableMap(k);
   }
@@ -177,7 +178,8 @@ public final class ConfigLoader {
         v.containsKey("shutdown-grace") ? duration("shutdown-grace", v.get("shutdown-grace")) : Duration.ofSeconds(30),
         gpus(v.getOrDefault("gpus", "auto")),
         cluster(v),
-        Optional.ofNullable(v.get("cluster-secret")));
+        Optional.ofNullable(v.get("cluster-secret")),
+        Optional.ofNullable(v.get("tenants")).map(Path::of));
   }
 
   private static dev.modelmux.cluster.ClusterConfig cluster(Map<String, String> v) {

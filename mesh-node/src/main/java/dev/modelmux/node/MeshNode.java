@@ -69,6 +69,7 @@ public final class MeshNode {
   private final boolean adminTokenGenerated;
   private final ClusterLink link;
   private MeshController controller;
+  private final dev.modelmux.node.internal.EdgeAdmission tenants;
   private final Forwarder forwarder;
   private final String clusterSecret;
   private HttpServer grpcServer;
@@ -76,8 +77,10 @@ public final class MeshNode {
   private long pollTimer = -1;
 
   private MeshNode(Vertx vertx, NodeConfig config, ModelRepository repo, String adminToken, boolean generated,
-      List<DeviceSpec> devices, ClusterLink link) {
+      List<DeviceSpec> devices, ClusterLink link, dev.modelmux.admission.tenant.TenantPolicy policy) {
     this.vertx = vertx;
+    this.tenants = new dev.modelmux.node.internal.EdgeAdmission(
+        dev.modelmux.admission.tenant.Admission.create(policy, System.nanoTime()), System::nanoTime);
     this.link = link;
     // One node alone still needs a secret for its (unused) forward channel; a mesh shares one.
     this.clusterSecret = config.clusterSecret().orElseGet(MeshNode::randomToken);
@@ -106,15 +109,28 @@ public final class MeshNode {
       ModelRepository repo = ModelRepository.open(config.repository(), RepositoryOptions.defaults());
       boolean generated = config.adminToken().isEmpty();
       String token = config.adminToken().orElseGet(() -> generateToken(config.dataDir()));
+      dev.modelmux.admission.tenant.TenantPolicy policy;
+      if (config.tenants().isPresent()) {
+        try {
+          policy = dev.modelmux.admission.tenant.TenantPolicyLoader.load(config.tenants().get());
+        } catch (java.io.IOException e) {
+          throw new IllegalArgumentException("tenants: cannot read " + config.tenants().get() + ": " + e.getMessage());
+        }
+        LOG.info("tenants: {} from {}", policy.tenants().size(), config.tenants().get());
+      } else {
+        policy = dev.modelmux.admission.tenant.TenantPolicy.defaultPolicy();
+        LOG.info("tenants: none configured (--tenants); every request runs as tenant 'default', which needs no key");
+      }
       List<DeviceSpec> devices = new ArrayList<>(config.devices());
       if (config.detectGpus()) {
         devices.addAll(CudaDevices.detect()); // empty without the CUDA provider; runs nvidia-smi otherwise
       }
-      return new Object[] {repo, token, generated, devices};
+      return new Object[] {repo, token, generated, devices, policy};
     }).compose(o -> ClusterLink.join(vertx, config.cluster()).compose(link -> {
       @SuppressWarnings("unchecked")
       List<DeviceSpec> devices = (List<DeviceSpec>) o[3];
-      MeshNode node = new MeshNode(vertx, config, (ModelRepository) o[0], (String) o[1], (Boolean) o[2], devices, link);
+      MeshNode node = new MeshNode(vertx, config, (ModelRepository) o[0], (String) o[1], (Boolean) o[2], devices, link,
+          (dev.modelmux.admission.tenant.TenantPolicy) o[4]);
       return node.startServers().map(node).recover(t -> link.close().transform(ar -> Future.failedFuture(t)));
     })).recover(t -> vertx.close().transform(ar -> Future.failedFuture(t)));
   }
@@ -129,7 +145,7 @@ public final class MeshNode {
 
     GrpcServer grpc = GrpcServer.server(vertx, new GrpcServerOptions().setMaxMessageSize(config.maxMessageBytes())
         .setScheduleDeadlineAutomatically(true));
-    ApiContext api = new ApiContext(info, models, path, admin, System::nanoTime, ready::get, new Offload(codecWorker), link);
+    ApiContext api = new ApiContext(info, models, path, admin, System::nanoTime, ready::get, new Offload(codecWorker), link, tenants);
     new GrpcApi(api, new GrpcCodec(limits), new SecretCheck(clusterSecret, "cluster secret")).bind(grpc);
     RestApi rest = new RestApi(api, new JsonCodec(limits), prometheus, config.maxMessageBytes());
 
@@ -152,6 +168,10 @@ public final class MeshNode {
             pollTimer = vertx.setPeriodic(config.pollInterval().toMillis(), id -> models.rescan());
           }
           link.start(pool, advertisedHost(), grpcServer.actualPort());
+          // A cluster-wide rate quota is split evenly over the live nodes.
+          link.cluster().onMembership(e -> tenants.admission().setNodeCount(Math.max(1, link.cluster().members().size()),
+              System.nanoTime()));
+          tenants.admission().setNodeCount(Math.max(1, link.cluster().members().size()), System.nanoTime());
           controller = new MeshController(vertx, link, models, forwarder, dev.modelmux.placement.CopyScaler.defaults(),
               config.footprintFactor());
           controller.start();

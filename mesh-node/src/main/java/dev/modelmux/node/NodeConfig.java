@@ -29,6 +29,7 @@ import java.util.Optional;
  * @param detectGpus add the CUDA GPUs found at start (needs the {@code -Pcuda} build and a driver)
  * @param cluster how this node joins the mesh (node id, Hazelcast port, peers, advertised address)
  * @param clusterSecret authenticates requests forwarded between nodes; required with peers
+ * @param tenants the tenants file (YAML or JSON); empty for one default tenant that needs no key
  */
 public record NodeConfig(
     String repository,
@@ -47,7 +48,8 @@ public record NodeConfig(
     Duration shutdownGrace,
     boolean detectGpus,
     dev.modelmux.cluster.ClusterConfig cluster,
-    Optional<String> clusterSecret) {
+    Optional<String> clusterSecret,
+    Optional<Path> tenants) {
 
   public static final int DEFAULT_GRPC_PORT = 8001;
   public static final int DEFAULT_HTTP_PORT = 8000;
@@ -115,13 +117,20 @@ public record NodeConfig(
   /** A copy with other ports (tests use 0 for ephemeral ports). */
   public NodeConfig withPorts(int grpc, int http) {
     return new NodeConfig(repository, host, grpc, http, devices, adminToken, dataDir, modelControl, pollInterval,
-        maxMessageBytes, maxTensorElements, footprintFactor, intraOpThreads, shutdownGrace, detectGpus, cluster, clusterSecret);
+        maxMessageBytes, maxTensorElements, footprintFactor, intraOpThreads, shutdownGrace, detectGpus, cluster, clusterSecret, tenants);
   }
 
   /** A copy that joins the mesh with {@code cluster}, authenticating forwards with {@code secret}. */
   public NodeConfig withCluster(dev.modelmux.cluster.ClusterConfig cluster, String secret) {
     return new NodeConfig(repository, host, grpcPort, httpPort, devices, adminToken, dataDir, modelControl, pollInterval,
         maxMessageBytes, maxTensorElements, footprintFactor, intraOpThreads, shutdownGrace, detectGpus, cluster,
-        Optional.of(secret));
+        Optional.of(secret), tenants);
+  }
+
+  /** A copy whose tenants come from {@code file}. */
+  public NodeConfig withTenants(Path file) {
+    return new NodeConfig(repository, host, grpcPort, httpPort, devices, adminToken, dataDir, modelControl, pollInterval,
+        maxMessageBytes, maxTensorElements, footprintFactor, intraOpThreads, shutdownGrace, detectGpus, cluster,
+        clusterSecret, Optional.of(file));
   }
 }

@@ -17,7 +17,7 @@ final class NodeFixture implements AutoCloseable {
   final MeshNode node;
   final OipClient client;
 
-  private NodeFixture(MeshNode node) {
+  NodeFixture(MeshNode node) {
     this.node = node;
     this.client = new OipClient(node.vertx(), node.grpcPort(), node.httpPort());
   }
@@ -40,7 +40,7 @@ final class NodeFixture implements AutoCloseable {
         List.of(new DeviceSpec("cpu0", DeviceKind.CPU, 0, budgetBytes, 2)),
         Optional.of(ADMIN_TOKEN), dataDir, mode, Duration.ofHours(1), NodeConfig.DEFAULT_MAX_MESSAGE_BYTES,
         NodeConfig.DEFAULT_MAX_TENSOR_ELEMENTS, 1.5, 2, Duration.ofSeconds(10), false,
-        dev.modelmux.cluster.ClusterConfig.defaults(), Optional.empty());
+        dev.modelmux.cluster.ClusterConfig.defaults(), Optional.empty(), Optional.empty());
   }
 
   void rescan() {

@@ -12,4 +12,5 @@ public record ApiContext(
     LongSupplier nanoClock,
     BooleanSupplier ready,
     Offload offload,
-    ClusterLink cluster) {}
+    ClusterLink cluster,
+    EdgeAdmission tenants) {}

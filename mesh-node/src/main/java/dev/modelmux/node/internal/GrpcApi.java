@@ -41,9 +41,11 @@ public final class GrpcApi {
   private final BooleanSupplier ready;
   private final Offload offload;
   private final SecretCheck clusterAuth;
+  private final EdgeAdmission tenants;
 
   public GrpcApi(ApiContext api, GrpcCodec codec, SecretCheck clusterAuth) {
     this.clusterAuth = clusterAuth;
+    this.tenants = api.tenants();
     this.info = api.info();
     this.models = api.models();
     this.path = api.path();
@@ -71,10 +73,17 @@ public final class GrpcApi {
       long timeoutMs = call.timeout();
       long deadline = timeoutMs > 0 ? start + timeoutMs * 1_000_000L : Long.MAX_VALUE;
       boolean forwardedIn = fromPeer(call);
+      dev.modelmux.admission.tenant.Ticket ticket = forwardedIn ? null
+          : tenants.admit(call.headers().get("authorization"), req.getModelName(), req.getSerializedSize());
       return offload.run(req.getSerializedSize(), () -> codec.decode(req, deadline))
           .compose(decoded -> path.infer(decoded, PROTOCOL, start, forwardedIn))
           .compose(a -> a.forwarded() != null ? Future.succeededFuture(a.forwarded())
-              : offload.run(Offload.outputBytes(a.result()), () -> codec.encode(a.model(), a.version(), a.id(), a.result())));
+              : offload.run(Offload.outputBytes(a.result()), () -> codec.encode(a.model(), a.version(), a.id(), a.result())))
+          .andThen(ar -> {
+            if (ticket != null) {
+              ticket.close();
+            }
+          });
     });
     unary(server, GRPCInferenceServiceGrpcService.RepositoryIndex, (req, call) -> {
       RepositoryIndexResponse.Builder b = RepositoryIndexResponse.newBuilder();
@@ -173,6 +182,9 @@ public final class GrpcApi {
             ServingException se = ServingException.of(ar.cause());
             if (se.code() == ServingException.Code.INTERNAL) {
               LOG.error("{} failed", method.methodName(), ar.cause());
+            }
+            if (se.retryAfterMillis() > 0) {
+              call.response().trailers().set("retry-after-ms", Long.toString(se.retryAfterMillis()));
             }
             call.response().status(se.code().grpc()).statusMessage(se.getMessage()).end();
           }

@@ -37,6 +37,7 @@ public final class RestApi {
   private final long maxBodyBytes;
   private final Offload offload;
   private final ClusterLink cluster;
+  private final EdgeAdmission tenants;
 
   public RestApi(ApiContext api, JsonCodec codec, PrometheusMeterRegistry prometheus, long maxBodyBytes) {
     this.info = api.info();
@@ -47,6 +48,7 @@ public final class RestApi {
     this.ready = api.ready();
     this.offload = api.offload();
     this.cluster = api.cluster();
+    this.tenants = api.tenants();
     this.codec = codec;
     this.prometheus = prometheus;
     this.maxBodyBytes = maxBodyBytes;
@@ -122,7 +124,15 @@ public final class RestApi {
   private void infer(RoutingContext ctx, String version) {
     long start = nanoClock.getAsLong();
     String model = ctx.pathParam("model");
-    handle(ctx, () -> offload.run(ctx.body().length(), () -> {
+    handle(ctx, () -> {
+      dev.modelmux.admission.tenant.Ticket ticket = tenants.admit(ctx.request().getHeader("authorization"), model,
+          ctx.body().length());
+      return inferAdmitted(ctx, version, model, start).andThen(ar -> ticket.close());
+    });
+  }
+
+  private Future<io.vertx.core.buffer.Buffer> inferAdmitted(RoutingContext ctx, String version, String model, long start) {
+    return offload.run(ctx.body().length(), () -> {
       JsonObject body;
       try {
         body = ctx.body().asJsonObject();
@@ -136,7 +146,7 @@ public final class RestApi {
     }).compose(req -> path.infer(req, PROTOCOL, start, false)).compose(a -> {
       InferenceResult result = a.forwarded() != null ? GrpcCodec.fromWire(a.forwarded()) : a.result();
       return offload.run(Offload.outputBytes(result), () -> codec.encode(a.model(), a.version(), a.id(), result).toBuffer());
-    }));
+    });
   }
 
   private void index(RoutingContext ctx) {
@@ -197,6 +207,9 @@ public final class RestApi {
     }
     if (se.code() == ServingException.Code.UNAUTHENTICATED) {
       ctx.response().putHeader("www-authenticate", "Bearer");
+    }
+    if (se.retryAfterMillis() > 0) {
+      ctx.response().putHeader("retry-after", Long.toString(Math.max(1, (se.retryAfterMillis() + 999) / 1000)));
     }
     error(ctx, se.code().http(), se.getMessage());
   }

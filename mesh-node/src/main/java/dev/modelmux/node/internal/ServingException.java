@@ -44,10 +44,21 @@ public final class ServingException extends RuntimeException {
   }
 
   private final Code code;
+  private final long retryAfterMillis;
 
   public ServingException(Code code, String message) {
+    this(code, message, 0);
+  }
+
+  /** @param retryAfterMillis when a retry may succeed (RESOURCE_EXHAUSTED); 0 when unknown */
+  public ServingException(Code code, String message, long retryAfterMillis) {
     super(message, null, false, false);
     this.code = code;
+    this.retryAfterMillis = retryAfterMillis;
+  }
+
+  public long retryAfterMillis() {
+    return retryAfterMillis;
   }
 
   public Code code() {

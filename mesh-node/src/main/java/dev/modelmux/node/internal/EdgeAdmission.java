@@ -1,0 +1,46 @@
+package dev.modelmux.node.internal;
+
+import dev.modelmux.admission.tenant.Admission;
+import dev.modelmux.admission.tenant.AdmissionDecision;
+import dev.modelmux.admission.tenant.Ticket;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+
+/**
+ * The receiving node's tenant checks, before any queueing or routing: who is calling (bearer key),
+ * may they call this model, are they within their quota. Rejections cost microseconds and carry
+ * the status and, for quotas, when to retry. Forwarded requests were admitted by the node that
+ * received them and skip this.
+ */
+public final class EdgeAdmission {
+  private final Admission admission;
+  private final LongSupplier nanoClock;
+
+  public EdgeAdmission(Admission admission, LongSupplier nanoClock) {
+    this.admission = admission;
+    this.nanoClock = nanoClock;
+  }
+
+  public Admission admission() {
+    return admission;
+  }
+
+  /**
+   * @return the ticket holding the tenant's in-flight slot; close it when the request completes
+   * @throws ServingException UNAUTHENTICATED, PERMISSION_DENIED or RESOURCE_EXHAUSTED
+   */
+  public Ticket admit(String authorization, String model, long requestBytes) {
+    AdmissionDecision d = admission.admit(authorization, model, requestBytes, nanoClock.getAsLong());
+    if (d instanceof AdmissionDecision.Admitted a) {
+      return a.ticket();
+    }
+    AdmissionDecision.Rejected r = (AdmissionDecision.Rejected) d;
+    long retryMs = r.retryAfterNanos() <= 0 ? 0 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(r.retryAfterNanos()));
+    ServingException.Code code = switch (r.code()) {
+      case UNAUTHENTICATED -> ServingException.Code.UNAUTHENTICATED;
+      case PERMISSION_DENIED -> ServingException.Code.PERMISSION_DENIED;
+      case RESOURCE_EXHAUSTED -> ServingException.Code.RESOURCE_EXHAUSTED;
+    };
+    throw new ServingException(code, retryMs > 0 ? r.message() + "; retry after " + retryMs + " ms" : r.message(), retryMs);
+  }
+}
