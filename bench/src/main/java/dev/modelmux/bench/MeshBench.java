@@ -41,13 +41,13 @@ public final class MeshBench {
   record Row(String result, String measured, String target, String met) {}
 
   public static void main(String[] args) throws Exception {
-    int hopIterations = intArg(args, "--hop-iterations", 2000);
-    int minilmIterations = intArg(args, "--minilm-iterations", 300);
-    int colds = intArg(args, "--cold-runs", 5);
-    int failoverModels = intArg(args, "--failover-models", 6);
-    double failoverBound = Double.parseDouble(stringArg(args, "--failover-bound-s", "30"));
-    String nodeClasspath = stringArg(args, "--node-classpath", "mesh-node/target/mesh-node.jar:mesh-node/target/lib/*");
-    Path modelsDir = Path.of(stringArg(args, "--models", "mesh-node/target/models"));
+    int hopIterations = BenchArgs.intArg(args, "--hop-iterations", 2000);
+    int minilmIterations = BenchArgs.intArg(args, "--minilm-iterations", 300);
+    int colds = BenchArgs.intArg(args, "--cold-runs", 5);
+    int failoverModels = BenchArgs.intArg(args, "--failover-models", 6);
+    double failoverBound = Double.parseDouble(BenchArgs.stringArg(args, "--failover-bound-s", "30"));
+    String nodeClasspath = BenchArgs.stringArg(args, "--node-classpath", "mesh-node/target/mesh-node.jar:mesh-node/target/lib/*");
+    Path modelsDir = Path.of(BenchArgs.stringArg(args, "--models", "mesh-node/target/models"));
     Path work = Files.createTempDirectory("modelmux-meshbench");
     long started = System.nanoTime();
 
@@ -316,19 +316,5 @@ public final class MeshBench {
     } catch (IOException | RuntimeException e) {
       // Best effort while the JVM is stopping.
     }
-  }
-
-  private static int intArg(String[] args, String name, int dflt) {
-    String s = stringArg(args, name, null);
-    return s == null ? dflt : Integer.parseInt(s);
-  }
-
-  private static String stringArg(String[] args, String name, String dflt) {
-    for (int i = 0; i + 1 < args.length; i++) {
-      if (args[i].equals(name)) {
-        return args[i + 1];
-      }
-    }
-    return dflt;
   }
 }

@@ -46,12 +46,12 @@ public final class ServingBench {
   record Case(String name, byte[] model, String config, Map<String, long[]> int64, Map<String, float[]> fp32, long[] shape) {}
 
   public static void main(String[] args) throws Exception {
-    int iterations = intArg(args, "--iterations", 2000);
-    int concurrency = intArg(args, "--concurrency", 8);
-    int colds = intArg(args, "--cold-runs", 5);
-    int intraOp = intArg(args, "--intra-op-threads", Runtime.getRuntime().availableProcessors());
-    int inferThreads = intArg(args, "--infer-threads", Runtime.getRuntime().availableProcessors());
-    Path models = Path.of(stringArg(args, "--models", "mesh-node/target/models"));
+    int iterations = BenchArgs.intArg(args, "--iterations", 2000);
+    int concurrency = BenchArgs.intArg(args, "--concurrency", 8);
+    int colds = BenchArgs.intArg(args, "--cold-runs", 5);
+    int intraOp = BenchArgs.intArg(args, "--intra-op-threads", Runtime.getRuntime().availableProcessors());
+    int inferThreads = BenchArgs.intArg(args, "--infer-threads", Runtime.getRuntime().availableProcessors());
+    Path models = Path.of(BenchArgs.stringArg(args, "--models", "mesh-node/target/models"));
     Path work = Files.createTempDirectory("modelmux-bench");
 
     int tokens = 32;
@@ -293,19 +293,5 @@ public final class ServingBench {
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
-  }
-
-  private static int intArg(String[] args, String name, int dflt) {
-    String s = stringArg(args, name, null);
-    return s == null ? dflt : Integer.parseInt(s);
-  }
-
-  private static String stringArg(String[] args, String name, String dflt) {
-    for (int i = 0; i + 1 < args.length; i++) {
-      if (args[i].equals(name)) {
-        return args[i + 1];
-      }
-    }
-    return dflt;
   }
 }

@@ -22,8 +22,6 @@ import io.vertx.grpc.server.GrpcServer;
 import io.vertx.grpc.server.GrpcServerRequest;
 import java.util.List;
 import java.util.function.BiFunction;
-import java.util.function.LongSupplier;
-import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,27 +30,13 @@ public final class GrpcApi {
   private static final Logger LOG = LoggerFactory.getLogger(GrpcApi.class);
   private static final String PROTOCOL = "grpc";
 
-  private final ServerInfo info;
-  private final ModelManager models;
-  private final InferencePath path;
   private final GrpcCodec codec;
-  private final AdminAuth admin;
-  private final LongSupplier nanoClock;
-  private final BooleanSupplier ready;
-  private final Offload offload;
   private final SecretCheck clusterAuth;
-  private final EdgeAdmission tenants;
+  private final ApiContext api;
 
   public GrpcApi(ApiContext api, GrpcCodec codec, SecretCheck clusterAuth) {
+    this.api = api;
     this.clusterAuth = clusterAuth;
-    this.tenants = api.tenants();
-    this.info = api.info();
-    this.models = api.models();
-    this.path = api.path();
-    this.admin = api.admin();
-    this.nanoClock = api.nanoClock();
-    this.ready = api.ready();
-    this.offload = api.offload();
     this.codec = codec;
   }
 
@@ -60,25 +44,25 @@ public final class GrpcApi {
     unary(server, GRPCInferenceServiceGrpcService.ServerLive, (req, call) ->
         Future.succeededFuture(ServerLiveResponse.newBuilder().setLive(true).build()));
     unary(server, GRPCInferenceServiceGrpcService.ServerReady, (req, call) ->
-        Future.succeededFuture(ServerReadyResponse.newBuilder().setReady(ready.getAsBoolean()).build()));
+        Future.succeededFuture(ServerReadyResponse.newBuilder().setReady(api.ready().getAsBoolean()).build()));
     unary(server, GRPCInferenceServiceGrpcService.ServerMetadata, (req, call) ->
-        Future.succeededFuture(ServerMetadataResponse.newBuilder().setName(info.name()).setVersion(info.version())
-            .addAllExtensions(info.extensions()).build()));
+        Future.succeededFuture(ServerMetadataResponse.newBuilder().setName(api.info().name()).setVersion(api.info().version())
+            .addAllExtensions(api.info().extensions()).build()));
     unary(server, GRPCInferenceServiceGrpcService.ModelReady, (req, call) ->
-        Future.succeededFuture(ModelReadyResponse.newBuilder().setReady(models.ready(req.getName(), req.getVersion())).build()));
+        Future.succeededFuture(ModelReadyResponse.newBuilder().setReady(api.models().ready(req.getName(), req.getVersion())).build()));
     unary(server, GRPCInferenceServiceGrpcService.ModelMetadata, (req, call) ->
-        models.describe(req.getName(), req.getVersion()).map(GrpcApi::metadata));
+        api.models().describe(req.getName(), req.getVersion()).map(GrpcApi::metadata));
     unary(server, GRPCInferenceServiceGrpcService.ModelInfer, (req, call) -> {
-      long start = nanoClock.getAsLong();
+      long start = api.nanoClock().getAsLong();
       long timeoutMs = call.timeout();
       long deadline = timeoutMs > 0 ? start + timeoutMs * 1_000_000L : Long.MAX_VALUE;
       boolean forwardedIn = fromPeer(call);
       dev.modelmux.admission.tenant.Ticket ticket = forwardedIn ? null
-          : tenants.admit(call.headers().get("authorization"), req.getModelName(), req.getSerializedSize());
-      return offload.run(req.getSerializedSize(), () -> codec.decode(req, deadline))
-          .compose(decoded -> path.infer(decoded, PROTOCOL, start, forwardedIn))
+          : api.tenants().admit(call.headers().get("authorization"), req.getModelName(), req.getSerializedSize());
+      return api.offload().run(req.getSerializedSize(), () -> codec.decode(req, deadline))
+          .compose(decoded -> api.path().infer(decoded, PROTOCOL, start, forwardedIn))
           .compose(a -> a.forwarded() != null ? Future.succeededFuture(a.forwarded())
-              : offload.run(Offload.outputBytes(a.result()), () -> codec.encode(a.model(), a.version(), a.id(), a.result())))
+              : api.offload().run(Offload.outputBytes(a.result()), () -> codec.encode(a.model(), a.version(), a.id(), a.result())))
           .andThen(ar -> {
             if (ticket != null) {
               ticket.close();
@@ -87,7 +71,7 @@ public final class GrpcApi {
     });
     unary(server, GRPCInferenceServiceGrpcService.RepositoryIndex, (req, call) -> {
       RepositoryIndexResponse.Builder b = RepositoryIndexResponse.newBuilder();
-      for (ModelManager.IndexEntry e : models.index(req.getReady())) {
+      for (ModelManager.IndexEntry e : api.models().index(req.getReady())) {
         b.addModels(RepositoryIndexResponse.ModelIndex.newBuilder().setName(e.name()).setVersion(e.version())
             .setState(e.state()).setReason(e.reason()).setSha256(e.sha256()));
       }
@@ -96,19 +80,19 @@ public final class GrpcApi {
     unary(server, GRPCInferenceServiceGrpcService.RepositoryModelLoad, (req, call) -> {
       if (fromPeer(call)) {
         // A placement decision of the mesh: load this one version here.
-        return models.loadVersion(req.getModelName(), version(req.getParametersMap()))
+        return api.models().loadVersion(req.getModelName(), version(req.getParametersMap()))
             .map(v -> RepositoryModelLoadResponse.getDefaultInstance());
       }
-      admin.check(call.headers().get("authorization"));
-      return models.loadModel(req.getModelName()).map(v -> RepositoryModelLoadResponse.getDefaultInstance());
+      api.admin().check(call.headers().get("authorization"));
+      return api.models().loadModel(req.getModelName()).map(v -> RepositoryModelLoadResponse.getDefaultInstance());
     });
     unary(server, GRPCInferenceServiceGrpcService.RepositoryModelUnload, (req, call) -> {
       if (fromPeer(call)) {
-        return models.unloadVersion(req.getModelName(), version(req.getParametersMap()))
+        return api.models().unloadVersion(req.getModelName(), version(req.getParametersMap()))
             .map(v -> RepositoryModelUnloadResponse.getDefaultInstance());
       }
-      admin.check(call.headers().get("authorization"));
-      return models.unloadModel(req.getModelName()).map(v -> RepositoryModelUnloadResponse.getDefaultInstance());
+      api.admin().check(call.headers().get("authorization"));
+      return api.models().unloadModel(req.getModelName()).map(v -> RepositoryModelUnloadResponse.getDefaultInstance());
     });
   }
 

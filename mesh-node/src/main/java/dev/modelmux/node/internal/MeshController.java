@@ -88,10 +88,11 @@ public final class MeshController {
     Future.fromCompletionStage(link.cluster().placements().snapshot(), vertx.getOrCreateContext())
         .compose(table -> {
           long nowMillis = System.currentTimeMillis();
+          List<ModelManager.PlacementSpec> placementSpecs = models.placementSpecs();
           Map<String, Integer> caps = new HashMap<>();
-          models.placementSpecs().forEach(s -> caps.put(s.model() + ":" + s.version(), s.maxCopies()));
+          placementSpecs.forEach(s -> caps.put(s.model() + ":" + s.version(), s.maxCopies()));
           ClusterView view = view(link.nodes(), table);
-          Map<ModelKey, ModelSpec> specs = specs();
+          Map<ModelKey, ModelSpec> specs = specs(placementSpecs);
           List<Action> actions = new ArrayList<>();
           // A node that joined (and has published its record) may relieve over-full devices.
           Set<String> arrived = new java.util.HashSet<>(joined);
@@ -170,9 +171,9 @@ public final class MeshController {
     });
   }
 
-  private Map<ModelKey, ModelSpec> specs() {
+  private Map<ModelKey, ModelSpec> specs(List<ModelManager.PlacementSpec> placementSpecs) {
     Map<ModelKey, ModelSpec> out = new HashMap<>();
-    for (ModelManager.PlacementSpec s : models.placementSpecs()) {
+    for (ModelManager.PlacementSpec s : placementSpecs) {
       ModelKey key = new ModelKey(s.model(), s.version());
       out.put(key, new ModelSpec(key, (long) Math.ceil(s.artifactBytes() * footprintFactor), OptionalLong.empty(), 0,
           s.pinned(), s.minCopies(), s.idleTtlSeconds() * 1_000_000_000L));

@@ -12,8 +12,6 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.util.function.Function;
-import java.util.function.LongSupplier;
-import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,29 +24,13 @@ public final class RestApi {
   private static final Logger LOG = LoggerFactory.getLogger(RestApi.class);
   private static final String PROTOCOL = "rest";
 
-  private final ServerInfo info;
-  private final ModelManager models;
-  private final InferencePath path;
   private final JsonCodec codec;
-  private final AdminAuth admin;
   private final PrometheusMeterRegistry prometheus;
-  private final LongSupplier nanoClock;
-  private final BooleanSupplier ready;
   private final long maxBodyBytes;
-  private final Offload offload;
-  private final ClusterLink cluster;
-  private final EdgeAdmission tenants;
+  private final ApiContext api;
 
   public RestApi(ApiContext api, JsonCodec codec, PrometheusMeterRegistry prometheus, long maxBodyBytes) {
-    this.info = api.info();
-    this.models = api.models();
-    this.path = api.path();
-    this.admin = api.admin();
-    this.nanoClock = api.nanoClock();
-    this.ready = api.ready();
-    this.offload = api.offload();
-    this.cluster = api.cluster();
-    this.tenants = api.tenants();
+    this.api = api;
     this.codec = codec;
     this.prometheus = prometheus;
     this.maxBodyBytes = maxBodyBytes;
@@ -58,11 +40,11 @@ public final class RestApi {
     Router r = Router.router(vertx);
     r.get("/v2/health/live").handler(ctx -> json(ctx, 200, new JsonObject().put("live", true)));
     r.get("/v2/health/ready").handler(ctx -> {
-      boolean ok = ready.getAsBoolean();
+      boolean ok = api.ready().getAsBoolean();
       json(ctx, ok ? 200 : 503, new JsonObject().put("ready", ok));
     });
-    r.get("/v2").handler(ctx -> json(ctx, 200, new JsonObject().put("name", info.name()).put("version", info.version())
-        .put("extensions", new JsonArray(info.extensions()))));
+    r.get("/v2").handler(ctx -> json(ctx, 200, new JsonObject().put("name", api.info().name()).put("version", api.info().version())
+        .put("extensions", new JsonArray(api.info().extensions()))));
     r.get("/v2/models/:model").handler(ctx -> metadata(ctx, null));
     r.get("/v2/models/:model/versions/:version").handler(ctx -> metadata(ctx, ctx.pathParam("version")));
     r.get("/v2/models/:model/ready").handler(ctx -> modelReady(ctx, null));
@@ -72,12 +54,12 @@ public final class RestApi {
     r.post("/v2/models/:model/versions/:version/infer").handler(body).handler(ctx -> infer(ctx, ctx.pathParam("version")));
     r.post("/v2/repository/index").handler(BodyHandler.create(false).setBodyLimit(64 * 1024)).handler(this::index);
     r.post("/v2/repository/models/:model/load").handler(BodyHandler.create(false).setBodyLimit(64 * 1024))
-        .handler(ctx -> adminCall(ctx, m -> models.loadModel(m)));
+        .handler(ctx -> adminCall(ctx, m -> api.models().loadModel(m)));
     r.post("/v2/repository/models/:model/unload").handler(BodyHandler.create(false).setBodyLimit(64 * 1024))
-        .handler(ctx -> adminCall(ctx, m -> models.unloadModel(m)));
+        .handler(ctx -> adminCall(ctx, m -> api.models().unloadModel(m)));
     r.get("/api/v1/cluster").handler(ctx -> handle(ctx, () -> {
-      admin.check(ctx.request().getHeader("authorization"));
-      return cluster.view();
+      api.admin().check(ctx.request().getHeader("authorization"));
+      return api.cluster().view();
     }));
     r.get("/metrics").handler(ctx -> ctx.response().putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
         .end(prometheus.scrape()));
@@ -92,7 +74,7 @@ public final class RestApi {
   }
 
   private void metadata(RoutingContext ctx, String version) {
-    handle(ctx, () -> models.describe(ctx.pathParam("model"), version).map(v -> {
+    handle(ctx, () -> api.models().describe(ctx.pathParam("model"), version).map(v -> {
       ModelMetadataResponse m = GrpcApi.metadata(v);
       JsonArray versions = new JsonArray(m.getVersionsList());
       JsonArray status = new JsonArray();
@@ -114,7 +96,7 @@ public final class RestApi {
   private void modelReady(RoutingContext ctx, String version) {
     try {
       String name = ctx.pathParam("model");
-      boolean ok = models.ready(name, version);
+      boolean ok = api.models().ready(name, version);
       json(ctx, ok ? 200 : 400, new JsonObject().put("name", name).put("ready", ok));
     } catch (RuntimeException e) {
       fail(ctx, e);
@@ -122,17 +104,17 @@ public final class RestApi {
   }
 
   private void infer(RoutingContext ctx, String version) {
-    long start = nanoClock.getAsLong();
+    long start = api.nanoClock().getAsLong();
     String model = ctx.pathParam("model");
     handle(ctx, () -> {
-      dev.modelmux.admission.tenant.Ticket ticket = tenants.admit(ctx.request().getHeader("authorization"), model,
+      dev.modelmux.admission.tenant.Ticket ticket = api.tenants().admit(ctx.request().getHeader("authorization"), model,
           ctx.body().length());
       return inferAdmitted(ctx, version, model, start).andThen(ar -> ticket.close());
     });
   }
 
   private Future<io.vertx.core.buffer.Buffer> inferAdmitted(RoutingContext ctx, String version, String model, long start) {
-    return offload.run(ctx.body().length(), () -> {
+    return api.offload().run(ctx.body().length(), () -> {
       JsonObject body;
       try {
         body = ctx.body().asJsonObject();
@@ -143,9 +125,9 @@ public final class RestApi {
         throw ServingException.invalid("request body is empty; send a JSON object with 'inputs'");
       }
       return codec.decode(model, version, body, Long.MAX_VALUE);
-    }).compose(req -> path.infer(req, PROTOCOL, start, false)).compose(a -> {
+    }).compose(req -> api.path().infer(req, PROTOCOL, start, false)).compose(a -> {
       InferenceResult result = a.forwarded() != null ? GrpcCodec.fromWire(a.forwarded()) : a.result();
-      return offload.run(Offload.outputBytes(result), () -> codec.encode(a.model(), a.version(), a.id(), result).toBuffer());
+      return api.offload().run(Offload.outputBytes(result), () -> codec.encode(a.model(), a.version(), a.id(), result).toBuffer());
     });
   }
 
@@ -160,7 +142,7 @@ public final class RestApi {
         }
       }
       JsonArray a = new JsonArray();
-      for (ModelManager.IndexEntry e : models.index(readyOnly)) {
+      for (ModelManager.IndexEntry e : api.models().index(readyOnly)) {
         JsonObject o = new JsonObject().put("name", e.name()).put("version", e.version()).put("state", e.state());
         if (!e.reason().isEmpty()) {
           o.put("reason", e.reason());
@@ -176,7 +158,7 @@ public final class RestApi {
 
   private void adminCall(RoutingContext ctx, Function<String, Future<Void>> action) {
     handle(ctx, () -> {
-      admin.check(ctx.request().getHeader("authorization"));
+      api.admin().check(ctx.request().getHeader("authorization"));
       return action.apply(ctx.pathParam("model")).map(v -> new JsonObject());
     });
   }
