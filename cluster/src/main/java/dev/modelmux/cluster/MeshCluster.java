@@ -54,6 +54,9 @@ public interface MeshCluster {
 
     PlacementTable placements();
 
+    /** Operators' settings (draining nodes, runtime pins) and the mesh's event timeline. */
+    OperatorState operators();
+
     /**
      * Leaves gracefully: this member's partitions migrate to the others before it stops, so no
      * shared state is lost. Idempotent.

@@ -48,6 +48,7 @@ public final class HazelcastConfigs {
 
         network(config, cluster);
         maps(config);
+        HazelcastOperatorState.configure(config);
         Serializers.register(config.getSerializationConfig().getCompactSerializationConfig());
         return config;
     }

@@ -46,6 +46,7 @@ public final class HazelcastMeshCluster implements MeshCluster {
     private final HazelcastNodeRegistry nodes;
     private final HazelcastModelCatalog catalog;
     private final HazelcastPlacementTable placements;
+    private final HazelcastOperatorState operators;
     private final List<Consumer<MemberEvent>> listeners = new CopyOnWriteArrayList<>();
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
@@ -61,6 +62,7 @@ public final class HazelcastMeshCluster implements MeshCluster {
         this.catalog = new HazelcastModelCatalog(hazelcast.getMap(HazelcastConfigs.CATALOG_MAP), executor);
         this.placements = new HazelcastPlacementTable(hazelcast.getMap(HazelcastConfigs.PLACEMENTS_MAP), executor,
                 clockMillis);
+        this.operators = new HazelcastOperatorState(hazelcast, executor, clockMillis);
     }
 
     public static CompletableFuture<MeshCluster> start(ClusterConfig config, Executor executor,
@@ -133,6 +135,11 @@ public final class HazelcastMeshCluster implements MeshCluster {
     @Override
     public PlacementTable placements() {
         return placements;
+    }
+
+    @Override
+    public dev.modelmux.cluster.OperatorState operators() {
+        return operators;
     }
 
     @Override

@@ -137,6 +137,28 @@ final class Serializers {
                     w.writeArrayOfCompact("holdings", p.holdings().toArray(new Holding[0]));
                     w.writeInt64("asOfMillis", p.asOfMillis());
                 }));
+        registerEvents(config);
+    }
+
+    /** The operators' timeline entry; its kind travels as the enum's name. */
+    private static void registerEvents(CompactSerializationConfig config) {
+        config.addSerializer(of("modelmux.MeshEvent", dev.modelmux.cluster.MeshEvent.class,
+                r -> new dev.modelmux.cluster.MeshEvent(r.readInt64("atMillis"),
+                        dev.modelmux.cluster.MeshEvent.Kind.valueOf(r.readString("kind")), r.readString("nodeId"),
+                        r.readString("deviceId"), r.readString("model"), r.readInt64("version"), r.readInt64("bytes"),
+                        r.readInt64("millis"), r.readString("actor"), r.readString("detail")),
+                (w, e) -> {
+                    w.writeInt64("atMillis", e.atMillis());
+                    w.writeString("kind", e.kind().name());
+                    w.writeString("nodeId", e.nodeId());
+                    w.writeString("deviceId", e.deviceId());
+                    w.writeString("model", e.model());
+                    w.writeInt64("version", e.version());
+                    w.writeInt64("bytes", e.bytes());
+                    w.writeInt64("millis", e.millis());
+                    w.writeString("actor", e.actor());
+                    w.writeString("detail", e.detail());
+                }));
     }
 
     /** Reads an int64 field a writer of an older schema may not have written. */
