@@ -26,7 +26,9 @@ public sealed interface Action {
     /** The model was idle past its TTL. */
     IDLE_TTL,
     /** Moved off an over-full device onto a node that joined. */
-    RELIEVE
+    RELIEVE,
+    /** Moved (or, when other copies serve it, unloaded) off a node that is draining. */
+    DRAIN
   }
 
   /** Load a new copy of {@code key} on {@code target}. */
