@@ -68,6 +68,8 @@ public final class MeshNode {
   private final String adminToken;
   private final boolean adminTokenGenerated;
   private final ClusterLink link;
+  private final dev.modelmux.node.internal.Operators operators;
+  private dev.modelmux.node.internal.AdminApi adminApi;
   private MeshController controller;
   private final dev.modelmux.node.internal.EdgeAdmission tenants;
   private final Forwarder forwarder;
@@ -82,6 +84,7 @@ public final class MeshNode {
     this.tenants = new dev.modelmux.node.internal.EdgeAdmission(
         dev.modelmux.admission.tenant.Admission.create(policy, System.nanoTime()), System::nanoTime);
     this.link = link;
+    this.operators = new dev.modelmux.node.internal.Operators(vertx, link);
     // One node alone still needs a secret for its (unused) forward channel; a mesh shares one.
     this.clusterSecret = config.clusterSecret().orElseGet(MeshNode::randomToken);
     this.forwarder = new Forwarder(vertx, clusterSecret, config.maxMessageBytes());
@@ -95,6 +98,7 @@ public final class MeshNode {
         0L), System::nanoTime, event -> {
           metrics.on(event);
           link.on(event);
+          operators.on(event);
         }, new dev.modelmux.node.internal.CostAwareVictims());
     metrics.bindPool(pool);
     this.repoWorker = vertx.createSharedWorkerExecutor("modelmux-repo", 2);
@@ -148,6 +152,8 @@ public final class MeshNode {
     ApiContext api = new ApiContext(info, models, path, admin, System::nanoTime, ready::get, new Offload(codecWorker), link, tenants);
     new GrpcApi(api, new GrpcCodec(limits), new SecretCheck(clusterSecret, "cluster secret")).bind(grpc);
     RestApi rest = new RestApi(api, new JsonCodec(limits), prometheus, config.maxMessageBytes());
+    adminApi = new dev.modelmux.node.internal.AdminApi(vertx, api, operators, forwarder,
+        new dev.modelmux.node.internal.ModelStats(prometheus, System::nanoTime), config.footprintFactor());
 
     Future<Void> scan = config.modelControl() == ModelManager.ControlMode.POLL ? models.rescan() : Future.succeededFuture();
     return scan.compose(v -> vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.grpcPort())
@@ -160,7 +166,7 @@ public final class MeshNode {
           // plain http:// and then misread.
           return vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.httpPort())
                   .setHttp2ClearTextEnabled(false).setCompressionSupported(true))
-              .requestHandler(rest.router(vertx)).listen();
+              .requestHandler(adminApi.mount(rest.router(vertx))).listen();
         })
         .map(s -> {
           httpServer = s;
@@ -168,12 +174,13 @@ public final class MeshNode {
             pollTimer = vertx.setPeriodic(config.pollInterval().toMillis(), id -> models.rescan());
           }
           link.start(pool, advertisedHost(), grpcServer.actualPort());
+          operators.start(pool, models);
           // A cluster-wide rate quota is split evenly over the live nodes.
           link.cluster().onMembership(e -> tenants.admission().setNodeCount(Math.max(1, link.cluster().members().size()),
               System.nanoTime()));
           tenants.admission().setNodeCount(Math.max(1, link.cluster().members().size()), System.nanoTime());
           controller = new MeshController(vertx, link, models, forwarder, dev.modelmux.placement.CopyScaler.defaults(),
-              config.footprintFactor());
+              config.footprintFactor(), operators);
           controller.start();
           ready.set(true);
           LOG.info("modelmux node ready: gRPC on {}:{}, HTTP on {}:{}, repository {}, {} models, devices {}",
@@ -255,6 +262,7 @@ public final class MeshNode {
    */
   Future<Void> crash() {
     ready.set(false);
+    stopAdmin();
     link.stop();
     if (controller != null) {
       controller.stop();
@@ -269,6 +277,13 @@ public final class MeshNode {
       repo.close();
       return null;
     })).transform(ar -> vertx.close());
+  }
+
+  private void stopAdmin() {
+    operators.stop();
+    if (adminApi != null) {
+      adminApi.stop();
+    }
   }
 
   /** Ids of the mesh's nodes whose records this node has read (itself included). */
@@ -303,6 +318,7 @@ public final class MeshNode {
    */
   public Future<Void> close() {
     ready.set(false);
+    stopAdmin();
     if (controller != null) {
       controller.stop();
     }

@@ -54,6 +54,8 @@ public final class ClusterLink implements PoolEvent.Listener {
   /** A local copy of the placement table, fed by its change events and re-read every few seconds. */
   private final Map<ModelKey, List<Copy>> table = new java.util.concurrent.ConcurrentHashMap<>();
   private volatile boolean tableLive;
+  /** Nodes the operators flagged draining (shared, re-read with every refresh). */
+  private volatile java.util.Set<String> draining = java.util.Set.of();
   private int ticks;
 
   private ClusterLink(Vertx vertx, MeshCluster cluster, ExecutorService executor) {
@@ -141,6 +143,22 @@ public final class ClusterLink implements PoolEvent.Listener {
     return Optional.ofNullable(nodes.get(id));
   }
 
+  /** Whether the operators flagged {@code nodeId} draining (as of the last refresh). */
+  public boolean isDraining(String nodeId) {
+    return draining.contains(nodeId);
+  }
+
+  /** Re-reads the draining flags now (after an operator changed one) and republishes. */
+  public void drainingChanged() {
+    dirty.set(true);
+    context.runOnContext(v -> refresh());
+  }
+
+  /** The local follower of the placement table (read-only; empty until it is up). */
+  public Map<ModelKey, List<Copy>> table() {
+    return java.util.Collections.unmodifiableMap(table);
+  }
+
   /**
    * The copies of one model version, from the local follower of the table (milliseconds stale at
    * most, re-read every few seconds); read from the shared table itself until the follower is up.
@@ -168,7 +186,9 @@ public final class ClusterLink implements PoolEvent.Listener {
    * model version's copies with their states, as JSON.
    */
   public Future<io.vertx.core.json.JsonObject> view() {
-    return Future.fromCompletionStage(cluster.placements().snapshot(), vertx.getOrCreateContext()).map(table -> {
+    Future<Map<ModelKey, List<Copy>>> source = tableLive ? Future.succeededFuture(new java.util.TreeMap<>(this.table))
+        : Future.fromCompletionStage(cluster.placements().snapshot(), vertx.getOrCreateContext());
+    return source.map(table -> {
       io.vertx.core.json.JsonArray nodeArray = new io.vertx.core.json.JsonArray();
       nodes.values().stream().sorted(java.util.Comparator.comparing(NodeRecord::nodeId)).forEach(n -> {
         io.vertx.core.json.JsonArray devs = new io.vertx.core.json.JsonArray();
@@ -267,8 +287,10 @@ public final class ClusterLink implements PoolEvent.Listener {
       devices.add(new DeviceRecord(d.spec().id(), d.spec().kind().name().toLowerCase(Locale.ROOT), d.spec().capacityBytes(),
           d.usedBytes(), d.reservedBytes(), inFlight));
     }
-    NodeRecord self = new NodeRecord(nodeId(), grpcHost, grpcPort, devices, false, now);
-    cluster.nodes().publish(self)
+    cluster.operators().draining().thenCompose(drains -> {
+      draining = java.util.Set.copyOf(drains);
+      return cluster.nodes().publish(new NodeRecord(nodeId(), grpcHost, grpcPort, devices, drains.contains(nodeId()), now));
+    })
         .thenCompose(v -> cluster.placements().reassert(nodeId(), held, now))
         .thenCompose(v -> cluster.nodes().all())
         .whenComplete((all, t) -> {
@@ -277,6 +299,9 @@ public final class ClusterLink implements PoolEvent.Listener {
           } else {
             Map<String, NodeRecord> live = new HashMap<>(all);
             live.keySet().retainAll(cluster.members());
+            // The shared flag wins over a record published before the operator flagged the node.
+            live.replaceAll((id, n) -> n.draining() == draining.contains(id) ? n
+                : new NodeRecord(n.nodeId(), n.grpcHost(), n.grpcPort(), n.devices(), draining.contains(id), n.updatedAtMillis()));
             nodes = Map.copyOf(live);
           }
           publishing.set(false);

@@ -50,9 +50,16 @@ public final class MeshController {
   private final dev.modelmux.placement.Rebalancer rebalancer = dev.modelmux.placement.Rebalancer.defaults();
   private long timer = -1;
   private boolean ticking;
+  private final Operators operators;
+  private final dev.modelmux.placement.Drainer drainer = dev.modelmux.placement.Drainer.defaults();
+  /** Copies being moved off draining nodes ({@code key@node}), so a later tick does not move them twice. */
+  private final Set<String> moving = ConcurrentHashMap.newKeySet();
+  /** Copies already reported as fitting nowhere, so the timeline says it once. */
+  private final Set<String> stuckReported = ConcurrentHashMap.newKeySet();
 
   public MeshController(Vertx vertx, ClusterLink link, ModelManager models, Forwarder forwarder, CopyScaler scaler,
-      double footprintFactor) {
+      double footprintFactor, Operators operators) {
+    this.operators = operators;
     this.vertx = vertx;
     this.link = link;
     this.models = models;
@@ -103,6 +110,7 @@ public final class MeshController {
           }
           ScaleDecision d = scaler.scale(view, specs, nowMillis * 1_000_000L);
           actions.addAll(d.actions());
+          drain(view, specs, nowMillis);
           List<Future<Void>> running = new ArrayList<>();
           for (Action a : actions) {
             if (running.size() >= MAX_ACTIONS_PER_TICK) {
@@ -149,10 +157,54 @@ public final class MeshController {
     return null;
   }
 
+  /**
+   * Empties draining nodes: copies others serve are unloaded; the rest are loaded elsewhere and,
+   * only once that copy is READY, unloaded from the draining node.
+   */
+  private void drain(ClusterView view, Map<ModelKey, ModelSpec> specs, long nowMillis) {
+    if (view.nodes().stream().noneMatch(NodeView::draining)) {
+      stuckReported.clear();
+      return;
+    }
+    dev.modelmux.placement.DrainDecision d = drainer.drain(view, specs, nowMillis * 1_000_000L);
+    for (Action a : d.actions()) {
+      if (a instanceof Action.Move move) {
+        String token = move.copy().key() + "@" + move.copy().nodeId();
+        if (!moving.add(token)) {
+          continue;
+        }
+        ModelKey key = move.copy().key();
+        String from = move.copy().nodeId();
+        String to = move.to().nodeId();
+        place(key, to, true, "drain", true)
+            .compose(v -> place(key, from, false, "drain", true))
+            .onSuccess(v -> operators.record(dev.modelmux.cluster.MeshEvent.model(System.currentTimeMillis(),
+                dev.modelmux.cluster.MeshEvent.Kind.MOVED, to, move.to().deviceId(), key.name(), key.version(),
+                move.copy().bytes(), 0, dev.modelmux.cluster.MeshEvent.ACTOR_MESH, "from draining node " + from)))
+            .onComplete(ar -> moving.remove(token));
+      } else if (a instanceof Action.Unload unload && !moving.contains(unload.copy().key() + "@" + unload.copy().nodeId())) {
+        place(unload.copy().key(), unload.copy().nodeId(), false, unload.reason().name());
+      }
+    }
+    for (CopyView c : d.stuck()) {
+      if (stuckReported.add(c.key() + "@" + c.nodeId())) {
+        LOG.warn("mesh: {} on draining node {} fits on no other node; it stays and keeps serving", c.key(), c.nodeId());
+        operators.record(dev.modelmux.cluster.MeshEvent.model(System.currentTimeMillis(),
+            dev.modelmux.cluster.MeshEvent.Kind.LOAD_FAILED, c.nodeId(), c.deviceId(), c.key().name(), c.key().version(), 0, 0,
+            dev.modelmux.cluster.MeshEvent.ACTOR_MESH, "cannot move off the draining node: no room on any other node"));
+      }
+    }
+  }
+
   private Future<Void> place(ModelKey key, String nodeId, boolean load, String reason) {
+    return place(key, nodeId, load, reason, false);
+  }
+
+  /** Loads or unloads one copy; failures are logged and, unless {@code strict}, swallowed. */
+  private Future<Void> place(ModelKey key, String nodeId, boolean load, String reason, boolean strict) {
     String token = key + "@" + nodeId;
     if (!inFlight.add(token)) {
-      return Future.succeededFuture();
+      return strict ? Future.failedFuture("a placement of " + token + " is already running") : Future.succeededFuture();
     }
     LOG.info("mesh: {} {} on {} ({})", load ? "load" : "unload", key, nodeId, reason.toLowerCase(java.util.Locale.ROOT));
     Future<Void> f;
@@ -164,7 +216,7 @@ public final class MeshController {
     }
     return f.recover(t -> {
       LOG.warn("mesh: {} {} on {} failed: {}", load ? "load" : "unload", key, nodeId, t.getMessage());
-      return Future.succeededFuture();
+      return strict ? Future.failedFuture(t) : Future.succeededFuture();
     }).eventually(() -> {
       inFlight.remove(token);
       return Future.succeededFuture();
@@ -176,7 +228,7 @@ public final class MeshController {
     for (ModelManager.PlacementSpec s : placementSpecs) {
       ModelKey key = new ModelKey(s.model(), s.version());
       out.put(key, new ModelSpec(key, (long) Math.ceil(s.artifactBytes() * footprintFactor), OptionalLong.empty(), 0,
-          s.pinned(), s.minCopies(), s.idleTtlSeconds() * 1_000_000_000L));
+          s.pinned() || operators.pinned(s.model()), s.minCopies(), s.idleTtlSeconds() * 1_000_000_000L));
     }
     return out;
   }

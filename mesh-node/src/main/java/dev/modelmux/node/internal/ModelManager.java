@@ -55,6 +55,8 @@ public final class ModelManager {
   private final ConcurrentHashMap<String, ModelRecord> models = new ConcurrentHashMap<>();
   private final AtomicBoolean scanning = new AtomicBoolean();
   private volatile boolean closed;
+  /** Models the operators pinned at runtime (shared through the cluster); loads of them are pinned. */
+  private volatile java.util.function.Predicate<String> runtimePins = name -> false;
 
   public ModelManager(Vertx vertx, ModelRepository repo, DevicePool pool, WorkerExecutor repoWorker, ControlMode mode) {
     this.vertx = vertx;
@@ -62,6 +64,24 @@ public final class ModelManager {
     this.pool = pool;
     this.repoWorker = repoWorker;
     this.mode = mode;
+  }
+
+  /** Sets where runtime pins come from (the operators' shared settings). */
+  public void runtimePins(java.util.function.Predicate<String> pins) {
+    this.runtimePins = pins;
+  }
+
+  /** Whether the model's config.pbtxt pins it (runtime pins aside); false for an unknown model. */
+  public boolean configPinned(String name) {
+    ModelRecord r = models.get(name);
+    return r != null && r.config().map(ModelConfigs::pinned).orElse(false);
+  }
+
+  /** Names of the models in the catalog, sorted. */
+  public List<String> modelNames() {
+    List<String> names = new ArrayList<>(models.keySet());
+    names.sort(null);
+    return names;
   }
 
   public ControlMode mode() {
@@ -273,7 +293,7 @@ public final class ModelManager {
     }
     ModelEntry.VersionEntry ve = r.serving().version(version).or(() -> r.scanned().version(version))
         .orElseThrow(() -> ServingException.unavailable("model '" + name + "' version " + version + " is no longer in the repository"));
-    boolean pinned = r.config().map(ModelConfigs::pinned).orElse(false);
+    boolean pinned = r.config().map(ModelConfigs::pinned).orElse(false) || runtimePins.test(name);
     LoadSpec spec = new LoadSpec(ve.sizeBytes(), r.config(), () -> repo.read(name, version), pinned);
     return Future.fromCompletionStage(pool.acquire(key, spec), vertx.getOrCreateContext())
         .onSuccess(lease -> passed(name, version, lease.model()))

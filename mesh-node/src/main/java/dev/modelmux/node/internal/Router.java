@@ -135,7 +135,8 @@ public final class Router {
 
   /** Where a first copy goes: here if a device has room, else the peer with the most free memory. */
   private Target target(long predicted) {
-    for (DeviceSnapshot d : pool.snapshot()) {
+    boolean draining = link.isDraining(link.nodeId());
+    for (DeviceSnapshot d : draining ? List.<DeviceSnapshot>of() : pool.snapshot()) {
       if (d.freeBytes() >= predicted) {
         return new Target(link.nodeId(), d.spec().id(), Optional.empty());
       }
@@ -150,6 +151,15 @@ public final class Router {
       Optional<NodeRecord> node = link.node(picked.get().nodeId());
       if (node.isPresent()) {
         return new Target(picked.get().nodeId(), picked.get().deviceId(), node);
+      }
+    }
+    if (draining) {
+      // A draining node takes no new copies: the peer with the most free memory evicts for it.
+      Optional<NodeRecord> peer = link.nodes().values().stream()
+          .filter(n -> !n.nodeId().equals(link.nodeId()) && !n.draining() && !n.devices().isEmpty())
+          .max(Comparator.comparingLong(n -> n.devices().stream().mapToLong(DeviceRecord::freeBytes).max().orElse(0)));
+      if (peer.isPresent()) {
+        return new Target(peer.get().nodeId(), peer.get().devices().get(0).deviceId(), peer);
       }
     }
     // Nowhere has free room: load here and let the local pool evict what is cold.
