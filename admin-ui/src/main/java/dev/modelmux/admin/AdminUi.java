@@ -25,7 +25,13 @@ public final class AdminUi {
 
   /** Mounts the page on {@code router}: {@code /admin} redirects to {@code /admin/}, assets below it. */
   public static void mount(Router router) {
-    router.get(PATH).handler(ctx -> ctx.response().setStatusCode(302).putHeader("location", PATH + "/").end());
+    router.get(PATH).handler(ctx -> {
+      if (ctx.request().path().equals(PATH)) { // the router also matches "/admin/" here
+        ctx.response().setStatusCode(302).putHeader("location", PATH + "/").end();
+      } else {
+        ctx.next();
+      }
+    });
     StaticHandler assets = StaticHandler.create(ASSETS).setIndexPage("index.html").setCachingEnabled(false)
         .setDirectoryListing(false).setIncludeHidden(false).setDefaultContentEncoding("UTF-8");
     router.route(PATH + "/*").handler(ctx -> {

@@ -74,7 +74,10 @@ public final class AdminApi {
   public Router mount(Router r) {
     AdminUi.mount(r);
     BodyHandler small = BodyHandler.create(false).setBodyLimit(16 * 1024);
-    r.get("/api/v1/models").handler(ctx -> handle(ctx, this::models));
+    r.get("/api/v1/models").handler(ctx -> handle(ctx, () -> {
+      admin(ctx);
+      return models();
+    }));
     r.post("/api/v1/models/:model/load").handler(small).handler(ctx -> handle(ctx, () -> load(ctx)));
     r.post("/api/v1/models/:model/unload").handler(small).handler(ctx -> handle(ctx, () -> unload(ctx)));
     r.post("/api/v1/models/:model/pin").handler(small).handler(ctx -> handle(ctx, () -> pin(ctx, true)));

@@ -28,6 +28,7 @@ public final class ModelStats {
   private final LongSupplier nanoClock;
   private final Map<String, LatencyWindow> windows = new ConcurrentHashMap<>();
   private volatile Map<String, Figures> figures = Map.of();
+  private long lastSample = -1;
 
   public ModelStats(MeterRegistry registry, LongSupplier nanoClock) {
     this.registry = registry;
@@ -52,11 +53,17 @@ public final class ModelStats {
         bounds[i] = buckets[i].bucket(TimeUnit.MILLISECONDS);
         counts[i] = buckets[i].count();
       }
-      LatencyWindow w = windows.computeIfAbsent(model + ":" + version, k -> new LatencyWindow(WINDOW_NANOS));
+      LatencyWindow w = windows.computeIfAbsent(model + ":" + version, k -> {
+        // A timer is created by its first request, so everything it holds came after the last sample.
+        LatencyWindow fresh = new LatencyWindow(WINDOW_NANOS);
+        fresh.sample(lastSample < 0 ? now : lastSample, bounds, new double[bounds.length], 0);
+        return fresh;
+      });
       w.sample(now, bounds, counts, snap.count());
       out.put(model + ":" + version, new Figures(w.ratePerSecond(), w.percentile(0.5), w.percentile(0.99), w.count()));
     }
     figures = Map.copyOf(out);
+    lastSample = now;
   }
 
   /** The busiest version's figures of a model over the window, if it had any request. */
