@@ -130,7 +130,11 @@ function dispatch(frame) {
   if (!data.length) return;
   const payload = JSON.parse(data.join('\n'));
   if (event === 'cluster') {
+    // Nodes republish every second; redraw only when something visible changed.
+    const key = JSON.stringify(payload, (k, v) => (k === 'updated_at_ms' ? undefined : v));
     state.cluster = payload;
+    if (key === state.clusterKey) return;
+    state.clusterKey = key;
     if (state.view === 'cluster') renderCluster();
     modelsChanged();
   } else if (event === 'timeline') {
@@ -154,7 +158,7 @@ function route() {
   for (const a of document.querySelectorAll('.tabs a')) {
     if (a.dataset.view === state.view) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
   }
-  if (state.view === 'cluster') renderCluster();
+  if (state.view === 'cluster') { state.detailsKey = null; renderCluster(); }
   if (state.view === 'models') { state.modelsStale = true; refreshModels(); }
   if (state.view === 'tenants') refreshTenants();
   if (state.view === 'events') renderEvents();
@@ -226,7 +230,8 @@ function renderCluster() {
   }
   if (state.selected) {
     const still = [...byDevice.values()].flat().find(cp => cp.model + ':' + cp.version + '@' + cp.node + '/' + cp.device === state.selected);
-    if (still) showCopy(still); else document.getElementById('details-body').replaceChildren(h('p', { class: 'muted' }, 'That copy is gone.'));
+    if (still) showCopy(still);
+    else { state.detailsKey = null; document.getElementById('details-body').replaceChildren(h('p', { class: 'muted' }, 'That copy is gone.')); }
   }
 }
 
@@ -243,6 +248,9 @@ function select(cp, key) {
 function showCopy(cp) {
   const m = state.modelsByName.get(cp.model);
   const pinned = m ? m.pinned : false;
+  const key = JSON.stringify([cp, pinned, m && m.pinned_by]);
+  if (key === state.detailsKey && document.getElementById('details-body').firstChild) return;
+  state.detailsKey = key;
   const body = h('div', {},
     h('dl', { class: 'kv' },
       h('dt', {}, 'Model'), h('dd', {}, cp.model), h('dt', {}, 'Version'), h('dd', {}, String(cp.version)),
@@ -276,7 +284,7 @@ function modelsChanged() {
   state.modelsStale = true;
   if (state.modelsTimer) return;
   // At most one refetch a second, however many changes arrive.
-  state.modelsTimer = setTimeout(() => { state.modelsTimer = 0; refreshModels(); }, 300);
+  state.modelsTimer = setTimeout(() => { state.modelsTimer = 0; refreshModels(); }, 1000);
 }
 
 async function refreshModels() {
@@ -287,6 +295,7 @@ async function refreshModels() {
     state.models = data.models;
     state.modelsByName = new Map(data.models.map(m => [m.name, m]));
     if (state.view === 'models') setModelsData(state.models);
+    if (state.view === 'cluster') renderCluster(); // pins show on the blocks
   } catch (e) {
     if (e.message !== 'unauthenticated') toast('Models: ' + e.message, true);
   }
