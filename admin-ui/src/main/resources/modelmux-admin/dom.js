@@ -1,4 +1,4 @@
-// Small DOM and formatting helpers; everything is built with createElement (no innerHTML).
+// Small DOM and formatting helpers; everything is built with createElement, never parsed from HTML strings.
 
 export function h(tag, attrs, ...children) {
   const el = document.createElement(tag);
