@@ -72,6 +72,7 @@ public final class MeshNode {
   private final dev.modelmux.node.internal.EdgeAdmission tenants;
   private final Forwarder forwarder;
   private final String clusterSecret;
+  private dev.modelmux.node.internal.DeviceSchedulers schedulers;
   private HttpServer grpcServer;
   private HttpServer httpServer;
   private long pollTimer = -1;
@@ -79,8 +80,10 @@ public final class MeshNode {
   private MeshNode(Vertx vertx, NodeConfig config, ModelRepository repo, String adminToken, boolean generated,
       List<DeviceSpec> devices, ClusterLink link, dev.modelmux.admission.tenant.TenantPolicy policy) {
     this.vertx = vertx;
+    this.prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     this.tenants = new dev.modelmux.node.internal.EdgeAdmission(
-        dev.modelmux.admission.tenant.Admission.create(policy, System.nanoTime()), System::nanoTime);
+        dev.modelmux.admission.tenant.Admission.create(policy, System.nanoTime()), System::nanoTime,
+        new NodeMetrics(prometheus), this::knows);
     this.link = link;
     // One node alone still needs a secret for its (unused) forward channel; a mesh shares one.
     this.clusterSecret = config.clusterSecret().orElseGet(MeshNode::randomToken);
@@ -89,7 +92,6 @@ public final class MeshNode {
     this.repo = repo;
     this.adminToken = adminToken;
     this.adminTokenGenerated = generated;
-    this.prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     NodeMetrics metrics = new NodeMetrics(prometheus);
     this.pool = DevicePool.create(new PoolConfig(devices, config.footprintFactor(), config.intraOpThreads(),
         0L), System::nanoTime, event -> {
@@ -100,6 +102,10 @@ public final class MeshNode {
     this.repoWorker = vertx.createSharedWorkerExecutor("modelmux-repo", 2);
     this.codecWorker = vertx.createSharedWorkerExecutor("modelmux-codec", Math.max(2, Runtime.getRuntime().availableProcessors()));
     this.models = new ModelManager(vertx, repo, pool, repoWorker, config.modelControl());
+  }
+
+  private boolean knows(String model) {
+    return models != null && models.knows(model);
   }
 
   /** Starts a node; fails with a message naming the problem (bad repository, port in use). */
@@ -141,7 +147,8 @@ public final class MeshNode {
     AdminAuth admin = new AdminAuth(adminToken);
     NodeMetrics metrics = new NodeMetrics(prometheus);
     Router router = new Router(link, models, pool, forwarder, config.footprintFactor(), System::nanoTime);
-    InferencePath path = new InferencePath(vertx, models, metrics, System::nanoTime, router);
+    schedulers = new dev.modelmux.node.internal.DeviceSchedulers(pool, System::nanoTime, metrics);
+    InferencePath path = new InferencePath(vertx, models, metrics, System::nanoTime, router, schedulers);
 
     GrpcServer grpc = GrpcServer.server(vertx, new GrpcServerOptions().setMaxMessageSize(config.maxMessageBytes())
         .setScheduleDeadlineAutomatically(true));
@@ -267,6 +274,9 @@ public final class MeshNode {
     return Future.join(g, h).transform(ar -> vertx.executeBlocking(() -> {
       pool.close();
       repo.close();
+      if (schedulers != null) {
+        schedulers.close();
+      }
       return null;
     })).transform(ar -> vertx.close());
   }
@@ -316,6 +326,9 @@ public final class MeshNode {
     return Future.join(g, h).transform(ar -> Future.join(link.close(), forwarder.close())).transform(ar -> vertx.executeBlocking(() -> {
       pool.close();
       repo.close();
+      if (schedulers != null) {
+        schedulers.close();
+      }
       return null;
     })).transform(ar -> {
       repoWorker.close();
