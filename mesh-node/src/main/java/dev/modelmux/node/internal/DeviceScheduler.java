@@ -194,7 +194,7 @@ final class DeviceScheduler {
         String reason = r == FairQueue.OfferResult.DEADLINE_EXCEEDED ? DEADLINE : QUEUE_FULL;
         observer.rejected(job.caller, job.model(), reason);
         return CompletableFuture.failedFuture(r == FairQueue.OfferResult.DEADLINE_EXCEEDED
-            ? new ServingException(ServingException.Code.DEADLINE_EXCEEDED, "deadline exceeded before the request was queued")
+            ? new ServingException(ServingException.Code.DEADLINE_EXCEEDED, "deadline exceeded before the request was queued; the inference did not run")
             : new ServingException(ServingException.Code.RESOURCE_EXHAUSTED, "device " + deviceId + " cannot queue this request"));
       }
       waitingByModel.merge(job.model(), 1, Integer::sum);

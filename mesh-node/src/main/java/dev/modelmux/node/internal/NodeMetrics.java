@@ -71,17 +71,17 @@ public final class NodeMetrics implements PoolEvent.Listener, DeviceScheduler.Ob
   /** Gauges over one device's scheduler: the signals an autoscaler reads. */
   void bindScheduler(String deviceId, java.util.function.IntSupplier queued, java.util.function.IntSupplier inFlight,
       java.util.function.IntSupplier limit) {
-    Gauge.builder("modelmux_device_queue_depth", queued, q -> q.getAsInt())
+    Gauge.builder("modelmux_device_queue_depth", queued, q -> q.getAsInt()).strongReference(true)
         .description("Requests waiting for the device (fair queue and batchers)").tag("device", deviceId).register(registry);
-    Gauge.builder("modelmux_device_in_flight", inFlight, q -> q.getAsInt())
+    Gauge.builder("modelmux_device_in_flight", inFlight, q -> q.getAsInt()).strongReference(true)
         .description("Units of work (requests or batches) running on the device").tag("device", deviceId).register(registry);
-    Gauge.builder("modelmux_device_concurrency_limit", limit, q -> q.getAsInt())
+    Gauge.builder("modelmux_device_concurrency_limit", limit, q -> q.getAsInt()).strongReference(true)
         .description("Adaptive concurrency limit of the device").tag("device", deviceId).register(registry);
   }
 
   /** A node-wide gauge of requests received and not yet answered. */
   public void bindInFlight(java.util.function.IntSupplier inFlight) {
-    Gauge.builder("modelmux_requests_in_flight", inFlight, q -> q.getAsInt())
+    Gauge.builder("modelmux_requests_in_flight", inFlight, q -> q.getAsInt()).strongReference(true)
         .description("Requests received by this node and not yet answered").register(registry);
   }
 
