@@ -46,7 +46,7 @@ class SchedulingTest {
   static byte[] minilm;
 
   private static final String BATCHING = "dynamic_batching { max_queue_delay_microseconds: 50000 }\n";
-  /** Wide enough that a 512-row request keeps a CPU thread busy for a good fraction of a second. */
+  /** Wide and deep enough that a 2048-row request keeps the CPU busy for about a second. */
   private static final int SLOW_WIDTH = 1024;
 
   @BeforeAll
@@ -56,7 +56,7 @@ class SchedulingTest {
     // The full-precision model: MiniLM-q quantizes activations dynamically, with one scale over the
     // whole input tensor, so its outputs depend on what else is in the batch (see README).
     minilm = Files.readAllBytes(TestRepo.minilm());
-    byte[] slow = OnnxModelBuilder.mlp().inputDim(SLOW_WIDTH).width(SLOW_WIDTH).depth(6).outputDim(8).seed(5).build();
+    byte[] slow = OnnxModelBuilder.mlp().inputDim(SLOW_WIDTH).width(SLOW_WIDTH).depth(12).outputDim(8).seed(5).build();
     new TestRepo(repo)
         .config("mlp-b", TestRepo.mlpConfig("mlp-b", 16, 4, 8)
             + "dynamic_batching { preferred_batch_size: [ 8 ] max_queue_delay_microseconds: 50000 }\n")
@@ -266,9 +266,10 @@ class SchedulingTest {
     int n = (int) Double.parseDouble(lim.group(1));
     List<Future<OipClient.Reply<ModelInferResponse>>> busy = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      busy.add(fx.client.callAsync(GRPCInferenceServiceGrpcClient.ModelInfer, slowRequest(1536, i), Map.of(), 0));
+      busy.add(fx.client.callAsync(GRPCInferenceServiceGrpcClient.ModelInfer, slowRequest(2048, i), Map.of(), 0));
     }
-    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() -> {
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+        .pollInterval(java.time.Duration.ofMillis(5)).until(() -> {
       String now = fx.client.get("/metrics").body();
       for (Future<OipClient.Reply<ModelInferResponse>> f : busy) {
         if (f.isComplete()) {
