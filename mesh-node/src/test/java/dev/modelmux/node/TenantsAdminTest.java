@@ -6,6 +6,8 @@ import static org.awaitility.Awaitility.await;
 
 import dev.modelmux.admission.tenant.TenantPolicy;
 import dev.modelmux.node.internal.ModelManager;
+import dev.modelmux.node.oip.GRPCInferenceServiceGrpcClient;
+import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
@@ -18,6 +20,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -71,6 +74,12 @@ class TenantsAdminTest {
       await().atMost(PROPAGATION).until(() -> infer(bb, null) == 401);
       assertThat(infer(b, ACME_KEY)).isEqualTo(200);
       assertThat(infer(b, "not-a-key-of-anyone")).isEqualTo(401);
+      // gRPC enforces the same policy.
+      var call = Requests.fp32("m", "input", ramp(16, 1f), 1, 16);
+      assertThat(b.client.call(GRPCInferenceServiceGrpcClient.ModelInfer, call).status())
+          .isEqualTo(GrpcStatus.UNAUTHENTICATED);
+      assertThat(b.client.call(GRPCInferenceServiceGrpcClient.ModelInfer, call,
+          Map.of("authorization", "Bearer " + ACME_KEY)).status()).isEqualTo(GrpcStatus.OK);
       for (NodeFixture f : List.of(a, b)) {
         Reply view = send(f, "GET", "/api/v1/tenants", null, admin());
         JsonObject v = json(view);
