@@ -54,6 +54,9 @@ public interface MeshCluster {
 
     PlacementTable placements();
 
+    /** Small versioned documents shared cluster-wide (tenant and traffic policies). */
+    SharedDocuments documents();
+
     /**
      * Leaves gracefully: this member's partitions migrate to the others before it stops, so no
      * shared state is lost. Idempotent.

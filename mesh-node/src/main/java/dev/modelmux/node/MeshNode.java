@@ -69,6 +69,7 @@ public final class MeshNode {
   private final boolean adminTokenGenerated;
   private final ClusterLink link;
   private MeshController controller;
+  private dev.modelmux.node.internal.TenantPolicySync tenantSync;
   private final dev.modelmux.node.internal.EdgeAdmission tenants;
   private final Forwarder forwarder;
   private final String clusterSecret;
@@ -155,8 +156,12 @@ public final class MeshNode {
     ApiContext api = new ApiContext(info, models, path, admin, System::nanoTime, ready::get, new Offload(codecWorker), link, tenants);
     new GrpcApi(api, new GrpcCodec(limits), new SecretCheck(clusterSecret, "cluster secret")).bind(grpc);
     RestApi rest = new RestApi(api, new JsonCodec(limits), prometheus, config.maxMessageBytes());
+    io.vertx.ext.web.Router web = rest.router(vertx);
+    tenantSync = new dev.modelmux.node.internal.TenantPolicySync(vertx, link.cluster().documents(), tenants.admission(), System::nanoTime);
+    new dev.modelmux.node.internal.TenantsAdmin(vertx, admin, tenants.admission(), tenantSync).mount(web);
 
     Future<Void> scan = config.modelControl() == ModelManager.ControlMode.POLL ? models.rescan() : Future.succeededFuture();
+    scan = scan.compose(v -> tenantSync.start(config.tenants())); // the mesh's tenant policy is in force before serving
     return scan.compose(v -> vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.grpcPort())
             .setHttp2ClearTextEnabled(true).setInitialSettings(new io.vertx.core.http.Http2Settings()
                 .setMaxFrameSize(1 << 20)))
@@ -167,7 +172,7 @@ public final class MeshNode {
           // plain http:// and then misread.
           return vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.httpPort())
                   .setHttp2ClearTextEnabled(false).setCompressionSupported(true))
-              .requestHandler(rest.router(vertx)).listen();
+              .requestHandler(web).listen();
         })
         .map(s -> {
           httpServer = s;
@@ -315,6 +320,9 @@ public final class MeshNode {
     ready.set(false);
     if (controller != null) {
       controller.stop();
+    }
+    if (tenantSync != null) {
+      tenantSync.close();
     }
     if (pollTimer >= 0) {
       vertx.cancelTimer(pollTimer);

@@ -23,6 +23,7 @@ public final class HazelcastConfigs {
     static final String NODES_MAP = "modelmux.nodes";
     static final String CATALOG_MAP = "modelmux.catalog";
     static final String PLACEMENTS_MAP = "modelmux.placements";
+    static final String DOCUMENTS_MAP = "modelmux.documents";
     /** Seconds before the first split-brain merge check, and between later ones. */
     static final int MERGE_FIRST_RUN_DELAY_SECONDS = 5;
     static final int MERGE_NEXT_RUN_DELAY_SECONDS = 5;
@@ -82,5 +83,8 @@ public final class HazelcastConfigs {
                 .setInMemoryFormat(InMemoryFormat.BINARY);
         placements.getMergePolicyConfig().setPolicy(CopyUnionMergePolicy.class.getName());
         config.addMapConfig(placements);
+        MapConfig documents = new MapConfig(DOCUMENTS_MAP).setBackupCount(1);
+        documents.getMergePolicyConfig().setPolicy(DocumentMergePolicy.class.getName());
+        config.addMapConfig(documents);
     }
 }

@@ -15,6 +15,7 @@ import dev.modelmux.cluster.MeshCluster;
 import dev.modelmux.cluster.ModelCatalog;
 import dev.modelmux.cluster.NodeRegistry;
 import dev.modelmux.cluster.PlacementTable;
+import dev.modelmux.cluster.SharedDocuments;
 import dev.modelmux.cluster.Subscription;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,6 +47,7 @@ public final class HazelcastMeshCluster implements MeshCluster {
     private final HazelcastNodeRegistry nodes;
     private final HazelcastModelCatalog catalog;
     private final HazelcastPlacementTable placements;
+    private final HazelcastSharedDocuments documents;
     private final List<Consumer<MemberEvent>> listeners = new CopyOnWriteArrayList<>();
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
@@ -61,6 +63,8 @@ public final class HazelcastMeshCluster implements MeshCluster {
         this.catalog = new HazelcastModelCatalog(hazelcast.getMap(HazelcastConfigs.CATALOG_MAP), executor);
         this.placements = new HazelcastPlacementTable(hazelcast.getMap(HazelcastConfigs.PLACEMENTS_MAP), executor,
                 clockMillis);
+        this.documents = new HazelcastSharedDocuments(hazelcast.getMap(HazelcastConfigs.DOCUMENTS_MAP), config.nodeId(),
+                executor, clockMillis);
     }
 
     public static CompletableFuture<MeshCluster> start(ClusterConfig config, Executor executor,
@@ -133,6 +137,11 @@ public final class HazelcastMeshCluster implements MeshCluster {
     @Override
     public PlacementTable placements() {
         return placements;
+    }
+
+    @Override
+    public SharedDocuments documents() {
+        return documents;
     }
 
     @Override
