@@ -158,7 +158,7 @@ public final class MeshNode {
     RestApi rest = new RestApi(api, new JsonCodec(limits), prometheus, config.maxMessageBytes());
     io.vertx.ext.web.Router web = rest.router(vertx);
     tenantSync = new dev.modelmux.node.internal.TenantPolicySync(vertx, link.cluster().documents(), tenants.admission(), System::nanoTime);
-    new dev.modelmux.node.internal.TenantsAdmin(vertx, admin, tenants.admission(), tenantSync).mount(web);
+    new dev.modelmux.node.internal.TenantsAdmin(vertx, admin, tenants.admission(), tenantSync).withMetrics(metrics).mount(web);
 
     Future<Void> scan = config.modelControl() == ModelManager.ControlMode.POLL ? models.rescan() : Future.succeededFuture();
     scan = scan.compose(v -> tenantSync.start(config.tenants())); // the mesh's tenant policy is in force before serving

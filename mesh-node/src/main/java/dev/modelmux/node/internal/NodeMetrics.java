@@ -104,7 +104,43 @@ public final class NodeMetrics implements PoolEvent.Listener, DeviceScheduler.Ob
     if ("success".equals(outcome)) {
       tenantTimer("modelmux_tenant_request_duration", "Request latency per tenant, receipt to answer", tenant, model)
           .record(totalNanos, TimeUnit.NANOSECONDS);
+      quantiles("modelmux_tenant_latency", "Request latency per tenant over the last minutes (all models)", tenant)
+          .record(totalNanos, TimeUnit.NANOSECONDS);
     }
+  }
+
+  /** A per-tenant timer with p50 and p99 over a sliding window of a few minutes (for the admin view). */
+  private Timer quantiles(String name, String help, String tenant) {
+    return Timer.builder(name).description(help).tag("tenant", tenant).publishPercentiles(0.5, 0.99)
+        .distributionStatisticExpiry(Duration.ofMinutes(1)).distributionStatisticBufferLength(3).register(registry);
+  }
+
+  /** What this node saw of one tenant recently, for {@code GET /api/v1/tenants}. */
+  public record TenantUsage(double p50Millis, double p99Millis, double queueWaitP99Millis, java.util.Map<String, Long> refusedByReason) {}
+
+  public TenantUsage tenantUsage(String tenant) {
+    double[] lat = percentiles(registry.find("modelmux_tenant_latency").tag("tenant", tenant).timer());
+    double[] wait = percentiles(registry.find("modelmux_tenant_queue_wait_window").tag("tenant", tenant).timer());
+    java.util.Map<String, Long> refused = new java.util.TreeMap<>();
+    for (Counter c : registry.find("modelmux_tenant_rejected_total").tag("tenant", tenant).counters()) {
+      refused.merge(c.getId().getTag("reason"), (long) c.count(), Long::sum);
+    }
+    return new TenantUsage(lat[0], lat[1], wait[1], refused);
+  }
+
+  private static double[] percentiles(Timer t) {
+    double[] out = {Double.NaN, Double.NaN};
+    if (t == null) {
+      return out;
+    }
+    for (io.micrometer.core.instrument.distribution.ValueAtPercentile v : t.takeSnapshot().percentileValues()) {
+      if (v.percentile() == 0.5) {
+        out[0] = v.value(TimeUnit.MILLISECONDS);
+      } else if (v.percentile() == 0.99) {
+        out[1] = v.value(TimeUnit.MILLISECONDS);
+      }
+    }
+    return out;
   }
 
   private Timer tenantTimer(String name, String help, String tenant, String model) {
@@ -121,6 +157,8 @@ public final class NodeMetrics implements PoolEvent.Listener, DeviceScheduler.Ob
   @Override
   public void dispatched(Caller caller, dev.modelmux.gpu.ModelKey model, long queueWaitNanos) {
     tenantTimer("modelmux_tenant_queue_wait", "Time a request waited in its device's queue", caller.tenantId(), model.model())
+        .record(queueWaitNanos, TimeUnit.NANOSECONDS);
+    quantiles("modelmux_tenant_queue_wait_window", "Queue wait per tenant over the last minutes (all models)", caller.tenantId())
         .record(queueWaitNanos, TimeUnit.NANOSECONDS);
   }
 

@@ -47,6 +47,14 @@ public final class TenantsAdmin {
   private final Admission admission;
   private final TenantPolicySync sync;
 
+  private NodeMetrics metrics;
+
+  /** Adds this node's latency, queue wait and scheduler refusals to each tenant's usage. */
+  public TenantsAdmin withMetrics(NodeMetrics metrics) {
+    this.metrics = metrics;
+    return this;
+  }
+
   public TenantsAdmin(Vertx vertx, AdminAuth admin, Admission admission, TenantPolicySync sync) {
     this.vertx = vertx;
     this.admin = admin;
@@ -134,7 +142,7 @@ public final class TenantsAdmin {
     Map<String, TenantStats> stats = admission.snapshot();
     JsonArray tenants = new JsonArray();
     for (Tenant t : p.tenants()) {
-      tenants.add(view(t, nodes, stats.get(t.id())));
+      tenants.add(withUsage(view(t, nodes, stats.get(t.id())), t.id()));
     }
     return new Reply(status, new JsonObject().put("policy_version", p.version()).put("source", source(p))
         .put("nodes", nodes).put("tenants", tenants), p.version());
@@ -146,11 +154,37 @@ public final class TenantsAdmin {
         + "' in tenant policy version " + p.version()));
     int nodes = admission.nodeCount();
     return new Reply(status, new JsonObject().put("policy_version", p.version()).put("source", source(p))
-        .put("nodes", nodes).put("tenant", view(t, nodes, admission.snapshot().get(id))), p.version());
+        .put("nodes", nodes).put("tenant", withUsage(view(t, nodes, admission.snapshot().get(id)), id)), p.version());
   }
 
   private String source(TenantPolicy p) {
     return p.isOpen() ? TenantPolicySync.Source.DEFAULT.label() : sync.source().label();
+  }
+
+  private JsonObject withUsage(JsonObject view, String id) {
+    if (metrics != null) {
+      NodeMetrics.TenantUsage u = metrics.tenantUsage(id);
+      JsonObject usage = view.getJsonObject("usage");
+      putFinite(usage, "p50_ms", u.p50Millis());
+      putFinite(usage, "p99_ms", u.p99Millis());
+      putFinite(usage, "queue_wait_p99_ms", u.queueWaitP99Millis());
+      // Refusals after admission, by the device schedulers: shed, queue_full, deadline_exceeded, timeout.
+      JsonObject sched = new JsonObject();
+      u.refusedByReason().forEach((reason, n) -> {
+        if (java.util.Set.of(DeviceScheduler.SHED, DeviceScheduler.QUEUE_FULL, DeviceScheduler.DEADLINE, DeviceScheduler.TIMEOUT)
+            .contains(reason)) {
+          sched.put(reason, n);
+        }
+      });
+      usage.getJsonObject("rejected").mergeIn(sched);
+    }
+    return view;
+  }
+
+  private static void putFinite(JsonObject o, String key, double v) {
+    if (Double.isFinite(v)) {
+      o.put(key, Math.round(v * 1000) / 1000.0);
+    }
   }
 
   /** One tenant as the API shows it: its settings, how many keys (never the hashes), its share here, its usage. */
