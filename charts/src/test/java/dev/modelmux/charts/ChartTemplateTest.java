@@ -318,6 +318,19 @@ class ChartTemplateTest {
         podsMetric("modelmux_requests_in_flight", "32"), podsMetric("modelmux_device_queue_depth", "8"));
   }
 
+  @Test
+  void notesSayHowToReachTheMeshAndItsToken() {
+    String notes = HelmChart.notes(null, Map.of());
+    assertThat(notes).contains("3 nodes, discovery: dns")
+        .contains("kubectl -n inference port-forward svc/" + NAME + " 8000:8000 8001:8001")
+        .contains("get secret " + NAME + " -o jsonpath='{.data.admin-token}'")
+        .doesNotContain("custom.metrics");
+
+    String scaled = HelmChart.notes(HelmChart.values("autoscaling"), Map.of());
+    assertThat(scaled).contains("2 to 12 nodes (autoscaled)")
+        .contains("/apis/custom.metrics.k8s.io/v1beta1/namespaces/inference/pods/*/modelmux_requests_in_flight");
+  }
+
   // ---------------------------------------------------------------- bad values
 
   @Test

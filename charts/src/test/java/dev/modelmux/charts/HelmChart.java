@@ -1,5 +1,6 @@
 package dev.modelmux.charts;
 
+import com.marcnuri.helm.DryRun;
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
 import java.io.IOException;
@@ -44,6 +45,21 @@ final class HelmChart {
       cmd = cmd.set(e.getKey(), e.getValue());
     }
     return cmd.call();
+  }
+
+  /** The release notes ({@code NOTES.txt}) of a client-only dry-run install: no cluster is contacted. */
+  static String notes(Path valuesFile, Map<String, Object> sets) {
+    var cmd = new Helm(CHART).install().withName(RELEASE).withNamespace(NAMESPACE).withKubeVersion(KUBE_VERSION)
+        .clientOnly().dryRun().withDryRunOption(DryRun.CLIENT);
+    if (valuesFile != null) {
+      cmd = cmd.withValuesFile(valuesFile);
+    }
+    for (Map.Entry<String, Object> e : sets.entrySet()) {
+      cmd = cmd.set(e.getKey(), e.getValue());
+    }
+    String out = cmd.call().getOutput();
+    int at = out.indexOf("NOTES:");
+    return at < 0 ? "" : out.substring(at);
   }
 
   /**
