@@ -52,6 +52,7 @@ public final class AdmissionBench {
 
   private static final String KEY_A = "bench-key-tenant-a-0123456789";
   private static final String KEY_B = "bench-key-tenant-b-0123456789";
+  private static final String KEY_C = "bench-key-tenant-c-0123456789";
 
   public static void main(String[] args) throws Exception {
     int seconds = BenchArgs.intArg(args, "--seconds", 10);
@@ -71,7 +72,10 @@ public final class AdmissionBench {
     String minilmInputs = "input [\n { name: \"input_ids\" data_type: TYPE_INT64 dims: [ -1 ] },\n"
         + " { name: \"attention_mask\" data_type: TYPE_INT64 dims: [ -1 ] },\n"
         + " { name: \"token_type_ids\" data_type: TYPE_INT64 dims: [ -1 ] }\n]\n";
+    int instances = BenchArgs.intArg(args, "--instances", 1);
+    int intraOp = BenchArgs.intArg(args, "--intra-op-threads", cores);
     write(repo, "minilm-batched", "max_batch_size: 32\n" + minilmInputs
+        + "instance_group [ { count: " + instances + " kind: KIND_CPU } ]\n"
         + "dynamic_batching { preferred_batch_size: [ 16, 32 ] max_queue_delay_microseconds: 2000 }\n", minilm);
     write(repo, "minilm-plain", "max_batch_size: 32\n" + minilmInputs, minilm);
 
@@ -80,12 +84,14 @@ public final class AdmissionBench {
         + "  - { id: tenant-a, key_sha256: [ " + TenantPolicy.sha256Hex(KEY_A) + " ], models: [ '*' ], priority: DEFAULT,"
         + " weight: 1, rate: " + aQuota + ", burst: " + Math.max(1, aQuota / 10) + ", max_in_flight: 64, max_queued: 64 }\n"
         + "  - { id: tenant-b, key_sha256: [ " + TenantPolicy.sha256Hex(KEY_B) + " ], models: [ '*' ], priority: DEFAULT,"
-        + " weight: 1, rate: " + (bRate * 4) + ", burst: " + Math.max(1, bRate) + ", max_in_flight: 64, max_queued: 64 }\n");
+        + " weight: 1, rate: " + (bRate * 4) + ", burst: " + Math.max(1, bRate) + ", max_in_flight: 64, max_queued: 64 }\n"
+        + "  - { id: tenant-c, key_sha256: [ " + TenantPolicy.sha256Hex(KEY_C) + " ], models: [ '*' ], priority: DEFAULT,"
+        + " weight: 1, rate: 0, max_in_flight: 1024, max_queued: 1024 }\n");
 
     NodeConfig config = new NodeConfig(repo.toString(), "127.0.0.1", 0, 0,
         List.of(new DeviceSpec("cpu0", DeviceKind.CPU, 0, 4L << 30, cores)), java.util.Optional.of("bench-admin-token-0123456789"),
         work.resolve("data"), ModelManager.ControlMode.POLL, Duration.ofHours(1), NodeConfig.DEFAULT_MAX_MESSAGE_BYTES,
-        NodeConfig.DEFAULT_MAX_TENSOR_ELEMENTS, 1.5, cores, Duration.ofSeconds(5), false,
+        NodeConfig.DEFAULT_MAX_TENSOR_ELEMENTS, 1.5, intraOp, Duration.ofSeconds(5), false,
         dev.modelmux.cluster.ClusterConfig.defaults(), java.util.Optional.empty(), java.util.Optional.empty())
         .withTenants(tenants);
     MeshNode node = await(MeshNode.start(config));
@@ -95,15 +101,33 @@ public final class AdmissionBench {
     System.out.printf(Locale.ROOT, "modelmux admission bench: %d cores, %s%n%n", cores,
         System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
 
+    if (BenchArgs.intArg(args, "--curve", 1) == 1) {
+      for (int b : new int[] {1, 2, 4, 8, 16, 32}) {
+        System.out.printf(Locale.ROOT, "in-process MiniLM-q, batches of %2d: %6.0f sequences/s (1 thread: %6.0f)%n", b,
+            inProcessBatched(minilm, 32, b, 3, 0), inProcessBatched(minilm, 32, b, 3, 1));
+      }
+    }
+    if (BenchArgs.intArg(args, "--skip-neighbour", 0) == 0) {
+      neighbour(vertx, grpc, address, bRate, aQuota, seconds);
+    }
+    batching(node, grpc, address, minilm, clients, batchSeconds);
+    await(grpc.close());
+    await(vertx.close());
+    await(node.close());
+  }
+
+  static void neighbour(Vertx vertx, GrpcClient grpc, SocketAddress address, int bRate, int aQuota, int seconds)
+      throws Exception {
     // ---- 1. noisy neighbour ----
     float[] x = new float[256];
     for (int i = 0; i < x.length; i++) {
       x[i] = (float) Math.sin(i * 0.1);
     }
     ModelInferRequest mlpReq = fp32("shared-mlp", x);
-    for (int i = 0; i < 300; i++) {
-      call(grpc, address, mlpReq, KEY_B).toCompletionStage().toCompletableFuture().get();
-    }
+    // Warm both paths (B's served requests, A's rejections) before measuring anything.
+    openLoop(vertx, grpc, address, mlpReq, KEY_B, bRate, 3);
+    openLoop(vertx, grpc, address, mlpReq, KEY_A, aQuota * 10, 3);
+    Thread.sleep(1000);
     Load solo = openLoop(vertx, grpc, address, mlpReq, KEY_B, bRate, seconds);
     Load flood = new Load();
     Load underFlood;
@@ -125,20 +149,26 @@ public final class AdmissionBench {
     System.out.printf(Locale.ROOT, "B p99 under flood / alone: %.2fx (target <= 1.2x), B errors under flood: %d (target 0)%n%n",
         underFlood.ok.getValueAtPercentile(99) / Math.max(1.0, solo.ok.getValueAtPercentile(99)), underFlood.errors.get());
 
+  }
+
+  static void batching(MeshNode node, GrpcClient grpc, SocketAddress address, byte[] minilm, int clients, int batchSeconds)
+      throws Exception {
     // ---- 2. dynamic batching ----
     int tokens = 32;
     ModelInferRequest batched = tokens("minilm-batched", tokens);
     ModelInferRequest plain = tokens("minilm-plain", tokens);
     for (int i = 0; i < 50; i++) {
-      call(grpc, address, batched, KEY_B).toCompletionStage().toCompletableFuture().get();
-      call(grpc, address, plain, KEY_B).toCompletionStage().toCompletableFuture().get();
+      call(grpc, address, batched, KEY_C).toCompletionStage().toCompletableFuture().get();
+      call(grpc, address, plain, KEY_C).toCompletionStage().toCompletableFuture().get();
     }
     double before = metric(node.httpPort(), "modelmux_batch_size_sum{model=\"minilm-batched\"");
     double beforeCount = metric(node.httpPort(), "modelmux_batch_size_count{model=\"minilm-batched\"");
-    double withBatching = closedLoop(grpc, address, batched, KEY_B, clients, batchSeconds);
+    double withBatching = closedLoop(grpc, address, batched, KEY_C, clients, batchSeconds);
     double meanBatch = (metric(node.httpPort(), "modelmux_batch_size_sum{model=\"minilm-batched\"") - before)
         / Math.max(1, metric(node.httpPort(), "modelmux_batch_size_count{model=\"minilm-batched\"") - beforeCount);
-    double without = closedLoop(grpc, address, plain, KEY_B, clients, batchSeconds);
+    System.out.println(serverSide(node.httpPort(), "minilm-batched"));
+    double without = closedLoop(grpc, address, plain, KEY_C, clients, batchSeconds);
+    System.out.println(serverSide(node.httpPort(), "minilm-plain"));
     int b = Math.max(1, (int) Math.round(meanBatch));
     double inProcess = inProcessBatched(minilm, tokens, b, batchSeconds);
     System.out.printf(Locale.ROOT, "dynamic batching (MiniLM-q, %d tokens, %d concurrent clients, %d s each)%n", tokens, clients, batchSeconds);
@@ -147,10 +177,6 @@ public final class AdmissionBench {
     System.out.printf(Locale.ROOT, "%-44s %10.0f sequences/s%n", "in-process ONNX Runtime, batches of " + b, inProcess);
     System.out.printf(Locale.ROOT, "batching / no batching: %.2fx (target >= 2x); batching / in-process batched: %.2fx (target >= 0.85x)%n",
         withBatching / without, withBatching / inProcess);
-
-    await(grpc.close());
-    await(vertx.close());
-    await(node.close());
   }
 
   /** Latencies and outcomes of one load. */
@@ -257,6 +283,11 @@ public final class AdmissionBench {
 
   /** In-process ONNX Runtime on batches of {@code batch} sequences, one caller thread; returns sequences/s. */
   static double inProcessBatched(byte[] model, int tokens, int batch, int seconds) throws Exception {
+    return inProcessBatched(model, tokens, batch, seconds, 0);
+  }
+
+  /** @param threads intra-op threads of the session; 0 for ONNX Runtime's default (one per core) */
+  static double inProcessBatched(byte[] model, int tokens, int batch, int seconds, int threads) throws Exception {
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     long[] ids = new long[batch * tokens];
     long[] mask = new long[batch * tokens];
@@ -266,7 +297,17 @@ public final class AdmissionBench {
       mask[i] = 1;
     }
     long[] shape = {batch, tokens};
-    try (OrtSession.SessionOptions o = new OrtSession.SessionOptions(); OrtSession s = env.createSession(model, o)) {
+    try (OrtSession.SessionOptions o = new OrtSession.SessionOptions()) {
+      if (threads > 0) {
+        o.setIntraOpNumThreads(threads);
+      }
+      return inProcessRun(env, o, model, ids, mask, shape, batch, seconds);
+    }
+  }
+
+  private static double inProcessRun(OrtEnvironment env, OrtSession.SessionOptions o, byte[] model, long[] ids, long[] mask,
+      long[] shape, int batch, int seconds) throws Exception {
+    try (OrtSession s = env.createSession(model, o)) {
       long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
       long start = System.nanoTime();
       long runs = 0;
@@ -323,6 +364,18 @@ public final class AdmissionBench {
     Files.createDirectories(dir.resolve("1"));
     Files.writeString(dir.resolve("config.pbtxt"), "name: \"" + name + "\"\nplatform: \"onnxruntime_onnx\"\n" + config);
     Files.write(dir.resolve("1").resolve("model.onnx"), model);
+  }
+
+  /** Mean server-side times per request from the node's histograms (request, queue wait, compute of its run). */
+  private static String serverSide(int httpPort, String model) throws Exception {
+    StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "  %s server-side means:", model));
+    for (String phase : List.of("request", "queue", "compute")) {
+      String prefix = "modelmux_inference_" + phase + "_duration_seconds_";
+      double sum = metric(httpPort, prefix + "sum{model=\"" + model + "\"");
+      double count = metric(httpPort, prefix + "count{model=\"" + model + "\"");
+      b.append(String.format(Locale.ROOT, " %s %.0f us", phase, count == 0 ? 0 : sum / count * 1e6));
+    }
+    return b.toString();
   }
 
   private static double metric(int httpPort, String prefix) throws Exception {

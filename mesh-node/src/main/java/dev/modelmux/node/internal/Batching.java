@@ -47,16 +47,19 @@ final class Batching {
     int levels = (int) Math.min(db.getPriorityLevels(), 1 << 20);
     int defaultLevel = levels == 0 ? 0 : (int) Math.max(1, Math.min(levels, db.getDefaultPriorityLevel() == 0 ? levels : db.getDefaultPriorityLevel()));
     return Optional.of(new Policy(planner, q.getMaxQueueSize(), delay ? 0 : timeoutNanos, q.getAllowTimeoutOverride(),
-        levels, defaultLevel));
+        levels, defaultLevel, Math.max(1, dev.modelmux.repo.ModelConfigs.instanceCount(config))));
   }
 
   /**
    * @param rejectTimeoutNanos the model's default queue timeout when its action is REJECT (0 = none):
    *     folded into each request's deadline
    * @param maxQueueSize requests of this model waiting on the device; 0 = unbounded
+   * @param instances batches of this model that may run at once ({@code instance_group} count), as
+   *     in Triton, where each model instance executes one batch at a time: while they are all busy,
+   *     arriving requests gather into the next, larger batch
    */
   record Policy(BatchPlanner.Config planner, int maxQueueSize, long rejectTimeoutNanos, boolean allowTimeoutOverride,
-      int priorityLevels, int defaultPriorityLevel) {}
+      int priorityLevels, int defaultPriorityLevel, int instances) {}
 
   /** The stack key of a request: each input's name, type and dims after the first, sorted by name. */
   static BatchPlanner.StackKey stackKey(List<TensorData> inputs) {

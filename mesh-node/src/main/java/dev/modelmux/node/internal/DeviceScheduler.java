@@ -137,6 +137,9 @@ final class DeviceScheduler {
   private final Map<ModelKey, BatchPlanner> planners = new HashMap<>();
   private final Map<Long, Job> plannedById = new HashMap<>();
   private final Map<ModelKey, Integer> waitingByModel = new HashMap<>();
+  /** Batches running per batching model version, capped at its instance count. */
+  private final Map<ModelKey, Integer> batchesRunning = new HashMap<>();
+  private final Map<ModelKey, Integer> instances = new HashMap<>();
   private final ArrayDeque<Unit> runnable = new ArrayDeque<>();
   /** Requests that expired or were refused inside the monitor, answered after leaving it. */
   private final List<Runnable> answers = new ArrayList<>();
@@ -301,8 +304,10 @@ final class DeviceScheduler {
     }
     if (!planners.isEmpty() && inFlight < lim) {
       long due = Long.MAX_VALUE;
-      for (BatchPlanner p : planners.values()) {
-        due = Math.min(due, p.nextWakeNanos());
+      for (var e : planners.entrySet()) {
+        if (mayRunBatch(e.getKey())) {
+          due = Math.min(due, e.getValue().nextWakeNanos());
+        }
       }
       scheduleWake(due, now);
     }
@@ -311,7 +316,8 @@ final class DeviceScheduler {
 
   /**
    * Takes requests from the fair queue until one unit is runnable or the queue is empty; requests
-   * of batching models go to their planner, which may release batches. Called holding the monitor.
+   * of batching models go to their planner, which is asked for batches once it may hold a full one
+   * and when the queue is drained. Called holding the monitor.
    */
   private void fill(long now) {
     while (runnable.isEmpty()) {
@@ -325,6 +331,7 @@ final class DeviceScheduler {
         continue;
       }
       BatchPlanner planner = planners.computeIfAbsent(j.model(), k -> BatchPlanner.create(j.batching.planner()));
+      instances.put(j.model(), j.batching.instances());
       long id = nextPlannerId++;
       BatchPlanner.AddResult added = planner.add(
           new BatchPlanner.Request(id, j.rows, j.stackKey, j.enqueuedNanos, j.deadlineNanos, j.priorityLevel), now);
@@ -336,13 +343,24 @@ final class DeviceScheduler {
         continue;
       }
       plannedById.put(id, j);
-      plan(j.model(), planner, now);
+      // Plan only once a full batch may be waiting: requests that already waited longer than the
+      // batch delay (under load, in the fair queue) would otherwise leave one by one.
+      if (planner.pending() >= j.batching.planner().maxBatchSize() && mayRunBatch(j.model())) {
+        plan(j.model(), planner, now);
+      }
     }
     if (runnable.isEmpty()) {
       for (var e : List.copyOf(planners.entrySet())) {
-        plan(e.getKey(), e.getValue(), now);
+        if (mayRunBatch(e.getKey())) {
+          plan(e.getKey(), e.getValue(), now);
+        }
       }
     }
+  }
+
+  /** Whether a batch of {@code model} may be released: fewer of its batches run than it has instances. */
+  private boolean mayRunBatch(ModelKey model) {
+    return batchesRunning.getOrDefault(model, 0) < instances.getOrDefault(model, 1);
   }
 
   private void plan(ModelKey model, BatchPlanner planner, long now) {
@@ -360,6 +378,7 @@ final class DeviceScheduler {
         jobs.add(plannedById.remove(r.id()));
       }
       runnable.addLast(new Unit(jobs, b));
+      batchesRunning.merge(model, 1, Integer::sum);
     }
     if (planner.pending() == 0) {
       planners.remove(model);
@@ -402,7 +421,7 @@ final class DeviceScheduler {
         observer.batch(j.model(), j.rows, 1);
       }
       run(j.lease, j.inputs, j.outputs, j.deadlineNanos).whenComplete((r, e) -> {
-        finished(started, inFlightAtStart, e);
+        finished(u, started, inFlightAtStart, e);
         answer(j, r, e);
       });
       return;
@@ -413,7 +432,7 @@ final class DeviceScheduler {
     } catch (RuntimeException e) {
       LOG.warn("could not stack a batch of {} for {}: {}; running its requests one by one", u.jobs.size(),
           u.jobs.get(0).model(), e.getMessage());
-      finished(started, inFlightAtStart, null);
+      finished(u, started, inFlightAtStart, null);
       u.jobs.forEach(this::runAlone);
       return;
     }
@@ -424,7 +443,7 @@ final class DeviceScheduler {
     observer.batch(u.jobs.get(0).model(), u.batch.size(), u.jobs.size());
     Set<String> outputs = Batching.union(u.jobs.stream().map(j -> j.outputs).toList());
     run(u.jobs.get(0).lease, stacked, outputs, deadline).whenComplete((r, e) -> {
-      finished(started, inFlightAtStart, e);
+      finished(u, started, inFlightAtStart, e);
       if (e == null) {
         split(u, r);
       } else if (InferenceFailures.badInput(e)) {
@@ -482,12 +501,19 @@ final class DeviceScheduler {
   }
 
   /** A unit finished: free its slot, teach the limit, start what is waiting. */
-  private void finished(long startedNanos, int inFlightAtStart, Throwable failure) {
+  private void finished(Unit u, long startedNanos, int inFlightAtStart, Throwable failure) {
     List<Unit> start;
     synchronized (this) {
       long now = clock.getAsLong();
       long rtt = now - startedNanos;
       inFlight--;
+      if (u.batch != null) {
+        ModelKey model = u.jobs.get(0).model();
+        batchesRunning.computeIfPresent(model, (k, n) -> n <= 1 ? null : n - 1);
+        if (!planners.containsKey(model) && !batchesRunning.containsKey(model)) {
+          instances.remove(model);
+        }
+      }
       boolean dropped = failure != null && InferenceFailures.overload(failure);
       limit.onSample(startedNanos, rtt, inFlightAtStart, dropped);
       ewmaRunNanos = ewmaRunNanos == 0 ? rtt : ewmaRunNanos + (rtt - ewmaRunNanos) / 8;
