@@ -16,7 +16,11 @@ import java.util.regex.Pattern;
  * Multicast and auto-detection are always off. With {@link #kubernetesServiceDns()} set, members
  * are discovered through the DNS name of a headless Kubernetes service instead (DNS lookup mode of
  * Hazelcast's built-in Kubernetes discovery; set {@code bindHost} to {@code 0.0.0.0} in a pod and
- * give every pod the same {@code port}); peers must then be empty.
+ * give every pod the same {@code port}); peers must then be empty. With {@link #kubernetesApi()}
+ * set, members are found through the Kubernetes API instead (the endpoints of a named service,
+ * which needs a service account allowed to get and list endpoints, endpoint slices, pods and
+ * services); peers and the DNS name must then be empty. Both Kubernetes modes dial every member at
+ * {@link #port()}.
  *
  * <p>Failure detection is phi-accrual with heartbeats every {@link #heartbeatInterval()}; a member
  * silent for longer than {@link #maxNoHeartbeat()} is removed (Hazelcast's default is 60 s; a
@@ -33,6 +37,8 @@ import java.util.regex.Pattern;
  * @param heartbeatInterval   whole seconds, at least 1 ({@code --heartbeat-interval})
  * @param maxNoHeartbeat      whole seconds, greater than the interval ({@code --max-no-heartbeat})
  * @param kubernetesServiceDns headless service DNS name for Kubernetes discovery ({@code --kubernetes-service-dns})
+ * @param kubernetesApi       service (and namespace) whose endpoints the Kubernetes API lists
+ *                            ({@code --kubernetes-service-name}, {@code --kubernetes-namespace})
  */
 public record ClusterConfig(
         String nodeId,
@@ -43,7 +49,8 @@ public record ClusterConfig(
         List<String> peers,
         Duration heartbeatInterval,
         Duration maxNoHeartbeat,
-        Optional<String> kubernetesServiceDns) {
+        Optional<String> kubernetesServiceDns,
+        Optional<KubernetesApi> kubernetesApi) {
 
     public static final String DEFAULT_NODE_ID = "node-1";
     public static final String DEFAULT_CLUSTER_NAME = "modelmux";
@@ -81,52 +88,98 @@ public record ClusterConfig(
                 "kubernetes-service-dns", dns, "a DNS name such as modelmux-hz.default.svc.cluster.local"));
         require(kubernetesServiceDns.isEmpty() || peers.isEmpty(), "peers", peers,
                 "empty when kubernetes-service-dns is set (choose one way to find members)");
+        Objects.requireNonNull(kubernetesApi, "kubernetes-service-name");
+        require(kubernetesApi.isEmpty() || kubernetesServiceDns.isEmpty(), "kubernetes-service-name",
+                kubernetesApi.map(KubernetesApi::serviceName).orElse(null),
+                "unset when kubernetes-service-dns is set (DNS mode and API mode exclude each other)");
+        require(kubernetesApi.isEmpty() || peers.isEmpty(), "peers", peers,
+                "empty when kubernetes-service-name is set (choose one way to find members)");
+    }
+
+    /**
+     * Kubernetes API discovery: the members are the addresses behind {@code serviceName}'s
+     * endpoints in {@code namespace} (the pod's own namespace when empty).
+     *
+     * @param serviceName a Kubernetes service name (RFC 1035 label) ({@code --kubernetes-service-name})
+     * @param namespace   a namespace name (RFC 1123 label) ({@code --kubernetes-namespace})
+     */
+    public record KubernetesApi(String serviceName, Optional<String> namespace) {
+        private static final Pattern SERVICE = Pattern.compile("[a-z]([-a-z0-9]{0,61}[a-z0-9])?");
+        private static final Pattern NAMESPACE = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+
+        public KubernetesApi {
+            Objects.requireNonNull(namespace, "kubernetes-namespace");
+            require(serviceName != null && SERVICE.matcher(serviceName).matches(), "kubernetes-service-name",
+                    serviceName, "a service name: 1-63 lower-case letters, digits or '-', starting with a letter");
+            namespace.ifPresent(ns -> require(NAMESPACE.matcher(ns).matches(), "kubernetes-namespace", ns,
+                    "a namespace name: 1-63 lower-case letters, digits or '-'"));
+        }
+
+        /** API discovery of {@code serviceName}'s endpoints in the pod's own namespace. */
+        public static KubernetesApi of(String serviceName) {
+            return new KubernetesApi(serviceName, Optional.empty());
+        }
+
+        public KubernetesApi inNamespace(String ns) {
+            return new KubernetesApi(serviceName, Optional.of(ns));
+        }
+    }
+
+    /** Whether this node looks for other members (peers or Kubernetes discovery) rather than running alone. */
+    public boolean joinsOthers() {
+        return !peers.isEmpty() || kubernetesServiceDns.isPresent() || kubernetesApi.isPresent();
     }
 
     /** A one-member cluster on loopback, a free port, 1 s heartbeats, 10 s maximum silence. */
     public static ClusterConfig defaults() {
         return new ClusterConfig(DEFAULT_NODE_ID, DEFAULT_CLUSTER_NAME, DEFAULT_BIND_HOST, Optional.empty(),
-                DEFAULT_PORT, List.of(), DEFAULT_HEARTBEAT_INTERVAL, DEFAULT_MAX_NO_HEARTBEAT, Optional.empty());
+                DEFAULT_PORT, List.of(), DEFAULT_HEARTBEAT_INTERVAL, DEFAULT_MAX_NO_HEARTBEAT, Optional.empty(),
+                Optional.empty());
     }
 
     public ClusterConfig withNodeId(String id) {
         return new ClusterConfig(id, clusterName, bindHost, advertiseAddress, port, peers,
-                heartbeatInterval, maxNoHeartbeat, kubernetesServiceDns);
+                heartbeatInterval, maxNoHeartbeat, kubernetesServiceDns, kubernetesApi);
     }
 
     public ClusterConfig withClusterName(String name) {
         return new ClusterConfig(nodeId, name, bindHost, advertiseAddress, port, peers,
-                heartbeatInterval, maxNoHeartbeat, kubernetesServiceDns);
+                heartbeatInterval, maxNoHeartbeat, kubernetesServiceDns, kubernetesApi);
     }
 
     public ClusterConfig withBindHost(String host) {
         return new ClusterConfig(nodeId, clusterName, host, advertiseAddress, port, peers,
-                heartbeatInterval, maxNoHeartbeat, kubernetesServiceDns);
+                heartbeatInterval, maxNoHeartbeat, kubernetesServiceDns, kubernetesApi);
     }
 
     public ClusterConfig withAdvertiseAddress(String address) {
         return new ClusterConfig(nodeId, clusterName, bindHost, Optional.of(address), port, peers,
-                heartbeatInterval, maxNoHeartbeat, kubernetesServiceDns);
+                heartbeatInterval, maxNoHeartbeat, kubernetesServiceDns, kubernetesApi);
     }
 
     public ClusterConfig withPort(int memberPort) {
         return new ClusterConfig(nodeId, clusterName, bindHost, advertiseAddress, memberPort, peers,
-                heartbeatInterval, maxNoHeartbeat, kubernetesServiceDns);
+                heartbeatInterval, maxNoHeartbeat, kubernetesServiceDns, kubernetesApi);
     }
 
     public ClusterConfig withPeers(List<String> addresses) {
         return new ClusterConfig(nodeId, clusterName, bindHost, advertiseAddress, port, addresses,
-                heartbeatInterval, maxNoHeartbeat, kubernetesServiceDns);
+                heartbeatInterval, maxNoHeartbeat, kubernetesServiceDns, kubernetesApi);
     }
 
     public ClusterConfig withFailureDetection(Duration interval, Duration maxSilence) {
         return new ClusterConfig(nodeId, clusterName, bindHost, advertiseAddress, port, peers,
-                interval, maxSilence, kubernetesServiceDns);
+                interval, maxSilence, kubernetesServiceDns, kubernetesApi);
     }
 
     public ClusterConfig withKubernetesServiceDns(String dns) {
         return new ClusterConfig(nodeId, clusterName, bindHost, advertiseAddress, port, peers,
-                heartbeatInterval, maxNoHeartbeat, Optional.of(dns));
+                heartbeatInterval, maxNoHeartbeat, Optional.of(dns), kubernetesApi);
+    }
+
+    public ClusterConfig withKubernetesApi(KubernetesApi api) {
+        return new ClusterConfig(nodeId, clusterName, bindHost, advertiseAddress, port, peers,
+                heartbeatInterval, maxNoHeartbeat, kubernetesServiceDns, Optional.of(api));
     }
 
     /**

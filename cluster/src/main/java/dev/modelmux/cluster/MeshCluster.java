@@ -56,6 +56,8 @@ public interface MeshCluster {
 
     /** Operators' settings (draining nodes, runtime pins) and the mesh's event timeline. */
     OperatorState operators();
+    /** Small versioned documents shared cluster-wide (tenant and traffic policies). */
+    SharedDocuments documents();
 
     /**
      * Leaves gracefully: this member's partitions migrate to the others before it stops, so no

@@ -60,4 +60,50 @@ class ClusterConfigTest {
         assertThatThrownBy(() -> defaults.withKubernetesServiceDns("bad name"))
                 .hasMessageContaining("'kubernetes-service-dns'");
     }
+
+    @Test
+    void kubernetesApiDiscoveryNamesAServiceAndOptionallyANamespace() {
+        ClusterConfig api = defaults.withBindHost("0.0.0.0").withPort(5701)
+                .withKubernetesApi(ClusterConfig.KubernetesApi.of("mesh-hz").inNamespace("inference"));
+        assertThat(api.kubernetesApi()).hasValueSatisfying(k -> {
+            assertThat(k.serviceName()).isEqualTo("mesh-hz");
+            assertThat(k.namespace()).contains("inference");
+        });
+        assertThat(api.kubernetesServiceDns()).isEmpty();
+        assertThat(api.joinsOthers()).isTrue();
+        assertThat(ClusterConfig.KubernetesApi.of("mesh-hz").namespace()).isEmpty();
+        assertThat(defaults.kubernetesApi()).isEmpty();
+        assertThat(defaults.joinsOthers()).isFalse();
+        assertThat(defaults.withKubernetesServiceDns("mesh-hz.default.svc").joinsOthers()).isTrue();
+        assertThat(defaults.withPeers(List.of("10.0.0.2:5701")).joinsOthers()).isTrue();
+    }
+
+    @Test
+    void kubernetesApiDiscoveryRejectsBadNames() {
+        assertThatThrownBy(() -> ClusterConfig.KubernetesApi.of("Mesh_HZ"))
+                .hasMessageContaining("'kubernetes-service-name'");
+        assertThatThrownBy(() -> ClusterConfig.KubernetesApi.of("1mesh"))
+                .hasMessageContaining("'kubernetes-service-name'");
+        assertThatThrownBy(() -> ClusterConfig.KubernetesApi.of("m".repeat(64)))
+                .hasMessageContaining("'kubernetes-service-name'");
+        assertThatThrownBy(() -> ClusterConfig.KubernetesApi.of("mesh-hz").inNamespace("kube system"))
+                .hasMessageContaining("'kubernetes-namespace'");
+        assertThatThrownBy(() -> ClusterConfig.KubernetesApi.of("mesh-hz").inNamespace("-ns"))
+                .hasMessageContaining("'kubernetes-namespace'");
+    }
+
+    @Test
+    void kubernetesApiDiscoveryExcludesDnsModeAndPeers() {
+        ClusterConfig.KubernetesApi api = ClusterConfig.KubernetesApi.of("mesh-hz");
+        assertThatThrownBy(() -> defaults.withKubernetesServiceDns("mesh-hz.default.svc.cluster.local")
+                .withKubernetesApi(api))
+                .hasMessageContaining("'kubernetes-service-name'").hasMessageContaining("kubernetes-service-dns");
+        assertThatThrownBy(() -> defaults.withKubernetesApi(api)
+                .withKubernetesServiceDns("mesh-hz.default.svc.cluster.local"))
+                .hasMessageContaining("'kubernetes-service-name'");
+        assertThatThrownBy(() -> defaults.withKubernetesApi(api).withPeers(List.of("10.0.0.2:5701")))
+                .hasMessageContaining("'peers'").hasMessageContaining("kubernetes-service-name");
+        assertThatThrownBy(() -> defaults.withPeers(List.of("10.0.0.2:5701")).withKubernetesApi(api))
+                .hasMessageContaining("'peers'");
+    }
 }

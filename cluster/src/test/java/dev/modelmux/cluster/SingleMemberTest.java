@@ -153,9 +153,11 @@ class SingleMemberTest {
             CompletableFuture<Void> publish = solo.nodes().publish(
                     new NodeRecord("solo", "127.0.0.1", 1, List.of(), false, 0));
             CompletableFuture<CatalogEntry> measure = solo.catalog().recordMeasured(key, 1, 1);
+            CompletableFuture<DocumentWrite> write = solo.documents().createIfAbsent("threading-doc", "t", "");
+            CompletableFuture<?> read = solo.documents().get("threading-doc");
 
-            assertThat(List.of(claim, copies, publish, measure)).noneMatch(CompletableFuture::isDone);
-            assertThat(gate.held()).isEqualTo(4);
+            assertThat(List.of(claim, copies, publish, measure, write, read)).noneMatch(CompletableFuture::isDone);
+            assertThat(gate.held()).isEqualTo(6);
         } finally {
             gate.open();
         }

@@ -20,7 +20,17 @@ public interface Lease extends AutoCloseable {
    * @return completes on a device thread with the outputs in the requested order (or the model's
    *     order), or fails with {@link InferenceException}
    */
-  CompletableFuture<InferenceResult> run(List<TensorData> inputs, Set<String> outputs);
+  default CompletableFuture<InferenceResult> run(List<TensorData> inputs, Set<String> outputs) {
+    return run(inputs, outputs, Long.MAX_VALUE);
+  }
+
+  /**
+   * As {@link #run(List, Set)}, bounded by {@code deadlineNanos} on the pool's clock
+   * ({@code Long.MAX_VALUE} for none): a run still waiting for a device thread when the deadline
+   * passes is skipped, and one running then is terminated through ONNX Runtime's run options;
+   * both fail with {@link DeadlineExceededException}.
+   */
+  CompletableFuture<InferenceResult> run(List<TensorData> inputs, Set<String> outputs, long deadlineNanos);
 
   @Override
   void close();

@@ -55,7 +55,10 @@ public final class ConfigLoader {
     k.put("peers", "host:port of other members' cluster ports, comma-separated (default: none, a one-node mesh)");
     k.put("advertise-address", "host[:port] other members and forwarded requests reach this node at (default: bind address)");
     k.put("cluster-bind", "address the Hazelcast member binds (default 127.0.0.1; 0.0.0.0 for every interface)");
-    k.put("cluster-secret", ">= 16 chars, the same on every node: authenticates forwarded requests (required with peers)");
+    k.put("cluster-secret", ">= 16 chars, the same on every node: authenticates forwarded requests (required with peers or Kubernetes discovery)");
+    k.put("kubernetes-service-dns", "Kubernetes discovery, DNS mode: the headless service's DNS name (instead of peers)");
+    k.put("kubernetes-service-name", "Kubernetes discovery, API mode: the service whose endpoints are the members (needs RBAC; instead of peers)");
+    k.put("kubernetes-namespace", "the namespace of kubernetes-service-name (default: the pod's own)");
     k.put("tenants", "tenants file, YAML or JSON (default: one tenant 'default' that needs no key)");
     k.put("gpus", "auto | none: add the CUDA GPUs found at start (needs the -Pcuda build; default auto)");
     return java.util.Collections.unmodifiableMap(k);
@@ -192,6 +195,15 @@ public final class ConfigLoader {
     }
     if (v.containsKey("advertise-address")) {
       c = c.withAdvertiseAddress(v.get("advertise-address"));
+    }
+    if (v.containsKey("kubernetes-service-dns")) {
+      c = c.withKubernetesServiceDns(v.get("kubernetes-service-dns"));
+    }
+    if (v.containsKey("kubernetes-service-name")) {
+      dev.modelmux.cluster.ClusterConfig.KubernetesApi api = dev.modelmux.cluster.ClusterConfig.KubernetesApi.of(v.get("kubernetes-service-name"));
+      c = c.withKubernetesApi(v.containsKey("kubernetes-namespace") ? api.inNamespace(v.get("kubernetes-namespace")) : api);
+    } else if (v.containsKey("kubernetes-namespace")) {
+      throw new IllegalArgumentException("kubernetes-namespace: only used with kubernetes-service-name");
     }
     return c;
   }

@@ -71,9 +71,11 @@ public final class MeshNode {
   private final dev.modelmux.node.internal.Operators operators;
   private dev.modelmux.node.internal.AdminApi adminApi;
   private MeshController controller;
+  private dev.modelmux.node.internal.TenantPolicySync tenantSync;
   private final dev.modelmux.node.internal.EdgeAdmission tenants;
   private final Forwarder forwarder;
   private final String clusterSecret;
+  private dev.modelmux.node.internal.DeviceSchedulers schedulers;
   private HttpServer grpcServer;
   private HttpServer httpServer;
   private long pollTimer = -1;
@@ -81,8 +83,10 @@ public final class MeshNode {
   private MeshNode(Vertx vertx, NodeConfig config, ModelRepository repo, String adminToken, boolean generated,
       List<DeviceSpec> devices, ClusterLink link, dev.modelmux.admission.tenant.TenantPolicy policy) {
     this.vertx = vertx;
+    this.prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     this.tenants = new dev.modelmux.node.internal.EdgeAdmission(
-        dev.modelmux.admission.tenant.Admission.create(policy, System.nanoTime()), System::nanoTime);
+        dev.modelmux.admission.tenant.Admission.create(policy, System.nanoTime()), System::nanoTime,
+        new NodeMetrics(prometheus), this::knows);
     this.link = link;
     this.operators = new dev.modelmux.node.internal.Operators(vertx, link);
     // One node alone still needs a secret for its (unused) forward channel; a mesh shares one.
@@ -92,7 +96,6 @@ public final class MeshNode {
     this.repo = repo;
     this.adminToken = adminToken;
     this.adminTokenGenerated = generated;
-    this.prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     NodeMetrics metrics = new NodeMetrics(prometheus);
     this.pool = DevicePool.create(new PoolConfig(devices, config.footprintFactor(), config.intraOpThreads(),
         0L), System::nanoTime, event -> {
@@ -104,6 +107,10 @@ public final class MeshNode {
     this.repoWorker = vertx.createSharedWorkerExecutor("modelmux-repo", 2);
     this.codecWorker = vertx.createSharedWorkerExecutor("modelmux-codec", Math.max(2, Runtime.getRuntime().availableProcessors()));
     this.models = new ModelManager(vertx, repo, pool, repoWorker, config.modelControl());
+  }
+
+  private boolean knows(String model) {
+    return models != null && models.knows(model);
   }
 
   /** Starts a node; fails with a message naming the problem (bad repository, port in use). */
@@ -145,7 +152,8 @@ public final class MeshNode {
     AdminAuth admin = new AdminAuth(adminToken);
     NodeMetrics metrics = new NodeMetrics(prometheus);
     Router router = new Router(link, models, pool, forwarder, config.footprintFactor(), System::nanoTime);
-    InferencePath path = new InferencePath(vertx, models, metrics, System::nanoTime, router);
+    schedulers = new dev.modelmux.node.internal.DeviceSchedulers(pool, System::nanoTime, metrics);
+    InferencePath path = new InferencePath(vertx, models, metrics, System::nanoTime, router, schedulers);
 
     GrpcServer grpc = GrpcServer.server(vertx, new GrpcServerOptions().setMaxMessageSize(config.maxMessageBytes())
         .setScheduleDeadlineAutomatically(true));
@@ -154,8 +162,12 @@ public final class MeshNode {
     RestApi rest = new RestApi(api, new JsonCodec(limits), prometheus, config.maxMessageBytes());
     adminApi = new dev.modelmux.node.internal.AdminApi(vertx, api, operators, forwarder,
         new dev.modelmux.node.internal.ModelStats(prometheus, System::nanoTime), config.footprintFactor());
+    io.vertx.ext.web.Router web = rest.router(vertx);
+    tenantSync = new dev.modelmux.node.internal.TenantPolicySync(vertx, link.cluster().documents(), tenants.admission(), System::nanoTime);
+    new dev.modelmux.node.internal.TenantsAdmin(vertx, admin, tenants.admission(), tenantSync).withMetrics(metrics).mount(web);
 
     Future<Void> scan = config.modelControl() == ModelManager.ControlMode.POLL ? models.rescan() : Future.succeededFuture();
+    scan = scan.compose(v -> tenantSync.start(config.tenants())); // the mesh's tenant policy is in force before serving
     return scan.compose(v -> vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.grpcPort())
             .setHttp2ClearTextEnabled(true).setInitialSettings(new io.vertx.core.http.Http2Settings()
                 .setMaxFrameSize(1 << 20)))
@@ -166,7 +178,7 @@ public final class MeshNode {
           // plain http:// and then misread.
           return vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.httpPort())
                   .setHttp2ClearTextEnabled(false).setCompressionSupported(true))
-              .requestHandler(adminApi.mount(rest.router(vertx))).listen();
+              .requestHandler(adminApi.mount(web)).listen();
         })
         .map(s -> {
           httpServer = s;
@@ -275,6 +287,9 @@ public final class MeshNode {
     return Future.join(g, h).transform(ar -> vertx.executeBlocking(() -> {
       pool.close();
       repo.close();
+      if (schedulers != null) {
+        schedulers.close();
+      }
       return null;
     })).transform(ar -> vertx.close());
   }
@@ -322,6 +337,9 @@ public final class MeshNode {
     if (controller != null) {
       controller.stop();
     }
+    if (tenantSync != null) {
+      tenantSync.close();
+    }
     if (pollTimer >= 0) {
       vertx.cancelTimer(pollTimer);
     }
@@ -332,6 +350,9 @@ public final class MeshNode {
     return Future.join(g, h).transform(ar -> Future.join(link.close(), forwarder.close())).transform(ar -> vertx.executeBlocking(() -> {
       pool.close();
       repo.close();
+      if (schedulers != null) {
+        schedulers.close();
+      }
       return null;
     })).transform(ar -> {
       repoWorker.close();

@@ -28,7 +28,7 @@ import java.util.Optional;
  * @param shutdownGrace how long a stopping node waits for in-flight requests
  * @param detectGpus add the CUDA GPUs found at start (needs the {@code -Pcuda} build and a driver)
  * @param cluster how this node joins the mesh (node id, Hazelcast port, peers, advertised address)
- * @param clusterSecret authenticates requests forwarded between nodes; required with peers
+ * @param clusterSecret authenticates requests forwarded between nodes; required with peers or Kubernetes discovery
  * @param tenants the tenants file (YAML or JSON); empty for one default tenant that needs no key
  */
 public record NodeConfig(
@@ -95,8 +95,8 @@ public record NodeConfig(
       throw new IllegalArgumentException("intra-op-threads: must be >= 1, was " + intraOpThreads);
     }
     Objects.requireNonNull(cluster, "cluster");
-    if (!cluster.peers().isEmpty() && clusterSecret.isEmpty()) {
-      throw new IllegalArgumentException("cluster-secret: required when peers are set (the same on every node)");
+    if (cluster.joinsOthers() && clusterSecret.isEmpty()) {
+      throw new IllegalArgumentException("cluster-secret: required with peers or Kubernetes discovery (the same on every node)");
     }
     clusterSecret.ifPresent(t -> {
       if (t.length() < 16) {

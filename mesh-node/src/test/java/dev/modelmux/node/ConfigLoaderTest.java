@@ -85,4 +85,36 @@ class ConfigLoaderTest {
     assertThatThrownBy(() -> ConfigLoader.load(List.of("--config", file.toString()), Map.of(), Optional.of("/r")))
         .hasMessageContaining("grpc_port").hasMessageContaining("not a known setting");
   }
+
+  @Test
+  void kubernetesDiscoveryInDnsOrApiMode() {
+    String secret = "0123456789abcdef0123";
+    NodeConfig dns = ConfigLoader.load(List.of("--repo", "/r", "--cluster-bind", "0.0.0.0"),
+        Map.of("MODELMUX_KUBERNETES_SERVICE_DNS", "mm-hz.ml.svc.cluster.local", "MODELMUX_CLUSTER_SECRET", secret),
+        Optional.empty());
+    assertThat(dns.cluster().kubernetesServiceDns()).contains("mm-hz.ml.svc.cluster.local");
+    assertThat(dns.cluster().kubernetesApi()).isEmpty();
+
+    NodeConfig api = ConfigLoader.load(List.of("--repo", "/r", "--kubernetes-service-name", "mm-hz",
+        "--kubernetes-namespace", "ml", "--cluster-secret", secret), Map.of(), Optional.empty());
+    assertThat(api.cluster().kubernetesApi()).hasValueSatisfying(k -> {
+      assertThat(k.serviceName()).isEqualTo("mm-hz");
+      assertThat(k.namespace()).contains("ml");
+    });
+    assertThat(ConfigLoader.load(List.of("--repo", "/r", "--kubernetes-service-name", "mm-hz", "--cluster-secret", secret),
+        Map.of(), Optional.empty()).cluster().kubernetesApi().orElseThrow().namespace()).isEmpty();
+
+    assertThatThrownBy(() -> ConfigLoader.load(List.of("--repo", "/r", "--kubernetes-service-name", "mm-hz"),
+        Map.of(), Optional.empty())).hasMessageStartingWith("cluster-secret:");
+    assertThatThrownBy(() -> ConfigLoader.load(List.of("--repo", "/r", "--kubernetes-service-name", "mm-hz",
+        "--kubernetes-service-dns", "mm-hz.ml.svc", "--cluster-secret", secret), Map.of(), Optional.empty()))
+        .hasMessageContaining("'kubernetes-service-name'");
+    assertThatThrownBy(() -> ConfigLoader.load(List.of("--repo", "/r", "--kubernetes-service-name", "mm-hz",
+        "--peers", "10.0.0.2:5701", "--cluster-secret", secret), Map.of(), Optional.empty()))
+        .hasMessageContaining("'peers'");
+    assertThatThrownBy(() -> ConfigLoader.load(List.of("--repo", "/r", "--kubernetes-namespace", "ml"),
+        Map.of(), Optional.empty())).hasMessageStartingWith("kubernetes-namespace:");
+    assertThatThrownBy(() -> ConfigLoader.load(List.of("--repo", "/r", "--kubernetes-service-name", "MM_HZ",
+        "--cluster-secret", secret), Map.of(), Optional.empty())).hasMessageContaining("'kubernetes-service-name'");
+  }
 }

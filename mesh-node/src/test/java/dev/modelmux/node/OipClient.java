@@ -40,14 +40,22 @@ final class OipClient implements AutoCloseable {
   }
 
   <Q, R> Reply<R> call(ServiceMethod<R, Q> method, Q request, Map<String, String> headers) {
-    Future<Reply<R>> f = grpc.request(address, method).compose(req -> {
+    return NodeFixture.await(callAsync(method, request, headers, 0));
+  }
+
+  /** Sends without waiting; {@code timeoutMillis} > 0 sets the gRPC deadline. */
+  <Q, R> Future<Reply<R>> callAsync(ServiceMethod<R, Q> method, Q request, Map<String, String> headers, long timeoutMillis) {
+    return grpc.request(address, method).compose(req -> {
       headers.forEach((k, v) -> req.headers().set(k, v));
+      if (timeoutMillis > 0) {
+        req.timeout(timeoutMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
+      }
       req.end(request);
       return req.response();
     }).compose(resp -> resp.last().transform(ar -> Future.succeededFuture(
         // last() fails for a non-OK status; the status and its message are on the response.
-        new Reply<>(resp.status(), resp.statusMessage(), ar.succeeded() ? ar.result() : null))));
-    return NodeFixture.await(f);
+        new Reply<>(resp.status(), resp.statusMessage(), ar.succeeded() ? ar.result() : null))))
+        .recover(t -> Future.succeededFuture(new Reply<>(null, String.valueOf(t.getMessage()), null)));
   }
 
   <Q, R> Reply<R> call(ServiceMethod<R, Q> method, Q request) {

@@ -79,6 +79,11 @@ final class TestRepo {
     return Path.of(dir, "all-minilm-l6-v2-q.onnx");
   }
 
+  /** The full-precision MiniLM (batch-invariant, unlike the dynamically quantized one). */
+  static Path minilm() {
+    return minilmQ().resolveSibling("all-minilm-l6-v2.onnx");
+  }
+
   static String minilmConfig(String name) {
     return "name: \"" + name + "\"\n"
         + "platform: \"onnxruntime_onnx\"\n"

@@ -92,7 +92,7 @@ public final class Admission {
       return new Rejected(
           Code.PERMISSION_DENIED,
           "tenant '" + t.id() + "' may not use model '" + printable(model) + "'",
-          0);
+          0, t.id(), Reason.MODEL_NOT_ALLOWED);
     }
     if (requestBytes > t.maxRequestBytes()) {
       ts.reject(Reason.REQUEST_BYTES);
@@ -104,14 +104,14 @@ public final class Admission {
               + t.id()
               + "' max_request_bytes of "
               + t.maxRequestBytes(),
-          0);
+          0, t.id(), Reason.REQUEST_BYTES);
     }
     if (!tryTakeSlot(ts.inFlight, t.maxInFlight())) {
       ts.reject(Reason.IN_FLIGHT);
       return new Rejected(
           Code.RESOURCE_EXHAUSTED,
           "tenant '" + t.id() + "' has max_in_flight " + t.maxInFlight() + " requests running",
-          IN_FLIGHT_RETRY_AFTER_NANOS);
+          IN_FLIGHT_RETRY_AFTER_NANOS, t.id(), Reason.IN_FLIGHT);
     }
     long wait = ts.limiter.tryAcquire(nowNanos);
     if (wait > 0) {
@@ -120,7 +120,7 @@ public final class Admission {
       return new Rejected(
           Code.RESOURCE_EXHAUSTED,
           "tenant '" + t.id() + "' is over its rate of " + t.rate() + " requests/s",
-          wait);
+          wait, t.id(), Reason.RATE);
     }
     ts.admitted.increment();
     return new AdmissionDecision.Admitted(new Ticket(t, ts.inFlight));

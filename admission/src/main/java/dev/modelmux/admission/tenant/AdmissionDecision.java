@@ -20,6 +20,13 @@ public sealed interface AdmissionDecision
    * @param message for the caller; names the tenant and quota, never a key
    * @param retryAfterNanos hint for a retry-after header; {@code 0} when retrying the same request
    *     cannot succeed
+   * @param tenantId the tenant the request was identified as; empty when UNAUTHENTICATED
+   * @param reason why a known tenant was refused; null when UNAUTHENTICATED
    */
-  record Rejected(Code code, String message, long retryAfterNanos) implements AdmissionDecision {}
+  record Rejected(Code code, String message, long retryAfterNanos, String tenantId, TenantStats.Reason reason)
+      implements AdmissionDecision {
+    public Rejected(Code code, String message, long retryAfterNanos) {
+      this(code, message, retryAfterNanos, "", null);
+    }
+  }
 }

@@ -15,8 +15,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * it can admit more: (1) while a node's membership view is stale (a node joined and the others
  * still count the old, smaller number), each node still enforces the larger old share, and (2) a
  * bucket rebuilt on a membership change starts full. Both are bounded by one burst per node per
- * membership change, on top of the sustained overshoot {@code rate * (stale view)/(true count) -
- * rate} while the view is stale; a client that sends all its traffic to one node gets at most
+ * membership change, on top of the sustained overshoot while the views disagree: the sum over
+ * nodes of {@code rate / (that node's count)} less {@code rate}, i.e. up to {@code rate / N} while
+ * the old nodes still count N - 1 after one joined; a client that sends all its traffic to one node gets at most
  * that node's share, i.e. less than its quota, not more.
  */
 public final class RateLimiter {

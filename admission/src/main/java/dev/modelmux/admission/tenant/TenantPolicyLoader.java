@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -84,29 +85,7 @@ public final class TenantPolicyLoader {
    * @throws InvalidPolicyException with a message naming the tenant and key at fault
    */
   public static TenantPolicy parse(String text) {
-    if (text.length() > MAX_BYTES
-        || text.getBytes(StandardCharsets.UTF_8).length > MAX_BYTES) {
-      throw new InvalidPolicyException("tenant policy is larger than " + MAX_BYTES + " bytes");
-    }
-    Object root;
-    try {
-      LoaderOptions options = new LoaderOptions();
-      options.setAllowDuplicateKeys(false);
-      options.setMaxAliasesForCollections(20);
-      options.setNestingDepthLimit(MAX_DEPTH);
-      options.setCodePointLimit(MAX_BYTES);
-      options.setAllowRecursiveKeys(false);
-      root = new Yaml(new SafeConstructor(options)).load(text);
-    } catch (MarkedYAMLException e) {
-      Mark mark = e.getProblemMark();
-      String where = mark == null ? "" : " at line " + (mark.getLine() + 1) + ", column "
-          + (mark.getColumn() + 1);
-      // The problem text, not the snippet: the snippet could quote a secret pasted by mistake.
-      throw new InvalidPolicyException("tenant policy is not valid YAML" + where + ": "
-          + e.getProblem());
-    } catch (YAMLException e) {
-      throw new InvalidPolicyException("tenant policy is not valid YAML: " + e.getMessage());
-    }
+    Object root = yaml(text, "tenant policy");
     if (!(root instanceof Map<?, ?> top)) {
       throw new InvalidPolicyException("tenant policy must be a map with a 'tenants' list");
     }
@@ -117,7 +96,7 @@ public final class TenantPolicyLoader {
     }
     List<Tenant> tenants = new ArrayList<>();
     for (int i = 0; i < list.size(); i++) {
-      tenants.add(tenant(list.get(i), i));
+      tenants.add(tenant(list.get(i), "tenants[" + i + "]"));
     }
     try {
       return TenantPolicy.of(version, tenants);
@@ -126,8 +105,49 @@ public final class TenantPolicyLoader {
     }
   }
 
-  private static Tenant tenant(Object node, int index) {
-    String where = "tenants[" + index + "]";
+  /**
+   * Parses one tenant: a map as one element of the {@code tenants} list.
+   *
+   * @param impliedId the id to use when the map has none; {@code null} when {@code id} is required
+   * @throws InvalidPolicyException with a message naming the key at fault, e.g. {@code tenant (id
+   *     'acme'): rate must be a number, was 'fast'}
+   */
+  public static Tenant parseTenant(String text, String impliedId) {
+    Object root = yaml(text, "tenant");
+    if (impliedId != null && root instanceof Map<?, ?> m && !m.containsKey("id")) {
+      Map<Object, Object> withId = new LinkedHashMap<>(m);
+      withId.put("id", impliedId);
+      root = withId;
+    }
+    return tenant(root, "tenant");
+  }
+
+  private static Object yaml(String text, String what) {
+    if (text.length() > MAX_BYTES
+        || text.getBytes(StandardCharsets.UTF_8).length > MAX_BYTES) {
+      throw new InvalidPolicyException(what + " is larger than " + MAX_BYTES + " bytes");
+    }
+    try {
+      LoaderOptions options = new LoaderOptions();
+      options.setAllowDuplicateKeys(false);
+      options.setMaxAliasesForCollections(20);
+      options.setNestingDepthLimit(MAX_DEPTH);
+      options.setCodePointLimit(MAX_BYTES);
+      options.setAllowRecursiveKeys(false);
+      return new Yaml(new SafeConstructor(options)).load(text);
+    } catch (MarkedYAMLException e) {
+      Mark mark = e.getProblemMark();
+      String where = mark == null ? "" : " at line " + (mark.getLine() + 1) + ", column "
+          + (mark.getColumn() + 1);
+      // The problem text, not the snippet: the snippet could quote a secret pasted by mistake.
+      throw new InvalidPolicyException(what + " is not valid YAML" + where + ": "
+          + e.getProblem());
+    } catch (YAMLException e) {
+      throw new InvalidPolicyException(what + " is not valid YAML: " + e.getMessage());
+    }
+  }
+
+  private static Tenant tenant(Object node, String where) {
     if (!(node instanceof Map<?, ?> m)) {
       throw new InvalidPolicyException(where + ": must be a map with at least 'id' and 'key_sha256'");
     }

@@ -3,6 +3,7 @@ package dev.modelmux.cluster.internal;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.InMemoryFormat;
 import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.KubernetesConfig;
 import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.NetworkConfig;
 import dev.modelmux.cluster.ClusterConfig;
@@ -23,6 +24,7 @@ public final class HazelcastConfigs {
     static final String NODES_MAP = "modelmux.nodes";
     static final String CATALOG_MAP = "modelmux.catalog";
     static final String PLACEMENTS_MAP = "modelmux.placements";
+    static final String DOCUMENTS_MAP = "modelmux.documents";
     /** Seconds before the first split-brain merge check, and between later ones. */
     static final int MERGE_FIRST_RUN_DELAY_SECONDS = 5;
     static final int MERGE_NEXT_RUN_DELAY_SECONDS = 5;
@@ -68,11 +70,28 @@ public final class HazelcastConfigs {
         join.getAutoDetectionConfig().setEnabled(false);
         if (cluster.kubernetesServiceDns().isPresent()) {
             join.getTcpIpConfig().setEnabled(false);
-            join.getKubernetesConfig().setEnabled(true)
-                    .setProperty("service-dns", cluster.kubernetesServiceDns().get());
+            kubernetesPort(join.getKubernetesConfig().setEnabled(true)
+                    .setProperty("service-dns", cluster.kubernetesServiceDns().get()), cluster);
+        } else if (cluster.kubernetesApi().isPresent()) {
+            ClusterConfig.KubernetesApi api = cluster.kubernetesApi().get();
+            join.getTcpIpConfig().setEnabled(false);
+            KubernetesConfig k8s = join.getKubernetesConfig().setEnabled(true)
+                    .setProperty("service-name", api.serviceName());
+            api.namespace().ifPresent(ns -> k8s.setProperty("namespace", ns));
+            kubernetesPort(k8s, cluster);
         } else {
             // Enabled even with no peers: members only accept joiners of the same join type.
             join.getTcpIpConfig().setEnabled(true).setMembers(cluster.peers());
+        }
+    }
+
+    /**
+     * Every pod listens on the same member port; without {@code service-port} Hazelcast's DNS mode
+     * would dial 5701 whatever port the members use.
+     */
+    private static void kubernetesPort(KubernetesConfig k8s, ClusterConfig cluster) {
+        if (cluster.port() > 0) {
+            k8s.setProperty("service-port", Integer.toString(cluster.port()));
         }
     }
 
@@ -83,5 +102,8 @@ public final class HazelcastConfigs {
                 .setInMemoryFormat(InMemoryFormat.BINARY);
         placements.getMergePolicyConfig().setPolicy(CopyUnionMergePolicy.class.getName());
         config.addMapConfig(placements);
+        MapConfig documents = new MapConfig(DOCUMENTS_MAP).setBackupCount(1);
+        documents.getMergePolicyConfig().setPolicy(DocumentMergePolicy.class.getName());
+        config.addMapConfig(documents);
     }
 }

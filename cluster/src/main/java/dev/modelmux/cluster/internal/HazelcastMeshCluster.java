@@ -15,6 +15,7 @@ import dev.modelmux.cluster.MeshCluster;
 import dev.modelmux.cluster.ModelCatalog;
 import dev.modelmux.cluster.NodeRegistry;
 import dev.modelmux.cluster.PlacementTable;
+import dev.modelmux.cluster.SharedDocuments;
 import dev.modelmux.cluster.Subscription;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,6 +48,7 @@ public final class HazelcastMeshCluster implements MeshCluster {
     private final HazelcastModelCatalog catalog;
     private final HazelcastPlacementTable placements;
     private final HazelcastOperatorState operators;
+    private final HazelcastSharedDocuments documents;
     private final List<Consumer<MemberEvent>> listeners = new CopyOnWriteArrayList<>();
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
@@ -63,6 +65,8 @@ public final class HazelcastMeshCluster implements MeshCluster {
         this.placements = new HazelcastPlacementTable(hazelcast.getMap(HazelcastConfigs.PLACEMENTS_MAP), executor,
                 clockMillis);
         this.operators = new HazelcastOperatorState(hazelcast, executor, clockMillis);
+        this.documents = new HazelcastSharedDocuments(hazelcast.getMap(HazelcastConfigs.DOCUMENTS_MAP), config.nodeId(),
+                executor, clockMillis);
     }
 
     public static CompletableFuture<MeshCluster> start(ClusterConfig config, Executor executor,
@@ -140,6 +144,11 @@ public final class HazelcastMeshCluster implements MeshCluster {
     @Override
     public dev.modelmux.cluster.OperatorState operators() {
         return operators;
+    }
+
+    @Override
+    public SharedDocuments documents() {
+        return documents;
     }
 
     @Override

@@ -10,6 +10,7 @@ import dev.modelmux.cluster.Copy;
 import dev.modelmux.cluster.DeviceRecord;
 import dev.modelmux.cluster.ModelKey;
 import dev.modelmux.cluster.NodeRecord;
+import dev.modelmux.cluster.SharedDocument;
 
 import java.util.Arrays;
 import java.util.List;
@@ -136,6 +137,33 @@ final class Serializers {
                     w.writeString("nodeId", p.nodeId());
                     w.writeArrayOfCompact("holdings", p.holdings().toArray(new Holding[0]));
                     w.writeInt64("asOfMillis", p.asOfMillis());
+                }));
+        config.addSerializer(of("modelmux.SharedDocument", SharedDocument.class,
+                r -> new SharedDocument(r.readString("name"), r.readInt64("version"), r.readString("text"),
+                        r.readString("updatedBy"), r.readInt64("updatedAtMillis"), r.readString("note")),
+                (w, d) -> {
+                    w.writeString("name", d.name());
+                    w.writeInt64("version", d.version());
+                    w.writeString("text", d.text());
+                    w.writeString("updatedBy", d.updatedBy());
+                    w.writeInt64("updatedAtMillis", d.updatedAtMillis());
+                    w.writeString("note", d.note());
+                }));
+        config.addSerializer(of("modelmux.DocumentOp", DocumentOp.class,
+                r -> new DocumentOp(r.readInt64("expectedVersion"), r.readString("text"), r.readString("note"),
+                        r.readString("writer"), r.readInt64("nowMillis")),
+                (w, op) -> {
+                    w.writeInt64("expectedVersion", op.expectedVersion());
+                    w.writeString("text", op.text());
+                    w.writeString("note", op.note());
+                    w.writeString("writer", op.writer());
+                    w.writeInt64("nowMillis", op.nowMillis());
+                }));
+        config.addSerializer(of("modelmux.DocumentOutcome", DocumentOutcome.class,
+                r -> new DocumentOutcome(r.readBoolean("written"), r.readCompact("document")),
+                (w, o) -> {
+                    w.writeBoolean("written", o.written());
+                    w.writeCompact("document", o.document());
                 }));
         registerEvents(config);
     }

@@ -2,13 +2,18 @@ package dev.modelmux.cluster.internal;
 
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.properties.PropertyDefinition;
+import com.hazelcast.kubernetes.HazelcastKubernetesDiscoveryStrategyFactory;
 import dev.modelmux.cluster.ClusterConfig;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.entry;
 
 class HazelcastConfigsTest {
 
@@ -77,5 +82,53 @@ class HazelcastConfigsTest {
         assertThat(join.getTcpIpConfig().isEnabled()).isFalse();
         assertThat(join.getKubernetesConfig().isEnabled()).isTrue();
         assertThat(join.getKubernetesConfig().getProperty("service-dns")).isEqualTo("mesh-hz.default.svc.cluster.local");
+    }
+
+    @Test
+    void kubernetesDnsModeDialsTheMembersPort() {
+        Config config = HazelcastConfigs.build(ClusterConfig.defaults().withBindHost("0.0.0.0").withPort(5801)
+                .withKubernetesServiceDns("mesh-hz.default.svc.cluster.local"));
+
+        assertThat(config.getNetworkConfig().getJoin().getKubernetesConfig().getProperty("service-port"))
+                .isEqualTo("5801");
+    }
+
+    @Test
+    void kubernetesApiModeListsTheServicesEndpoints() {
+        Config config = HazelcastConfigs.build(ClusterConfig.defaults().withBindHost("0.0.0.0").withPort(5701)
+                .withAdvertiseAddress("10.1.2.3")
+                .withKubernetesApi(ClusterConfig.KubernetesApi.of("mesh-hz").inNamespace("inference")));
+        JoinConfig join = config.getNetworkConfig().getJoin();
+
+        assertThat(join.getTcpIpConfig().isEnabled()).isFalse();
+        assertThat(join.getMulticastConfig().isEnabled()).isFalse();
+        assertThat(join.getAutoDetectionConfig().isEnabled()).isFalse();
+        assertThat(join.getKubernetesConfig().isEnabled()).isTrue();
+        assertThat(join.getKubernetesConfig().getProperties()).containsOnly(
+                entry("service-name", "mesh-hz"), entry("namespace", "inference"), entry("service-port", "5701"));
+        assertThat(config.getNetworkConfig().getPublicAddress()).isEqualTo("10.1.2.3");
+        assertThat(config.getProperty("hazelcast.socket.bind.any")).isEqualTo("true");
+    }
+
+    @Test
+    void kubernetesApiModeWithoutANamespaceLeavesItToThePod() {
+        Config config = HazelcastConfigs.build(ClusterConfig.defaults().withBindHost("0.0.0.0")
+                .withKubernetesApi(ClusterConfig.KubernetesApi.of("mesh-hz")));
+
+        assertThat(config.getNetworkConfig().getJoin().getKubernetesConfig().getProperties())
+                .containsOnly(entry("service-name", "mesh-hz"));
+    }
+
+    @Test
+    void everyKubernetesPropertyIsOneHazelcastDeclares() {
+        Set<String> declared = new HazelcastKubernetesDiscoveryStrategyFactory().getConfigurationProperties().stream()
+                .map(PropertyDefinition::key).collect(Collectors.toSet());
+        Config api = HazelcastConfigs.build(ClusterConfig.defaults().withBindHost("0.0.0.0").withPort(5701)
+                .withKubernetesApi(ClusterConfig.KubernetesApi.of("mesh-hz").inNamespace("inference")));
+        Config dns = HazelcastConfigs.build(ClusterConfig.defaults().withBindHost("0.0.0.0").withPort(5701)
+                .withKubernetesServiceDns("mesh-hz.default.svc.cluster.local"));
+
+        assertThat(declared).containsAll(api.getNetworkConfig().getJoin().getKubernetesConfig().getProperties().keySet());
+        assertThat(declared).containsAll(dns.getNetworkConfig().getJoin().getKubernetesConfig().getProperties().keySet());
     }
 }

@@ -11,6 +11,7 @@ import dev.modelmux.cluster.DeviceRecord;
 import dev.modelmux.cluster.MeshCluster;
 import dev.modelmux.cluster.ModelKey;
 import dev.modelmux.cluster.NodeRecord;
+import dev.modelmux.cluster.SharedDocument;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -62,7 +63,11 @@ class SerializationTest {
                 new Reassert("a", List.of(new Holding(key, copy)), 42),
                 Reassert.dropNode("a"),
                 new CatalogOp(CatalogOp.Kind.MEASURE, 1, 2),
-                new RemoveUnlessLive(List.of("u1", "u2")));
+                new RemoveUnlessLive(List.of("u1", "u2")),
+                new SharedDocument("tenants", 3, "tenants: []", "a", 12, "PUT"),
+                new DocumentOp(2, "tenants: []", "api", "a", 12),
+                new DocumentOutcome(true, new SharedDocument("tenants", 3, "t", "a", 12, "")),
+                new DocumentOutcome(false, null));
 
         for (Object value : values) {
             Data data = serialization.toData(value);

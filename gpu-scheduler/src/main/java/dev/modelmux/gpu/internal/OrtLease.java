@@ -1,5 +1,6 @@
 package dev.modelmux.gpu.internal;
 
+import dev.modelmux.gpu.DeadlineExceededException;
 import dev.modelmux.gpu.InferenceException;
 import dev.modelmux.gpu.InferenceResult;
 import dev.modelmux.gpu.Lease;
@@ -41,7 +42,7 @@ final class OrtLease implements Lease {
   }
 
   @Override
-  public CompletableFuture<InferenceResult> run(List<TensorData> inputs, Set<String> outputs) {
+  public CompletableFuture<InferenceResult> run(List<TensorData> inputs, Set<String> outputs, long deadlineNanos) {
     // Count first, then check: either this run sees the close, or the close sees this run.
     running.incrementAndGet();
     if (closed.get()) {
@@ -60,7 +61,11 @@ final class OrtLease implements Lease {
         InferenceResult out = null;
         InferenceException failure = null;
         try {
-          List<TensorData> tensors = model.infer(in, wanted);
+          if (deadlineNanos != Long.MAX_VALUE && deadlineNanos - started <= 0) {
+            throw new DeadlineExceededException("deadline exceeded after waiting "
+                + (started - submitted) / 1000 + " µs for a device thread; the inference did not run", false);
+          }
+          List<TensorData> tensors = model.infer(in, wanted, deadlineNanos, clock);
           out = new InferenceResult(tensors, started - submitted, clock.getAsLong() - started);
         } catch (InferenceException e) {
           failure = e;

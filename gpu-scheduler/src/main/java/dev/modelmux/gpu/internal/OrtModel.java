@@ -5,6 +5,7 @@ import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import dev.modelmux.gpu.DeadlineExceededException;
 import dev.modelmux.gpu.DeviceSpec;
 import dev.modelmux.gpu.InferenceException;
 import dev.modelmux.gpu.LoadedModel;
@@ -20,7 +21,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 
 /**
  * A model version that passed its gate: its sessions ({@code instance_group.count}, used round
@@ -68,8 +71,19 @@ final class OrtModel implements LoadedModel {
    *     runtime failure, with a message safe to show the caller
    */
   List<TensorData> infer(List<TensorData> in, Set<String> requested) {
+    return infer(in, requested, Long.MAX_VALUE, System::nanoTime);
+  }
+
+  /**
+   * As {@link #infer(List, Set)}; with a deadline ({@code deadlineNanos} on {@code clock}, not
+   * {@code Long.MAX_VALUE}) the run gets its own run options, whose terminate flag a timer sets
+   * when the deadline passes, and then fails with {@link DeadlineExceededException}.
+   */
+  List<TensorData> infer(List<TensorData> in, Set<String> requested, long deadlineNanos, LongSupplier clock) {
     Set<String> wanted = requestedOutputs(requested);
     Map<String, OnnxTensor> tensors = new LinkedHashMap<>();
+    RunDeadlines.Guard guard = null;
+    ScheduledFuture<?>[] timer = new ScheduledFuture<?>[1];
     try {
       for (TensorData t : in) {
         if (!inputsByName.containsKey(t.name())) {
@@ -82,7 +96,10 @@ final class OrtModel implements LoadedModel {
         tensors.put(t.name(), Tensors.toOrt(env, t));
       }
       OrtSession session = sessions.get(Math.floorMod(next.getAndIncrement(), sessions.size()));
-      try (OrtSession.Result result = session.run(tensors, wanted)) {
+      if (deadlineNanos != Long.MAX_VALUE) {
+        guard = RunDeadlines.open(deadlineNanos - clock.getAsLong(), timer);
+      }
+      try (OrtSession.Result result = guard == null ? session.run(tensors, wanted) : session.run(tensors, wanted, guard.options)) {
         List<TensorData> out = new ArrayList<>(wanted.size());
         for (String name : wanted) {
           Optional<OnnxValue> value = result.get(name);
@@ -94,13 +111,23 @@ final class OrtModel implements LoadedModel {
         return out;
       }
     } catch (OrtException e) {
+      if (guard != null && guard.terminated()) {
+        throw new DeadlineExceededException("deadline exceeded while running on " + device.id()
+            + "; ONNX Runtime terminated the inference", true);
+      }
       boolean badInput = e.getCode() == OrtException.OrtErrorCode.ORT_INVALID_ARGUMENT;
       throw new InferenceException(OrtMessages.of(e), badInput, null);
     } catch (IllegalArgumentException | IllegalStateException e) {
       // ONNX Runtime's Java binding checks buffer sizes and shapes with these.
       throw new InferenceException(OrtMessages.of(e), true, null);
     } finally {
+      if (timer[0] != null) {
+        timer[0].cancel(false);
+      }
       tensors.values().forEach(OnnxTensor::close);
+      if (guard != null) {
+        guard.close();
+      }
     }
   }
 

@@ -76,7 +76,7 @@ public final class OrtRuntime {
       // Pool threads spin briefly after each parallel section before sleeping. Measured with
       // bench/run on 2 cores: without spinning MiniLM-q ran 1.6x slower per call (every parallel
       // section paid a thread wake-up); the spin is bounded, so an idle node does not burn CPU.
-      threading.setGlobalSpinControl(true);
+      threading.setGlobalSpinControl(!"false".equals(System.getProperty("modelmux.ort.spin")));
       env = OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING, LOG_ID, threading);
       global = true;
     } catch (IllegalStateException alreadyCreated) {

@@ -13,12 +13,21 @@ import java.util.function.LongSupplier;
  * received them and skip this.
  */
 public final class EdgeAdmission {
+  /** Tenant label of requests that named no valid key. */
+  public static final String UNAUTHENTICATED_TENANT = "_unauthenticated";
+
   private final Admission admission;
   private final LongSupplier nanoClock;
+  private final NodeMetrics metrics;
+  private final java.util.function.Predicate<String> knownModel;
 
-  public EdgeAdmission(Admission admission, LongSupplier nanoClock) {
+  /** @param knownModel whether a name is a repository model (only those become metric labels) */
+  public EdgeAdmission(Admission admission, LongSupplier nanoClock, NodeMetrics metrics,
+      java.util.function.Predicate<String> knownModel) {
     this.admission = admission;
     this.nanoClock = nanoClock;
+    this.metrics = metrics;
+    this.knownModel = knownModel;
   }
 
   public Admission admission() {
@@ -31,10 +40,14 @@ public final class EdgeAdmission {
    */
   public Ticket admit(String authorization, String model, long requestBytes) {
     AdmissionDecision d = admission.admit(authorization, model, requestBytes, nanoClock.getAsLong());
+    String label = dev.modelmux.repo.ModelNames.isValid(model) && knownModel.test(model) ? model : NodeMetrics.UNKNOWN_MODEL;
     if (d instanceof AdmissionDecision.Admitted a) {
+      metrics.admitted(a.ticket().tenant().id(), label);
       return a.ticket();
     }
     AdmissionDecision.Rejected r = (AdmissionDecision.Rejected) d;
+    metrics.tenantRejected(r.reason() == null ? UNAUTHENTICATED_TENANT : r.tenantId(), label,
+        r.reason() == null ? "unauthenticated" : r.reason().name().toLowerCase(java.util.Locale.ROOT));
     long retryMs = r.retryAfterNanos() <= 0 ? 0 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(r.retryAfterNanos()));
     ServingException.Code code = switch (r.code()) {
       case UNAUTHENTICATED -> ServingException.Code.UNAUTHENTICATED;

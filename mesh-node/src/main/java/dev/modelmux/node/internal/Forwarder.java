@@ -20,6 +20,8 @@ import java.util.concurrent.TimeUnit;
 public final class Forwarder {
   public static final String HOP_HEADER = "x-modelmux-hop";
   public static final String SECRET_HEADER = "x-modelmux-cluster-secret";
+  /** The tenant the entry node admitted the request for (the holder queues it under that tenant). */
+  public static final String TENANT_HEADER = "x-modelmux-tenant";
 
   private final GrpcClient client;
   private final String secret;
@@ -33,13 +35,13 @@ public final class Forwarder {
    * Forwards {@code req} to {@code target}. Fails with the peer's status when it answered, or with
    * UNAVAILABLE (retriable) when it could not be reached.
    */
-  public Future<ModelInferResponse> forward(NodeRecord target, ModelInferRequest req, long remainingNanos) {
+  public Future<ModelInferResponse> forward(NodeRecord target, ModelInferRequest req, long remainingNanos, String tenantId) {
     if (remainingNanos <= 0) {
       return Future.failedFuture(new ServingException(ServingException.Code.DEADLINE_EXCEEDED, "deadline exceeded before forwarding"));
     }
     SocketAddress address = SocketAddress.inetSocketAddress(target.grpcPort(), target.grpcHost());
     return client.request(address, GRPCInferenceServiceGrpcClient.ModelInfer).compose(call -> {
-      call.headers().set(HOP_HEADER, "1").set(SECRET_HEADER, secret);
+      call.headers().set(HOP_HEADER, "1").set(SECRET_HEADER, secret).set(TENANT_HEADER, tenantId);
       if (remainingNanos != Long.MAX_VALUE) {
         call.timeout(Math.max(1, TimeUnit.NANOSECONDS.toMillis(remainingNanos)), TimeUnit.MILLISECONDS);
       }

@@ -59,8 +59,10 @@ public final class GrpcApi {
       boolean forwardedIn = fromPeer(call);
       dev.modelmux.admission.tenant.Ticket ticket = forwardedIn ? null
           : api.tenants().admit(call.headers().get("authorization"), req.getModelName(), req.getSerializedSize());
+      Caller caller = ticket != null ? Caller.of(ticket.tenant())
+          : Caller.forwarded(call.headers().get(Forwarder.TENANT_HEADER), api.tenants().admission().policy());
       return api.offload().run(req.getSerializedSize(), () -> codec.decode(req, deadline))
-          .compose(decoded -> api.path().infer(decoded, PROTOCOL, start, forwardedIn))
+          .compose(decoded -> api.path().infer(decoded, caller, PROTOCOL, start, forwardedIn))
           .compose(a -> a.forwarded() != null ? Future.succeededFuture(a.forwarded())
               : api.offload().run(Offload.outputBytes(a.result()), () -> codec.encode(a.model(), a.version(), a.id(), a.result())))
           .andThen(ar -> {

@@ -19,14 +19,29 @@ public final class InferencePath {
   private final NodeMetrics metrics;
   private final LongSupplier nanoClock;
   private final Router router;
+  private final DeviceSchedulers schedulers;
+  private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+  private final java.util.Map<dev.modelmux.gpu.LoadedModel, java.util.Optional<Batching.Policy>> batching =
+      java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
 
-  /** @param router decides when another node serves a request; null for a node on its own */
-  public InferencePath(Vertx vertx, ModelManager models, NodeMetrics metrics, LongSupplier nanoClock, Router router) {
+  /**
+   * @param router decides when another node serves a request; null for a node on its own
+   * @param schedulers the queue in front of each device
+   */
+  public InferencePath(Vertx vertx, ModelManager models, NodeMetrics metrics, LongSupplier nanoClock, Router router,
+      DeviceSchedulers schedulers) {
     this.vertx = vertx;
     this.models = models;
     this.metrics = metrics;
     this.nanoClock = nanoClock;
     this.router = router;
+    this.schedulers = schedulers;
+    metrics.bindInFlight(inFlight::get);
+  }
+
+  /** Requests received and not yet answered. */
+  public int inFlight() {
+    return inFlight.get();
   }
 
   /**
@@ -40,22 +55,38 @@ public final class InferencePath {
    * @param forwardedIn the request was forwarded here by another node: serve it here, never
    *     forward it again
    */
-  public Future<Answer> infer(InferRequest req, String protocol, long startNanos, boolean forwardedIn) {
+  public Future<Answer> infer(InferRequest request, Caller caller, String protocol, long startNanos, boolean forwardedIn) {
+    inFlight.incrementAndGet();
+    InferRequest req;
+    try {
+      req = Deadlines.withTimeoutParameter(request, startNanos);
+    } catch (RuntimeException e) {
+      return failed(protocol, request, caller, startNanos, e).andThen(ar -> inFlight.decrementAndGet());
+    }
+    return route(req, caller, protocol, startNanos, forwardedIn).andThen(ar -> {
+      inFlight.decrementAndGet();
+      String model = ar.succeeded() ? ar.result().model() : label(req, ar.cause());
+      metrics.tenantRequest(caller.tenantId(), model, ar.succeeded() ? "success" : ServingException.of(ar.cause()).code().label(),
+          nanoClock.getAsLong() - startNanos);
+    });
+  }
+
+  private Future<Answer> route(InferRequest req, Caller caller, String protocol, long startNanos, boolean forwardedIn) {
     if (router == null || forwardedIn) {
-      return local(req, protocol, startNanos);
+      return local(req, caller, protocol, startNanos);
     }
     Future<java.util.Optional<dev.modelmux.node.oip.ModelInferResponse>> routed;
     try {
-      routed = router.route(req);
+      routed = router.route(req, caller.tenantId());
     } catch (RuntimeException e) {
-      return failed(protocol, req, startNanos, e);
+      return failed(protocol, req, caller, startNanos, e);
     }
     return routed.transform(ar -> {
       if (ar.failed()) {
-        return failed(protocol, req, startNanos, ar.cause());
+        return failed(protocol, req, caller, startNanos, ar.cause());
       }
       if (ar.result().isEmpty()) {
-        return local(req, protocol, startNanos);
+        return local(req, caller, protocol, startNanos);
       }
       dev.modelmux.node.oip.ModelInferResponse r = ar.result().get();
       long version = Long.parseLong(r.getModelVersion());
@@ -64,23 +95,32 @@ public final class InferencePath {
     });
   }
 
-  private Future<Answer> local(InferRequest req, String protocol, long startNanos) {
+  private Future<Answer> local(InferRequest req, Caller caller, String protocol, long startNanos) {
     Context ctx = vertx.getOrCreateContext();
     Future<Lease> lease;
     try {
       lease = models.acquire(req.model(), req.version());
     } catch (RuntimeException e) {
-      return failed(protocol, req, startNanos, e);
+      return failed(protocol, req, caller, startNanos, e);
     }
     return lease.compose(l -> {
-      Set<String> outputs;
+      DeviceScheduler.Job job;
       try {
-        outputs = InputValidator.validate(l.model(), req);
+        Set<String> outputs = InputValidator.validate(l.model(), req);
+        Batching.Policy policy = batching.computeIfAbsent(l.model(), m -> Batching.policy(m.config())).orElse(null);
+        long now = nanoClock.getAsLong();
+        long deadline = req.deadlineNanos();
+        if (policy != null && policy.rejectTimeoutNanos() > 0) {
+          // The model's default queue timeout; a request may shorten it, never extend it.
+          deadline = Math.min(deadline, now + policy.rejectTimeoutNanos());
+        }
+        job = new DeviceScheduler.Job(caller, l, req.inputs(), outputs, now, deadline, policy,
+            Deadlines.priorityLevel(req, policy));
       } catch (RuntimeException e) {
         l.close();
         return Future.failedFuture(e);
       }
-      return Future.fromCompletionStage(l.run(req.inputs(), outputs), ctx)
+      return Future.fromCompletionStage(schedulers.of(l.model().device().id()).submit(job), ctx)
           .andThen(ar -> l.close())
           .map(r -> new Answer(l.model().key().model(), l.model().key().version(), req.id(), r, null));
     }).andThen(ar -> {
@@ -97,16 +137,20 @@ public final class InferencePath {
     }).recover(t -> Future.failedFuture(ServingException.of(t)));
   }
 
-  private Future<Answer> failed(String protocol, InferRequest req, long startNanos, Throwable t) {
+  private Future<Answer> failed(String protocol, InferRequest req, Caller caller, long startNanos, Throwable t) {
     record(protocol, req, startNanos, t);
     return Future.failedFuture(ServingException.of(t));
   }
 
   private void record(String protocol, InferRequest req, long startNanos, Throwable t) {
+    metrics.request(protocol, label(req, t), "", ServingException.of(t).code().label(), nanoClock.getAsLong() - startNanos, 0, 0);
+  }
+
+  /** The model label of a failed request: its name when the repository knows it, never a raw request string. */
+  private String label(InferRequest req, Throwable t) {
     ServingException se = ServingException.of(t);
     boolean known = se.code() != ServingException.Code.NOT_FOUND && dev.modelmux.repo.ModelNames.isValid(req.model())
         && models.knows(req.model());
-    metrics.request(protocol, known ? req.model() : NodeMetrics.UNKNOWN_MODEL, "",
-        se.code().label(), nanoClock.getAsLong() - startNanos, 0, 0);
+    return known ? req.model() : NodeMetrics.UNKNOWN_MODEL;
   }
 }

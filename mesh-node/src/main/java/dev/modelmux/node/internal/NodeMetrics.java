@@ -16,7 +16,7 @@ import java.util.function.ToDoubleFunction;
  * The node's Prometheus metrics. Label values come from the repository (model names, versions)
  * or fixed vocabularies, never from raw request strings, so a caller cannot blow up cardinality.
  */
-public final class NodeMetrics implements PoolEvent.Listener {
+public final class NodeMetrics implements PoolEvent.Listener, DeviceScheduler.Observer {
   /** Label for requests that never resolved to a repository model. */
   public static final String UNKNOWN_MODEL = "_unknown";
 
@@ -66,6 +66,112 @@ public final class NodeMetrics implements PoolEvent.Listener {
     return Timer.builder(name).description(help).tag("model", model).tag("version", version)
         .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(50_000)).maximumExpectedValue(Duration.ofSeconds(30))
         .register(registry);
+  }
+
+  /** Gauges over one device's scheduler: the signals an autoscaler reads. */
+  void bindScheduler(String deviceId, java.util.function.IntSupplier queued, java.util.function.IntSupplier inFlight,
+      java.util.function.IntSupplier limit) {
+    Gauge.builder("modelmux_device_queue_depth", queued, q -> q.getAsInt()).strongReference(true)
+        .description("Requests waiting for the device (fair queue and batchers)").tag("device", deviceId).register(registry);
+    Gauge.builder("modelmux_device_in_flight", inFlight, q -> q.getAsInt()).strongReference(true)
+        .description("Units of work (requests or batches) running on the device").tag("device", deviceId).register(registry);
+    Gauge.builder("modelmux_device_concurrency_limit", limit, q -> q.getAsInt()).strongReference(true)
+        .description("Adaptive concurrency limit of the device").tag("device", deviceId).register(registry);
+  }
+
+  /** A node-wide gauge of requests received and not yet answered. */
+  public void bindInFlight(java.util.function.IntSupplier inFlight) {
+    Gauge.builder("modelmux_requests_in_flight", inFlight, q -> q.getAsInt()).strongReference(true)
+        .description("Requests received by this node and not yet answered").register(registry);
+  }
+
+  /** Admitted at the edge. */
+  public void admitted(String tenant, String model) {
+    Counter.builder("modelmux_tenant_admitted_total").description("Requests admitted, by tenant and model")
+        .tag("tenant", tenant).tag("model", model).register(registry).increment();
+  }
+
+  /** Refused: at the edge (unauthenticated, permission_denied, rate, in_flight, request_bytes) or by a device scheduler. */
+  public void tenantRejected(String tenant, String model, String reason) {
+    Counter.builder("modelmux_tenant_rejected_total").description("Requests refused, by tenant, model and reason")
+        .tag("tenant", tenant).tag("model", model).tag("reason", reason).register(registry).increment();
+  }
+
+  /** A finished request of a tenant: outcome and, for successes, latency. */
+  public void tenantRequest(String tenant, String model, String outcome, long totalNanos) {
+    Counter.builder("modelmux_tenant_requests_total").description("Requests answered, by tenant, model and outcome")
+        .tag("tenant", tenant).tag("model", model).tag("outcome", outcome).register(registry).increment();
+    if ("success".equals(outcome)) {
+      tenantTimer("modelmux_tenant_request_duration", "Request latency per tenant, receipt to answer", tenant, model)
+          .record(totalNanos, TimeUnit.NANOSECONDS);
+      quantiles("modelmux_tenant_latency", "Request latency per tenant over the last minutes (all models)", tenant)
+          .record(totalNanos, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  /** A per-tenant timer with p50 and p99 over a sliding window of a few minutes (for the admin view). */
+  private Timer quantiles(String name, String help, String tenant) {
+    return Timer.builder(name).description(help).tag("tenant", tenant).publishPercentiles(0.5, 0.99)
+        .distributionStatisticExpiry(Duration.ofMinutes(1)).distributionStatisticBufferLength(3).register(registry);
+  }
+
+  /** What this node saw of one tenant recently, for {@code GET /api/v1/tenants}. */
+  public record TenantUsage(double p50Millis, double p99Millis, double queueWaitP99Millis, java.util.Map<String, Long> refusedByReason) {}
+
+  public TenantUsage tenantUsage(String tenant) {
+    double[] lat = percentiles(registry.find("modelmux_tenant_latency").tag("tenant", tenant).timer());
+    double[] wait = percentiles(registry.find("modelmux_tenant_queue_wait_window").tag("tenant", tenant).timer());
+    java.util.Map<String, Long> refused = new java.util.TreeMap<>();
+    for (Counter c : registry.find("modelmux_tenant_rejected_total").tag("tenant", tenant).counters()) {
+      refused.merge(c.getId().getTag("reason"), (long) c.count(), Long::sum);
+    }
+    return new TenantUsage(lat[0], lat[1], wait[1], refused);
+  }
+
+  private static double[] percentiles(Timer t) {
+    double[] out = {Double.NaN, Double.NaN};
+    if (t == null) {
+      return out;
+    }
+    for (io.micrometer.core.instrument.distribution.ValueAtPercentile v : t.takeSnapshot().percentileValues()) {
+      if (v.percentile() == 0.5) {
+        out[0] = v.value(TimeUnit.MILLISECONDS);
+      } else if (v.percentile() == 0.99) {
+        out[1] = v.value(TimeUnit.MILLISECONDS);
+      }
+    }
+    return out;
+  }
+
+  private Timer tenantTimer(String name, String help, String tenant, String model) {
+    return Timer.builder(name).description(help).tag("tenant", tenant).tag("model", model)
+        .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(10_000)).maximumExpectedValue(Duration.ofSeconds(30))
+        .register(registry);
+  }
+
+  @Override
+  public void rejected(Caller caller, dev.modelmux.gpu.ModelKey model, String reason) {
+    tenantRejected(caller.tenantId(), model.model(), reason);
+  }
+
+  @Override
+  public void dispatched(Caller caller, dev.modelmux.gpu.ModelKey model, long queueWaitNanos) {
+    tenantTimer("modelmux_tenant_queue_wait", "Time a request waited in its device's queue", caller.tenantId(), model.model())
+        .record(queueWaitNanos, TimeUnit.NANOSECONDS);
+    quantiles("modelmux_tenant_queue_wait_window", "Queue wait per tenant over the last minutes (all models)", caller.tenantId())
+        .record(queueWaitNanos, TimeUnit.NANOSECONDS);
+  }
+
+  @Override
+  public void batch(dev.modelmux.gpu.ModelKey model, int rows, int requests) {
+    io.micrometer.core.instrument.DistributionSummary.builder("modelmux_batch_size")
+        .description("Rows per run of a dynamically batched model").tag("model", model.model())
+        .tag("version", Long.toString(model.version())).serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64)
+        .register(registry).record(rows);
+    io.micrometer.core.instrument.DistributionSummary.builder("modelmux_batch_requests")
+        .description("Requests stacked per run of a dynamically batched model").tag("model", model.model())
+        .tag("version", Long.toString(model.version())).serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64)
+        .register(registry).record(requests);
   }
 
   @Override

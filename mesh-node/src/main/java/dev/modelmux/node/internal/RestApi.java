@@ -109,11 +109,19 @@ public final class RestApi {
     handle(ctx, () -> {
       dev.modelmux.admission.tenant.Ticket ticket = api.tenants().admit(ctx.request().getHeader("authorization"), model,
           ctx.body().length());
-      return inferAdmitted(ctx, version, model, start).andThen(ar -> ticket.close());
+      long deadline;
+      try {
+        deadline = Deadlines.fromHttpHeader(ctx.request().getHeader(Deadlines.HTTP_HEADER), start);
+      } catch (RuntimeException e) {
+        ticket.close();
+        throw e;
+      }
+      return inferAdmitted(ctx, version, model, start, deadline, Caller.of(ticket.tenant())).andThen(ar -> ticket.close());
     });
   }
 
-  private Future<io.vertx.core.buffer.Buffer> inferAdmitted(RoutingContext ctx, String version, String model, long start) {
+  private Future<io.vertx.core.buffer.Buffer> inferAdmitted(RoutingContext ctx, String version, String model, long start,
+      long deadline, Caller caller) {
     return api.offload().run(ctx.body().length(), () -> {
       JsonObject body;
       try {
@@ -124,8 +132,8 @@ public final class RestApi {
       if (body == null) {
         throw ServingException.invalid("request body is empty; send a JSON object with 'inputs'");
       }
-      return codec.decode(model, version, body, Long.MAX_VALUE);
-    }).compose(req -> api.path().infer(req, PROTOCOL, start, false)).compose(a -> {
+      return codec.decode(model, version, body, deadline);
+    }).compose(req -> api.path().infer(req, caller, PROTOCOL, start, false)).compose(a -> {
       InferenceResult result = a.forwarded() != null ? GrpcCodec.fromWire(a.forwarded()) : a.result();
       return api.offload().run(Offload.outputBytes(result), () -> codec.encode(a.model(), a.version(), a.id(), result).toBuffer());
     });

@@ -46,7 +46,7 @@ public final class Router {
   }
 
   /** Completes with the peer's answer, or empty when the request should be served on this node. */
-  public Future<Optional<ModelInferResponse>> route(InferRequest req) {
+  public Future<Optional<ModelInferResponse>> route(InferRequest req, String tenantId) {
     Optional<Long> version = models.routingVersion(req.model(), req.version());
     if (version.isEmpty()) {
       return Future.succeededFuture(Optional.empty());
@@ -55,25 +55,25 @@ public final class Router {
     return link.copies(req.model(), v).compose(copies -> {
       List<NodeRecord> ready = holders(copies, Copy.State.READY);
       if (!ready.isEmpty()) {
-        return forwardWithRetry(req, ready);
+        return forwardWithRetry(req, ready, tenantId);
       }
       if (heldHere(copies)) {
         return Future.succeededFuture(Optional.empty());
       }
       List<NodeRecord> loading = holders(copies, Copy.State.LOADING);
       if (!loading.isEmpty()) {
-        return forwardWithRetry(req, loading);
+        return forwardWithRetry(req, loading, tenantId);
       }
       long predicted = (long) Math.ceil(models.artifactBytes(req.model(), v) * footprintFactor);
       Target target = target(predicted);
       return link.claimFirstLoad(req.model(), v, target.nodeId(), target.deviceId(), predicted).compose(won -> {
         if (won) {
-          return target.node().isEmpty() ? Future.succeededFuture(Optional.empty()) : forwardWithRetry(req, List.of(target.node().get()));
+          return target.node().isEmpty() ? Future.succeededFuture(Optional.empty()) : forwardWithRetry(req, List.of(target.node().get()), tenantId);
         }
         // Someone else claimed it first: go where that copy is (read the table itself, not the follower).
         return link.copiesNow(req.model(), v).compose(now -> {
           List<NodeRecord> elsewhere = holders(now, null);
-          return elsewhere.isEmpty() ? Future.succeededFuture(Optional.<ModelInferResponse>empty()) : forwardWithRetry(req, elsewhere);
+          return elsewhere.isEmpty() ? Future.succeededFuture(Optional.<ModelInferResponse>empty()) : forwardWithRetry(req, elsewhere, tenantId);
         });
       });
     });
@@ -96,23 +96,23 @@ public final class Router {
         && (c.state() == Copy.State.READY || c.state() == Copy.State.LOADING));
   }
 
-  private Future<Optional<ModelInferResponse>> forwardWithRetry(InferRequest req, List<NodeRecord> holders) {
+  private Future<Optional<ModelInferResponse>> forwardWithRetry(InferRequest req, List<NodeRecord> holders, String tenantId) {
     List<NodeRecord> order = twoChoices(holders);
-    return forward(req, order, 0);
+    return forward(req, order, 0, tenantId);
   }
 
-  private Future<Optional<ModelInferResponse>> forward(InferRequest req, List<NodeRecord> order, int i) {
+  private Future<Optional<ModelInferResponse>> forward(InferRequest req, List<NodeRecord> order, int i, String tenantId) {
     if (i >= order.size() || i >= 2) {
       // The holders are gone: serve it here (inference is idempotent).
       return Future.succeededFuture(Optional.empty());
     }
     long remaining = req.deadlineNanos() == Long.MAX_VALUE ? Long.MAX_VALUE : req.deadlineNanos() - nanoClock.getAsLong();
-    return forwarder.forward(order.get(i), GrpcCodec.toWire(req), remaining)
+    return forwarder.forward(order.get(i), GrpcCodec.toWire(req), remaining, tenantId)
         .map(Optional::of)
         .recover(t -> {
           ServingException se = ServingException.of(t);
           boolean peerDown = se.code() == ServingException.Code.UNAVAILABLE && se.getMessage().contains("unreachable");
-          return peerDown ? forward(req, order, i + 1) : Future.failedFuture(se);
+          return peerDown ? forward(req, order, i + 1, tenantId) : Future.failedFuture(se);
         });
   }
 

@@ -86,6 +86,9 @@ public final class ServingException extends RuntimeException {
     if (c instanceof ServingException s) {
       return s;
     }
+    if (c instanceof dev.modelmux.gpu.DeadlineExceededException de) {
+      return new ServingException(Code.DEADLINE_EXCEEDED, de.getMessage());
+    }
     if (c instanceof dev.modelmux.gpu.InferenceException ie) {
       return new ServingException(ie.badInput() ? Code.INVALID_ARGUMENT : Code.INTERNAL, ie.getMessage());
     }
