@@ -144,6 +144,12 @@ final class DeviceScheduler {
   /** Requests that expired or were refused inside the monitor, answered after leaving it. */
   private final List<Runnable> answers = new ArrayList<>();
   private static final long DEADLINE_TICK_NANOS = 1_000_000L;
+  /**
+   * A request's cost in fair-queue units per row, on the scale of {@link Caller#weightUnits()}
+   * (weight × 10): a tenant of weight 1 takes one single-row request per round, of weight 2 two,
+   * of weight 0.5 one every other round; a backlogged tenant makes others wait at most one turn.
+   */
+  private static final long COST_PER_ROW = 10;
   /** Millisecond buckets with a deadline timer scheduled. */
   private final java.util.TreeSet<Long> deadlineWakes = new java.util.TreeSet<>();
   private long nextPlannerId;
@@ -195,7 +201,7 @@ final class DeviceScheduler {
         return CompletableFuture.failedFuture(refused);
       }
       FairQueue.OfferResult r = queue.offer(job.caller.tenantId(), job.caller.weightUnits(), job.caller.priority(), job,
-          Math.min(job.rows, 1 << 20), job.deadlineNanos, now);
+          (long) Math.min(job.rows, 1 << 16) * COST_PER_ROW, job.deadlineNanos, now);
       if (!r.accepted()) {
         String reason = r == FairQueue.OfferResult.DEADLINE_EXCEEDED ? DEADLINE : QUEUE_FULL;
         observer.rejected(job.caller, job.model(), reason);
