@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class CapacitySignals {
   private static final Logger LOG = LoggerFactory.getLogger(CapacitySignals.class);
-  static final long RATE_SAMPLE_MS = 2_000;
+  static final long RATE_SAMPLE_MS = 1_000;
   static final long LATENCY_SAMPLE_MS = 5_000;
   static final long RATE_BUCKET_NANOS = TimeUnit.SECONDS.toNanos(10);
   static final long LATENCY_BUCKET_MILLIS = 60_000;
