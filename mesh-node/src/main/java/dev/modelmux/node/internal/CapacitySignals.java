@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalDouble;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -73,8 +72,9 @@ public final class CapacitySignals {
     rateTimer = vertx.setPeriodic(0, RATE_SAMPLE_MS, id -> sampleRates());
     latencyTimer = vertx.setPeriodic(1_000, LATENCY_SAMPLE_MS, id -> vertx.executeBlocking(() -> {
       sampleLatency();
+      publish();
       return null;
-    }, false).onSuccess(v -> publish()));
+    }, false));
   }
 
   public void stop() {
@@ -238,11 +238,5 @@ public final class CapacitySignals {
         }
       }
     });
-  }
-
-  /** This node's latency series of one model, for tests. */
-  synchronized OptionalDouble localP99(String model, long windowMillis) {
-    WindowedSeries s = latency.get(model);
-    return s == null ? OptionalDouble.empty() : s.max(wallClock.getAsLong(), windowMillis);
   }
 }

@@ -16,7 +16,6 @@ public final class WindowedSeries {
   private final double[] sum;
   private final long[] count;
   private final double[] max;
-  private long firstSample = Long.MIN_VALUE;
 
   /**
    * @param width     bucket width, {@code > 0}
@@ -70,9 +69,6 @@ public final class WindowedSeries {
     sum[slot] += value;
     count[slot]++;
     max[slot] = Math.max(max[slot], value);
-    if (firstSample == Long.MIN_VALUE || time < firstSample) {
-      firstSample = time;
-    }
   }
 
   /**
@@ -114,18 +110,6 @@ public final class WindowedSeries {
       }
     }
     return n;
-  }
-
-  /**
-   * How much of {@code (now - window, now]} the samples cover: {@code now} minus the first sample
-   * still kept, capped at {@code window}; 0 before the first sample.
-   */
-  public long covered(long now, long window) {
-    if (firstSample == Long.MIN_VALUE) {
-      return 0;
-    }
-    long oldestKept = Math.max(firstSample, (Math.floorDiv(now, width) - buckets + 1) * width);
-    return Math.max(0, Math.min(window, now - oldestKept));
   }
 
   /** The buckets overlapping the window, as {@code [bucket start, max]} pairs, oldest first (for publishing). */

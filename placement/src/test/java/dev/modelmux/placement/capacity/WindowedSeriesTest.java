@@ -28,7 +28,7 @@ class WindowedSeriesTest {
     assertThat(rate.max(now, 15 * MIN)).hasValue(40.0);
     assertThat(rate.peakMean(now, 5 * S)).hasValue(8.0);
     assertThat(rate.count(now, 15 * MIN)).isEqualTo(15);
-    assertThat(rate.covered(now, 15 * MIN)).isEqualTo(29 * S);
+    assertThat(rate.count(now, 5 * S)).isEqualTo(5);
   }
 
   @Test
@@ -41,7 +41,6 @@ class WindowedSeriesTest {
     // 16 minutes later the 100 is past the retention, whatever window is asked for.
     assertThat(rate.peakMean(t + 16 * MIN, 15 * MIN)).hasValue(3.0);
     assertThat(rate.peakMean(t + 16 * MIN, 60 * MIN)).hasValue(3.0);
-    assertThat(rate.covered(t + 16 * MIN, 60 * MIN)).isEqualTo(15 * MIN);
     // A new sample that lands in the 100's old slot replaces it; an older one than the slot holds is ignored.
     rate.add(t + 15 * MIN + 10 * S, 7); // bucket 91 of 91 slots: slot 0 again
     rate.add(t, 1_000);
@@ -67,7 +66,7 @@ class WindowedSeriesTest {
     assertThatThrownBy(() -> new WindowedSeries(10, 5)).hasMessageContaining("retention");
     WindowedSeries s = new WindowedSeries(10, 100);
     assertThatThrownBy(() -> s.add(0, Double.NaN)).hasMessageContaining("finite");
-    assertThat(s.covered(50, 100)).isZero();
+    assertThat(s.count(50, 100)).isZero();
     assertThat(s.retention()).isEqualTo(100);
   }
 }
