@@ -30,6 +30,8 @@ import java.util.Optional;
  * @param cluster how this node joins the mesh (node id, Hazelcast port, peers, advertised address)
  * @param clusterSecret authenticates requests forwarded between nodes; required with peers or Kubernetes discovery
  * @param tenants the tenants file (YAML or JSON); empty for one default tenant that needs no key
+ * @param features the feature store: its seed file, the fault-injection lookup delay, the cache size
+ * @param predictionLog the prediction (and label) log's segment size and age, retention, buffer
  */
 public record NodeConfig(
     String repository,
@@ -49,7 +51,9 @@ public record NodeConfig(
     boolean detectGpus,
     dev.modelmux.cluster.ClusterConfig cluster,
     Optional<String> clusterSecret,
-    Optional<Path> tenants) {
+    Optional<Path> tenants,
+    dev.modelmux.node.features.FeatureStoreConfig features,
+    dev.modelmux.node.predlog.PredictionLogConfig predictionLog) {
 
   public static final int DEFAULT_GRPC_PORT = 8001;
   public static final int DEFAULT_HTTP_PORT = 8000;
@@ -106,6 +110,18 @@ public record NodeConfig(
     if (shutdownGrace.isNegative()) {
       throw new IllegalArgumentException("shutdown-grace: must be >= 0");
     }
+    Objects.requireNonNull(features, "features");
+    Objects.requireNonNull(predictionLog, "prediction-log");
+  }
+
+  /** As the canonical constructor, with the feature store's and the prediction log's defaults. */
+  public NodeConfig(String repository, String host, int grpcPort, int httpPort, List<DeviceSpec> devices,
+      Optional<String> adminToken, Path dataDir, ControlMode modelControl, Duration pollInterval, long maxMessageBytes,
+      long maxTensorElements, double footprintFactor, int intraOpThreads, Duration shutdownGrace, boolean detectGpus,
+      dev.modelmux.cluster.ClusterConfig cluster, Optional<String> clusterSecret, Optional<Path> tenants) {
+    this(repository, host, grpcPort, httpPort, devices, adminToken, dataDir, modelControl, pollInterval, maxMessageBytes,
+        maxTensorElements, footprintFactor, intraOpThreads, shutdownGrace, detectGpus, cluster, clusterSecret, tenants,
+        dev.modelmux.node.features.FeatureStoreConfig.defaults(), dev.modelmux.node.predlog.PredictionLogConfig.defaults());
   }
 
   private static void port(String key, int p) {
@@ -117,20 +133,35 @@ public record NodeConfig(
   /** A copy with other ports (tests use 0 for ephemeral ports). */
   public NodeConfig withPorts(int grpc, int http) {
     return new NodeConfig(repository, host, grpc, http, devices, adminToken, dataDir, modelControl, pollInterval,
-        maxMessageBytes, maxTensorElements, footprintFactor, intraOpThreads, shutdownGrace, detectGpus, cluster, clusterSecret, tenants);
+        maxMessageBytes, maxTensorElements, footprintFactor, intraOpThreads, shutdownGrace, detectGpus, cluster, clusterSecret, tenants,
+        features, predictionLog);
   }
 
   /** A copy that joins the mesh with {@code cluster}, authenticating forwards with {@code secret}. */
   public NodeConfig withCluster(dev.modelmux.cluster.ClusterConfig cluster, String secret) {
     return new NodeConfig(repository, host, grpcPort, httpPort, devices, adminToken, dataDir, modelControl, pollInterval,
         maxMessageBytes, maxTensorElements, footprintFactor, intraOpThreads, shutdownGrace, detectGpus, cluster,
-        Optional.of(secret), tenants);
+        Optional.of(secret), tenants, features, predictionLog);
   }
 
   /** A copy whose tenants come from {@code file}. */
   public NodeConfig withTenants(Path file) {
     return new NodeConfig(repository, host, grpcPort, httpPort, devices, adminToken, dataDir, modelControl, pollInterval,
         maxMessageBytes, maxTensorElements, footprintFactor, intraOpThreads, shutdownGrace, detectGpus, cluster,
-        clusterSecret, Optional.of(file));
+        clusterSecret, Optional.of(file), features, predictionLog);
+  }
+
+  /** A copy with other feature store settings. */
+  public NodeConfig withFeatures(dev.modelmux.node.features.FeatureStoreConfig f) {
+    return new NodeConfig(repository, host, grpcPort, httpPort, devices, adminToken, dataDir, modelControl, pollInterval,
+        maxMessageBytes, maxTensorElements, footprintFactor, intraOpThreads, shutdownGrace, detectGpus, cluster,
+        clusterSecret, tenants, f, predictionLog);
+  }
+
+  /** A copy with other prediction log settings. */
+  public NodeConfig withPredictionLog(dev.modelmux.node.predlog.PredictionLogConfig p) {
+    return new NodeConfig(repository, host, grpcPort, httpPort, devices, adminToken, dataDir, modelControl, pollInterval,
+        maxMessageBytes, maxTensorElements, footprintFactor, intraOpThreads, shutdownGrace, detectGpus, cluster,
+        clusterSecret, tenants, features, p);
   }
 }
