@@ -146,7 +146,12 @@ public final class MeshNode {
       MeshNode node = new MeshNode(vertx, config, (ModelRepository) o[0], (String) o[1], (Boolean) o[2], devices, link,
           (dev.modelmux.admission.tenant.TenantPolicy) o[4]);
       return node.startServers().map(node).recover(t -> link.close().transform(ar -> Future.failedFuture(t)));
-    })).recover(t -> vertx.close().transform(ar -> Future.failedFuture(t)));
+    })).recover(t -> {
+      // Report the failure now: Vert.x's close completes on one of its own event loops, which by
+      // then may be terminated, so a listener on it may never run (the start would hang).
+      vertx.close();
+      return Future.failedFuture(t);
+    });
   }
 
   private Future<Void> startServers() {

@@ -152,6 +152,18 @@ class FeaturesApiTest {
   }
 
   @Test
+  void aBadFeaturesFileStopsTheStartNamingTheLine() throws Exception {
+    Path file = tmp.resolve("bad.jsonl");
+    Files.writeString(file, "{\"entity_id\": \"u1\", \"values\": {\"x\": 1}}\n{\"entity_id\": \"u2\", \"values\": {\"x\": \"high\"}}\n");
+    Path repo = Files.createDirectories(tmp.resolve("repo"));
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> start(repo, "bad", FeatureStoreConfig.defaults().withFile(file), List.of()))
+        .hasMessageContaining("features: " + file + " line 2: values.x: must be a finite number");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> start(repo, "missing",
+            FeatureStoreConfig.defaults().withFile(tmp.resolve("nope.jsonl")), List.of()))
+        .hasMessageContaining("features: no such file");
+  }
+
+  @Test
   void theFaultHookMakesLookupsTimeOutToTheDefaults() throws Exception {
     NodeFixture f = start(Files.createDirectories(tmp.resolve("repo")), "slow",
         FeatureStoreConfig.defaults().withLookupDelay(Duration.ofMinutes(10)), List.of());

@@ -56,8 +56,10 @@ public final class FeatureSeed {
       written[0] += write(table, chunk);
       LOG.info("features: loaded {} values of {} entities from {}", written[0], entities, file);
       return written[0];
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new IllegalArgumentException("features: no such file " + file);
     } catch (IOException e) {
-      throw new IllegalArgumentException("features: cannot read " + file + ": " + e.getMessage());
+      throw new IllegalArgumentException("features: cannot read " + file + ": " + e);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("features: " + file + " " + e.getMessage());
     } catch (InterruptedException e) {

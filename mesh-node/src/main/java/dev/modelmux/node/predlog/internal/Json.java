@@ -20,7 +20,11 @@ final class Json {
     } else if (v instanceof Double d) {
       number(out, d);
     } else if (v instanceof Float f) {
-      number(out, f.doubleValue());
+      if (Float.isFinite(f) && f != Math.rint(f)) {
+        out.append(f.floatValue()); // the float's shortest form: 0.1f is 0.1, not 0.10000000149011612
+      } else {
+        number(out, f.doubleValue());
+      }
     } else if (v instanceof Number || v instanceof Boolean) {
       out.append(v);
     } else if (v instanceof Map<?, ?> m) {

@@ -49,7 +49,7 @@ class PredictionLogTest {
     features.put("user.age", 30 + i);
     features.put("user.note", "line\nbreak \"quoted\"");
     return new PredictionRecord(i % 3 == 0 ? "infer" : "decide", "req-" + i, "acme", "fraud", "fraud-gbm", 3, 7, features,
-        new float[] {0.25f, 0.75f}, i % 5 == 0 ? Double.NaN : 0.75, "approve", 1234 + i, "primary", false, T0 + i);
+        new float[] {0.25f, 0.1f}, i % 5 == 0 ? Double.NaN : 0.75, "approve", 1234 + i, "primary", false, T0 + i);
   }
 
   private static PredictionLogConfig config(long segmentBytes, Duration age, Duration retention, int buffer) {
@@ -96,7 +96,7 @@ class PredictionLogTest {
     assertThat(first.getLong("policy_version")).isEqualTo(7);
     assertThat(first.getJsonObject("features").getInteger("user.age")).isEqualTo(31);
     assertThat(first.getJsonObject("features").getString("user.note")).isEqualTo("line\nbreak \"quoted\"");
-    assertThat(first.getJsonArray("output").getList()).containsExactly(0.25, 0.75);
+    assertThat(first.getJsonArray("output").getList()).containsExactly(0.25, 0.1);
     assertThat(first.getDouble("score")).isEqualTo(0.75);
     assertThat(first.getString("decision")).isEqualTo("approve");
     assertThat(first.getLong("latency_micros")).isEqualTo(1235);
