@@ -68,6 +68,11 @@ public final class LabelsApi {
     } catch (DecodeException | ClassCastException e) {
       throw ServingException.invalid("request body is not a JSON object; send {\"labels\": [...]}");
     }
+    for (String k : body.fieldNames()) {
+      if (!k.equals("labels")) {
+        throw ServingException.invalid(k + ": unknown field; the body is {\"labels\": [...]}");
+      }
+    }
     if (!(body.getValue("labels") instanceof JsonArray list)) {
       throw ServingException.invalid("labels: required, a list of {\"request_id\": ..., \"label\": ...}");
     }
