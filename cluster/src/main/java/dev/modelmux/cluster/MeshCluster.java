@@ -59,6 +59,15 @@ public interface MeshCluster {
     /** Small versioned documents shared cluster-wide (tenant and traffic policies). */
     SharedDocuments documents();
 
+    /** The mesh's embedded feature store, its calls on this cluster's executor. */
+    FeatureTable features();
+
+    /**
+     * The same feature store with its calls on {@code executor}: keeps request-path lookups from
+     * queueing behind (or delaying) the cluster's own bookkeeping.
+     */
+    FeatureTable features(Executor executor);
+
     /**
      * Leaves gracefully: this member's partitions migrate to the others before it stops, so no
      * shared state is lost. Idempotent.

@@ -62,6 +62,13 @@ public final class ConfigLoader {
     k.put("kubernetes-namespace", "the namespace of kubernetes-service-name (default: the pod's own)");
     k.put("tenants", "tenants file, YAML or JSON (default: one tenant 'default' that needs no key)");
     k.put("gpus", "auto | none: add the CUDA GPUs found at start (needs the -Pcuda build; default auto)");
+    k.put("features", "JSON-lines file of feature values loaded into the feature store at start when it is empty");
+    k.put("feature-cache-entries", "most feature values one node caches (default 100000; 0 = no cache)");
+    k.put("feature-store-delay-ms", "test/fault-injection setting: delay every feature lookup by this many ms (default 0)");
+    k.put("prediction-log-segment-bytes", "close a prediction log segment at this size (default 64MiB)");
+    k.put("prediction-log-segment-age", "... or at this age (default 1h)");
+    k.put("prediction-log-retention", "delete closed prediction and label log segments older than this (default 7d; 0 = keep all)");
+    k.put("prediction-log-buffer", "records waiting for the prediction log writer at most; more are dropped and counted (default 65536)");
     return java.util.Collections.unmodifiableMap(k);
   }
 
@@ -184,7 +191,24 @@ public final class ConfigLoader {
         cluster(v),
         Optional.ofNullable(v.get("cluster-secret")),
         Optional.ofNullable(v.get("tenants")).map(Path::of),
-        v.containsKey("drain-timeout") ? duration("drain-timeout", v.get("drain-timeout")) : NodeConfig.DEFAULT_DRAIN_TIMEOUT);
+        v.containsKey("drain-timeout") ? duration("drain-timeout", v.get("drain-timeout")) : NodeConfig.DEFAULT_DRAIN_TIMEOUT,
+        features(v),
+        predictionLog(v));
+  }
+
+  private static dev.modelmux.node.features.FeatureStoreConfig features(Map<String, String> v) {
+    long delay = v.containsKey("feature-store-delay-ms") ? longValue("feature-store-delay-ms", v.get("feature-store-delay-ms")) : 0;
+    return new dev.modelmux.node.features.FeatureStoreConfig(Optional.ofNullable(v.get("features")).map(Path::of),
+        Duration.ofMillis(delay), intValue(v, "feature-cache-entries", dev.modelmux.node.features.FeatureStoreConfig.DEFAULT_CACHE_ENTRIES));
+  }
+
+  private static dev.modelmux.node.predlog.PredictionLogConfig predictionLog(Map<String, String> v) {
+    dev.modelmux.node.predlog.PredictionLogConfig d = dev.modelmux.node.predlog.PredictionLogConfig.defaults();
+    return new dev.modelmux.node.predlog.PredictionLogConfig(
+        v.containsKey("prediction-log-segment-bytes") ? bytes("prediction-log-segment-bytes", v.get("prediction-log-segment-bytes")) : d.segmentBytes(),
+        v.containsKey("prediction-log-segment-age") ? duration("prediction-log-segment-age", v.get("prediction-log-segment-age")) : d.segmentAge(),
+        v.containsKey("prediction-log-retention") ? duration("prediction-log-retention", v.get("prediction-log-retention")) : d.retention(),
+        intValue(v, "prediction-log-buffer", d.bufferRecords()));
   }
 
   private static dev.modelmux.cluster.ClusterConfig cluster(Map<String, String> v) {
@@ -281,9 +305,9 @@ public final class ConfigLoader {
     return (long) bytes;
   }
 
-  private static final Pattern DURATION = Pattern.compile("\\s*([0-9]+)\\s*(ms|s|m|h)?\\s*");
+  private static final Pattern DURATION = Pattern.compile("\\s*([0-9]+)\\s*(ms|s|m|h|d)?\\s*");
 
-  /** Parses {@code 500ms}, {@code 10s}, {@code 2m}, {@code 1h}; a bare number is seconds. */
+  /** Parses {@code 500ms}, {@code 10s}, {@code 2m}, {@code 1h}, {@code 7d}; a bare number is seconds. */
   public static Duration duration(String key, String s) {
     Matcher m = DURATION.matcher(s);
     if (!m.matches()) {
@@ -295,7 +319,8 @@ public final class ConfigLoader {
       case "ms" -> Duration.ofMillis(n);
       case "s" -> Duration.ofSeconds(n);
       case "m" -> Duration.ofMinutes(n);
-      default -> Duration.ofHours(n);
+      case "h" -> Duration.ofHours(n);
+      default -> Duration.ofDays(n);
     };
   }
 

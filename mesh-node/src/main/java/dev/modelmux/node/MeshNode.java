@@ -78,6 +78,9 @@ public final class MeshNode {
   private final Forwarder forwarder;
   private final String clusterSecret;
   private dev.modelmux.node.internal.DeviceSchedulers schedulers;
+  private dev.modelmux.node.features.internal.TableFeatureStore featureStore;
+  private dev.modelmux.node.predlog.internal.FilePredictionLog predictionLog;
+  private dev.modelmux.node.predlog.internal.LabelLog labelLog;
   private HttpServer grpcServer;
   private HttpServer httpServer;
   private long pollTimer = -1;
@@ -145,7 +148,12 @@ public final class MeshNode {
       MeshNode node = new MeshNode(vertx, config, (ModelRepository) o[0], (String) o[1], (Boolean) o[2], devices, link,
           (dev.modelmux.admission.tenant.TenantPolicy) o[4]);
       return node.startServers().map(node).recover(t -> link.close().transform(ar -> Future.failedFuture(t)));
-    })).recover(t -> vertx.close().transform(ar -> Future.failedFuture(t)));
+    })).recover(t -> {
+      // Report the failure now: Vert.x's close completes on one of its own event loops, which by
+      // then may be terminated, so a listener on it may never run (the start would hang).
+      vertx.close();
+      return Future.failedFuture(t);
+    });
   }
 
   private Future<Void> startServers() {
@@ -169,9 +177,22 @@ public final class MeshNode {
     capacity.mount(web);
     tenantSync = new dev.modelmux.node.internal.TenantPolicySync(vertx, link.cluster().documents(), tenants.admission(), System::nanoTime);
     new dev.modelmux.node.internal.TenantsAdmin(vertx, admin, tenants.admission(), tenantSync).withMetrics(metrics).mount(web);
+    featureStore = dev.modelmux.node.features.internal.TableFeatureStore.create(link.cluster(), vertx, config.features(), prometheus);
+    predictionLog = dev.modelmux.node.predlog.internal.FilePredictionLog.create(config.dataDir().resolve("predictions"),
+        config.predictionLog(), prometheus, System::currentTimeMillis);
+    labelLog = dev.modelmux.node.predlog.internal.LabelLog.create(config.dataDir().resolve("labels"), config.predictionLog(),
+        prometheus, System::currentTimeMillis);
+    new dev.modelmux.node.features.internal.FeaturesAdmin(vertx, admin, featureStore.table(), System::currentTimeMillis).mount(web);
+    new dev.modelmux.node.predlog.internal.LabelsApi(vertx, admin, labelLog, System::currentTimeMillis).mount(web);
 
     Future<Void> scan = config.modelControl() == ModelManager.ControlMode.POLL ? models.rescan() : Future.succeededFuture();
     scan = scan.compose(v -> tenantSync.start(config.tenants())); // the mesh's tenant policy is in force before serving
+    scan = scan.compose(v -> vertx.executeBlocking(() -> {
+      predictionLog.start();
+      labelLog.start();
+      config.features().file().ifPresent(f -> dev.modelmux.node.features.internal.FeatureSeed.seedIfEmpty(featureStore.table(), f));
+      return null;
+    }));
     return scan.compose(v -> vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.grpcPort())
             .setHttp2ClearTextEnabled(true).setInitialSettings(new io.vertx.core.http.Http2Settings()
                 .setMaxFrameSize(1 << 20)))
@@ -184,7 +205,7 @@ public final class MeshNode {
                   .setHttp2ClearTextEnabled(false).setCompressionSupported(true))
               .requestHandler(adminApi.mount(web)).listen();
         })
-        .map(s -> {
+        .<Void>map(s -> {
           httpServer = s;
           if (config.modelControl() == ModelManager.ControlMode.POLL) {
             pollTimer = vertx.setPeriodic(config.pollInterval().toMillis(), id -> models.rescan());
@@ -205,7 +226,34 @@ public final class MeshNode {
               config.host(), grpcServer.actualPort(), config.host(), httpServer.actualPort(), repo.describe(),
               models.modelCount(), pool.devices());
           return null;
-        });
+        })
+        .recover(t -> vertx.executeBlocking(() -> {
+          closeLogs();
+          return null;
+        }).transform(ar -> Future.failedFuture(t)));
+  }
+
+  /** The feature store: resolves feature references (set once the node has started). */
+  public dev.modelmux.node.features.FeatureStore featureStore() {
+    return featureStore;
+  }
+
+  /** The prediction log: request paths append to it (set once the node has started). */
+  public dev.modelmux.node.predlog.PredictionLog predictionLog() {
+    return predictionLog;
+  }
+
+  /** Flushes the prediction and label logs and stops their writers, and the feature store's reads. Blocking. */
+  private void closeLogs() {
+    if (predictionLog != null) {
+      predictionLog.close();
+    }
+    if (labelLog != null) {
+      labelLog.close();
+    }
+    if (featureStore != null) {
+      featureStore.close();
+    }
   }
 
   /** Where other nodes reach this node's gRPC port: the advertised host, else the bind address. */
@@ -291,6 +339,7 @@ public final class MeshNode {
     Future<Void> g = grpcServer.close();
     Future<Void> h = httpServer.close();
     return Future.join(g, h).transform(ar -> vertx.executeBlocking(() -> {
+      closeLogs();
       pool.close();
       repo.close();
       if (schedulers != null) {
@@ -376,6 +425,9 @@ public final class MeshNode {
     Future<Void> h = httpServer == null ? Future.succeededFuture() : httpServer.shutdown(graceMs, TimeUnit.MILLISECONDS);
     Future<Void> released = Future.join(g, h).transform(ar -> scaleIn == null ? Future.succeededFuture() : scaleIn.release());
     return released.transform(ar -> Future.join(link.close(), forwarder.close())).transform(ar -> vertx.executeBlocking(() -> {
+      // The servers have stopped accepting and their in-flight requests are done: every record a
+      // request appended is in the prediction log's queue, and closing the log writes them all.
+      closeLogs();
       pool.close();
       repo.close();
       if (schedulers != null) {

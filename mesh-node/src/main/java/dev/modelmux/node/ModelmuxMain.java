@@ -15,6 +15,11 @@ public final class ModelmuxMain {
       usage();
       return;
     }
+    if (args[0].equals("join-labels")) {
+      System.exit(dev.modelmux.node.predlog.JoinLabelsCommand.run(Arrays.asList(args).subList(1, args.length), System.out,
+          System.err, System::currentTimeMillis));
+      return;
+    }
     if (!args[0].equals("serve")) {
       System.err.println("unknown command '" + args[0] + "'");
       usage();
@@ -57,7 +62,7 @@ public final class ModelmuxMain {
   }
 
   private static void usage() {
-    System.out.println("usage: modelmux serve [--key value ...]\n\nsettings (flag --key, env MODELMUX_KEY, or key=value in --config FILE):");
+    System.out.println("usage: modelmux serve [--key value ...]\n       modelmux join-labels --out FILE [--data-dir DIR] [--since WHEN] [--include-open]\n\nsettings (flag --key, env MODELMUX_KEY, or key=value in --config FILE):");
     for (Map.Entry<String, String> e : ConfigLoader.KEYS.entrySet()) {
       System.out.printf("  --%-22s %s%n", e.getKey(), e.getValue());
     }

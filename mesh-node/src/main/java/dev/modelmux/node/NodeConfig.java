@@ -32,6 +32,8 @@ import java.util.Optional;
  * @param tenants the tenants file (YAML or JSON); empty for one default tenant that needs no key
  * @param drainTimeout on stop, how long the node waits for the mesh to move its copies elsewhere
  *     before it stops accepting (0: no drain)
+ * @param features the feature store: its seed file, the fault-injection lookup delay, the cache size
+ * @param predictionLog the prediction (and label) log's segment size and age, retention, buffer
  */
 public record NodeConfig(
     String repository,
@@ -52,7 +54,9 @@ public record NodeConfig(
     dev.modelmux.cluster.ClusterConfig cluster,
     Optional<String> clusterSecret,
     Optional<Path> tenants,
-    Duration drainTimeout) {
+    Duration drainTimeout,
+    dev.modelmux.node.features.FeatureStoreConfig features,
+    dev.modelmux.node.predlog.PredictionLogConfig predictionLog) {
 
   public static final int DEFAULT_GRPC_PORT = 8001;
   public static final int DEFAULT_HTTP_PORT = 8000;
@@ -114,16 +118,17 @@ public record NodeConfig(
     if (drainTimeout.isNegative()) {
       throw new IllegalArgumentException("drain-timeout: must be >= 0");
     }
+    Objects.requireNonNull(features, "features");
+    Objects.requireNonNull(predictionLog, "prediction-log");
   }
-
-  /** The settings before {@code drain-timeout} existed, with no drain on stop (as then). */
+  /** The settings before {@code drain-timeout}, the feature store and the prediction log existed: no drain on stop, their defaults. */
   public NodeConfig(String repository, String host, int grpcPort, int httpPort, List<DeviceSpec> devices,
       Optional<String> adminToken, Path dataDir, ControlMode modelControl, Duration pollInterval, long maxMessageBytes,
       long maxTensorElements, double footprintFactor, int intraOpThreads, Duration shutdownGrace, boolean detectGpus,
       dev.modelmux.cluster.ClusterConfig cluster, Optional<String> clusterSecret, Optional<Path> tenants) {
     this(repository, host, grpcPort, httpPort, devices, adminToken, dataDir, modelControl, pollInterval, maxMessageBytes,
         maxTensorElements, footprintFactor, intraOpThreads, shutdownGrace, detectGpus, cluster, clusterSecret, tenants,
-        Duration.ZERO);
+        Duration.ZERO, dev.modelmux.node.features.FeatureStoreConfig.defaults(), dev.modelmux.node.predlog.PredictionLogConfig.defaults());
   }
 
   private static void port(String key, int p) {
@@ -136,27 +141,41 @@ public record NodeConfig(
   public NodeConfig withPorts(int grpc, int http) {
     return new NodeConfig(repository, host, grpc, http, devices, adminToken, dataDir, modelControl, pollInterval,
         maxMessageBytes, maxTensorElements, footprintFactor, intraOpThreads, shutdownGrace, detectGpus, cluster, clusterSecret, tenants,
-        drainTimeout);
+        drainTimeout, features, predictionLog);
   }
 
   /** A copy that joins the mesh with {@code cluster}, authenticating forwards with {@code secret}. */
   public NodeConfig withCluster(dev.modelmux.cluster.ClusterConfig cluster, String secret) {
     return new NodeConfig(repository, host, grpcPort, httpPort, devices, adminToken, dataDir, modelControl, pollInterval,
         maxMessageBytes, maxTensorElements, footprintFactor, intraOpThreads, shutdownGrace, detectGpus, cluster,
-        Optional.of(secret), tenants, drainTimeout);
+        Optional.of(secret), tenants, drainTimeout, features, predictionLog);
   }
 
   /** A copy whose tenants come from {@code file}. */
   public NodeConfig withTenants(Path file) {
     return new NodeConfig(repository, host, grpcPort, httpPort, devices, adminToken, dataDir, modelControl, pollInterval,
         maxMessageBytes, maxTensorElements, footprintFactor, intraOpThreads, shutdownGrace, detectGpus, cluster,
-        clusterSecret, Optional.of(file), drainTimeout);
+        clusterSecret, Optional.of(file), drainTimeout, features, predictionLog);
   }
 
   /** A copy that drains for up to {@code timeout} on stop (0: no drain). */
   public NodeConfig withDrainTimeout(Duration timeout) {
     return new NodeConfig(repository, host, grpcPort, httpPort, devices, adminToken, dataDir, modelControl, pollInterval,
         maxMessageBytes, maxTensorElements, footprintFactor, intraOpThreads, shutdownGrace, detectGpus, cluster,
-        clusterSecret, tenants, timeout);
+        clusterSecret, tenants, timeout, features, predictionLog);
+  }
+
+  /** A copy with other feature store settings. */
+  public NodeConfig withFeatures(dev.modelmux.node.features.FeatureStoreConfig f) {
+    return new NodeConfig(repository, host, grpcPort, httpPort, devices, adminToken, dataDir, modelControl, pollInterval,
+        maxMessageBytes, maxTensorElements, footprintFactor, intraOpThreads, shutdownGrace, detectGpus, cluster,
+        clusterSecret, tenants, drainTimeout, f, predictionLog);
+  }
+
+  /** A copy with other prediction log settings. */
+  public NodeConfig withPredictionLog(dev.modelmux.node.predlog.PredictionLogConfig p) {
+    return new NodeConfig(repository, host, grpcPort, httpPort, devices, adminToken, dataDir, modelControl, pollInterval,
+        maxMessageBytes, maxTensorElements, footprintFactor, intraOpThreads, shutdownGrace, detectGpus, cluster,
+        clusterSecret, tenants, drainTimeout, features, p);
   }
 }

@@ -89,6 +89,35 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void featureStoreAndPredictionLogSettings() {
+    NodeConfig d = ConfigLoader.load(List.of("--repo", "/r"), Map.of(), Optional.empty());
+    assertThat(d.features()).isEqualTo(dev.modelmux.node.features.FeatureStoreConfig.defaults());
+    assertThat(d.predictionLog()).isEqualTo(new dev.modelmux.node.predlog.PredictionLogConfig(64L << 20,
+        java.time.Duration.ofHours(1), java.time.Duration.ofDays(7), 65_536));
+
+    NodeConfig c = ConfigLoader.load(List.of("--repo", "/r", "--features", "/data/features.jsonl", "--feature-store-delay-ms", "250",
+        "--feature-cache-entries", "0", "--prediction-log-segment-bytes", "8MiB", "--prediction-log-segment-age", "10m",
+        "--prediction-log-retention", "30d", "--prediction-log-buffer", "1024"), Map.of(), Optional.empty());
+    assertThat(c.features().file()).contains(Path.of("/data/features.jsonl"));
+    assertThat(c.features().lookupDelay()).isEqualTo(java.time.Duration.ofMillis(250));
+    assertThat(c.features().cacheEntries()).isZero();
+    assertThat(c.predictionLog()).isEqualTo(new dev.modelmux.node.predlog.PredictionLogConfig(8L << 20,
+        java.time.Duration.ofMinutes(10), java.time.Duration.ofDays(30), 1024));
+    // Copies keep them.
+    assertThat(c.withPorts(0, 0).predictionLog()).isEqualTo(c.predictionLog());
+    assertThat(c.withTenants(Path.of("t.yaml")).features()).isEqualTo(c.features());
+
+    assertThatThrownBy(() -> ConfigLoader.load(List.of("--feature-store-delay-ms", "-1"), Map.of(), Optional.of("/r")))
+        .hasMessageStartingWith("feature-store-delay-ms:");
+    assertThatThrownBy(() -> ConfigLoader.load(List.of("--prediction-log-buffer", "0"), Map.of(), Optional.of("/r")))
+        .hasMessageStartingWith("prediction-log-buffer:");
+    assertThatThrownBy(() -> ConfigLoader.load(List.of("--prediction-log-segment-age", "0s"), Map.of(), Optional.of("/r")))
+        .hasMessageStartingWith("prediction-log-segment-age:");
+    assertThatThrownBy(() -> ConfigLoader.load(List.of("--prediction-log-retention", "a week"), Map.of(), Optional.of("/r")))
+        .hasMessageStartingWith("prediction-log-retention:");
+  }
+
+  @Test
   void unknownKeyInTheFileIsRejected() throws Exception {
     Path file = tmp.resolve("bad.properties");
     Files.writeString(file, "grpc_port = 1\n");

@@ -25,6 +25,7 @@ public final class HazelcastConfigs {
     static final String CATALOG_MAP = "modelmux.catalog";
     static final String PLACEMENTS_MAP = "modelmux.placements";
     static final String DOCUMENTS_MAP = "modelmux.documents";
+    static final String FEATURES_MAP = "modelmux.features";
     /** Seconds before the first split-brain merge check, and between later ones. */
     static final int MERGE_FIRST_RUN_DELAY_SECONDS = 5;
     static final int MERGE_NEXT_RUN_DELAY_SECONDS = 5;
@@ -105,5 +106,8 @@ public final class HazelcastConfigs {
         MapConfig documents = new MapConfig(DOCUMENTS_MAP).setBackupCount(1);
         documents.getMergePolicyConfig().setPolicy(DocumentMergePolicy.class.getName());
         config.addMapConfig(documents);
+        // Feature values: one backup, so losing a member loses none; no eviction (the store is
+        // the source of truth for the values loaded into it).
+        config.addMapConfig(new MapConfig(FEATURES_MAP).setBackupCount(1));
     }
 }

@@ -10,6 +10,7 @@ import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.LifecycleEvent;
 import com.hazelcast.core.LifecycleListener;
 import dev.modelmux.cluster.ClusterConfig;
+import dev.modelmux.cluster.FeatureTable;
 import dev.modelmux.cluster.MemberEvent;
 import dev.modelmux.cluster.MeshCluster;
 import dev.modelmux.cluster.ModelCatalog;
@@ -49,6 +50,8 @@ public final class HazelcastMeshCluster implements MeshCluster {
     private final HazelcastPlacementTable placements;
     private final HazelcastOperatorState operators;
     private final HazelcastSharedDocuments documents;
+    private final LongSupplier clockMillis;
+    private final FeatureTable features;
     private final List<Consumer<MemberEvent>> listeners = new CopyOnWriteArrayList<>();
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
@@ -67,6 +70,8 @@ public final class HazelcastMeshCluster implements MeshCluster {
         this.operators = new HazelcastOperatorState(hazelcast, executor, clockMillis);
         this.documents = new HazelcastSharedDocuments(hazelcast.getMap(HazelcastConfigs.DOCUMENTS_MAP), config.nodeId(),
                 executor, clockMillis);
+        this.clockMillis = clockMillis;
+        this.features = features(executor);
     }
 
     public static CompletableFuture<MeshCluster> start(ClusterConfig config, Executor executor,
@@ -149,6 +154,16 @@ public final class HazelcastMeshCluster implements MeshCluster {
     @Override
     public SharedDocuments documents() {
         return documents;
+    }
+
+    @Override
+    public FeatureTable features() {
+        return features;
+    }
+
+    @Override
+    public FeatureTable features(Executor executor) {
+        return new HazelcastFeatureTable(hazelcast.getMap(HazelcastConfigs.FEATURES_MAP), executor, clockMillis);
     }
 
     @Override

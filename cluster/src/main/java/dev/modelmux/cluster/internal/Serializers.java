@@ -165,6 +165,12 @@ final class Serializers {
                     w.writeBoolean("written", o.written());
                     w.writeCompact("document", o.document());
                 }));
+        config.addSerializer(of("modelmux.FeatureValue", dev.modelmux.cluster.FeatureValue.class,
+                r -> new dev.modelmux.cluster.FeatureValue(r.readFloat64("value"), r.readInt64("updatedAtMillis")),
+                (w, v) -> {
+                    w.writeFloat64("value", v.value());
+                    w.writeInt64("updatedAtMillis", v.updatedAtMillis());
+                }));
         registerEvents(config);
     }
 

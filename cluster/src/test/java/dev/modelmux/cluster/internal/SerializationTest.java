@@ -67,7 +67,8 @@ class SerializationTest {
                 new SharedDocument("tenants", 3, "tenants: []", "a", 12, "PUT"),
                 new DocumentOp(2, "tenants: []", "api", "a", 12),
                 new DocumentOutcome(true, new SharedDocument("tenants", 3, "t", "a", 12, "")),
-                new DocumentOutcome(false, null));
+                new DocumentOutcome(false, null),
+                new dev.modelmux.cluster.FeatureValue(-0.5, 1_700_000_000_000L));
 
         for (Object value : values) {
             Data data = serialization.toData(value);

@@ -1,0 +1,85 @@
+package dev.modelmux.node.internal;
+
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Small JSON routes behind the admin token: {@code {"error": "..."}} with the status of the
+ * {@link ServingException}, a 413 that names the limit, nothing internal in a message.
+ */
+public final class AdminRoutes {
+  private static final Logger LOG = LoggerFactory.getLogger(AdminRoutes.class);
+
+  private AdminRoutes() {}
+
+  /** A response: status and body. */
+  public record Reply(int status, JsonObject body) {
+    public static Reply ok(JsonObject body) {
+      return new Reply(200, body);
+    }
+  }
+
+  /** Checks the admin token, runs {@code work} and answers with its reply or its failure. */
+  public static void handle(RoutingContext ctx, AdminAuth admin, Supplier<Future<Reply>> work) {
+    Future<Reply> f;
+    try {
+      admin.check(ctx.request().getHeader("authorization"));
+      f = work.get();
+    } catch (RuntimeException e) {
+      f = Future.failedFuture(e);
+    }
+    f.onComplete(ar -> {
+      if (ar.succeeded()) {
+        json(ctx.response(), ar.result().status(), ar.result().body());
+      } else {
+        fail(ctx, ar.cause());
+      }
+    });
+  }
+
+  /** The failure handler of a route whose body is capped at {@code maxBytes}. */
+  public static void failure(RoutingContext ctx, long maxBytes) {
+    if (ctx.statusCode() == 413) {
+      json(ctx.response(), 413, new JsonObject().put("error", "request body exceeds this endpoint's maximum of "
+          + maxBytes + " bytes"));
+    } else if (ctx.failure() != null) {
+      fail(ctx, ctx.failure());
+    } else {
+      ctx.next();
+    }
+  }
+
+  /** The request body as text; an empty body is a 400 naming what to send. */
+  public static String body(RoutingContext ctx, String what) {
+    String text = ctx.body() == null ? null : ctx.body().asString();
+    if (text == null || text.isBlank()) {
+      throw ServingException.invalid("request body is empty; send " + what);
+    }
+    return text;
+  }
+
+  public static void fail(RoutingContext ctx, Throwable t) {
+    ServingException se = ServingException.of(t);
+    if (se.code() == ServingException.Code.INTERNAL) {
+      LOG.error("{} {} failed", ctx.request().method(), ctx.request().path(), t);
+    }
+    if (se.code() == ServingException.Code.UNAUTHENTICATED) {
+      ctx.response().putHeader("www-authenticate", "Bearer");
+    }
+    if (se.retryAfterMillis() > 0) {
+      ctx.response().putHeader("retry-after", Long.toString(Math.max(1, (se.retryAfterMillis() + 999) / 1000)));
+    }
+    json(ctx.response(), se.code().http(), new JsonObject().put("error", se.getMessage()));
+  }
+
+  public static void json(HttpServerResponse response, int status, JsonObject body) {
+    if (!response.ended()) {
+      response.setStatusCode(status).putHeader("content-type", "application/json").end(body.encode());
+    }
+  }
+}
