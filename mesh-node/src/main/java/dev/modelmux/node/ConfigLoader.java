@@ -60,6 +60,7 @@ public final class ConfigLoader {
     k.put("kubernetes-service-name", "Kubernetes discovery, API mode: the service whose endpoints are the members (needs RBAC; instead of peers)");
     k.put("kubernetes-namespace", "the namespace of kubernetes-service-name (default: the pod's own)");
     k.put("tenants", "tenants file, YAML or JSON (default: one tenant 'default' that needs no key)");
+    k.put("endpoints", "endpoints file, YAML or JSON (default: the example repository's endpoints.yaml with the example repository)");
     k.put("gpus", "auto | none: add the CUDA GPUs found at start (needs the -Pcuda build; default auto)");
     return java.util.Collections.unmodifiableMap(k);
   }
@@ -182,7 +183,16 @@ public final class ConfigLoader {
         gpus(v.getOrDefault("gpus", "auto")),
         cluster(v),
         Optional.ofNullable(v.get("cluster-secret")),
-        Optional.ofNullable(v.get("tenants")).map(Path::of));
+        Optional.ofNullable(v.get("tenants")).map(Path::of),
+        endpoints(v, example ? Optional.of(repo) : Optional.empty()));
+  }
+
+  /** The endpoints file: as configured, else the example repository's {@code endpoints.yaml} when serving it. */
+  private static Optional<Path> endpoints(Map<String, String> v, Optional<String> exampleRepo) {
+    if (v.containsKey("endpoints")) {
+      return Optional.of(Path.of(v.get("endpoints")));
+    }
+    return exampleRepo.filter(r -> !r.contains(":")).map(r -> Path.of(r).resolve("endpoints.yaml")).filter(Files::isRegularFile);
   }
 
   private static dev.modelmux.cluster.ClusterConfig cluster(Map<String, String> v) {

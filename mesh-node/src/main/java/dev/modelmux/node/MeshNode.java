@@ -76,6 +76,9 @@ public final class MeshNode {
   private final Forwarder forwarder;
   private final String clusterSecret;
   private dev.modelmux.node.internal.DeviceSchedulers schedulers;
+  private dev.modelmux.node.endpoints.Endpoints endpoints;
+  private dev.modelmux.node.features.FeatureStore featureStore;
+  private dev.modelmux.node.predlog.PredictionLog predictionLog;
   private HttpServer grpcServer;
   private HttpServer httpServer;
   private long pollTimer = -1;
@@ -110,7 +113,7 @@ public final class MeshNode {
   }
 
   private boolean knows(String model) {
-    return models != null && models.knows(model);
+    return models != null && models.knows(model) || endpoints != null && endpoints.knows(model);
   }
 
   /** Starts a node; fails with a message naming the problem (bad repository, port in use). */
@@ -165,9 +168,18 @@ public final class MeshNode {
     io.vertx.ext.web.Router web = rest.router(vertx);
     tenantSync = new dev.modelmux.node.internal.TenantPolicySync(vertx, link.cluster().documents(), tenants.admission(), System::nanoTime);
     new dev.modelmux.node.internal.TenantsAdmin(vertx, admin, tenants.admission(), tenantSync).withMetrics(metrics).mount(web);
+    // Placeholders until the features-log branch brings the feature store and the prediction log.
+    featureStore = new dev.modelmux.node.features.PlaceholderFeatureStore(vertx);
+    predictionLog = new dev.modelmux.node.predlog.PlaceholderPredictionLog();
+    endpoints = dev.modelmux.node.endpoints.Endpoints.create(vertx, api, new dev.modelmux.node.internal.MeshLoader(link,
+        models, forwarder, config.footprintFactor()), schedulers, featureStore, predictionLog, prometheus);
+    endpoints.mount(web);
+    endpoints.bind(grpc);
+    path.endpoints(endpoints.router());
 
     Future<Void> scan = config.modelControl() == ModelManager.ControlMode.POLL ? models.rescan() : Future.succeededFuture();
     scan = scan.compose(v -> tenantSync.start(config.tenants())); // the mesh's tenant policy is in force before serving
+    scan = scan.compose(v -> endpoints.start(config.endpoints())); // and its endpoints, their targets loaded
     return scan.compose(v -> vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.grpcPort())
             .setHttp2ClearTextEnabled(true).setInitialSettings(new io.vertx.core.http.Http2Settings()
                 .setMaxFrameSize(1 << 20)))
@@ -317,6 +329,21 @@ public final class MeshNode {
     }
   }
 
+  /** The endpoints, traffic policies and decision API of this node. */
+  public dev.modelmux.node.endpoints.Endpoints endpoints() {
+    return endpoints;
+  }
+
+  /** The feature store decisions read from. */
+  public dev.modelmux.node.features.FeatureStore featureStore() {
+    return featureStore;
+  }
+
+  /** Where predictions are logged. */
+  public dev.modelmux.node.predlog.PredictionLog predictionLog() {
+    return predictionLog;
+  }
+
   /** This node's id in the mesh. */
   public String nodeId() {
     return link.nodeId();
@@ -340,6 +367,9 @@ public final class MeshNode {
     if (tenantSync != null) {
       tenantSync.close();
     }
+    if (endpoints != null) {
+      endpoints.close();
+    }
     if (pollTimer >= 0) {
       vertx.cancelTimer(pollTimer);
     }
@@ -348,6 +378,9 @@ public final class MeshNode {
     Future<Void> g = grpcServer == null ? Future.succeededFuture() : grpcServer.shutdown(graceMs, TimeUnit.MILLISECONDS);
     Future<Void> h = httpServer == null ? Future.succeededFuture() : httpServer.shutdown(graceMs, TimeUnit.MILLISECONDS);
     return Future.join(g, h).transform(ar -> Future.join(link.close(), forwarder.close())).transform(ar -> vertx.executeBlocking(() -> {
+      if (predictionLog != null) {
+        predictionLog.close(); // after the servers finished their in-flight requests
+      }
       pool.close();
       repo.close();
       if (schedulers != null) {

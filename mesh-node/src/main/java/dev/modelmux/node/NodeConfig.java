@@ -30,6 +30,7 @@ import java.util.Optional;
  * @param cluster how this node joins the mesh (node id, Hazelcast port, peers, advertised address)
  * @param clusterSecret authenticates requests forwarded between nodes; required with peers or Kubernetes discovery
  * @param tenants the tenants file (YAML or JSON); empty for one default tenant that needs no key
+ * @param endpoints the endpoints file (YAML or JSON) published to the mesh at start unless it has endpoints already
  */
 public record NodeConfig(
     String repository,
@@ -49,13 +50,24 @@ public record NodeConfig(
     boolean detectGpus,
     dev.modelmux.cluster.ClusterConfig cluster,
     Optional<String> clusterSecret,
-    Optional<Path> tenants) {
+    Optional<Path> tenants,
+    Optional<Path> endpoints) {
 
   public static final int DEFAULT_GRPC_PORT = 8001;
   public static final int DEFAULT_HTTP_PORT = 8000;
   public static final long DEFAULT_MAX_MESSAGE_BYTES = 64L << 20;
   public static final long DEFAULT_MAX_TENSOR_ELEMENTS = 1L << 26;
   public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(10);
+
+  /** A configuration without an endpoints file. */
+  public NodeConfig(String repository, String host, int grpcPort, int httpPort, List<DeviceSpec> devices,
+      Optional<String> adminToken, Path dataDir, ControlMode modelControl, Duration pollInterval, long maxMessageBytes,
+      long maxTensorElements, double footprintFactor, int intraOpThreads, Duration shutdownGrace, boolean detectGpus,
+      dev.modelmux.cluster.ClusterConfig cluster, Optional<String> clusterSecret, Optional<Path> tenants) {
+    this(repository, host, grpcPort, httpPort, devices, adminToken, dataDir, modelControl, pollInterval, maxMessageBytes,
+        maxTensorElements, footprintFactor, intraOpThreads, shutdownGrace, detectGpus, cluster, clusterSecret, tenants,
+        Optional.empty());
+  }
 
   public NodeConfig {
     Objects.requireNonNull(repository, "repo");
@@ -117,20 +129,28 @@ public record NodeConfig(
   /** A copy with other ports (tests use 0 for ephemeral ports). */
   public NodeConfig withPorts(int grpc, int http) {
     return new NodeConfig(repository, host, grpc, http, devices, adminToken, dataDir, modelControl, pollInterval,
-        maxMessageBytes, maxTensorElements, footprintFactor, intraOpThreads, shutdownGrace, detectGpus, cluster, clusterSecret, tenants);
+        maxMessageBytes, maxTensorElements, footprintFactor, intraOpThreads, shutdownGrace, detectGpus, cluster, clusterSecret, tenants,
+        endpoints);
   }
 
   /** A copy that joins the mesh with {@code cluster}, authenticating forwards with {@code secret}. */
   public NodeConfig withCluster(dev.modelmux.cluster.ClusterConfig cluster, String secret) {
     return new NodeConfig(repository, host, grpcPort, httpPort, devices, adminToken, dataDir, modelControl, pollInterval,
         maxMessageBytes, maxTensorElements, footprintFactor, intraOpThreads, shutdownGrace, detectGpus, cluster,
-        Optional.of(secret), tenants);
+        Optional.of(secret), tenants, endpoints);
   }
 
   /** A copy whose tenants come from {@code file}. */
   public NodeConfig withTenants(Path file) {
     return new NodeConfig(repository, host, grpcPort, httpPort, devices, adminToken, dataDir, modelControl, pollInterval,
         maxMessageBytes, maxTensorElements, footprintFactor, intraOpThreads, shutdownGrace, detectGpus, cluster,
-        clusterSecret, Optional.of(file));
+        clusterSecret, Optional.of(file), endpoints);
+  }
+
+  /** A copy whose endpoints come from {@code file}. */
+  public NodeConfig withEndpoints(Path file) {
+    return new NodeConfig(repository, host, grpcPort, httpPort, devices, adminToken, dataDir, modelControl, pollInterval,
+        maxMessageBytes, maxTensorElements, footprintFactor, intraOpThreads, shutdownGrace, detectGpus, cluster,
+        clusterSecret, tenants, Optional.of(file));
   }
 }
