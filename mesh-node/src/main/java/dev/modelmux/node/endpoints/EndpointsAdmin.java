@@ -172,8 +172,7 @@ final class EndpointsAdmin {
     EndpointDocument.Entry e = t.find(name).orElseThrow(() -> ServingException.notFound("no endpoint '" + name
         + "' in policy version " + t.version()));
     JsonObject breakerStates = new JsonObject();
-    var states = breakers.states();
-    e.spec().allTargets().forEach(r -> breakerStates.put(r.toString(), states.getOrDefault(r.toString(), "CLOSED")));
+    e.spec().allTargets().forEach(r -> breakerStates.put(r.toString(), breakers.state(r, e.spec().breaker())));
     return new Reply(status, new JsonObject().put("policy_version", t.version()).put("source", source(t))
         .put("endpoint", view(e)).put("circuit_breakers", breakerStates), t.version());
   }
