@@ -59,6 +59,39 @@ class ExampleRepositoryTest {
   }
 
   @Test
+  void theDecisionExampleScoresProbabilitiesAndShipsItsEndpoints() throws Exception {
+    Path out = tmp.resolve("repo");
+    ExampleRepository.build(out, tmp, ExampleRepository.plan(SIZES, List.of()));
+    assertThat(out.resolve(ExampleRepository.ENDPOINTS_FILE)).hasContent(ExampleRepository.EXAMPLE_ENDPOINTS);
+    try (ModelRepository repo = ModelRepository.open(out.toString(), RepositoryOptions.defaults())) {
+      assertThat(repo.scan("risk").servedVersions()).containsExactly(1L, 2L);
+      ModelConfig config = repo.scan("risk").config().orElseThrow();
+      assertThat(config.getParametersMap().get("dataset").getStringValue()).isEqualTo("credit-2026-10");
+      assertThat(repo.scan("risk-fallback").config().orElseThrow().getParametersMap().get("feature_schema").getStringValue())
+          .isEqualTo("fs-3");
+      float[] v1 = score(repo.read("risk", 1).bytes());
+      float[] v2 = score(repo.read("risk", 2).bytes());
+      float[] fallback = score(repo.read("risk-fallback", 1).bytes());
+      for (float[] p : List.of(v1, v2, fallback)) {
+        assertThat(p).hasSize(2);
+        assertThat(p[0] + p[1]).isCloseTo(1f, org.assertj.core.data.Offset.offset(1e-5f));
+        assertThat(p[1]).isStrictlyBetween(0f, 1f); // the input scaling keeps raw features from saturating the softmax
+      }
+      assertThat(v1[1]).isNotEqualTo(v2[1]);
+    }
+  }
+
+  /** The example's default features through a model, in-process. */
+  private static float[] score(byte[] model) throws Exception {
+    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    try (OrtSession.SessionOptions o = new OrtSession.SessionOptions(); OrtSession s = env.createSession(model, o);
+         ai.onnxruntime.OnnxTensor x = ai.onnxruntime.OnnxTensor.createTensor(env, new float[][] {{35, 40000, 50, 1}});
+         OrtSession.Result r = s.run(java.util.Map.of("input", x))) {
+      return ((float[][]) r.get(0).getValue())[0];
+    }
+  }
+
+  @Test
   void rerunIsSkippedAndOutputIsDeterministic() throws Exception {
     ExampleRepository.Plan plan = ExampleRepository.plan(SIZES, List.of());
     Path a = tmp.resolve("a");
