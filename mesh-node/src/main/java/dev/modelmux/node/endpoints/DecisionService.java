@@ -112,15 +112,29 @@ public final class DecisionService {
             metrics.answered(e.name(), "decide", ar.succeeded() ? ar.result().result().ladderStep() : "error");
             metrics.decided(e.name(), took);
             if (ar.succeeded()) {
-              Result r = ar.result().result();
-              sink.offer(e, new PredictionRecord("decide", requestId, c.caller().tenantId(), e.name(), r.model() == null ? ""
-                  : r.model(), r.version(), table.version(), new LinkedHashMap<>(values), output(r, ar.result().answered()),
-                  r.score(), r.decision(), TimeUnit.NANOSECONDS.toMicros(took), r.ladderStep(), r.fallbackUsed(),
-                  System.currentTimeMillis()));
-              sendShadow(e, table.version(), x, values, c, requestId);
+              Decided d = ar.result();
+              // After the response is on its way: the log record and the shadow copy.
+              afterResponse(() -> {
+                Result r = d.result();
+                sink.offer(e, new PredictionRecord("decide", requestId, c.caller().tenantId(), e.name(), r.model() == null
+                    ? "" : r.model(), r.version(), table.version(), new LinkedHashMap<>(values), output(r, d.answered()),
+                    r.score(), r.decision(), TimeUnit.NANOSECONDS.toMicros(took), r.ladderStep(), r.fallbackUsed(),
+                    System.currentTimeMillis()));
+                sendShadow(e, table.version(), x, values, c, requestId);
+              });
             }
           }).map(Decided::result);
     });
+  }
+
+  /** Runs {@code r} once the current event-loop task (which writes the response) is done. */
+  static void afterResponse(Runnable r) {
+    io.vertx.core.Context ctx = Vertx.currentContext();
+    if (ctx == null) {
+      r.run();
+    } else {
+      ctx.runOnContext(v -> r.run());
+    }
   }
 
   /** A decision with the ladder's answer it came from (for the log). */

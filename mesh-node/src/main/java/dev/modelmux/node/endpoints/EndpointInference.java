@@ -78,18 +78,23 @@ final class EndpointInference implements InferencePath.EndpointRouter {
         .andThen(ar -> {
           metrics.answered(e.name(), "infer", ar.succeeded() ? DecisionService.PRIMARY : "error");
           if (ar.succeeded()) {
-            sink.offer(e, new PredictionRecord("infer", logId, caller.tenantId(), e.name(), t.model(), t.version(),
-                table.version(), inputs(req), outputs(ar.result()), null, null,
-                TimeUnit.NANOSECONDS.toMicros(clock.getAsLong() - startNanos), DecisionService.PRIMARY, false,
-                System.currentTimeMillis()));
-            EndpointSpec.Shadow s = e.policy().shadow();
-            if (s != null) {
-              long start = clock.getAsLong();
-              shadow.send(e, logId, caller, () -> Future.succeededFuture(to(req, s.target())), answer ->
-                  sink.offer(e, new PredictionRecord("shadow", logId, caller.tenantId(), e.name(), s.target().model(),
-                      s.target().version(), table.version(), inputs(req), outputs(answer), null, null,
-                      TimeUnit.NANOSECONDS.toMicros(clock.getAsLong() - start), "shadow", false, System.currentTimeMillis())));
-            }
+            InferencePath.Answer answered = ar.result();
+            long took = clock.getAsLong() - startNanos;
+            // After the response is on its way: the log record and the shadow copy.
+            DecisionService.afterResponse(() -> {
+              sink.offer(e, new PredictionRecord("infer", logId, caller.tenantId(), e.name(), t.model(), t.version(),
+                  table.version(), inputs(req), outputs(answered), null, null,
+                  TimeUnit.NANOSECONDS.toMicros(took), DecisionService.PRIMARY, false,
+                  System.currentTimeMillis()));
+              EndpointSpec.Shadow s = e.policy().shadow();
+              if (s != null) {
+                long start = clock.getAsLong();
+                shadow.send(e, logId, caller, () -> Future.succeededFuture(to(req, s.target())), answer ->
+                    sink.offer(e, new PredictionRecord("shadow", logId, caller.tenantId(), e.name(), s.target().model(),
+                        s.target().version(), table.version(), inputs(req), outputs(answer), null, null,
+                        TimeUnit.NANOSECONDS.toMicros(clock.getAsLong() - start), "shadow", false, System.currentTimeMillis())));
+              }
+            });
           }
         });
   }
