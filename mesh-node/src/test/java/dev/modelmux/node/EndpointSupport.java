@@ -148,11 +148,14 @@ final class EndpointSupport {
   }
 
   /**
-   * The feature store's fault hook: every lookup takes {@code d}. (On this branch the placeholder
-   * store's; with the features-log branch's store, its delay setting.)
+   * A node whose feature store takes {@code delay} for every lookup: the store's fault hook. (This
+   * branch's placeholder store is delayed once started; with the feature store's own branch, start
+   * the node with its {@code feature-store-delay-ms} setting instead: the only line to change.)
    */
-  static void delayFeatures(NodeFixture f, Duration d) {
-    ((PlaceholderFeatureStore) f.node.featureStore()).delay(d);
+  static NodeFixture startWithSlowFeatures(java.nio.file.Path repo, java.nio.file.Path data, Duration delay) {
+    NodeFixture f = NodeFixture.start(repo, data, 256L << 20, dev.modelmux.node.internal.ModelManager.ControlMode.POLL);
+    ((PlaceholderFeatureStore) f.node.featureStore()).delay(delay);
+    return f;
   }
 
   /** The value of one Prometheus series of the node's {@code /metrics}, 0 when absent. */
