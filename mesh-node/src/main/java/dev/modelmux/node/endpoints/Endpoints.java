@@ -138,6 +138,43 @@ public final class Endpoints {
     return shadow.inFlight(endpoint);
   }
 
+  /**
+   * The share of traffic that endpoints send to {@code model} on top of its primary version (for
+   * capacity planning): per endpoint naming the model, the weights of its non-primary targets of
+   * that model (a canary's or challenger's) plus its shadow's sample when the shadow is that model,
+   * summed over endpoints; empty when no endpoint names the model. The primary is the target taking
+   * most traffic (the active colour, the single target, the segment default).
+   */
+  public java.util.OptionalDouble extraTrafficShare(String model) {
+    return extraTrafficShare(sync.table(), model);
+  }
+
+  static java.util.OptionalDouble extraTrafficShare(EndpointTable table, String model) {
+    boolean named = false;
+    double extra = 0;
+    for (EndpointDocument.Entry entry : table.list()) {
+      EndpointSpec e = entry.spec();
+      if (e.allTargets().stream().noneMatch(t -> t.model().equals(model))) {
+        continue;
+      }
+      named = true;
+      EndpointSpec.Policy p = e.policy();
+      if (p.type() == EndpointSpec.PolicyType.CANARY || p.type() == EndpointSpec.PolicyType.CHAMPION_CHALLENGER) {
+        EndpointSpec.Target primary = p.targets().stream().max(java.util.Comparator.comparingInt(EndpointSpec.Target::weight))
+            .orElseThrow();
+        for (EndpointSpec.Target t : p.targets()) {
+          if (t != primary && t.ref().model().equals(model)) {
+            extra += t.weight() / 100.0;
+          }
+        }
+      }
+      if (p.shadow() != null && p.shadow().target().model().equals(model)) {
+        extra += p.shadow().sample();
+      }
+    }
+    return named ? java.util.OptionalDouble.of(extra) : java.util.OptionalDouble.empty();
+  }
+
   public void close() {
     sync.close();
   }

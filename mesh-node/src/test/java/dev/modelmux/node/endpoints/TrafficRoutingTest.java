@@ -55,4 +55,16 @@ class TrafficRoutingTest {
       assertThat(c).isBetween(9_500, 10_500);
     }
   }
+
+  @Test
+  void capacityPlanningSeesTheCanaryAndShadowShareOnTopOfAModelsPrimary() {
+    EndpointDocument doc = EndpointDocument.EMPTY.replaceAll(java.util.List.of(
+        EndpointsLoader.parseOne("{policy: {type: canary, targets: [{model: m, version: 1, weight: 90}, "
+            + "{model: m, version: 2, weight: 10}], shadow: {model: s, version: 1, sample: 0.25}}}", "a"),
+        EndpointsLoader.parseOne("{policy: {type: single, targets: [{model: s, version: 1}]}}", "b")), 1);
+    EndpointTable t = EndpointTable.of(1, doc, "n", "");
+    assertThat(Endpoints.extraTrafficShare(t, "m")).hasValue(0.1);
+    assertThat(Endpoints.extraTrafficShare(t, "s")).hasValue(0.25);
+    assertThat(Endpoints.extraTrafficShare(t, "other")).isEmpty();
+  }
 }
