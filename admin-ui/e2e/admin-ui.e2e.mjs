@@ -1,7 +1,8 @@
 // End-to-end check of the admin UI in a real headless Chromium (Debian's), driven by playwright-core.
 // Run by mesh-node's AdminUiBrowserTest against a live two-node mesh; every input comes from env:
 //   BASE_URL (node A's HTTP root), TRAFFIC_URL (node B's HTTP root), ADMIN_TOKEN, MODEL, NODES (comma-separated),
-//   SCREENSHOT (PNG path for the cluster map), CHROMIUM (browser executable).
+//   SCREENSHOT (PNG path for the cluster map), CAPACITY_SCREENSHOT (PNG path for the capacity view),
+//   CHROMIUM (browser executable).
 import { chromium } from 'playwright-core';
 
 const env = name => {
@@ -15,6 +16,7 @@ const TOKEN = env('ADMIN_TOKEN');
 const MODEL = env('MODEL');
 const NODES = env('NODES').split(',');
 const SHOT = env('SCREENSHOT');
+const CAPACITY_SHOT = env('CAPACITY_SCREENSHOT');
 const TIMEOUT = 30_000;
 
 const step = text => console.log(`[e2e] ${text}`);
@@ -98,6 +100,22 @@ try {
   await page.getByRole('link', { name: 'Tenants' }).click();
   await page.locator('#tenants-body table, #tenants-body .emptystate').first().waitFor();
 
+  step(`capacity view: the cluster summary and ${MODEL}'s advice, re-read when a control changes`);
+  await page.getByRole('link', { name: 'Capacity' }).click();
+  await page.locator('#cap-summary dl[aria-label="Cluster capacity"]').waitFor();
+  const capRow = page.locator(`#cap-table tr[data-model="${MODEL}"]`);
+  await capRow.waitFor();
+  check(['ok', 'under_provisioned', 'over_provisioned'].includes(await capRow.getAttribute('data-status')),
+    `${MODEL} has a capacity status`);
+  check((await capRow.locator('th').textContent()) === MODEL, 'the row is headed by the model name');
+  await page.locator('#view-capacity').screenshot({ path: CAPACITY_SHOT });
+  await page.getByLabel('Peak over').selectOption('5m');
+  await page.locator('#cap-summary').getByText('peak over 5 min', { exact: false }).waitFor();
+  await page.getByLabel('Show').selectOption('over_provisioned');
+  await page.locator('#cap-count').getByText(/of \d+ models/).waitFor();
+  await page.getByLabel('Show').selectOption('');
+  await capRow.waitFor();
+
   step('models view at 1920x1080 with 1,500 synthetic models: virtual rows, fast filtering');
   await page.setViewportSize({ width: 1920, height: 1080 });
   const synthetic = Array.from({ length: 1500 }, (_, i) => ({
@@ -124,6 +142,7 @@ try {
   await page.getByLabel('Admin token').waitFor();
   const anonymous = await fetch(`${BASE}/api/v1/models`);
   check(anonymous.status === 401, 'the models endpoint refuses a missing token');
+  check((await fetch(`${BASE}/api/v1/capacity`)).status === 401, 'the capacity endpoint refuses a missing token');
 
   check(foreign.length === 0, 'no request left the node: ' + foreign.join(', '));
   check(leaked.length === 0, 'the token never appears in a URL');

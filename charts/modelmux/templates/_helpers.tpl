@@ -79,9 +79,9 @@ app.kubernetes.io/part-of: modelmux
 {{- end }}
 {{- end }}
 
-{{/* The preStop sleep + the node's drain, which the termination grace period must cover. */}}
+{{/* The preStop sleep + the node's drain of its copies + its drain of in-flight requests, which the termination grace period must cover. */}}
 {{- define "modelmux.drainSeconds" -}}
-{{- add (int .Values.preStopSleepSeconds) (int .Values.node.shutdownGraceSeconds) }}
+{{- add (int .Values.preStopSleepSeconds) (int .Values.node.drainTimeoutSeconds) (int .Values.node.shutdownGraceSeconds) }}
 {{- end }}
 
 {{- define "modelmux.terminationGracePeriodSeconds" -}}
@@ -137,6 +137,7 @@ max-message-size: "node.maxMessageSize"
 infer-threads: "node.inferThreads"
 intra-op-threads: "node.intraOpThreads"
 shutdown-grace: "node.shutdownGraceSeconds"
+drain-timeout: "node.drainTimeoutSeconds"
 {{- end }}
 
 {{/* Fails the render with a message naming the value when values do not make sense together. */}}
@@ -189,13 +190,16 @@ shutdown-grace: "node.shutdownGraceSeconds"
 {{- if lt (int $v.node.shutdownGraceSeconds) 0 }}
 {{- fail "modelmux: node.shutdownGraceSeconds must be >= 0" }}
 {{- end }}
+{{- if lt (int $v.node.drainTimeoutSeconds) 0 }}
+{{- fail "modelmux: node.drainTimeoutSeconds must be >= 0" }}
+{{- end }}
 {{- if lt (int $v.preStopSleepSeconds) 0 }}
 {{- fail "modelmux: preStopSleepSeconds must be >= 0" }}
 {{- end }}
 {{- $grace := include "modelmux.terminationGracePeriodSeconds" . | int }}
 {{- $drain := include "modelmux.drainSeconds" . | int }}
 {{- if lt $grace $drain }}
-{{- fail (printf "modelmux: terminationGracePeriodSeconds (%d) must cover preStopSleepSeconds + node.shutdownGraceSeconds (%d) so in-flight requests can finish" $grace $drain) }}
+{{- fail (printf "modelmux: terminationGracePeriodSeconds (%d) must cover preStopSleepSeconds + node.drainTimeoutSeconds + node.shutdownGraceSeconds (%d) so the pod's copies can move and in-flight requests finish" $grace $drain) }}
 {{- end }}
 {{- if $v.autoscaling.enabled }}
 {{- if not (or (gt (float64 $v.autoscaling.targetInFlight) 0.0) (gt (float64 $v.autoscaling.targetQueueDepth) 0.0) (gt (int $v.autoscaling.targetCPUUtilization) 0)) }}

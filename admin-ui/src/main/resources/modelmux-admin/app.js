@@ -2,6 +2,7 @@
 // The admin token lives in sessionStorage and travels only in the Authorization header.
 import { h, bytes, ms, rate, when, clear } from './dom.js';
 import { renderModels, setModelsData } from './models.js';
+import { initCapacity, refreshCapacity, stopCapacity } from './capacity.js';
 
 const TOKEN_KEY = 'modelmux.admin.token';
 const state = { token: sessionStorage.getItem(TOKEN_KEY) || '', cluster: null, models: [], modelsByName: new Map(),
@@ -147,7 +148,7 @@ function dispatch(frame) {
 
 // ------------------------------------------------------------------ routing
 
-const VIEWS = ['cluster', 'models', 'tenants', 'events'];
+const VIEWS = ['cluster', 'models', 'tenants', 'capacity', 'events'];
 
 function route() {
   const v = location.hash.replace('#', '');
@@ -161,6 +162,7 @@ function route() {
   if (state.view === 'cluster') { state.detailsKey = null; renderCluster(); }
   if (state.view === 'models') { state.modelsStale = true; refreshModels(); }
   if (state.view === 'tenants') refreshTenants();
+  if (state.view === 'capacity') refreshCapacity(); else stopCapacity();
   if (state.view === 'events') renderEvents();
 }
 
@@ -399,6 +401,7 @@ document.addEventListener('DOMContentLoaded', async () => {
   document.getElementById('event-search').addEventListener('input', renderEvents);
   document.getElementById('event-kind').addEventListener('change', renderEvents);
   renderModels(document.getElementById('models-table'), { api, action });
+  initCapacity({ api });
   document.getElementById('login-form').addEventListener('submit', async ev => {
     ev.preventDefault();
     const token = document.getElementById('token').value.trim();

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 
 /** The page is served from the jar with a strict policy, and references nothing outside it. */
 class AdminUiTest {
-  private static final List<String> ASSETS = List.of("index.html", "app.css", "app.js", "dom.js", "models.js");
+  private static final List<String> ASSETS = List.of("index.html", "app.css", "app.js", "dom.js", "models.js", "capacity.js");
 
   @Test
   void assetsAreServedFromTheClasspathWithSecurityHeaders() throws Exception {

@@ -107,6 +107,7 @@ public final class AdmissionBench {
             inProcessBatched(minilm, 32, b, 3, 0), inProcessBatched(minilm, 32, b, 3, 1));
       }
     }
+    decisionCost(tenants);
     if (BenchArgs.intArg(args, "--skip-neighbour", 0) == 0) {
       neighbour(vertx, grpc, address, bRate, aQuota, seconds);
     }
@@ -114,6 +115,32 @@ public final class AdmissionBench {
     await(grpc.close());
     await(vertx.close());
     await(node.close());
+  }
+
+  /** What one admission decision costs on its own, for a request refused by the rate quota. */
+  static void decisionCost(Path tenants) throws Exception {
+    dev.modelmux.admission.tenant.Admission admission = dev.modelmux.admission.tenant.Admission.create(
+        dev.modelmux.admission.tenant.TenantPolicyLoader.load(tenants), System.nanoTime());
+    String auth = "Bearer " + KEY_A;
+    int n = 2_000_000;
+    long rejected = 0;
+    for (int round = 0; round < 2; round++) { // the first round warms the JIT
+      rejected = 0;
+      long t0 = System.nanoTime();
+      for (int i = 0; i < n; i++) {
+        var d = admission.admit(auth, "shared-mlp", 1024, System.nanoTime());
+        if (d instanceof dev.modelmux.admission.tenant.AdmissionDecision.Admitted a) {
+          a.ticket().close();
+        } else {
+          rejected++;
+        }
+      }
+      long per = (System.nanoTime() - t0) / n;
+      if (round == 1) {
+        System.out.printf(Locale.ROOT, "admission decision, in-process: %d ns each (%d of %d refused by the rate quota)%n%n",
+            per, rejected, n);
+      }
+    }
   }
 
   static void neighbour(Vertx vertx, GrpcClient grpc, SocketAddress address, int bRate, int aQuota, int seconds)

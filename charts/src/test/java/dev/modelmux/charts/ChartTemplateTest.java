@@ -125,18 +125,27 @@ class ChartTemplateTest {
   }
 
   @Test
-  void terminationGraceCoversThePreStopSleepAndTheDrain() {
+  void terminationGraceCoversThePreStopSleepTheCopiesDrainAndTheRequestsDrain() {
     Manifests m = HelmChart.template(null, Map.of());
     Map<String, Object> pod = map(m.get("StatefulSet", NAME), "spec", "template", "spec");
 
     assertThat(properties(m).getProperty("shutdown-grace")).isEqualTo("30s");
+    assertThat(properties(m).getProperty("drain-timeout")).isEqualTo("20s");
     assertThat(at(container(m.get("StatefulSet", NAME)), "lifecycle", "preStop", "exec", "command")).isEqualTo(List.of("sleep", "5"));
-    assertThat(pod.get("terminationGracePeriodSeconds")).isEqualTo(5 + 30 + 20);
+    assertThat(pod.get("terminationGracePeriodSeconds")).isEqualTo(5 + 20 + 30 + 20);
 
-    Manifests longer = HelmChart.template(null, Map.of("node.shutdownGraceSeconds", 120, "preStopSleepSeconds", 0));
+    Manifests longer = HelmChart.template(null, Map.of("node.shutdownGraceSeconds", 120, "preStopSleepSeconds", 0,
+        "node.drainTimeoutSeconds", 45));
     assertThat(properties(longer).getProperty("shutdown-grace")).isEqualTo("120s");
-    assertThat(at(longer.get("StatefulSet", NAME), "spec", "template", "spec", "terminationGracePeriodSeconds")).isEqualTo(140);
+    assertThat(properties(longer).getProperty("drain-timeout")).isEqualTo("45s");
+    assertThat(at(longer.get("StatefulSet", NAME), "spec", "template", "spec", "terminationGracePeriodSeconds"))
+        .isEqualTo(45 + 120 + 20);
     assertThat(at(container(longer.get("StatefulSet", NAME)), "lifecycle")).isNull();
+
+    Manifests noDrain = HelmChart.template(null, Map.of("node.drainTimeoutSeconds", 0));
+    assertThat(properties(noDrain).getProperty("drain-timeout")).isEqualTo("0s");
+    assertThat(at(noDrain.get("StatefulSet", NAME), "spec", "template", "spec", "terminationGracePeriodSeconds"))
+        .isEqualTo(5 + 0 + 30 + 20);
 
     Manifests pinned = HelmChart.template(null, Map.of("terminationGracePeriodSeconds", 90));
     assertThat(at(pinned.get("StatefulSet", NAME), "spec", "template", "spec", "terminationGracePeriodSeconds")).isEqualTo(90);
@@ -303,7 +312,7 @@ class ChartTemplateTest {
 
     assertThat(properties(m).getProperty("repo")).isEqualTo("zip:https://models.example.com/repo.zip!/");
     assertThat(properties(m).getProperty("shutdown-grace")).isEqualTo("60s");
-    assertThat(at(m.get("StatefulSet", NAME), "spec", "template", "spec", "terminationGracePeriodSeconds")).isEqualTo(5 + 60 + 20);
+    assertThat(at(m.get("StatefulSet", NAME), "spec", "template", "spec", "terminationGracePeriodSeconds")).isEqualTo(5 + 20 + 60 + 20);
   }
 
   @Test
@@ -340,8 +349,10 @@ class ChartTemplateTest {
         "node.config.kubernetes-service-dns is set by the chart; use discovery.mode (dns or api, not both)");
     assertFails(Map.of("node.config.peers", "10.0.0.2:5701"), "node.config.peers is set by the chart");
     assertFails(Map.of("node.config.admin-token", "admin-token-0123456789"), "use auth.adminToken or auth.existingSecret");
-    assertFails(Map.of("terminationGracePeriodSeconds", 20),
-        "terminationGracePeriodSeconds (20) must cover preStopSleepSeconds + node.shutdownGraceSeconds (35)");
+    assertFails(Map.of("terminationGracePeriodSeconds", 40),
+        "terminationGracePeriodSeconds (40) must cover preStopSleepSeconds + node.drainTimeoutSeconds + node.shutdownGraceSeconds (55)");
+    assertFails(Map.of("node.drainTimeoutSeconds", -1), "node.drainTimeoutSeconds must be >= 0");
+    assertFails(Map.of("node.config.drain-timeout", "5s"), "node.config.drain-timeout is set by the chart");
     assertFails(Map.of("autoscaling.enabled", true, "autoscaling.targetInFlight", 0, "autoscaling.targetQueueDepth", 0),
         "autoscaling.enabled needs a target");
     assertFails(Map.of("autoscaling.enabled", true, "autoscaling.minReplicas", 5, "autoscaling.maxReplicas", 3),

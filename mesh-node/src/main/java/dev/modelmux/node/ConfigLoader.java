@@ -50,6 +50,7 @@ public final class ConfigLoader {
     k.put("intra-op-threads", "ONNX Runtime global intra-op threads (default: cores)");
     k.put("infer-threads", "concurrent inferences per device (default: cores)");
     k.put("shutdown-grace", "time to finish in-flight requests on stop (default 30s)");
+    k.put("drain-timeout", "on stop, time to wait for the mesh to move this node's copies elsewhere first (default 20s; 0 = no drain)");
     k.put("node-id", "this node's id in the mesh, unique per node (default: the host name)");
     k.put("cluster-port", "Hazelcast member port (default 5701; 0 = ephemeral)");
     k.put("peers", "host:port of other members' cluster ports, comma-separated (default: none, a one-node mesh)");
@@ -184,6 +185,7 @@ public final class ConfigLoader {
         cluster(v),
         Optional.ofNullable(v.get("cluster-secret")),
         Optional.ofNullable(v.get("tenants")).map(Path::of),
+        v.containsKey("drain-timeout") ? duration("drain-timeout", v.get("drain-timeout")) : NodeConfig.DEFAULT_DRAIN_TIMEOUT,
         endpoints(v, example ? Optional.of(repo) : Optional.empty()));
   }
 

@@ -70,6 +70,8 @@ public final class MeshNode {
   private final ClusterLink link;
   private final dev.modelmux.node.internal.Operators operators;
   private dev.modelmux.node.internal.AdminApi adminApi;
+  private dev.modelmux.node.internal.CapacityAdvisor capacity;
+  private dev.modelmux.node.internal.ScaleIn scaleIn;
   private MeshController controller;
   private dev.modelmux.node.internal.TenantPolicySync tenantSync;
   private final dev.modelmux.node.internal.EdgeAdmission tenants;
@@ -166,6 +168,8 @@ public final class MeshNode {
     adminApi = new dev.modelmux.node.internal.AdminApi(vertx, api, operators, forwarder,
         new dev.modelmux.node.internal.ModelStats(prometheus, System::nanoTime), config.footprintFactor());
     io.vertx.ext.web.Router web = rest.router(vertx);
+    capacity = dev.modelmux.node.internal.CapacityAdvisor.create(vertx, api, operators, prometheus, config.footprintFactor());
+    capacity.mount(web);
     tenantSync = new dev.modelmux.node.internal.TenantPolicySync(vertx, link.cluster().documents(), tenants.admission(), System::nanoTime);
     new dev.modelmux.node.internal.TenantsAdmin(vertx, admin, tenants.admission(), tenantSync).withMetrics(metrics).mount(web);
     // Placeholders until the features-log branch brings the feature store and the prediction log.
@@ -176,6 +180,7 @@ public final class MeshNode {
     endpoints.mount(web);
     endpoints.bind(grpc);
     path.endpoints(endpoints.router());
+    capacity.trafficShares(endpoints::extraTrafficShare); // canary and shadow shares in the capacity advice
 
     Future<Void> scan = config.modelControl() == ModelManager.ControlMode.POLL ? models.rescan() : Future.succeededFuture();
     scan = scan.compose(v -> tenantSync.start(config.tenants())); // the mesh's tenant policy is in force before serving
@@ -199,6 +204,8 @@ public final class MeshNode {
           }
           link.start(pool, advertisedHost(), grpcServer.actualPort());
           operators.start(pool, models);
+          scaleIn = new dev.modelmux.node.internal.ScaleIn(vertx, link, models, pool, operators, config.footprintFactor());
+          scaleIn.clearLeftover();
           // A cluster-wide rate quota is split evenly over the live nodes.
           link.cluster().onMembership(e -> tenants.admission().setNodeCount(Math.max(1, link.cluster().members().size()),
               System.nanoTime()));
@@ -311,6 +318,9 @@ public final class MeshNode {
     if (adminApi != null) {
       adminApi.stop();
     }
+    if (capacity != null) {
+      capacity.stop();
+    }
   }
 
   /** Ids of the mesh's nodes whose records this node has read (itself included). */
@@ -355,11 +365,29 @@ public final class MeshNode {
   }
 
   /**
-   * Stops accepting, waits for in-flight requests (up to the shutdown grace), unloads every
-   * model (closing its sessions), and closes Vert.x.
+   * Reports not ready, drains this node's copies to other nodes while still serving (up to the
+   * drain timeout; see {@code ScaleIn}), then stops accepting, waits for in-flight requests (up to
+   * the shutdown grace), unloads every model (closing its sessions), leaves the mesh, and closes Vert.x.
    */
   public Future<Void> close() {
     ready.set(false);
+    if (scaleIn == null) {
+      return shutdown();
+    }
+    // The drain completes on an event loop; shut down from a thread of its own, as from a caller's,
+    // so no step waits on an event loop that the shutdown itself closes.
+    java.util.concurrent.CompletableFuture<Void> stopped = new java.util.concurrent.CompletableFuture<>();
+    scaleIn.drain(config.drainTimeout()).onComplete(ar -> new Thread(() -> shutdown().onComplete(r -> {
+      if (r.succeeded()) {
+        stopped.complete(null);
+      } else {
+        stopped.completeExceptionally(r.cause());
+      }
+    }), "modelmux-stop").start());
+    return Future.fromCompletionStage(stopped);
+  }
+
+  private Future<Void> shutdown() {
     stopAdmin();
     if (controller != null) {
       controller.stop();
@@ -377,7 +405,8 @@ public final class MeshNode {
     long graceMs = config.shutdownGrace().toMillis();
     Future<Void> g = grpcServer == null ? Future.succeededFuture() : grpcServer.shutdown(graceMs, TimeUnit.MILLISECONDS);
     Future<Void> h = httpServer == null ? Future.succeededFuture() : httpServer.shutdown(graceMs, TimeUnit.MILLISECONDS);
-    return Future.join(g, h).transform(ar -> Future.join(link.close(), forwarder.close())).transform(ar -> vertx.executeBlocking(() -> {
+    Future<Void> released = Future.join(g, h).transform(ar -> scaleIn == null ? Future.succeededFuture() : scaleIn.release());
+    return released.transform(ar -> Future.join(link.close(), forwarder.close())).transform(ar -> vertx.executeBlocking(() -> {
       if (predictionLog != null) {
         predictionLog.close(); // after the servers finished their in-flight requests
       }

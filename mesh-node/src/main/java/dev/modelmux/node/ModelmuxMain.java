@@ -44,9 +44,10 @@ public final class ModelmuxMain {
         + "/v2, metrics http://localhost:" + node.httpPort() + "/metrics");
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      System.out.println("modelmux: stopping; finishing in-flight requests");
+      System.out.println("modelmux: stopping; moving this node's models to other nodes, then finishing in-flight requests");
       try {
-        node.close().toCompletionStage().toCompletableFuture().get(config.shutdownGrace().toSeconds() + 30, TimeUnit.SECONDS);
+        node.close().toCompletionStage().toCompletableFuture()
+            .get(config.drainTimeout().toSeconds() + config.shutdownGrace().toSeconds() + 30, TimeUnit.SECONDS);
       } catch (Exception e) {
         System.err.println("modelmux: unclean stop: " + e.getMessage());
       }

@@ -30,6 +30,8 @@ import java.util.Optional;
  * @param cluster how this node joins the mesh (node id, Hazelcast port, peers, advertised address)
  * @param clusterSecret authenticates requests forwarded between nodes; required with peers or Kubernetes discovery
  * @param tenants the tenants file (YAML or JSON); empty for one default tenant that needs no key
+ * @param drainTimeout on stop, how long the node waits for the mesh to move its copies elsewhere
+ *     before it stops accepting (0: no drain)
  * @param endpoints the endpoints file (YAML or JSON) published to the mesh at start unless it has endpoints already
  */
 public record NodeConfig(
@@ -51,6 +53,7 @@ public record NodeConfig(
     dev.modelmux.cluster.ClusterConfig cluster,
     Optional<String> clusterSecret,
     Optional<Path> tenants,
+    Duration drainTimeout,
     Optional<Path> endpoints) {
 
   public static final int DEFAULT_GRPC_PORT = 8001;
@@ -58,16 +61,7 @@ public record NodeConfig(
   public static final long DEFAULT_MAX_MESSAGE_BYTES = 64L << 20;
   public static final long DEFAULT_MAX_TENSOR_ELEMENTS = 1L << 26;
   public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(10);
-
-  /** A configuration without an endpoints file. */
-  public NodeConfig(String repository, String host, int grpcPort, int httpPort, List<DeviceSpec> devices,
-      Optional<String> adminToken, Path dataDir, ControlMode modelControl, Duration pollInterval, long maxMessageBytes,
-      long maxTensorElements, double footprintFactor, int intraOpThreads, Duration shutdownGrace, boolean detectGpus,
-      dev.modelmux.cluster.ClusterConfig cluster, Optional<String> clusterSecret, Optional<Path> tenants) {
-    this(repository, host, grpcPort, httpPort, devices, adminToken, dataDir, modelControl, pollInterval, maxMessageBytes,
-        maxTensorElements, footprintFactor, intraOpThreads, shutdownGrace, detectGpus, cluster, clusterSecret, tenants,
-        Optional.empty());
-  }
+  public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(20);
 
   public NodeConfig {
     Objects.requireNonNull(repository, "repo");
@@ -118,6 +112,31 @@ public record NodeConfig(
     if (shutdownGrace.isNegative()) {
       throw new IllegalArgumentException("shutdown-grace: must be >= 0");
     }
+    Objects.requireNonNull(drainTimeout, "drain-timeout");
+    if (drainTimeout.isNegative()) {
+      throw new IllegalArgumentException("drain-timeout: must be >= 0");
+    }
+  }
+
+  /** The settings before {@code drain-timeout} existed, with no drain on stop (as then). */
+  public NodeConfig(String repository, String host, int grpcPort, int httpPort, List<DeviceSpec> devices,
+      Optional<String> adminToken, Path dataDir, ControlMode modelControl, Duration pollInterval, long maxMessageBytes,
+      long maxTensorElements, double footprintFactor, int intraOpThreads, Duration shutdownGrace, boolean detectGpus,
+      dev.modelmux.cluster.ClusterConfig cluster, Optional<String> clusterSecret, Optional<Path> tenants) {
+    this(repository, host, grpcPort, httpPort, devices, adminToken, dataDir, modelControl, pollInterval, maxMessageBytes,
+        maxTensorElements, footprintFactor, intraOpThreads, shutdownGrace, detectGpus, cluster, clusterSecret, tenants,
+        Duration.ZERO, Optional.empty());
+  }
+
+  /** A configuration without an endpoints file. */
+  public NodeConfig(String repository, String host, int grpcPort, int httpPort, List<DeviceSpec> devices,
+      Optional<String> adminToken, Path dataDir, ControlMode modelControl, Duration pollInterval, long maxMessageBytes,
+      long maxTensorElements, double footprintFactor, int intraOpThreads, Duration shutdownGrace, boolean detectGpus,
+      dev.modelmux.cluster.ClusterConfig cluster, Optional<String> clusterSecret, Optional<Path> tenants,
+      Duration drainTimeout) {
+    this(repository, host, grpcPort, httpPort, devices, adminToken, dataDir, modelControl, pollInterval, maxMessageBytes,
+        maxTensorElements, footprintFactor, intraOpThreads, shutdownGrace, detectGpus, cluster, clusterSecret, tenants,
+        drainTimeout, Optional.empty());
   }
 
   private static void port(String key, int p) {
@@ -130,27 +149,34 @@ public record NodeConfig(
   public NodeConfig withPorts(int grpc, int http) {
     return new NodeConfig(repository, host, grpc, http, devices, adminToken, dataDir, modelControl, pollInterval,
         maxMessageBytes, maxTensorElements, footprintFactor, intraOpThreads, shutdownGrace, detectGpus, cluster, clusterSecret, tenants,
-        endpoints);
+        drainTimeout, endpoints);
   }
 
   /** A copy that joins the mesh with {@code cluster}, authenticating forwards with {@code secret}. */
   public NodeConfig withCluster(dev.modelmux.cluster.ClusterConfig cluster, String secret) {
     return new NodeConfig(repository, host, grpcPort, httpPort, devices, adminToken, dataDir, modelControl, pollInterval,
         maxMessageBytes, maxTensorElements, footprintFactor, intraOpThreads, shutdownGrace, detectGpus, cluster,
-        Optional.of(secret), tenants, endpoints);
+        Optional.of(secret), tenants, drainTimeout, endpoints);
   }
 
   /** A copy whose tenants come from {@code file}. */
   public NodeConfig withTenants(Path file) {
     return new NodeConfig(repository, host, grpcPort, httpPort, devices, adminToken, dataDir, modelControl, pollInterval,
         maxMessageBytes, maxTensorElements, footprintFactor, intraOpThreads, shutdownGrace, detectGpus, cluster,
-        clusterSecret, Optional.of(file), endpoints);
+        clusterSecret, Optional.of(file), drainTimeout, endpoints);
   }
 
   /** A copy whose endpoints come from {@code file}. */
   public NodeConfig withEndpoints(Path file) {
     return new NodeConfig(repository, host, grpcPort, httpPort, devices, adminToken, dataDir, modelControl, pollInterval,
         maxMessageBytes, maxTensorElements, footprintFactor, intraOpThreads, shutdownGrace, detectGpus, cluster,
-        clusterSecret, tenants, Optional.of(file));
+        clusterSecret, tenants, drainTimeout, Optional.of(file));
+  }
+
+  /** A copy that drains for up to {@code timeout} on stop (0: no drain). */
+  public NodeConfig withDrainTimeout(Duration timeout) {
+    return new NodeConfig(repository, host, grpcPort, httpPort, devices, adminToken, dataDir, modelControl, pollInterval,
+        maxMessageBytes, maxTensorElements, footprintFactor, intraOpThreads, shutdownGrace, detectGpus, cluster,
+        clusterSecret, tenants, timeout, endpoints);
   }
 }

@@ -19,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The admin UI end to end in a real browser: a two-node mesh, and {@code admin-ui/e2e/admin-ui.e2e.mjs}
  * driving Debian's headless Chromium through playwright-core (log in, a wrong token refused, both
  * nodes and devices on the map, traffic makes a model READY live, unload it from the UI, the
- * models table with 1,500 rows). Saves the cluster map as {@code target/admin-ui-cluster-map.png}.
+ * capacity view with the model's advice, the models table with 1,500 rows). Saves the cluster map
+ * as {@code target/admin-ui-cluster-map.png} and the capacity view as {@code target/admin-ui-capacity.png}.
  *
  * <p>Needs {@code /usr/bin/chromium} (or {@code CHROMIUM}), {@code node}, and {@code npm ci} run in
  * {@code admin-ui/e2e}; {@code .ci/run} installs all three. Without them the test fails under CI
@@ -54,9 +55,11 @@ class AdminUiBrowserTest {
     NodeFixture a = NodeFixture.startMesh(repo.root, tmp.resolve("a"), 256L << 20, "node-a", List.of());
     NodeFixture b = null;
     Path shot = Path.of("target", "admin-ui-cluster-map.png").toAbsolutePath();
+    Path capacityShot = Path.of("target", "admin-ui-capacity.png").toAbsolutePath();
     Path log = Path.of("target", "admin-ui-e2e.log").toAbsolutePath();
     Files.createDirectories(shot.getParent());
     Files.deleteIfExists(shot);
+    Files.deleteIfExists(capacityShot);
     try {
       b = NodeFixture.startMesh(repo.root, tmp.resolve("b"), 256L << 20, "node-b", List.of("127.0.0.1:" + a.node.clusterPort()));
       NodeFixture bb = b;
@@ -71,6 +74,7 @@ class AdminUiBrowserTest {
       pb.environment().put("MODEL", "m");
       pb.environment().put("NODES", "node-a,node-b");
       pb.environment().put("SCREENSHOT", shot.toString());
+      pb.environment().put("CAPACITY_SCREENSHOT", capacityShot.toString());
       pb.environment().put("CHROMIUM", chromium.toString());
       Process p = pb.start();
       boolean finished = p.waitFor(240, TimeUnit.SECONDS);
@@ -80,9 +84,10 @@ class AdminUiBrowserTest {
       String output = Files.readString(log, StandardCharsets.UTF_8);
       assertThat(finished).as("the browser script finished in time:\n" + output).isTrue();
       assertThat(p.exitValue()).as("the browser script passed:\n" + output).isZero();
-      assertThat(output).contains("all checks passed");
+      assertThat(output).contains("capacity view").contains("all checks passed");
       assertThat(shot).exists();
       assertThat(Files.size(shot)).isPositive();
+      assertThat(capacityShot).exists();
     } finally {
       if (b != null) {
         b.close();

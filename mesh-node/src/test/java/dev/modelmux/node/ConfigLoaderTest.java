@@ -79,6 +79,16 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aStoppingNodeDrainsForTheDrainTimeoutFirst() {
+    assertThat(ConfigLoader.load(List.of(), Map.of(), Optional.of("/r")).drainTimeout()).isEqualTo(Duration.ofSeconds(20));
+    assertThat(ConfigLoader.load(List.of("--drain-timeout", "45s"), Map.of(), Optional.of("/r")).drainTimeout())
+        .isEqualTo(Duration.ofSeconds(45));
+    assertThat(ConfigLoader.load(List.of(), Map.of("MODELMUX_DRAIN_TIMEOUT", "0"), Optional.of("/r")).drainTimeout()).isZero();
+    assertThatThrownBy(() -> ConfigLoader.load(List.of("--drain-timeout", "a while"), Map.of(), Optional.of("/r")))
+        .hasMessageStartingWith("drain-timeout:");
+  }
+
+  @Test
   void unknownKeyInTheFileIsRejected() throws Exception {
     Path file = tmp.resolve("bad.properties");
     Files.writeString(file, "grpc_port = 1\n");

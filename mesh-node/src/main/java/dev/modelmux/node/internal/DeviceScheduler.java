@@ -143,6 +143,15 @@ final class DeviceScheduler {
   private final ArrayDeque<Unit> runnable = new ArrayDeque<>();
   /** Requests that expired or were refused inside the monitor, answered after leaving it. */
   private final List<Runnable> answers = new ArrayList<>();
+  private static final long DEADLINE_TICK_NANOS = 1_000_000L;
+  /**
+   * A request's cost in fair-queue units per row, on the scale of {@link Caller#weightUnits()}
+   * (weight × 10): a tenant of weight 1 takes one single-row request per round, of weight 2 two,
+   * of weight 0.5 one every other round; a backlogged tenant makes others wait at most one turn.
+   */
+  private static final long COST_PER_ROW = 10;
+  /** Millisecond buckets with a deadline timer scheduled. */
+  private final java.util.TreeSet<Long> deadlineWakes = new java.util.TreeSet<>();
   private long nextPlannerId;
   private int inFlight;
   private long scheduledWake = Long.MAX_VALUE;
@@ -192,7 +201,7 @@ final class DeviceScheduler {
         return CompletableFuture.failedFuture(refused);
       }
       FairQueue.OfferResult r = queue.offer(job.caller.tenantId(), job.caller.weightUnits(), job.caller.priority(), job,
-          Math.min(job.rows, 1 << 20), job.deadlineNanos, now);
+          (long) Math.min(job.rows, 1 << 16) * COST_PER_ROW, job.deadlineNanos, now);
       if (!r.accepted()) {
         String reason = r == FairQueue.OfferResult.DEADLINE_EXCEEDED ? DEADLINE : QUEUE_FULL;
         observer.rejected(job.caller, job.model(), reason);
@@ -202,7 +211,12 @@ final class DeviceScheduler {
       }
       waitingByModel.merge(job.model(), 1, Integer::sum);
       if (job.deadlineNanos != Long.MAX_VALUE) {
-        timer.schedule(this::wake, Math.max(0, job.deadlineNanos - now) + 1_000, TimeUnit.NANOSECONDS);
+        // One timer per millisecond of deadlines, not one per request: expiry is answered at most
+        // a millisecond late, and a burst of requests with deadlines costs a handful of timers.
+        long bucket = (job.deadlineNanos / DEADLINE_TICK_NANOS + 1) * DEADLINE_TICK_NANOS;
+        if (deadlineWakes.add(bucket)) {
+          timer.schedule(() -> deadlineWake(bucket), Math.max(0, bucket - now), TimeUnit.NANOSECONDS);
+        }
       }
       start = pump(now);
     }
@@ -265,12 +279,25 @@ final class DeviceScheduler {
     waitingByModel.computeIfPresent(j.model(), (k, n) -> n <= 1 ? null : n - 1);
   }
 
+  private void deadlineWake(long bucket) {
+    synchronized (this) {
+      deadlineWakes.remove(bucket);
+    }
+    wake();
+  }
+
   /** Timer callback: expire what is due, plan batches whose delay passed, start what fits. */
-  private void wake() {
-    List<Unit> start;
+  private void plannerWake() {
     synchronized (this) {
       scheduledWake = Long.MAX_VALUE;
       wakeTask = null;
+    }
+    wake();
+  }
+
+  private void wake() {
+    List<Unit> start;
+    synchronized (this) {
       long now = clock.getAsLong();
       queue.expire(now);
       start = pump(now);
@@ -393,7 +420,7 @@ final class DeviceScheduler {
       wakeTask.cancel(false);
     }
     scheduledWake = due;
-    wakeTask = timer.schedule(this::wake, Math.max(0, due - now), TimeUnit.NANOSECONDS);
+    wakeTask = timer.schedule(this::plannerWake, Math.max(0, due - now), TimeUnit.NANOSECONDS);
   }
 
   /** Starts units outside the monitor and answers what was refused or expired meanwhile. */

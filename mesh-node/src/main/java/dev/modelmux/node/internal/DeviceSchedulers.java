@@ -23,7 +23,8 @@ public final class DeviceSchedulers implements AutoCloseable {
     });
     timer.setRemoveOnCancelPolicy(true);
     for (DeviceSpec d : pool.devices()) {
-      DeviceScheduler s = new DeviceScheduler(d.id(), DeviceScheduler.Config.of(d.concurrency()), clock, timer, metrics);
+      DeviceScheduler s = new DeviceScheduler(d.id(), DeviceScheduler.Config.of(d.concurrency()), clock, timer,
+          metrics.forDevice(d.id()));
       byDevice.put(d.id(), s);
       metrics.bindScheduler(d.id(), s::queued, s::inFlight, s::limit);
     }

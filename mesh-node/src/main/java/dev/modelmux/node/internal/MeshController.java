@@ -224,11 +224,17 @@ public final class MeshController {
   }
 
   private Map<ModelKey, ModelSpec> specs(List<ModelManager.PlacementSpec> placementSpecs) {
+    return specs(placementSpecs, operators::pinned, footprintFactor);
+  }
+
+  /** Placement's view of the served models; {@code runtimePinned} says which the operators pinned. */
+  static Map<ModelKey, ModelSpec> specs(List<ModelManager.PlacementSpec> placementSpecs,
+      java.util.function.Predicate<String> runtimePinned, double footprintFactor) {
     Map<ModelKey, ModelSpec> out = new HashMap<>();
     for (ModelManager.PlacementSpec s : placementSpecs) {
       ModelKey key = new ModelKey(s.model(), s.version());
       out.put(key, new ModelSpec(key, (long) Math.ceil(s.artifactBytes() * footprintFactor), OptionalLong.empty(), 0,
-          s.pinned() || operators.pinned(s.model()), s.minCopies(), s.idleTtlSeconds() * 1_000_000_000L));
+          s.pinned() || runtimePinned.test(s.model()), s.minCopies(), s.idleTtlSeconds() * 1_000_000_000L));
     }
     return out;
   }

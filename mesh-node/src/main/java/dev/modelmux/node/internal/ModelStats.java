@@ -26,20 +26,27 @@ public final class ModelStats {
 
   private final MeterRegistry registry;
   private final LongSupplier nanoClock;
+  private final String timer;
   private final Map<String, LatencyWindow> windows = new ConcurrentHashMap<>();
   private volatile Map<String, Figures> figures = Map.of();
   private long lastSample = -1;
 
   public ModelStats(MeterRegistry registry, LongSupplier nanoClock) {
+    this(registry, nanoClock, TIMER);
+  }
+
+  /** Figures of another per-model timer with a percentile histogram (tags {@code model}, {@code version}). */
+  public ModelStats(MeterRegistry registry, LongSupplier nanoClock, String timer) {
     this.registry = registry;
     this.nanoClock = nanoClock;
+    this.timer = timer;
   }
 
   /** Takes one sample of every model's histogram. */
   public synchronized void sample() {
     long now = nanoClock.getAsLong();
     Map<String, Figures> out = new java.util.HashMap<>();
-    for (Timer t : registry.find(TIMER).timers()) {
+    for (Timer t : registry.find(timer).timers()) {
       String model = t.getId().getTag("model");
       String version = t.getId().getTag("version");
       if (model == null || version == null) {
@@ -64,6 +71,17 @@ public final class ModelStats {
     }
     figures = Map.copyOf(out);
     lastSample = now;
+  }
+
+  /** Names of the models with a request in the window, as of the last sample. */
+  public java.util.Set<String> models() {
+    java.util.Set<String> out = new java.util.TreeSet<>();
+    figures.forEach((k, f) -> {
+      if (f.count() > 0) {
+        out.add(k.substring(0, k.lastIndexOf(':')));
+      }
+    });
+    return out;
   }
 
   /** The busiest version's figures of a model over the window, if it had any request. */

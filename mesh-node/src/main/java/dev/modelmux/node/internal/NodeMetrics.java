@@ -149,6 +149,30 @@ public final class NodeMetrics implements PoolEvent.Listener, DeviceScheduler.Ob
         .register(registry);
   }
 
+  /** The observer of one device's scheduler: the per-tenant figures, plus the device's queue wait. */
+  DeviceScheduler.Observer forDevice(String deviceId) {
+    Timer wait = Timer.builder("modelmux_device_queue_wait").description("Time a request waited in the device's queue, all tenants and models")
+        .tag("device", deviceId).publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(10_000))
+        .maximumExpectedValue(Duration.ofSeconds(30)).register(registry);
+    return new DeviceScheduler.Observer() {
+      @Override
+      public void rejected(Caller caller, dev.modelmux.gpu.ModelKey model, String reason) {
+        NodeMetrics.this.rejected(caller, model, reason);
+      }
+
+      @Override
+      public void dispatched(Caller caller, dev.modelmux.gpu.ModelKey model, long queueWaitNanos) {
+        NodeMetrics.this.dispatched(caller, model, queueWaitNanos);
+        wait.record(queueWaitNanos, TimeUnit.NANOSECONDS);
+      }
+
+      @Override
+      public void batch(dev.modelmux.gpu.ModelKey model, int rows, int requests) {
+        NodeMetrics.this.batch(model, rows, requests);
+      }
+    };
+  }
+
   @Override
   public void rejected(Caller caller, dev.modelmux.gpu.ModelKey model, String reason) {
     tenantRejected(caller.tenantId(), model.model(), reason);
