@@ -117,7 +117,8 @@ class EndpointRoutingTest {
             .add(new JsonObject().put("when", new JsonObject().put("risk_tier", "high").put("tenant", "default"))
                 .put("target", target("risk", 3))))
         .put("default", target("risk", 1));
-    put(a, "seg", endpoint(segment));
+    long version = put(a, "seg", endpoint(segment)).getLong("policy_version");
+    await().atMost(PROPAGATION).until(() -> b.node.endpoints().table().version() >= version); // asked on b below
     assertThat(segmentVersion(Map.of("region", "eu", "device_class", "mobile"))).isEqualTo("risk:2");
     assertThat(segmentVersion(Map.of("region", "eu", "device_class", "desktop"))).isEqualTo("risk:1");
     assertThat(segmentVersion(Map.of("risk_tier", "high"))).isEqualTo("risk:3");
