@@ -61,6 +61,7 @@ public final class ConfigLoader {
     k.put("kubernetes-service-name", "Kubernetes discovery, API mode: the service whose endpoints are the members (needs RBAC; instead of peers)");
     k.put("kubernetes-namespace", "the namespace of kubernetes-service-name (default: the pod's own)");
     k.put("tenants", "tenants file, YAML or JSON (default: one tenant 'default' that needs no key)");
+    k.put("endpoints", "endpoints file, YAML or JSON (default: the example repository's endpoints.yaml with the example repository)");
     k.put("gpus", "auto | none: add the CUDA GPUs found at start (needs the -Pcuda build; default auto)");
     k.put("features", "JSON-lines file of feature values loaded into the feature store at start when it is empty");
     k.put("feature-cache-entries", "most feature values one node caches (default 100000; 0 = no cache)");
@@ -193,7 +194,8 @@ public final class ConfigLoader {
         Optional.ofNullable(v.get("tenants")).map(Path::of),
         v.containsKey("drain-timeout") ? duration("drain-timeout", v.get("drain-timeout")) : NodeConfig.DEFAULT_DRAIN_TIMEOUT,
         features(v),
-        predictionLog(v));
+        predictionLog(v),
+        endpoints(v, example ? Optional.of(repo) : Optional.empty()));
   }
 
   private static dev.modelmux.node.features.FeatureStoreConfig features(Map<String, String> v) {
@@ -209,6 +211,14 @@ public final class ConfigLoader {
         v.containsKey("prediction-log-segment-age") ? duration("prediction-log-segment-age", v.get("prediction-log-segment-age")) : d.segmentAge(),
         v.containsKey("prediction-log-retention") ? duration("prediction-log-retention", v.get("prediction-log-retention")) : d.retention(),
         intValue(v, "prediction-log-buffer", d.bufferRecords()));
+  }
+
+  /** The endpoints file: as configured, else the example repository's {@code endpoints.yaml} when serving it. */
+  private static Optional<Path> endpoints(Map<String, String> v, Optional<String> exampleRepo) {
+    if (v.containsKey("endpoints")) {
+      return Optional.of(Path.of(v.get("endpoints")));
+    }
+    return exampleRepo.filter(r -> !r.contains(":")).map(r -> Path.of(r).resolve("endpoints.yaml")).filter(Files::isRegularFile);
   }
 
   private static dev.modelmux.cluster.ClusterConfig cluster(Map<String, String> v) {

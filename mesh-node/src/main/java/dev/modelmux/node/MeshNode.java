@@ -81,6 +81,7 @@ public final class MeshNode {
   private dev.modelmux.node.features.internal.TableFeatureStore featureStore;
   private dev.modelmux.node.predlog.internal.FilePredictionLog predictionLog;
   private dev.modelmux.node.predlog.internal.LabelLog labelLog;
+  private dev.modelmux.node.endpoints.Endpoints endpoints;
   private HttpServer grpcServer;
   private HttpServer httpServer;
   private long pollTimer = -1;
@@ -115,7 +116,7 @@ public final class MeshNode {
   }
 
   private boolean knows(String model) {
-    return models != null && models.knows(model);
+    return models != null && models.knows(model) || endpoints != null && endpoints.knows(model);
   }
 
   /** Starts a node; fails with a message naming the problem (bad repository, port in use). */
@@ -185,6 +186,14 @@ public final class MeshNode {
     new dev.modelmux.node.features.internal.FeaturesAdmin(vertx, admin, featureStore.table(), System::currentTimeMillis).mount(web);
     new dev.modelmux.node.predlog.internal.LabelsApi(vertx, admin, labelLog, System::currentTimeMillis).mount(web);
 
+    endpoints = dev.modelmux.node.endpoints.Endpoints.create(vertx, api, new dev.modelmux.node.internal.MeshLoader(link,
+        models, forwarder, config.footprintFactor()), schedulers, featureStore, predictionLog, prometheus);
+    endpoints.mount(web);
+    endpoints.bind(grpc);
+    path.endpoints(endpoints.router());
+    capacity.trafficShares(endpoints::extraTrafficShare); // canary and shadow shares in the capacity advice
+
+
     Future<Void> scan = config.modelControl() == ModelManager.ControlMode.POLL ? models.rescan() : Future.succeededFuture();
     scan = scan.compose(v -> tenantSync.start(config.tenants())); // the mesh's tenant policy is in force before serving
     scan = scan.compose(v -> vertx.executeBlocking(() -> {
@@ -193,6 +202,7 @@ public final class MeshNode {
       config.features().file().ifPresent(f -> dev.modelmux.node.features.internal.FeatureSeed.seedIfEmpty(featureStore.table(), f));
       return null;
     }));
+    scan = scan.compose(v -> endpoints.start(config.endpoints())); // and its endpoints, their targets loaded
     return scan.compose(v -> vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.grpcPort())
             .setHttp2ClearTextEnabled(true).setInitialSettings(new io.vertx.core.http.Http2Settings()
                 .setMaxFrameSize(1 << 20)))
@@ -375,6 +385,11 @@ public final class MeshNode {
     }
   }
 
+  /** The endpoints, traffic policies and decision API of this node. */
+  public dev.modelmux.node.endpoints.Endpoints endpoints() {
+    return endpoints;
+  }
+
   /** This node's id in the mesh. */
   public String nodeId() {
     return link.nodeId();
@@ -415,6 +430,9 @@ public final class MeshNode {
     }
     if (tenantSync != null) {
       tenantSync.close();
+    }
+    if (endpoints != null) {
+      endpoints.close();
     }
     if (pollTimer >= 0) {
       vertx.cancelTimer(pollTimer);

@@ -34,6 +34,7 @@ import java.util.Optional;
  *     before it stops accepting (0: no drain)
  * @param features the feature store: its seed file, the fault-injection lookup delay, the cache size
  * @param predictionLog the prediction (and label) log's segment size and age, retention, buffer
+ * @param endpoints the endpoints file (YAML or JSON) published to the mesh at start unless it has endpoints already
  */
 public record NodeConfig(
     String repository,
@@ -56,7 +57,8 @@ public record NodeConfig(
     Optional<Path> tenants,
     Duration drainTimeout,
     dev.modelmux.node.features.FeatureStoreConfig features,
-    dev.modelmux.node.predlog.PredictionLogConfig predictionLog) {
+    dev.modelmux.node.predlog.PredictionLogConfig predictionLog,
+    Optional<Path> endpoints) {
 
   public static final int DEFAULT_GRPC_PORT = 8001;
   public static final int DEFAULT_HTTP_PORT = 8000;
@@ -128,7 +130,20 @@ public record NodeConfig(
       dev.modelmux.cluster.ClusterConfig cluster, Optional<String> clusterSecret, Optional<Path> tenants) {
     this(repository, host, grpcPort, httpPort, devices, adminToken, dataDir, modelControl, pollInterval, maxMessageBytes,
         maxTensorElements, footprintFactor, intraOpThreads, shutdownGrace, detectGpus, cluster, clusterSecret, tenants,
-        Duration.ZERO, dev.modelmux.node.features.FeatureStoreConfig.defaults(), dev.modelmux.node.predlog.PredictionLogConfig.defaults());
+        Duration.ZERO, dev.modelmux.node.features.FeatureStoreConfig.defaults(), dev.modelmux.node.predlog.PredictionLogConfig.defaults(),
+        Optional.empty());
+  }
+
+  /** A configuration without an endpoints file. */
+  public NodeConfig(String repository, String host, int grpcPort, int httpPort, List<DeviceSpec> devices,
+      Optional<String> adminToken, Path dataDir, ControlMode modelControl, Duration pollInterval, long maxMessageBytes,
+      long maxTensorElements, double footprintFactor, int intraOpThreads, Duration shutdownGrace, boolean detectGpus,
+      dev.modelmux.cluster.ClusterConfig cluster, Optional<String> clusterSecret, Optional<Path> tenants,
+      Duration drainTimeout) {
+    this(repository, host, grpcPort, httpPort, devices, adminToken, dataDir, modelControl, pollInterval, maxMessageBytes,
+        maxTensorElements, footprintFactor, intraOpThreads, shutdownGrace, detectGpus, cluster, clusterSecret, tenants,
+        drainTimeout, dev.modelmux.node.features.FeatureStoreConfig.defaults(),
+        dev.modelmux.node.predlog.PredictionLogConfig.defaults(), Optional.empty());
   }
 
   private static void port(String key, int p) {
@@ -141,41 +156,48 @@ public record NodeConfig(
   public NodeConfig withPorts(int grpc, int http) {
     return new NodeConfig(repository, host, grpc, http, devices, adminToken, dataDir, modelControl, pollInterval,
         maxMessageBytes, maxTensorElements, footprintFactor, intraOpThreads, shutdownGrace, detectGpus, cluster, clusterSecret, tenants,
-        drainTimeout, features, predictionLog);
+        drainTimeout, features, predictionLog, endpoints);
   }
 
   /** A copy that joins the mesh with {@code cluster}, authenticating forwards with {@code secret}. */
   public NodeConfig withCluster(dev.modelmux.cluster.ClusterConfig cluster, String secret) {
     return new NodeConfig(repository, host, grpcPort, httpPort, devices, adminToken, dataDir, modelControl, pollInterval,
         maxMessageBytes, maxTensorElements, footprintFactor, intraOpThreads, shutdownGrace, detectGpus, cluster,
-        Optional.of(secret), tenants, drainTimeout, features, predictionLog);
+        Optional.of(secret), tenants, drainTimeout, features, predictionLog, endpoints);
   }
 
   /** A copy whose tenants come from {@code file}. */
   public NodeConfig withTenants(Path file) {
     return new NodeConfig(repository, host, grpcPort, httpPort, devices, adminToken, dataDir, modelControl, pollInterval,
         maxMessageBytes, maxTensorElements, footprintFactor, intraOpThreads, shutdownGrace, detectGpus, cluster,
-        clusterSecret, Optional.of(file), drainTimeout, features, predictionLog);
+        clusterSecret, Optional.of(file), drainTimeout, features, predictionLog, endpoints);
+  }
+
+  /** A copy whose endpoints come from {@code file}. */
+  public NodeConfig withEndpoints(Path file) {
+    return new NodeConfig(repository, host, grpcPort, httpPort, devices, adminToken, dataDir, modelControl, pollInterval,
+        maxMessageBytes, maxTensorElements, footprintFactor, intraOpThreads, shutdownGrace, detectGpus, cluster,
+        clusterSecret, tenants, drainTimeout, features, predictionLog, Optional.of(file));
   }
 
   /** A copy that drains for up to {@code timeout} on stop (0: no drain). */
   public NodeConfig withDrainTimeout(Duration timeout) {
     return new NodeConfig(repository, host, grpcPort, httpPort, devices, adminToken, dataDir, modelControl, pollInterval,
         maxMessageBytes, maxTensorElements, footprintFactor, intraOpThreads, shutdownGrace, detectGpus, cluster,
-        clusterSecret, tenants, timeout, features, predictionLog);
+        clusterSecret, tenants, timeout, features, predictionLog, endpoints);
   }
 
   /** A copy with other feature store settings. */
   public NodeConfig withFeatures(dev.modelmux.node.features.FeatureStoreConfig f) {
     return new NodeConfig(repository, host, grpcPort, httpPort, devices, adminToken, dataDir, modelControl, pollInterval,
         maxMessageBytes, maxTensorElements, footprintFactor, intraOpThreads, shutdownGrace, detectGpus, cluster,
-        clusterSecret, tenants, drainTimeout, f, predictionLog);
+        clusterSecret, tenants, drainTimeout, f, predictionLog, endpoints);
   }
 
   /** A copy with other prediction log settings. */
   public NodeConfig withPredictionLog(dev.modelmux.node.predlog.PredictionLogConfig p) {
     return new NodeConfig(repository, host, grpcPort, httpPort, devices, adminToken, dataDir, modelControl, pollInterval,
         maxMessageBytes, maxTensorElements, footprintFactor, intraOpThreads, shutdownGrace, detectGpus, cluster,
-        clusterSecret, tenants, drainTimeout, features, p);
+        clusterSecret, tenants, drainTimeout, features, p, endpoints);
   }
 }

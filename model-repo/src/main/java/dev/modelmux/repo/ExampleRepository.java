@@ -18,12 +18,14 @@ import java.util.stream.Stream;
  * Assembles the example repository that {@code ./modelmux serve} uses: the MiniLM encoders shipped
  * on Maven Central, with configs written from what their graphs declare, and generated MLPs of
  * 1-40 MB (most with a config, two derived at load, one with two versions) plus a ~100 KB
- * {@code tiny-mlp} for benchmarks. Output is deterministic (fixed seeds). A marker file records
- * what was built; a rerun with the same generator, plan and inputs returns at once.
+ * {@code tiny-mlp} for benchmarks, and the decision example (two versions of a {@code risk} model, a
+ * {@code risk-fallback}, and the {@code endpoints.yaml} that routes to them). Output is deterministic
+ * (fixed seeds). A marker file records what was built; a rerun with the same generator, plan and
+ * inputs returns at once.
  */
 public final class ExampleRepository {
   /** Bump when what is generated changes, so that existing example repositories are rebuilt. */
-  public static final int GENERATOR_VERSION = 1;
+  public static final int GENERATOR_VERSION = 2;
   public static final String MARKER = ".modelmux-example";
   /** The default MLP artifact sizes in MiB: 24 models, about 280 MiB, spread over 1-40. */
   public static final List<Double> DEFAULT_SIZES_MIB = List.of(
@@ -32,6 +34,24 @@ public final class ExampleRepository {
   /** The MiniLM files looked for in the MiniLM folder, and the model each becomes. */
   public static final List<Source> MINILM = List.of(
       new Source("minilm-q", "all-minilm-l6-v2-q.onnx"), new Source("minilm", "all-minilm-l6-v2.onnx"));
+
+  /** The decision example's scoring model (versions 1 and 2) and its fallback: 4 raw features in, 2 probabilities out. */
+  public static final String RISK = "risk";
+  public static final String RISK_FALLBACK = "risk-fallback";
+  /** The endpoints file written at the repository's root (not a model folder, so scans skip it). */
+  public static final String ENDPOINTS_FILE = "endpoints.yaml";
+  /** What the risk models' config parameters declare, and the example endpoint's metadata requires. */
+  public static final java.util.Map<String, String> RISK_METADATA = java.util.Map.of("dataset", "credit-2026-10",
+      "feature_schema", "fs-3");
+  /** Brings the raw features (age, income, amount, 24 h count) to about unit scale inside the models. */
+  private static final float[] RISK_SCALE = {1 / 50f, 1 / 50_000f, 1 / 500f, 1 / 5f};
+  /**
+   * Seeds picked so that the untrained weights still behave like a risk score: the feature defaults
+   * score about 0.3-0.4 (approve), an old customer's 9,000 transfer after 12 more today above 0.8
+   * (decline).
+   */
+  private static final java.util.Map<Long, Long> RISK_SEEDS = java.util.Map.of(1L, 7_187L, 2L, 7_830L);
+  private static final long RISK_FALLBACK_SEED = 7_303L;
 
   private static final int MLP_INPUT = 16;
   private static final int MLP_OUTPUT = 4;
@@ -108,7 +128,8 @@ public final class ExampleRepository {
     Path markerFile = outDir.resolve(MARKER);
     List<String> names = modelNames(plan);
     if (Files.isRegularFile(markerFile) && Files.readString(markerFile).equals(marker)
-        && names.stream().allMatch(n -> Files.isDirectory(outDir.resolve(n)))) {
+        && names.stream().allMatch(n -> Files.isDirectory(outDir.resolve(n)))
+        && Files.isRegularFile(outDir.resolve(ENDPOINTS_FILE))) {
       return new Result(true, names, 0);
     }
     Files.deleteIfExists(markerFile);
@@ -119,6 +140,7 @@ public final class ExampleRepository {
     for (Mlp m : plan.mlps()) {
       total += writeMlp(outDir, m);
     }
+    total += writeDecisionExample(outDir);
     write(markerFile, marker.getBytes(StandardCharsets.UTF_8));
     return new Result(false, names, total);
   }
@@ -169,6 +191,68 @@ public final class ExampleRepository {
     return total;
   }
 
+  /**
+   * The decision example: {@code risk} versions 1 and 2 (Gemm/Relu MLPs ending in a Softmax,
+   * different seeds), {@code risk-fallback} (one Gemm and a Softmax), and {@code endpoints.yaml}
+   * defining the endpoint {@code example} over them: a 90/10 canary, feature defaults, thresholds
+   * and a ladder.
+   */
+  private static long writeDecisionExample(Path outDir) throws IOException {
+    long total = 0;
+    Path risk = cleanModelFolder(outDir, RISK);
+    write(risk.resolve("config.pbtxt"), ExampleConfigs.scorer(RISK, 4, 2, RISK_METADATA).getBytes(StandardCharsets.UTF_8));
+    for (long v : List.of(1L, 2L)) {
+      byte[] bytes = OnnxModelBuilder.mlp().inputDim(4).width(16).depth(1).outputDim(2).inputScale(RISK_SCALE).softmax(true)
+          .seed(RISK_SEEDS.get(v)).build();
+      write(risk.resolve(Long.toString(v)).resolve("model.onnx"), bytes);
+      total += bytes.length;
+    }
+    Path fallback = cleanModelFolder(outDir, RISK_FALLBACK);
+    write(fallback.resolve("config.pbtxt"), ExampleConfigs.scorer(RISK_FALLBACK, 4, 2, RISK_METADATA)
+        .getBytes(StandardCharsets.UTF_8));
+    byte[] bytes = OnnxModelBuilder.mlp().inputDim(4).depth(0).outputDim(2).inputScale(RISK_SCALE).softmax(true)
+        .seed(RISK_FALLBACK_SEED).build();
+    write(fallback.resolve("1").resolve("model.onnx"), bytes);
+    total += bytes.length;
+    write(outDir.resolve(ENDPOINTS_FILE), EXAMPLE_ENDPOINTS.getBytes(StandardCharsets.UTF_8));
+    return total;
+  }
+
+  /** The endpoints of the example repository. */
+  public static final String EXAMPLE_ENDPOINTS = """
+      # Written by modelmux's example repository generator. `./modelmux serve` publishes it when it
+      # serves the example repository without --endpoints (see README: Endpoints and the decision API).
+      endpoints:
+        - name: example
+          metadata: {dataset: credit-2026-10, feature_schema: fs-3}
+          policy:
+            type: canary
+            targets:
+              - {model: risk, version: 1, weight: 90}
+              - {model: risk, version: 2, weight: 10}
+          features:
+            refs: [user.age, user.income, txn.amount, txn.count_24h]
+            defaults: {user.age: 35, user.income: 40000, txn.amount: 50, txn.count_24h: 1}
+            timeout_ms: 20
+            cache_staleness_ms: 1000
+          decision:
+            output: output
+            index: 1
+            thresholds:
+              - {min: 0.8, decision: decline}
+              - {min: 0.5, decision: review}
+            default: approve
+            explanations_ref_prefix: "expl://example/"
+          ladder:
+            fallback: {model: risk-fallback, version: 1}
+            rules:
+              - {feature: txn.amount, above: 5000, decision: review, score: 0.6}
+            safe_default: {decision: review, score: 0.5}
+            deadline_margin_ms: 5
+          circuit_breaker: {failure_rate_percent: 50, minimum_calls: 10, window: 20, open_ms: 5000}
+          log: {sample_rate: 1.0}
+      """;
+
   /** An empty folder for one model; whatever an earlier build left there goes. */
   private static Path cleanModelFolder(Path outDir, String model) throws IOException {
     Path dir = outDir.resolve(ModelNames.validate(model));
@@ -194,6 +278,8 @@ public final class ExampleRepository {
     List<String> names = new ArrayList<>();
     plan.minilm().forEach(s -> names.add(s.model()));
     plan.mlps().forEach(m -> names.add(m.name()));
+    names.add(RISK);
+    names.add(RISK_FALLBACK);
     return names.stream().sorted().toList();
   }
 

@@ -81,8 +81,22 @@ public final class OnnxModelBuilder {
     private long seed = 42;
     private String inputName = "input";
     private String outputName = "output";
+    private float[] inputScale;
+    private boolean softmax;
 
     private Mlp() {}
+
+    /** Multiplies the input by these per-feature factors first (a Mul node), e.g. to bring raw features to unit scale. */
+    public Mlp inputScale(float... factors) {
+      this.inputScale = factors.clone();
+      return this;
+    }
+
+    /** Ends with a Softmax over the outputs, so they are probabilities that add up to 1. */
+    public Mlp softmax(boolean v) {
+      this.softmax = v;
+      return this;
+    }
 
     public Mlp inputDim(int v) {
       this.inputDim = positive("inputDim", v);
@@ -165,6 +179,21 @@ public final class OnnxModelBuilder {
       g.addInput(valueInfo(inputName, DataType.FP32, -1, inputDim));
       g.addOutput(valueInfo(outputName, DataType.FP32, -1, outputDim));
       String x = inputName;
+      if (inputScale != null) {
+        if (inputScale.length != inputDim) {
+          throw new IllegalArgumentException("inputScale has " + inputScale.length + " factors for " + inputDim + " inputs");
+        }
+        ByteBuffer scale = ByteBuffer.allocate(inputDim * 4).order(ByteOrder.LITTLE_ENDIAN);
+        for (float f : inputScale) {
+          scale.putFloat(f);
+        }
+        scale.flip();
+        g.addInitializer(TensorProto.newBuilder().setName("input_scale").setDataType(DataType.FP32.onnxElemType())
+            .setRawData(ByteString.copyFrom(scale)).addDims(inputDim));
+        g.addNode(NodeProto.newBuilder().setOpType("Mul").setName("scale").addInput(x).addInput("input_scale")
+            .addOutput("scaled"));
+        x = "scaled";
+      }
       int fanIn = inputDim;
       for (int layer = 0; layer <= depth; layer++) {
         boolean last = layer == depth;
@@ -173,7 +202,7 @@ public final class OnnxModelBuilder {
         String bias = "B" + layer;
         g.addInitializer(floatTensor(w, random, 1 / Math.sqrt(fanIn), fanIn, fanOut));
         g.addInitializer(floatTensor(bias, random, 0.1, fanOut));
-        String gemmOut = last ? outputName : "gemm" + layer;
+        String gemmOut = last ? (softmax ? "logits" : outputName) : "gemm" + layer;
         g.addNode(NodeProto.newBuilder().setOpType("Gemm").setName("gemm" + layer)
             .addInput(x).addInput(w).addInput(bias).addOutput(gemmOut)
             .addAttribute(AttributeProto.newBuilder().setName("alpha").setType(AttributeProto.AttributeType.FLOAT).setF(1f))
@@ -184,6 +213,10 @@ public final class OnnxModelBuilder {
           x = relu;
         }
         fanIn = fanOut;
+      }
+      if (softmax) {
+        g.addNode(NodeProto.newBuilder().setOpType("Softmax").setName("softmax").addInput("logits").addOutput(outputName)
+            .addAttribute(AttributeProto.newBuilder().setName("axis").setType(AttributeProto.AttributeType.INT).setI(-1)));
       }
       return model(g.build());
     }

@@ -59,6 +59,42 @@ class ExampleRepositoryTest {
   }
 
   @Test
+  void theDecisionExampleScoresProbabilitiesAndShipsItsEndpoints() throws Exception {
+    Path out = tmp.resolve("repo");
+    ExampleRepository.build(out, tmp, ExampleRepository.plan(SIZES, List.of()));
+    assertThat(out.resolve(ExampleRepository.ENDPOINTS_FILE)).hasContent(ExampleRepository.EXAMPLE_ENDPOINTS);
+    try (ModelRepository repo = ModelRepository.open(out.toString(), RepositoryOptions.defaults())) {
+      assertThat(repo.scan("risk").servedVersions()).containsExactly(1L, 2L);
+      ModelConfig config = repo.scan("risk").config().orElseThrow();
+      assertThat(config.getParametersMap().get("dataset").getStringValue()).isEqualTo("credit-2026-10");
+      assertThat(repo.scan("risk-fallback").config().orElseThrow().getParametersMap().get("feature_schema").getStringValue())
+          .isEqualTo("fs-3");
+      for (byte[] model : List.of(repo.read("risk", 1).bytes(), repo.read("risk", 2).bytes(),
+          repo.read("risk-fallback", 1).bytes())) {
+        float[] usual = score(model, 35, 40000, 50, 1);
+        float[] risky = score(model, 70, 20000, 9000, 12);
+        assertThat(usual).hasSize(2);
+        assertThat(usual[0] + usual[1]).isCloseTo(1f, org.assertj.core.data.Offset.offset(1e-5f));
+        // Below the example's review threshold (0.5) for the defaults, above its decline threshold (0.8) for the risky one.
+        assertThat(usual[1]).isBetween(0.1f, 0.5f);
+        assertThat(risky[1]).isGreaterThan(0.8f);
+      }
+      assertThat(score(repo.read("risk", 1).bytes(), 35, 40000, 50, 1)[1])
+          .isNotEqualTo(score(repo.read("risk", 2).bytes(), 35, 40000, 50, 1)[1]);
+    }
+  }
+
+  /** One feature vector through a model, in-process. */
+  private static float[] score(byte[] model, float... features) throws Exception {
+    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    try (OrtSession.SessionOptions o = new OrtSession.SessionOptions(); OrtSession s = env.createSession(model, o);
+         ai.onnxruntime.OnnxTensor x = ai.onnxruntime.OnnxTensor.createTensor(env, new float[][] {features});
+         OrtSession.Result r = s.run(java.util.Map.of("input", x))) {
+      return ((float[][]) r.get(0).getValue())[0];
+    }
+  }
+
+  @Test
   void rerunIsSkippedAndOutputIsDeterministic() throws Exception {
     ExampleRepository.Plan plan = ExampleRepository.plan(SIZES, List.of());
     Path a = tmp.resolve("a");

@@ -43,6 +43,14 @@ public final class DeviceSchedulers implements AutoCloseable {
     return byDevice.values().stream().mapToInt(DeviceScheduler::queued).sum();
   }
 
+  /**
+   * Whether any device of this node is saturated: requests are waiting, or as many run as its
+   * concurrency limit allows. Optional work (shadow traffic) is dropped then.
+   */
+  public boolean saturated() {
+    return byDevice.values().stream().anyMatch(s -> s.queued() > 0 || s.inFlight() >= s.limit());
+  }
+
   @Override
   public void close() {
     timer.shutdownNow();

@@ -63,8 +63,9 @@ public final class GrpcApi {
           : Caller.forwarded(call.headers().get(Forwarder.TENANT_HEADER), api.tenants().admission().policy());
       return api.offload().run(req.getSerializedSize(), () -> codec.decode(req, deadline))
           .compose(decoded -> api.path().infer(decoded, caller, PROTOCOL, start, forwardedIn))
-          .compose(a -> a.forwarded() != null ? Future.succeededFuture(a.forwarded())
+          .compose(a -> (a.forwarded() != null ? Future.succeededFuture(a.forwarded())
               : api.offload().run(Offload.outputBytes(a.result()), () -> codec.encode(a.model(), a.version(), a.id(), a.result())))
+              .map(r -> GrpcCodec.withParameters(r, a.parameters())))
           .andThen(ar -> {
             if (ticket != null) {
               ticket.close();

@@ -225,6 +225,28 @@ public final class GrpcCodec {
     return new InferenceResult(outputs, 0, 0);
   }
 
+  /** The response with {@code params} added to its parameters (strings, whole numbers, booleans, doubles). */
+  public static ModelInferResponse withParameters(ModelInferResponse r, Map<String, Object> params) {
+    if (params.isEmpty()) {
+      return r;
+    }
+    ModelInferResponse.Builder b = r.toBuilder();
+    params.forEach((k, v) -> {
+      InferParameter.Builder p = InferParameter.newBuilder();
+      if (v instanceof Long || v instanceof Integer) {
+        p.setInt64Param(((Number) v).longValue());
+      } else if (v instanceof Boolean bool) {
+        p.setBoolParam(bool);
+      } else if (v instanceof Double d) {
+        p.setDoubleParam(d);
+      } else {
+        p.setStringParam(String.valueOf(v));
+      }
+      b.putParameters(k, p.build());
+    });
+    return b.build();
+  }
+
   /** Encodes outputs as raw_output_contents, in the order of {@code result}. */
   public ModelInferResponse encode(String model, long version, String id, InferenceResult result) {
     ModelInferResponse.Builder b = ModelInferResponse.newBuilder()

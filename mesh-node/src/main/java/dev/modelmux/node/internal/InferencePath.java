@@ -49,13 +49,52 @@ public final class InferencePath {
    * node the request was forwarded to ({@code forwarded}), passed back as it came.
    */
   public record Answer(String model, long version, String id, InferenceResult result,
-      dev.modelmux.node.oip.ModelInferResponse forwarded) {}
+      dev.modelmux.node.oip.ModelInferResponse forwarded, java.util.Map<String, Object> parameters) {
+    public Answer {
+      parameters = java.util.Map.copyOf(parameters);
+    }
+
+    public Answer(String model, long version, String id, InferenceResult result,
+        dev.modelmux.node.oip.ModelInferResponse forwarded) {
+      this(model, version, id, result, forwarded, java.util.Map.of());
+    }
+
+    /** The same answer with response parameters added (an endpoint's name and policy version). */
+    public Answer withParameters(java.util.Map<String, Object> p) {
+      return new Answer(model, version, id, result, forwarded, p);
+    }
+  }
+
+  /** Resolves requests that name an endpoint rather than a model (the endpoints package implements it). */
+  public interface EndpointRouter {
+    /** Whether {@code name} is an endpoint in force on this node. */
+    boolean handles(String name);
+
+    /** Serves a request for an endpoint: picks the version under its policy and calls {@link #inferModel}. */
+    Future<Answer> infer(InferRequest request, Caller caller, String protocol, long startNanos);
+  }
+
+  private volatile EndpointRouter endpoints;
+
+  /** Requests for an endpoint's name go to {@code router} from now on. */
+  public void endpoints(EndpointRouter router) {
+    this.endpoints = router;
+  }
 
   /**
    * @param forwardedIn the request was forwarded here by another node: serve it here, never
    *     forward it again
    */
   public Future<Answer> infer(InferRequest request, Caller caller, String protocol, long startNanos, boolean forwardedIn) {
+    EndpointRouter e = endpoints;
+    if (e != null && !forwardedIn && e.handles(request.model())) {
+      return e.infer(request, caller, protocol, startNanos);
+    }
+    return inferModel(request, caller, protocol, startNanos, forwardedIn);
+  }
+
+  /** As {@link #infer}, for a model name only (never resolved as an endpoint). */
+  public Future<Answer> inferModel(InferRequest request, Caller caller, String protocol, long startNanos, boolean forwardedIn) {
     inFlight.incrementAndGet();
     InferRequest req;
     try {

@@ -169,6 +169,11 @@ public final class JsonCodec {
     return bi.longValue();
   }
 
+  /** The response with {@code params} as its {@code parameters} object (nothing added when empty). */
+  public static JsonObject withParameters(JsonObject response, java.util.Map<String, Object> params) {
+    return params.isEmpty() ? response : response.put("parameters", new JsonObject(new java.util.TreeMap<>(params)));
+  }
+
   public JsonObject encode(String model, long version, String id, InferenceResult result) {
     JsonArray outputs = new JsonArray();
     for (TensorData t : result.outputs()) {

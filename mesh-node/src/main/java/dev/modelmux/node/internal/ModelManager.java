@@ -566,6 +566,14 @@ public final class ModelManager {
     return Future.fromCompletionStage(pool.unload(new ModelKey(name, version)), vertx.getOrCreateContext());
   }
 
+  /**
+   * The versions of a model that take traffic (selected by its version policy, plus retained
+   * ones), ascending; fails with NOT_FOUND for a model the catalog does not hold.
+   */
+  public List<Long> servedVersions(String name) {
+    return new ArrayList<>(record(name).served());
+  }
+
   /** Whether {@code name} is a model of the catalog (a safe metrics label). */
   public boolean knows(String name) {
     return models.containsKey(name);

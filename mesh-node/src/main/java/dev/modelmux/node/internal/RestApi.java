@@ -135,7 +135,8 @@ public final class RestApi {
       return codec.decode(model, version, body, deadline);
     }).compose(req -> api.path().infer(req, caller, PROTOCOL, start, false)).compose(a -> {
       InferenceResult result = a.forwarded() != null ? GrpcCodec.fromWire(a.forwarded()) : a.result();
-      return api.offload().run(Offload.outputBytes(result), () -> codec.encode(a.model(), a.version(), a.id(), result).toBuffer());
+      return api.offload().run(Offload.outputBytes(result), () -> JsonCodec.withParameters(
+          codec.encode(a.model(), a.version(), a.id(), result), a.parameters()).toBuffer());
     });
   }
 

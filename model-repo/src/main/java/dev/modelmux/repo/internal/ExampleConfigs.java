@@ -42,6 +42,24 @@ public final class ExampleConfigs {
   }
 
   /**
+   * A small scoring model: {@code input} FP32 [inputDim] (raw features) to {@code output} FP32
+   * [outputDim] (probabilities), batching, with {@code parameters} (e.g. the dataset and feature
+   * schema an endpoint's metadata checks) and every version served.
+   */
+  public static String scorer(String name, int inputDim, int outputDim, java.util.Map<String, String> parameters) {
+    ModelConfig.Builder c = base(name, 64)
+        .addInput(ModelInput.newBuilder().setName("input").setDataType(DataType.TYPE_FP32).addDims(inputDim))
+        .addOutput(ModelOutput.newBuilder().setName("output").setDataType(DataType.TYPE_FP32).addDims(outputDim))
+        .setVersionPolicy(ModelVersionPolicy.newBuilder().setAll(ModelVersionPolicy.All.getDefaultInstance()))
+        .addModelWarmup(ModelWarmup.newBuilder().setName("zeros").setBatchSize(1)
+            .putInputs("input", ModelWarmup.Input.newBuilder().setDataType(DataType.TYPE_FP32).addDims(inputDim)
+                .setZeroData(true).build()));
+    new java.util.TreeMap<>(parameters).forEach((k, v) -> c.putParameters(k,
+        dev.modelmux.repo.config.ModelParameter.newBuilder().setStringValue(v).build()));
+    return text(name, c.build());
+  }
+
+  /**
    * A MiniLM encoder: the three BERT inputs, INT64 [-1] tokens with the batch dim implied, and
    * the graph's outputs as the pre-scan found them, warmed up with 8 zero tokens.
    *
