@@ -1,11 +1,11 @@
 package dev.modelmux.node.endpoints;
 
 import dev.modelmux.node.internal.AdminAuth;
+import dev.modelmux.node.internal.AdminRoutes;
 import dev.modelmux.node.internal.ServingException;
 import dev.modelmux.repo.ModelNames;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -16,8 +16,6 @@ import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The endpoints admin API under {@value #BASE}, every route behind the admin token:
@@ -36,7 +34,6 @@ import org.slf4j.LoggerFactory;
  * field; a target that cannot join or load is a 409 with the reason.
  */
 final class EndpointsAdmin {
-  private static final Logger LOG = LoggerFactory.getLogger(EndpointsAdmin.class);
   static final String BASE = "/api/v1/endpoints";
 
   private final Vertx vertx;
@@ -238,62 +235,28 @@ final class EndpointsAdmin {
   private record Reply(int status, JsonObject body, long version) {}
 
   private void handle(RoutingContext ctx, Supplier<Future<Reply>> work) {
-    Future<Reply> f;
-    try {
-      admin.check(ctx.request().getHeader("authorization"));
-      f = work.get();
-    } catch (RuntimeException e) {
-      f = Future.failedFuture(e);
-    }
-    f.onComplete(ar -> {
-      if (ar.succeeded()) {
-        Reply r = ar.result();
-        json(ctx.response().putHeader("etag", "\"" + r.version() + "\""), r.status(), r.body());
-      } else {
-        fail(ctx, ar.cause());
-      }
-    });
+    AdminRoutes.handle(ctx, admin, work, (c, r) -> AdminRoutes.versioned(c, r.status(), r.body(), r.version()), EndpointsAdmin::fail);
   }
 
   private void failure(RoutingContext ctx) {
-    if (ctx.statusCode() == 413) {
-      json(ctx.response(), 413, new JsonObject().put("error", "request body exceeds the maximum of "
-          + EndpointsLoader.MAX_BYTES + " bytes"));
-    } else if (ctx.failure() != null) {
-      fail(ctx, ctx.failure());
-    } else {
-      ctx.next();
-    }
+    AdminRoutes.failure(ctx, EndpointsLoader.MAX_BYTES, EndpointsAdmin::fail);
   }
 
   private static void fail(RoutingContext ctx, Throwable t) {
-    Throwable c = t;
-    while (c instanceof java.util.concurrent.CompletionException && c.getCause() != null) {
-      c = c.getCause();
-    }
+    Throwable c = AdminRoutes.unwrap(t);
     if (c instanceof EndpointSync.VersionConflict conflict) {
-      json(ctx.response().putHeader("etag", "\"" + conflict.currentVersion() + "\""), 409,
-          new JsonObject().put("error", conflict.getMessage()).put("policy_version", conflict.currentVersion()));
+      AdminRoutes.versioned(ctx, 409, new JsonObject().put("error", conflict.getMessage())
+          .put("policy_version", conflict.currentVersion()), conflict.currentVersion());
       return;
     }
     if (c instanceof InvalidEndpointException) {
-      json(ctx.response(), 400, new JsonObject().put("error", c.getMessage()));
+      AdminRoutes.json(ctx.response(), 400, new JsonObject().put("error", c.getMessage()));
       return;
     }
-    ServingException se = ServingException.of(c);
-    if (se.code() == ServingException.Code.INTERNAL) {
-      LOG.error("endpoints admin {} {} failed", ctx.request().method(), ctx.request().path(), c);
+    if (c instanceof ServingException se && se.code() == ServingException.Code.FAILED_PRECONDITION) {
+      AdminRoutes.json(ctx.response(), 409, new JsonObject().put("error", se.getMessage())); // the promotion gate
+      return;
     }
-    if (se.code() == ServingException.Code.UNAUTHENTICATED) {
-      ctx.response().putHeader("www-authenticate", "Bearer");
-    }
-    int status = se.code() == ServingException.Code.FAILED_PRECONDITION ? 409 : se.code().http();
-    json(ctx.response(), status, new JsonObject().put("error", se.getMessage()));
-  }
-
-  private static void json(HttpServerResponse response, int status, JsonObject body) {
-    if (!response.ended()) {
-      response.setStatusCode(status).putHeader("content-type", "application/json").end(body.encode());
-    }
+    AdminRoutes.fail(ctx, c);
   }
 }

@@ -26,7 +26,17 @@ public final class AdminRoutes {
 
   /** Checks the admin token, runs {@code work} and answers with its reply or its failure. */
   public static void handle(RoutingContext ctx, AdminAuth admin, Supplier<Future<Reply>> work) {
-    Future<Reply> f;
+    handle(ctx, admin, work, (c, r) -> json(c.response(), r.status(), r.body()), AdminRoutes::fail);
+  }
+
+  /**
+   * Checks the admin token, runs {@code work}, and hands its result to {@code ok} or its failure
+   * (including a refused token) to {@code failed}: for routes whose replies carry more than a body
+   * (an ETag) or whose failures need their own statuses (a version conflict).
+   */
+  public static <R> void handle(RoutingContext ctx, AdminAuth admin, Supplier<Future<R>> work,
+      java.util.function.BiConsumer<RoutingContext, R> ok, java.util.function.BiConsumer<RoutingContext, Throwable> failed) {
+    Future<R> f;
     try {
       admin.check(ctx.request().getHeader("authorization"));
       f = work.get();
@@ -35,23 +45,42 @@ public final class AdminRoutes {
     }
     f.onComplete(ar -> {
       if (ar.succeeded()) {
-        json(ctx.response(), ar.result().status(), ar.result().body());
+        ok.accept(ctx, ar.result());
       } else {
-        fail(ctx, ar.cause());
+        failed.accept(ctx, ar.cause());
       }
     });
   }
 
   /** The failure handler of a route whose body is capped at {@code maxBytes}. */
   public static void failure(RoutingContext ctx, long maxBytes) {
+    failure(ctx, maxBytes, AdminRoutes::fail);
+  }
+
+  /** As {@link #failure(RoutingContext, long)}, answering other failures with {@code failed}. */
+  public static void failure(RoutingContext ctx, long maxBytes, java.util.function.BiConsumer<RoutingContext, Throwable> failed) {
     if (ctx.statusCode() == 413) {
       json(ctx.response(), 413, new JsonObject().put("error", "request body exceeds this endpoint's maximum of "
           + maxBytes + " bytes"));
     } else if (ctx.failure() != null) {
-      fail(ctx, ctx.failure());
+      failed.accept(ctx, ctx.failure());
     } else {
       ctx.next();
     }
+  }
+
+  /** Answers a reply with its policy version as the ETag. */
+  public static void versioned(RoutingContext ctx, int status, JsonObject body, long version) {
+    json(ctx.response().putHeader("etag", "\"" + version + "\""), status, body);
+  }
+
+  /** A failure unwrapped from the CompletionExceptions around it. */
+  public static Throwable unwrap(Throwable t) {
+    Throwable c = t;
+    while (c instanceof java.util.concurrent.CompletionException && c.getCause() != null) {
+      c = c.getCause();
+    }
+    return c;
   }
 
   /** The request body as text; an empty body is a 400 naming what to send. */

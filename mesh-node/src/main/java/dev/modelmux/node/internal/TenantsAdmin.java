@@ -8,7 +8,6 @@ import dev.modelmux.admission.tenant.TenantPolicyLoader;
 import dev.modelmux.admission.tenant.TenantStats;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -21,8 +20,6 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The tenants admin API under {@value #BASE}, every route behind the admin token:
@@ -39,7 +36,6 @@ import org.slf4j.LoggerFactory;
  * keys a tenant has.
  */
 public final class TenantsAdmin {
-  private static final Logger LOG = LoggerFactory.getLogger(TenantsAdmin.class);
   static final String BASE = "/api/v1/tenants";
 
   private final Vertx vertx;
@@ -258,57 +254,20 @@ public final class TenantsAdmin {
   private record Reply(int status, JsonObject body, long version) {}
 
   private void handle(RoutingContext ctx, Supplier<Future<Reply>> work) {
-    Future<Reply> f;
-    try {
-      admin.check(ctx.request().getHeader("authorization"));
-      f = work.get();
-    } catch (RuntimeException e) {
-      f = Future.failedFuture(e);
-    }
-    f.onComplete(ar -> {
-      if (ar.succeeded()) {
-        Reply r = ar.result();
-        json(ctx.response().putHeader("etag", "\"" + r.version() + "\""), r.status(), r.body());
-      } else {
-        fail(ctx, ar.cause());
-      }
-    });
+    AdminRoutes.handle(ctx, admin, work, (c, r) -> AdminRoutes.versioned(c, r.status(), r.body(), r.version()), TenantsAdmin::fail);
   }
 
   private void failure(RoutingContext ctx) {
-    if (ctx.statusCode() == 413) {
-      json(ctx.response(), 413, new JsonObject().put("error", "request body exceeds the tenant policy's maximum of "
-          + TenantPolicyLoader.MAX_BYTES + " bytes"));
-    } else if (ctx.failure() != null) {
-      fail(ctx, ctx.failure());
-    } else {
-      ctx.next();
-    }
+    AdminRoutes.failure(ctx, TenantPolicyLoader.MAX_BYTES, TenantsAdmin::fail);
   }
 
   private static void fail(RoutingContext ctx, Throwable t) {
-    Throwable c = t;
-    while (c instanceof java.util.concurrent.CompletionException && c.getCause() != null) {
-      c = c.getCause();
-    }
+    Throwable c = AdminRoutes.unwrap(t);
     if (c instanceof TenantPolicySync.VersionConflict conflict) {
-      json(ctx.response().putHeader("etag", "\"" + conflict.currentVersion() + "\""), 409,
-          new JsonObject().put("error", conflict.getMessage()).put("policy_version", conflict.currentVersion()));
+      AdminRoutes.versioned(ctx, 409, new JsonObject().put("error", conflict.getMessage())
+          .put("policy_version", conflict.currentVersion()), conflict.currentVersion());
       return;
     }
-    ServingException se = ServingException.of(c);
-    if (se.code() == ServingException.Code.INTERNAL) {
-      LOG.error("tenants admin {} {} failed", ctx.request().method(), ctx.request().path(), c);
-    }
-    if (se.code() == ServingException.Code.UNAUTHENTICATED) {
-      ctx.response().putHeader("www-authenticate", "Bearer");
-    }
-    json(ctx.response(), se.code().http(), new JsonObject().put("error", se.getMessage()));
-  }
-
-  private static void json(HttpServerResponse response, int status, JsonObject body) {
-    if (!response.ended()) {
-      response.setStatusCode(status).putHeader("content-type", "application/json").end(body.encode());
-    }
+    AdminRoutes.fail(ctx, c);
   }
 }
