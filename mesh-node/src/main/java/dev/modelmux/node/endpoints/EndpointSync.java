@@ -1,5 +1,6 @@
 package dev.modelmux.node.endpoints;
 
+import dev.modelmux.node.internal.VersionConflict;
 import dev.modelmux.cluster.DocumentWrite;
 import dev.modelmux.cluster.SharedDocument;
 import dev.modelmux.cluster.SharedDocuments;
@@ -36,26 +37,6 @@ public final class EndpointSync {
   static final long REFRESH_MS = 2_000;
   private static final int MAX_TRIES = 8;
   static final String FILE_NOTE = "file ";
-
-  /** A write expected another version (If-Match) or lost every retry to concurrent writers. */
-  public static final class VersionConflict extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-    private final long currentVersion;
-
-    VersionConflict(String message, long currentVersion) {
-      super(message, null, false, false);
-      this.currentVersion = currentVersion;
-    }
-
-    static VersionConflict expected(long expected, long current) {
-      return new VersionConflict("the endpoints are at policy version " + current + ", not " + expected
-          + " (If-Match); read them again and retry", current);
-    }
-
-    public long currentVersion() {
-      return currentVersion;
-    }
-  }
 
   private final Vertx vertx;
   private final SharedDocuments documents;
@@ -145,7 +126,7 @@ public final class EndpointSync {
     return fromStage(documents.get(DOCUMENT)).compose(current -> {
       long at = current.map(SharedDocument::version).orElse(0L);
       if (ifMatch.isPresent() && ifMatch.getAsLong() != at) {
-        return Future.failedFuture(VersionConflict.expected(ifMatch.getAsLong(), at));
+        return Future.failedFuture(VersionConflict.expected("the endpoints are", ifMatch.getAsLong(), at));
       }
       return vertx.executeBlocking(() -> current.map(d -> EndpointDocument.parse(d.text())).orElse(EndpointDocument.EMPTY),
           false).compose(doc -> build.apply(doc, at + 1)).compose(next -> {
@@ -164,7 +145,7 @@ public final class EndpointSync {
             }
             long now = ((DocumentWrite.Conflict) w).currentVersion();
             if (ifMatch.isPresent()) {
-              return Future.failedFuture(VersionConflict.expected(ifMatch.getAsLong(), now));
+              return Future.failedFuture(VersionConflict.expected("the endpoints are", ifMatch.getAsLong(), now));
             }
             if (attempt >= MAX_TRIES) {
               return Future.failedFuture(new VersionConflict("the endpoints kept changing under this write (now version "

@@ -244,11 +244,6 @@ final class EndpointsAdmin {
 
   private static void fail(RoutingContext ctx, Throwable t) {
     Throwable c = AdminRoutes.unwrap(t);
-    if (c instanceof EndpointSync.VersionConflict conflict) {
-      AdminRoutes.versioned(ctx, 409, new JsonObject().put("error", conflict.getMessage())
-          .put("policy_version", conflict.currentVersion()), conflict.currentVersion());
-      return;
-    }
     if (c instanceof InvalidEndpointException) {
       AdminRoutes.json(ctx.response(), 400, new JsonObject().put("error", c.getMessage()));
       return;

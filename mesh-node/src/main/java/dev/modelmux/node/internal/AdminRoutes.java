@@ -93,6 +93,11 @@ public final class AdminRoutes {
   }
 
   public static void fail(RoutingContext ctx, Throwable t) {
+    if (unwrap(t) instanceof VersionConflict conflict) {
+      versioned(ctx, 409, new JsonObject().put("error", conflict.getMessage()).put("policy_version", conflict.currentVersion()),
+          conflict.currentVersion());
+      return;
+    }
     ServingException se = ServingException.of(t);
     if (se.code() == ServingException.Code.INTERNAL) {
       LOG.error("{} {} failed", ctx.request().method(), ctx.request().path(), t);
@@ -108,7 +113,9 @@ public final class AdminRoutes {
 
   public static void json(HttpServerResponse response, int status, JsonObject body) {
     if (!response.ended()) {
-      response.setStatusCode(status).putHeader("content-type", "application/json").end(body.encode());
+      // Admin answers describe live state: never cached by a browser or a proxy.
+      response.setStatusCode(status).putHeader("content-type", "application/json").putHeader("cache-control", "no-store")
+          .end(body.encode());
     }
   }
 }

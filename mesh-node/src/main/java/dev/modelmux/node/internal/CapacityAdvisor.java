@@ -25,8 +25,6 @@ import java.util.OptionalDouble;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * {@code GET /api/v1/capacity} (admin token): live figures turned into advice per model and for the
@@ -42,7 +40,6 @@ import org.slf4j.LoggerFactory;
  * does not know.
  */
 public final class CapacityAdvisor {
-  private static final Logger LOG = LoggerFactory.getLogger(CapacityAdvisor.class);
   private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h)?");
   private static final long MIN_WINDOW_MILLIS = 10_000;
 
@@ -103,33 +100,7 @@ public final class CapacityAdvisor {
   }
 
   private void capacity(RoutingContext ctx) {
-    Future<JsonObject> f;
-    try {
-      api.admin().check(ctx.request().getHeader("authorization"));
-      Params p = params(ctx);
-      f = advise(p);
-    } catch (RuntimeException e) {
-      f = Future.failedFuture(e);
-    }
-    f.onComplete(ar -> {
-      if (ctx.response().ended()) {
-        return;
-      }
-      if (ar.succeeded()) {
-        ctx.response().setStatusCode(200).putHeader("content-type", "application/json").putHeader("cache-control", "no-store")
-            .end(ar.result().encode());
-        return;
-      }
-      ServingException se = ServingException.of(ar.cause());
-      if (se.code() == ServingException.Code.INTERNAL) {
-        LOG.error("capacity advice failed", ar.cause());
-      }
-      if (se.code() == ServingException.Code.UNAUTHENTICATED) {
-        ctx.response().putHeader("www-authenticate", "Bearer");
-      }
-      ctx.response().setStatusCode(se.code().http()).putHeader("content-type", "application/json")
-          .end(new JsonObject().put("error", se.getMessage()).encode());
-    });
+    AdminRoutes.handle(ctx, api.admin(), () -> advise(params(ctx)).map(AdminRoutes.Reply::ok));
   }
 
   /** The query parameters, validated (a bad one is a 400 naming it). */

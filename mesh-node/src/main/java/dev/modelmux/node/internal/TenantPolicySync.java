@@ -57,26 +57,6 @@ public final class TenantPolicySync {
     }
   }
 
-  /** A write expected another version (If-Match) or lost every retry to concurrent writers. */
-  public static final class VersionConflict extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-    private final long currentVersion;
-
-    VersionConflict(String message, long currentVersion) {
-      super(message, null, false, false);
-      this.currentVersion = currentVersion;
-    }
-
-    static VersionConflict expected(long expected, long currentVersion) {
-      return new VersionConflict("the tenant policy is at version " + currentVersion + ", not " + expected
-          + " (If-Match); read it again and retry", currentVersion);
-    }
-
-    public long currentVersion() {
-      return currentVersion;
-    }
-  }
-
   private final Vertx vertx;
   private final SharedDocuments documents;
   private final Admission admission;
@@ -166,7 +146,7 @@ public final class TenantPolicySync {
     return fromStage(documents.get(DOCUMENT)).compose(current -> {
       long at = current.map(SharedDocument::version).orElse(0L);
       if (ifMatch.isPresent() && ifMatch.getAsLong() != at) {
-        return Future.failedFuture(VersionConflict.expected(ifMatch.getAsLong(), at));
+        return Future.failedFuture(VersionConflict.expected("the tenant policy is", ifMatch.getAsLong(), at));
       }
       return vertx.executeBlocking(() -> next(current, edit, at + 1), false).compose(next ->
           fromStage(documents.compareAndSet(DOCUMENT, at, next.text(), note)).compose(w -> {
@@ -176,7 +156,7 @@ public final class TenantPolicySync {
             }
             long now = ((DocumentWrite.Conflict) w).currentVersion();
             if (ifMatch.isPresent()) {
-              return Future.failedFuture(VersionConflict.expected(ifMatch.getAsLong(), now));
+              return Future.failedFuture(VersionConflict.expected("the tenant policy is", ifMatch.getAsLong(), now));
             }
             if (attempt >= MAX_TRIES) {
               return Future.failedFuture(new VersionConflict("the tenant policy kept changing under this write "

@@ -254,20 +254,10 @@ public final class TenantsAdmin {
   private record Reply(int status, JsonObject body, long version) {}
 
   private void handle(RoutingContext ctx, Supplier<Future<Reply>> work) {
-    AdminRoutes.handle(ctx, admin, work, (c, r) -> AdminRoutes.versioned(c, r.status(), r.body(), r.version()), TenantsAdmin::fail);
+    AdminRoutes.handle(ctx, admin, work, (c, r) -> AdminRoutes.versioned(c, r.status(), r.body(), r.version()), AdminRoutes::fail);
   }
 
   private void failure(RoutingContext ctx) {
-    AdminRoutes.failure(ctx, TenantPolicyLoader.MAX_BYTES, TenantsAdmin::fail);
-  }
-
-  private static void fail(RoutingContext ctx, Throwable t) {
-    Throwable c = AdminRoutes.unwrap(t);
-    if (c instanceof TenantPolicySync.VersionConflict conflict) {
-      AdminRoutes.versioned(ctx, 409, new JsonObject().put("error", conflict.getMessage())
-          .put("policy_version", conflict.currentVersion()), conflict.currentVersion());
-      return;
-    }
-    AdminRoutes.fail(ctx, c);
+    AdminRoutes.failure(ctx, TenantPolicyLoader.MAX_BYTES);
   }
 }
