@@ -215,22 +215,9 @@ final class EndpointsAdmin {
   }
 
   private static OptionalLong ifMatch(RoutingContext ctx) {
-    String header = ctx.request().getHeader("if-match");
-    if (header == null || header.isBlank() || header.strip().equals("*")) {
-      return OptionalLong.empty();
-    }
-    String v = header.strip();
-    if (v.startsWith("W/")) {
-      v = v.substring(2);
-    }
-    if (v.length() >= 2 && v.startsWith("\"") && v.endsWith("\"")) {
-      v = v.substring(1, v.length() - 1);
-    }
-    if (!v.isEmpty() && v.length() <= 18 && v.chars().allMatch(c -> c >= '0' && c <= '9')) {
-      return OptionalLong.of(Long.parseLong(v));
-    }
-    throw ServingException.invalid("If-Match must be a policy version, e.g. 'If-Match: 3' (0: no endpoints yet)");
+    return AdminRoutes.ifMatch(ctx.request().getHeader("if-match"));
   }
+
 
   private record Reply(int status, JsonObject body, long version) {}
 

@@ -74,6 +74,27 @@ public final class AdminRoutes {
     json(ctx.response().putHeader("etag", "\"" + version + "\""), status, body);
   }
 
+  /**
+   * The policy version an {@code If-Match} header names ({@code 3}, {@code "3"} or {@code W/"3"});
+   * empty without one or for {@code *}; a 400 for anything else.
+   */
+  public static java.util.OptionalLong ifMatch(String header) {
+    if (header == null || header.isBlank() || header.strip().equals("*")) {
+      return java.util.OptionalLong.empty();
+    }
+    String v = header.strip();
+    if (v.startsWith("W/")) {
+      v = v.substring(2);
+    }
+    if (v.length() >= 2 && v.startsWith("\"") && v.endsWith("\"")) {
+      v = v.substring(1, v.length() - 1);
+    }
+    if (!v.isEmpty() && v.length() <= 18 && v.chars().allMatch(c -> c >= '0' && c <= '9')) {
+      return java.util.OptionalLong.of(Long.parseLong(v));
+    }
+    throw ServingException.invalid("If-Match must be a policy version, e.g. 'If-Match: 3' (0: none yet)");
+  }
+
   /** A failure unwrapped from the CompletionExceptions around it. */
   public static Throwable unwrap(Throwable t) {
     Throwable c = t;

@@ -224,26 +224,10 @@ public final class TenantsAdmin {
     return text;
   }
 
-  /**
-   * The version an {@code If-Match} header names ({@code 3}, {@code "3"} or {@code W/"3"}); empty
-   * without one or for {@code *}.
-   */
   static OptionalLong ifMatch(String header) {
-    if (header == null || header.isBlank() || header.strip().equals("*")) {
-      return OptionalLong.empty();
-    }
-    String v = header.strip();
-    if (v.startsWith("W/")) {
-      v = v.substring(2);
-    }
-    if (v.length() >= 2 && v.startsWith("\"") && v.endsWith("\"")) {
-      v = v.substring(1, v.length() - 1);
-    }
-    if (!v.isEmpty() && v.length() <= 18 && v.chars().allMatch(c -> c >= '0' && c <= '9')) {
-      return OptionalLong.of(Long.parseLong(v));
-    }
-    throw ServingException.invalid("If-Match must be a policy version, e.g. 'If-Match: 3' (0: no policy yet)");
+    return AdminRoutes.ifMatch(header);
   }
+
 
   private static String printable(String s) {
     String m = s.length() > 64 ? s.substring(0, 64) + "..." : s;
