@@ -28,12 +28,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
-import org.yaml.snakeyaml.error.Mark;
-import org.yaml.snakeyaml.error.MarkedYAMLException;
-import org.yaml.snakeyaml.error.YAMLException;
 
 /**
  * Reads endpoint definitions from YAML (JSON, being YAML, reads too): a file {@code {endpoints:
@@ -108,25 +102,13 @@ public final class EndpointsLoader {
   }
 
   static Object yaml(String text, String what) {
-    if (text.length() > MAX_BYTES || text.getBytes(StandardCharsets.UTF_8).length > MAX_BYTES) {
-      throw new InvalidEndpointException(what + " is larger than " + MAX_BYTES + " bytes");
-    }
     try {
-      LoaderOptions options = new LoaderOptions();
-      options.setAllowDuplicateKeys(false);
-      options.setMaxAliasesForCollections(20);
-      options.setNestingDepthLimit(MAX_DEPTH);
-      options.setCodePointLimit(MAX_BYTES);
-      options.setAllowRecursiveKeys(false);
-      return new Yaml(new SafeConstructor(options)).load(text);
-    } catch (MarkedYAMLException e) {
-      Mark mark = e.getProblemMark();
-      String where = mark == null ? "" : " at line " + (mark.getLine() + 1) + ", column " + (mark.getColumn() + 1);
-      throw new InvalidEndpointException(what + " is not valid YAML" + where + ": " + e.getProblem());
-    } catch (YAMLException e) {
-      throw new InvalidEndpointException(what + " is not valid YAML: " + e.getMessage());
+      return dev.modelmux.admission.config.StrictYaml.load(text, what, MAX_BYTES, MAX_DEPTH);
+    } catch (dev.modelmux.admission.config.StrictYaml.InvalidYamlException e) {
+      throw new InvalidEndpointException(e.getMessage());
     }
   }
+
 
   static EndpointSpec endpoint(Object node, String where) {
     if (!(node instanceof Map<?, ?> m)) {
@@ -583,28 +565,12 @@ public final class EndpointsLoader {
   }
 
   private static String describe(Object v) {
-    if (v instanceof String s) {
-      return "'" + ModelNames.printable(s.length() > 40 ? s.substring(0, 40) + "..." : s) + "'";
-    }
-    return v instanceof Number ? v.toString() : type(v);
+    return dev.modelmux.admission.config.StrictYaml.describe(v);
   }
 
+
   private static String type(Object v) {
-    if (v == null) {
-      return "missing";
-    }
-    if (v instanceof Map) {
-      return "a map";
-    }
-    if (v instanceof List) {
-      return "a list";
-    }
-    if (v instanceof String) {
-      return "a string";
-    }
-    if (v instanceof Boolean) {
-      return "a boolean";
-    }
-    return "a number";
+    return dev.modelmux.admission.config.StrictYaml.type(v);
   }
+
 }
