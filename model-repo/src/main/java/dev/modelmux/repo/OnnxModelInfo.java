@@ -13,6 +13,9 @@ import java.util.Map;
  *     size, which is what a runtime builds) and constant/attribute tensors, in every subgraph and
  *     function; a lower bound on the runtime footprint
  * @param nodeCount nodes over every graph, subgraphs and function bodies included
+ * @param batchVariant the graph quantizes activations dynamically ({@code DynamicQuantizeLinear},
+ *     {@code DynamicQuantizeMatMul}): one scale is taken over the whole input tensor, so a
+ *     request's outputs depend on the other requests stacked with it in a batch
  */
 public record OnnxModelInfo(
     long irVersion,
@@ -20,11 +23,22 @@ public record OnnxModelInfo(
     List<TensorSpec> inputs,
     List<TensorSpec> outputs,
     long initializerBytes,
-    int nodeCount) {
+    int nodeCount,
+    boolean batchVariant) {
+
+  /** Operators whose result for one row depends on the whole tensor's range. */
+  public static final java.util.Set<String> BATCH_VARIANT_OPS = java.util.Set.of("DynamicQuantizeLinear", "DynamicQuantizeMatMul",
+      "DynamicQuantizeLSTM");
 
   public OnnxModelInfo {
     opsetImports = Map.copyOf(opsetImports);
     inputs = List.copyOf(inputs);
     outputs = List.copyOf(outputs);
+  }
+
+  /** As the canonical constructor, for a graph that is batch-invariant. */
+  public OnnxModelInfo(long irVersion, Map<String, Long> opsetImports, List<TensorSpec> inputs, List<TensorSpec> outputs,
+      long initializerBytes, int nodeCount) {
+    this(irVersion, opsetImports, inputs, outputs, initializerBytes, nodeCount, false);
   }
 }

@@ -48,6 +48,7 @@ class OnnxInspectorTest {
     assertThat(info.inputs()).containsExactly(new TensorSpec("input", DataType.FP32, new long[] {-1, 16}));
     assertThat(info.outputs()).containsExactly(new TensorSpec("output", DataType.FP32, new long[] {-1, 4}));
     assertThat(info.initializerBytes()).isEqualTo(mlp.weightBytesTotal());
+    assertThat(info.batchVariant()).isFalse();
     assertThat(info.nodeCount()).isEqualTo(5); // 3 Gemm + 2 Relu
     assertLoadsInOrt(bytes);
   }
@@ -144,6 +145,8 @@ class OnnxInspectorTest {
     assertThat(info.outputs().get(0).type()).isEqualTo(DataType.FP32);
     assertThat(info.initializerBytes()).isBetween(10L << 20, 30L << 20);
     assertThat(info.nodeCount()).isGreaterThan(100);
+    // Dynamically quantized: its batched outputs depend on batch-mates (the loader warns).
+    assertThat(info.batchVariant()).isTrue();
   }
 
   // ---- files that are not ONNX models ----

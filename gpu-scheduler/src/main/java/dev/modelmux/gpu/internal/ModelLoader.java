@@ -29,6 +29,8 @@ import java.util.function.LongSupplier;
  * the model and what is wrong, never a path.
  */
 final class ModelLoader {
+  private static final org.slf4j.Logger BATCH_LOG = org.slf4j.LoggerFactory.getLogger(ModelLoader.class);
+
   /** Sessions per model, at most (what model-repo's config validation also allows). */
   static final int MAX_INSTANCES = 128;
 
@@ -57,6 +59,11 @@ final class ModelLoader {
           + (reason.startsWith(named) ? reason.substring(named.length()) : reason), null);
     }
     ModelConfig config = config(key, spec, info);
+    if (info.batchVariant() && config.hasDynamicBatching()) {
+      BATCH_LOG.warn("model {} quantizes activations dynamically (one scale per input tensor): with dynamic_batching its"
+          + " outputs depend on the other requests in a batch (quantization noise); remove dynamic_batching if results"
+          + " must not depend on batch-mates", key);
+    }
     int instances = ModelConfigs.instanceCount(config);
     if (instances > MAX_INSTANCES) {
       throw failure(Kind.CONFIG, key, "instance_group asks for " + instances + " instances; at most "

@@ -96,7 +96,7 @@ public final class OnnxPreScan {
     requireUnique(ctx, inputs, "input");
     requireUnique(ctx, outputs, "output");
     return new OnnxModelInfo(proto.getIrVersion(), opsets, inputs, outputs, ctx.tensorBytes(),
-        (int) Math.min(Integer.MAX_VALUE, ctx.nodes()));
+        (int) Math.min(Integer.MAX_VALUE, ctx.nodes()), scan.batchVariant);
   }
 
   private static ModelProto parse(ScanContext ctx, byte[] bytes) throws ArtifactRejectedException {
@@ -167,7 +167,13 @@ public final class OnnxPreScan {
     }
   }
 
+  /** Whether a node quantizes activations dynamically (see {@link OnnxModelInfo#batchVariant()}). */
+  private boolean batchVariant;
+
   private void node(NodeProto n, int depth) throws ArtifactRejectedException {
+    if (OnnxModelInfo.BATCH_VARIANT_OPS.contains(n.getOpType())) {
+      batchVariant = true;
+    }
     String where = named("node", n.getName()) + " (" + quote(n.getOpType()) + ")";
     String domain = n.getDomain();
     if (!ctx.limits.allowedDomains().contains(domain) && !functions.defines(domain, n.getOpType(), n.getOverload())) {
