@@ -230,7 +230,7 @@ final class EndpointsAdmin {
   }
 
   private static void fail(RoutingContext ctx, Throwable t) {
-    Throwable c = AdminRoutes.unwrap(t);
+    Throwable c = ServingException.unwrap(t);
     if (c instanceof InvalidEndpointException) {
       AdminRoutes.json(ctx.response(), 400, new JsonObject().put("error", c.getMessage()));
       return;

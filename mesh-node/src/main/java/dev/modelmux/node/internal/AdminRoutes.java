@@ -95,15 +95,6 @@ public final class AdminRoutes {
     throw ServingException.invalid("If-Match must be a policy version, e.g. 'If-Match: 3' (0: none yet)");
   }
 
-  /** A failure unwrapped from the CompletionExceptions around it. */
-  public static Throwable unwrap(Throwable t) {
-    Throwable c = t;
-    while (c instanceof java.util.concurrent.CompletionException && c.getCause() != null) {
-      c = c.getCause();
-    }
-    return c;
-  }
-
   /** The request body as text; an empty body is a 400 naming what to send. */
   public static String body(RoutingContext ctx, String what) {
     String text = ctx.body() == null ? null : ctx.body().asString();
@@ -114,7 +105,7 @@ public final class AdminRoutes {
   }
 
   public static void fail(RoutingContext ctx, Throwable t) {
-    if (unwrap(t) instanceof VersionConflict conflict) {
+    if (ServingException.unwrap(t) instanceof VersionConflict conflict) {
       versioned(ctx, 409, new JsonObject().put("error", conflict.getMessage()).put("policy_version", conflict.currentVersion()),
           conflict.currentVersion());
       return;

@@ -516,7 +516,7 @@ final class DeviceScheduler {
 
   private void answer(Job j, InferenceResult r, Throwable e) {
     if (e != null) {
-      Throwable c = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+      Throwable c = ServingException.unwrap(e);
       if (c instanceof DeadlineExceededException) {
         observer.rejected(j.caller, j.model(), DEADLINE);
       }
@@ -553,20 +553,12 @@ final class DeviceScheduler {
   static final class InferenceFailures {
     private InferenceFailures() {}
 
-    static Throwable unwrap(Throwable e) {
-      Throwable c = e;
-      while (c instanceof java.util.concurrent.CompletionException && c.getCause() != null) {
-        c = c.getCause();
-      }
-      return c;
-    }
-
     static boolean badInput(Throwable e) {
-      return unwrap(e) instanceof InferenceException ie && !(ie instanceof DeadlineExceededException) && ie.badInput();
+      return ServingException.unwrap(e) instanceof InferenceException ie && !(ie instanceof DeadlineExceededException) && ie.badInput();
     }
 
     static boolean overload(Throwable e) {
-      Throwable c = unwrap(e);
+      Throwable c = ServingException.unwrap(e);
       return c instanceof DeadlineExceededException || c instanceof java.util.concurrent.RejectedExecutionException;
     }
   }

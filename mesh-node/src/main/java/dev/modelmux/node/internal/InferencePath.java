@@ -100,7 +100,7 @@ public final class InferencePath {
     try {
       req = Deadlines.withTimeoutParameter(request, startNanos);
     } catch (RuntimeException e) {
-      return failed(protocol, request, caller, startNanos, e).andThen(ar -> inFlight.decrementAndGet());
+      return failed(protocol, request, startNanos, e).andThen(ar -> inFlight.decrementAndGet());
     }
     return route(req, caller, protocol, startNanos, forwardedIn).andThen(ar -> {
       inFlight.decrementAndGet();
@@ -118,11 +118,11 @@ public final class InferencePath {
     try {
       routed = router.route(req, caller.tenantId());
     } catch (RuntimeException e) {
-      return failed(protocol, req, caller, startNanos, e);
+      return failed(protocol, req, startNanos, e);
     }
     return routed.transform(ar -> {
       if (ar.failed()) {
-        return failed(protocol, req, caller, startNanos, ar.cause());
+        return failed(protocol, req, startNanos, ar.cause());
       }
       if (ar.result().isEmpty()) {
         return local(req, caller, protocol, startNanos);
@@ -140,7 +140,7 @@ public final class InferencePath {
     try {
       lease = models.acquire(req.model(), req.version());
     } catch (RuntimeException e) {
-      return failed(protocol, req, caller, startNanos, e);
+      return failed(protocol, req, startNanos, e);
     }
     return lease.compose(l -> {
       DeviceScheduler.Job job;
@@ -176,7 +176,7 @@ public final class InferencePath {
     }).recover(t -> Future.failedFuture(ServingException.of(t)));
   }
 
-  private Future<Answer> failed(String protocol, InferRequest req, Caller caller, long startNanos, Throwable t) {
+  private Future<Answer> failed(String protocol, InferRequest req, long startNanos, Throwable t) {
     record(protocol, req, startNanos, t);
     return Future.failedFuture(ServingException.of(t));
   }

@@ -329,7 +329,7 @@ public final class ModelManager {
 
   private ServingException failed(String name, long version, ModelEntry.VersionEntry ve, Throwable t) {
     ServingException se = ServingException.of(t);
-    Throwable c = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
+    Throwable c = ServingException.unwrap(t);
     if (c instanceof ModelLoadException le && le.kind() != ModelLoadException.Kind.NO_CAPACITY
         && le.kind() != ModelLoadException.Kind.SHUTDOWN) {
       LOG.warn("model '{}' version {} is UNAVAILABLE: {}", name, version, le.getMessage());

@@ -77,12 +77,18 @@ public final class ServingException extends RuntimeException {
     return new ServingException(Code.UNAVAILABLE, message);
   }
 
-  /** Maps any failure to a ServingException; unexpected ones become INTERNAL without detail. */
-  public static ServingException of(Throwable t) {
+  /** A failure without the CompletionExceptions that asynchronous stages wrap around it. */
+  public static Throwable unwrap(Throwable t) {
     Throwable c = t;
     while (c instanceof java.util.concurrent.CompletionException && c.getCause() != null) {
       c = c.getCause();
     }
+    return c;
+  }
+
+  /** Maps any failure to a ServingException; unexpected ones become INTERNAL without detail. */
+  public static ServingException of(Throwable t) {
+    Throwable c = unwrap(t);
     if (c instanceof ServingException s) {
       return s;
     }
