@@ -1,5 +1,6 @@
 package dev.modelmux.gpu;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -62,7 +63,24 @@ public interface DevicePool extends AutoCloseable {
   /** Marks or clears a resident's pin (a pinned model is never evicted). */
   void pin(ModelKey key, boolean pinned);
 
-  /** Unloads everything after in-flight leases close, then shuts the executors down. */
+  /** {@link #close(Duration)} with {@link #DEFAULT_CLOSE_TIMEOUT}. */
   @Override
-  void close();
+  default void close() {
+    close(DEFAULT_CLOSE_TIMEOUT);
+  }
+
+  /** How long {@link #close()} waits for running inferences before it gives up on their sessions. */
+  Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(30);
+
+  /**
+   * Refuses new work at once, unloads every model as its open leases close, then stops the device
+   * threads, waiting at most {@code timeout} in all. A session is never closed while a run, batch
+   * or warm-up uses it: if a lease is still open when the time is up, its sessions are left open
+   * (they close when that lease does) and this returns {@code false}. Must not be called from a
+   * pool thread.
+   *
+   * @return whether every session was closed and every device thread stopped in time: only then is
+   *     it safe to release ONNX Runtime's environment (as its JVM shutdown hook does)
+   */
+  boolean close(Duration timeout);
 }

@@ -60,6 +60,7 @@ public final class MeshNode {
   private final NodeConfig config;
   private final ModelRepository repo;
   private final DevicePool pool;
+  private volatile boolean runtimeQuiescent;
   private final ModelManager models;
   private final WorkerExecutor repoWorker;
   private final WorkerExecutor codecWorker;
@@ -168,7 +169,8 @@ public final class MeshNode {
 
     GrpcServer grpc = GrpcServer.server(vertx, new GrpcServerOptions().setMaxMessageSize(config.maxMessageBytes())
         .setScheduleDeadlineAutomatically(true));
-    ApiContext api = new ApiContext(info, models, path, admin, System::nanoTime, ready::get, new Offload(codecWorker), link, tenants);
+    ApiContext api = new ApiContext(info, models, path, admin, System::nanoTime, ready::get, new Offload(codecWorker), link, tenants,
+        metrics);
     new GrpcApi(api, new GrpcCodec(limits), new SecretCheck(clusterSecret, "cluster secret")).bind(grpc);
     RestApi rest = new RestApi(api, new JsonCodec(limits), prometheus, config.maxMessageBytes());
     adminApi = new dev.modelmux.node.internal.AdminApi(vertx, api, operators, forwarder,
@@ -322,6 +324,15 @@ public final class MeshNode {
     return adminToken;
   }
 
+  /**
+   * After {@link #close}: whether every ONNX Runtime session was closed and every device thread
+   * stopped. When false a run outlived the shutdown grace and its sessions were left open; the
+   * process must then exit without releasing ONNX Runtime's environment under it.
+   */
+  public boolean runtimeQuiescent() {
+    return runtimeQuiescent;
+  }
+
   /** Whether the admin token was generated at start (so it should be shown once). */
   public boolean adminTokenGenerated() {
     return adminTokenGenerated;
@@ -446,7 +457,7 @@ public final class MeshNode {
       // The servers have stopped accepting and their in-flight requests are done: every record a
       // request appended is in the prediction log's queue, and closing the log writes them all.
       closeLogs();
-      pool.close();
+      runtimeQuiescent = pool.close(DevicePool.DEFAULT_CLOSE_TIMEOUT);
       repo.close();
       if (schedulers != null) {
         schedulers.close();

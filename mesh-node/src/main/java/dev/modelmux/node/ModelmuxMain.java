@@ -34,6 +34,10 @@ public final class ModelmuxMain {
       System.exit(2);
       return;
     }
+    // Before the node starts, so that a signal during start-up waits for it instead of shutting
+    // the JVM down under a load in progress.
+    java.util.concurrent.CompletableFuture<MeshNode> started = new java.util.concurrent.CompletableFuture<>();
+    StopSignals.install(() -> started.thenAccept(node -> stopAndExit(node, config)));
     MeshNode node;
     try {
       node = MeshNode.start(config).toCompletionStage().toCompletableFuture().get();
@@ -47,18 +51,34 @@ public final class ModelmuxMain {
     }
     System.out.println("modelmux serving: gRPC localhost:" + node.grpcPort() + ", REST http://localhost:" + node.httpPort()
         + "/v2, metrics http://localhost:" + node.httpPort() + "/metrics");
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      System.out.println("modelmux: stopping; moving this node's models to other nodes, then finishing in-flight requests");
-      try {
-        node.close().toCompletionStage().toCompletableFuture()
-            .get(config.drainTimeout().toSeconds() + config.shutdownGrace().toSeconds() + 30, TimeUnit.SECONDS);
-      } catch (Exception e) {
-        System.err.println("modelmux: unclean stop: " + e.getMessage());
-      }
-      stopped.countDown();
-    }, "modelmux-shutdown"));
-    stopped.await();
+    started.complete(node);
+    new CountDownLatch(1).await(); // the stop ends the process
+  }
+
+  /**
+   * Drains, stops gracefully and exits with 0 (1 if the stop failed). The exit runs the JVM's
+   * shutdown hooks, ONNX Runtime's among them, so it happens only once no session is in use; if a
+   * run outlived the shutdown grace the process halts instead, without the hooks.
+   */
+  private static void stopAndExit(MeshNode node, NodeConfig config) {
+    System.out.println("modelmux: stopping; moving this node's models to other nodes, then finishing in-flight requests");
+    int status = 0;
+    try {
+      node.close().toCompletionStage().toCompletableFuture()
+          .get(config.drainTimeout().toSeconds() + config.shutdownGrace().toSeconds()
+              + dev.modelmux.gpu.DevicePool.DEFAULT_CLOSE_TIMEOUT.toSeconds() + 30, TimeUnit.SECONDS);
+      System.out.println("modelmux: stopped");
+    } catch (Exception e) {
+      System.err.println("modelmux: unclean stop: " + e);
+      status = 1;
+    }
+    System.out.flush();
+    if (!node.runtimeQuiescent()) {
+      System.err.println("modelmux: an inference was still running in ONNX Runtime; exiting without shutdown hooks");
+      System.err.flush();
+      Runtime.getRuntime().halt(status);
+    }
+    System.exit(status);
   }
 
   private static void usage() {

@@ -16,6 +16,7 @@ import dev.modelmux.gpu.PoolEvent;
 import dev.modelmux.repo.ModelConfigs;
 import dev.modelmux.repo.ScanLimits;
 import dev.modelmux.repo.config.ModelConfig;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -25,9 +26,10 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,7 +47,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class OrtDevicePool implements DevicePool {
   private static final Logger log = LoggerFactory.getLogger(OrtDevicePool.class);
-  private static final long SHUTDOWN_WAIT_SECONDS = 30;
 
   /** A device and what belongs to it. */
   static final class Device {
@@ -74,7 +75,7 @@ public final class OrtDevicePool implements DevicePool {
   /** At most one slot per key, over all devices. Guarded by {@link #lock}. */
   private final Map<ModelKey, Slot> slots = new HashMap<>();
   /** Non-null once close() has started. Guarded by {@link #lock}. */
-  private CompletableFuture<Void> closing;
+  private CompletableFuture<Boolean> closing;
 
   /** The production pool: RSS-measured footprints, default pre-scan limits and queue bounds. */
   public static OrtDevicePool create(PoolConfig config, LongSupplier nanoClock, PoolEvent.Listener listener) {
@@ -237,13 +238,10 @@ public final class OrtDevicePool implements DevicePool {
     }
   }
 
-  /**
-   * Unloads every model once its open leases close (so it waits for callers that still hold
-   * leases), then stops the device threads. Must not be called from a pool thread.
-   */
   @Override
-  public void close() {
-    CompletableFuture<Void> done;
+  public boolean close(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    CompletableFuture<Boolean> done;
     List<ModelKey> keys;
     synchronized (lock) {
       if (closing != null) {
@@ -255,26 +253,53 @@ public final class OrtDevicePool implements DevicePool {
       }
     }
     if (keys == null) {
-      done.join();
-      return;
+      try {
+        return done.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      } catch (TimeoutException e) {
+        return false;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      } catch (ExecutionException e) {
+        return false;
+      }
     }
+    boolean clean = true;
     try {
-      CompletableFuture.allOf(keys.stream().map(this::unload).toArray(CompletableFuture[]::new)).join();
-    } catch (CompletionException e) {
+      CompletableFuture.allOf(keys.stream().map(this::unload).toArray(CompletableFuture[]::new))
+          .get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      clean = false;
+      log.warn("closing the device pool: still in use after {} s: {}; their sessions stay open until their runs end "
+          + "(never freed under a running inference)", timeout.toSeconds(), busy());
+    } catch (ExecutionException e) {
       log.warn("closing the device pool: {}", OrtMessages.of(e.getCause() == null ? e : e.getCause()));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      clean = false;
     }
     devices.forEach(d -> d.workers.shutdown());
     try {
       for (Device d : devices) {
-        if (!d.workers.awaitTermination(SHUTDOWN_WAIT_SECONDS, TimeUnit.SECONDS)) {
-          log.warn("device {} threads did not stop within {} s", d.spec.id(), SHUTDOWN_WAIT_SECONDS);
+        if (!d.workers.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+          clean = false;
+          log.warn("device {} threads did not stop within {} s", d.spec.id(), timeout.toSeconds());
         }
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      clean = false;
     }
-    log.info("device pool closed");
-    done.complete(null);
+    log.info("device pool closed{}", clean ? "" : " (some sessions left open: runs outlived the close timeout)");
+    done.complete(clean);
+    return clean;
+  }
+
+  /** Keys whose sessions are not closed yet, with their open leases. */
+  private List<String> busy() {
+    synchronized (lock) {
+      return slots.values().stream().map(s -> s.key + " (" + s.inFlight + " lease(s) open)").sorted().toList();
+    }
   }
 
   /** The threads of device {@code id} (tests use it to hold an inference thread). */

@@ -573,6 +573,34 @@ class OrtDevicePoolTest {
   }
 
   @Test
+  void closeNeverFreesASessionUnderAnOpenLeaseAndGivesUpAfterItsBound() throws Exception {
+    ModelKey held = new ModelKey("held", 1);
+    ModelKey idle = new ModelKey("idle", 1);
+    OrtDevicePool pool = exactPool(config(0, cpu("cpu0", 64 * MIB, 1)), clock, events);
+    Lease lease = await(pool.acquire(held, spec("held", mlp(5))));
+    await(pool.acquire(idle, spec("idle", mlp(6)))).close();
+
+    assertThat(pool.close(java.time.Duration.ofMillis(200))).as("a lease is still open").isFalse();
+    // The idle model closed; the held one did not, and its bytes are still counted.
+    assertThat(events.of(PoolEvent.Unloaded.class)).extracting(PoolEvent.Unloaded::key).containsExactly(idle);
+    assertThat(pool.snapshot().get(0).residents()).singleElement().satisfies(r -> {
+      assertThat(r.key()).isEqualTo(held);
+      assertThat(r.state()).isEqualTo(DeviceSnapshot.State.UNLOADING);
+    });
+    // New work is refused, on new and open leases alike.
+    assertThat(TestModels.loadFailure(pool.acquire(new ModelKey("new", 1), spec("new", mlp(7)))).kind())
+        .isEqualTo(ModelLoadException.Kind.SHUTDOWN);
+    assertThatThrownBy(() -> await(lease.run(List.of(floats("input", new long[] {1, 16}, new float[16])), Set.of())))
+        .hasCauseInstanceOf(InferenceException.class).hasMessageContaining("shutting down");
+
+    // The session closes when its last lease does, on the closing thread (the device threads are gone).
+    lease.close();
+    assertThat(events.of(PoolEvent.Unloaded.class)).extracting(PoolEvent.Unloaded::key).containsExactly(idle, held);
+    assertThat(pool.snapshot().get(0).usedBytes()).isZero();
+    assertThat(pool.close(java.time.Duration.ofMillis(200))).as("a second close reports the first one's outcome").isFalse();
+  }
+
+  @Test
   void realMeterMeasuresAtLeastTheWeights() throws Exception {
     byte[] model = OnnxModelBuilder.mlp().inputDim(64).outputDim(8).depth(1).weightBytes(4 * MIB).build();
     long weights = OnnxModelBuilder.mlp().inputDim(64).outputDim(8).depth(1).weightBytes(4 * MIB).weightBytesTotal();

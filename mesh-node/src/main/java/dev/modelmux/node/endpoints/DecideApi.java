@@ -3,6 +3,7 @@ package dev.modelmux.node.endpoints;
 import dev.modelmux.admission.tenant.Ticket;
 import dev.modelmux.node.internal.Caller;
 import dev.modelmux.node.internal.EdgeAdmission;
+import dev.modelmux.node.internal.GrpcCalls;
 import dev.modelmux.node.internal.ServingException;
 import dev.modelmux.node.v1.DecideRequest;
 import dev.modelmux.node.v1.DecideResponse;
@@ -14,13 +15,13 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.grpc.server.GrpcServer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,46 +42,25 @@ final class DecideApi {
   private final DecisionService decisions;
   private final EdgeAdmission tenants;
   private final LongSupplier clock;
+  private final Consumer<String> undecodable;
 
-  DecideApi(DecisionService decisions, EdgeAdmission tenants, LongSupplier clock) {
+  DecideApi(DecisionService decisions, EdgeAdmission tenants, LongSupplier clock, Consumer<String> undecodable) {
+    this.undecodable = undecodable;
     this.decisions = decisions;
     this.tenants = tenants;
     this.clock = clock;
   }
 
   void bind(GrpcServer server) {
-    server.callHandler(DecisionsGrpcService.Decide, call -> {
-      call.invalidMessageHandler(invalid -> call.response().status(GrpcStatus.INVALID_ARGUMENT)
-          .statusMessage("request message is not valid protobuf").end());
-      call.last().onSuccess(req -> {
-        long start = clock.getAsLong();
-        long timeoutMs = call.timeout();
-        Future<DecideResponse> f;
-        try {
-          Ticket ticket = tenants.admit(call.headers().get("authorization"), req.getModelName(), req.getSerializedSize());
-          DecisionService.Call c = new DecisionService.Call(req.getRequestId(), req.getEntityId(), req.getModelName(),
-              req.getFeatureRefsList(), req.getContextMap(), start,
-              timeoutMs > 0 ? start + TimeUnit.MILLISECONDS.toNanos(timeoutMs) : Long.MAX_VALUE, Caller.of(ticket.tenant()), "grpc");
-          f = run(c, ticket).map(DecideApi::proto);
-        } catch (RuntimeException e) {
-          f = Future.failedFuture(e);
-        }
-        f.onComplete(ar -> {
-          if (ar.succeeded()) {
-            call.response().end(ar.result());
-          } else {
-            ServingException se = ServingException.of(ar.cause());
-            if (se.code() == ServingException.Code.INTERNAL) {
-              LOG.error("Decide failed", ar.cause());
-            }
-            if (se.retryAfterMillis() > 0) {
-              call.response().trailers().set("retry-after-ms", Long.toString(se.retryAfterMillis()));
-            }
-            call.response().status(se.code().grpc()).statusMessage(se.getMessage()).end();
-          }
-        });
-      });
-    });
+    GrpcCalls.unary(server, DecisionsGrpcService.Decide, (req, call) -> {
+      long start = clock.getAsLong();
+      long timeoutMs = call.timeout();
+      Ticket ticket = tenants.admit(call.headers().get("authorization"), req.getModelName(), req.getSerializedSize());
+      DecisionService.Call c = new DecisionService.Call(req.getRequestId(), req.getEntityId(), req.getModelName(),
+          req.getFeatureRefsList(), req.getContextMap(), start,
+          timeoutMs > 0 ? start + TimeUnit.MILLISECONDS.toNanos(timeoutMs) : Long.MAX_VALUE, Caller.of(ticket.tenant()), "grpc");
+      return run(c, ticket).map(DecideApi::proto);
+    }, undecodable);
   }
 
   void mount(Router r) {

@@ -66,7 +66,7 @@ public final class Endpoints {
     Promotion promotion = new Promotion(api.models(), loader);
     DecisionService decisions = new DecisionService(vertx, sync, features, steps, shadow, sink, metrics, clock);
     return new Endpoints(vertx, sync, promotion, new EndpointsAdmin(vertx, api.admin(), sync, promotion, breakers),
-        new DecideApi(decisions, api.tenants(), clock), new EndpointInference(sync, api.path(), shadow, sink, metrics, clock),
+        new DecideApi(decisions, api.tenants(), clock, api.metrics()::undecodable), new EndpointInference(sync, api.path(), shadow, sink, metrics, clock),
         sink, metrics, shadow);
   }
 

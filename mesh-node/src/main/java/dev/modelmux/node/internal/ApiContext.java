@@ -13,4 +13,5 @@ public record ApiContext(
     BooleanSupplier ready,
     Offload offload,
     ClusterLink cluster,
-    EdgeAdmission tenants) {}
+    EdgeAdmission tenants,
+    NodeMetrics metrics) {}

@@ -16,18 +16,14 @@ import dev.modelmux.repo.config.ModelConfig;
 import dev.modelmux.repo.config.ModelInput;
 import dev.modelmux.repo.config.ModelOutput;
 import io.vertx.core.Future;
-import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.grpc.common.ServiceMethod;
 import io.vertx.grpc.server.GrpcServer;
 import io.vertx.grpc.server.GrpcServerRequest;
 import java.util.List;
 import java.util.function.BiFunction;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /** The Open Inference Protocol's gRPC service ({@code inference.GRPCInferenceService}) on Vert.x gRPC. */
 public final class GrpcApi {
-  private static final Logger LOG = LoggerFactory.getLogger(GrpcApi.class);
   private static final String PROTOCOL = "grpc";
 
   private final GrpcCodec codec;
@@ -146,37 +142,6 @@ public final class GrpcApi {
   }
 
   private <Q, R> void unary(GrpcServer server, ServiceMethod<Q, R> method, BiFunction<Q, GrpcServerRequest<Q, R>, Future<R>> fn) {
-    server.callHandler(method, call -> {
-      call.invalidMessageHandler(invalid -> {
-        boolean tooBig = invalid instanceof io.vertx.grpc.common.MessageSizeOverflowException;
-        call.response().status(tooBig ? GrpcStatus.RESOURCE_EXHAUSTED : GrpcStatus.INVALID_ARGUMENT)
-            .statusMessage(tooBig ? "request message exceeds the server's maximum message size" : "request message is not valid protobuf")
-            .end();
-      });
-      // Answer only once the request stream has ended: replying while the client's end-of-stream
-      // is still in flight can leave the call hanging on the client side.
-      call.last().onSuccess(req -> {
-        Future<R> result;
-        try {
-          result = fn.apply(req, call);
-        } catch (RuntimeException e) {
-          result = Future.failedFuture(e);
-        }
-        result.onComplete(ar -> {
-          if (ar.succeeded()) {
-            call.response().end(ar.result());
-          } else {
-            ServingException se = ServingException.of(ar.cause());
-            if (se.code() == ServingException.Code.INTERNAL) {
-              LOG.error("{} failed", method.methodName(), ar.cause());
-            }
-            if (se.retryAfterMillis() > 0) {
-              call.response().trailers().set("retry-after-ms", Long.toString(se.retryAfterMillis()));
-            }
-            call.response().status(se.code().grpc()).statusMessage(se.getMessage()).end();
-          }
-        });
-      });
-    });
+    GrpcCalls.unary(server, method, fn, api.metrics()::undecodable);
   }
 }

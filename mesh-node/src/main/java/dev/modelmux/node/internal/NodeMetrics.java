@@ -48,6 +48,13 @@ public final class NodeMetrics implements PoolEvent.Listener, DeviceScheduler.Ob
         .register(registry);
   }
 
+  /** A gRPC request message that could not be decoded (answered INVALID_ARGUMENT at once). */
+  public void undecodable(String method) {
+    Counter.builder("modelmux_grpc_undecodable_messages_total")
+        .description("gRPC request messages that could not be decoded, answered INVALID_ARGUMENT")
+        .tag("method", method).register(registry).increment();
+  }
+
   /** One finished request. */
   public void request(String protocol, String model, String version, String outcome, long totalNanos, long queueNanos, long computeNanos) {
     Counter.builder("modelmux_inference_requests_total").description("Inference requests by outcome")
