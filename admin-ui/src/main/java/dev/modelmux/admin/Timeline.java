@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import java.util.Collections;
 
 /**
  * A bounded, in-memory mirror of the mesh's event timeline on one node: entries keep the sequence
@@ -74,7 +75,7 @@ public final class Timeline<E> {
         }
         out.add(e);
       }
-      java.util.Collections.reverse(out);
+      Collections.reverse(out);
       return out;
     }
   }

@@ -1,5 +1,6 @@
 package dev.modelmux.bench;
 
+import dev.modelmux.node.catalog.ControlMode;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
@@ -9,7 +10,7 @@ import dev.modelmux.gpu.DeviceKind;
 import dev.modelmux.gpu.DeviceSpec;
 import dev.modelmux.node.MeshNode;
 import dev.modelmux.node.NodeConfig;
-import dev.modelmux.node.internal.ModelManager;
+import dev.modelmux.node.catalog.ModelManager;
 import dev.modelmux.node.oip.GRPCInferenceServiceGrpcClient;
 import dev.modelmux.node.oip.ModelInferRequest;
 import dev.modelmux.node.oip.ModelInferResponse;
@@ -35,6 +36,15 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
+import dev.modelmux.admission.tenant.Admission;
+import dev.modelmux.admission.tenant.AdmissionDecision;
+import dev.modelmux.admission.tenant.TenantPolicyLoader;
+import dev.modelmux.cluster.ClusterConfig;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.Optional;
 
 /**
  * Issue 4's benchmark, in one run on one node over loopback gRPC:
@@ -89,10 +99,10 @@ public final class AdmissionBench {
         + " weight: 1, rate: 0, max_in_flight: 1024, max_queued: 1024 }\n");
 
     NodeConfig config = new NodeConfig(repo.toString(), "127.0.0.1", 0, 0,
-        List.of(new DeviceSpec("cpu0", DeviceKind.CPU, 0, 4L << 30, cores)), java.util.Optional.of("bench-admin-token-0123456789"),
-        work.resolve("data"), ModelManager.ControlMode.POLL, Duration.ofHours(1), NodeConfig.DEFAULT_MAX_MESSAGE_BYTES,
+        List.of(new DeviceSpec("cpu0", DeviceKind.CPU, 0, 4L << 30, cores)), Optional.of("bench-admin-token-0123456789"),
+        work.resolve("data"), ControlMode.POLL, Duration.ofHours(1), NodeConfig.DEFAULT_MAX_MESSAGE_BYTES,
         NodeConfig.DEFAULT_MAX_TENSOR_ELEMENTS, 1.5, intraOp, Duration.ofSeconds(5), false,
-        dev.modelmux.cluster.ClusterConfig.defaults(), java.util.Optional.empty(), java.util.Optional.empty())
+        ClusterConfig.defaults(), Optional.empty(), Optional.empty())
         .withTenants(tenants);
     MeshNode node = await(MeshNode.start(config));
     Vertx vertx = Vertx.vertx();
@@ -119,8 +129,8 @@ public final class AdmissionBench {
 
   /** What one admission decision costs on its own, for a request refused by the rate quota. */
   static void decisionCost(Path tenants) throws Exception {
-    dev.modelmux.admission.tenant.Admission admission = dev.modelmux.admission.tenant.Admission.create(
-        dev.modelmux.admission.tenant.TenantPolicyLoader.load(tenants), System.nanoTime());
+    Admission admission = Admission.create(
+        TenantPolicyLoader.load(tenants), System.nanoTime());
     String auth = "Bearer " + KEY_A;
     int n = 2_000_000;
     long rejected = 0;
@@ -129,7 +139,7 @@ public final class AdmissionBench {
       long t0 = System.nanoTime();
       for (int i = 0; i < n; i++) {
         var d = admission.admit(auth, "shared-mlp", 1024, System.nanoTime());
-        if (d instanceof dev.modelmux.admission.tenant.AdmissionDecision.Admitted a) {
+        if (d instanceof AdmissionDecision.Admitted a) {
           a.ticket().close();
         } else {
           rejected++;
@@ -406,9 +416,9 @@ public final class AdmissionBench {
   }
 
   private static double metric(int httpPort, String prefix) throws Exception {
-    String text = java.net.http.HttpClient.newHttpClient().send(
-        java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + httpPort + "/metrics")).build(),
-        java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+    String text = HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/metrics")).build(),
+        HttpResponse.BodyHandlers.ofString()).body();
     for (String line : text.split("\n")) {
       if (line.startsWith(prefix)) {
         return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));

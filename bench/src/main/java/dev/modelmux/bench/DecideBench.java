@@ -1,11 +1,12 @@
 package dev.modelmux.bench;
 
+import dev.modelmux.node.catalog.ControlMode;
 import com.google.protobuf.ByteString;
 import dev.modelmux.gpu.DeviceKind;
 import dev.modelmux.gpu.DeviceSpec;
 import dev.modelmux.node.MeshNode;
 import dev.modelmux.node.NodeConfig;
-import dev.modelmux.node.internal.ModelManager;
+import dev.modelmux.node.catalog.ModelManager;
 import dev.modelmux.node.oip.GRPCInferenceServiceGrpcClient;
 import dev.modelmux.node.oip.InferParameter;
 import dev.modelmux.node.oip.ModelInferRequest;
@@ -32,6 +33,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
 import org.HdrHistogram.Histogram;
+import dev.modelmux.cluster.ClusterConfig;
+import java.util.Optional;
 
 /**
  * The decision API's overhead, measured side by side in one run on one in-process node over
@@ -64,10 +67,10 @@ public final class DecideBench {
 
     int cores = Runtime.getRuntime().availableProcessors();
     NodeConfig config = new NodeConfig(repo.toString(), "127.0.0.1", 0, 0,
-        List.of(new DeviceSpec("cpu0", DeviceKind.CPU, 0, 1L << 30, cores)), java.util.Optional.of(TOKEN),
-        work.resolve("data"), ModelManager.ControlMode.POLL, Duration.ofHours(1), NodeConfig.DEFAULT_MAX_MESSAGE_BYTES,
+        List.of(new DeviceSpec("cpu0", DeviceKind.CPU, 0, 1L << 30, cores)), Optional.of(TOKEN),
+        work.resolve("data"), ControlMode.POLL, Duration.ofHours(1), NodeConfig.DEFAULT_MAX_MESSAGE_BYTES,
         NodeConfig.DEFAULT_MAX_TENSOR_ELEMENTS, 1.5, cores, Duration.ofSeconds(5), false,
-        dev.modelmux.cluster.ClusterConfig.defaults().withPort(0), java.util.Optional.empty(), java.util.Optional.empty())
+        ClusterConfig.defaults().withPort(0), Optional.empty(), Optional.empty())
         .withEndpoints(endpoints);
     MeshNode node = await(MeshNode.start(config));
     String loaded = loadFeatures(node.httpPort(), entities);

@@ -7,6 +7,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Kills a node process that holds models with {@code kill -9} while every one of its models is
@@ -47,7 +48,7 @@ final class Failover {
     AtomicLong worstBits = new AtomicLong(Double.doubleToLongBits(0));
     AtomicLong killedAt = new AtomicLong(Long.MAX_VALUE);
     long hardStop = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos((long) (boundSeconds * 1000) + 2_000);
-    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+    AtomicBoolean stop = new AtomicBoolean();
     List<Thread> pollers = new ArrayList<>();
     int i = 0;
     for (BenchModel m : models.values()) {

@@ -15,6 +15,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.HdrHistogram.Histogram;
+import java.util.IdentityHashMap;
 
 /**
  * The mesh benchmark, in one run: three {@code modelmux serve} processes on loopback sharing one
@@ -90,7 +91,7 @@ public final class MeshBench {
     // References: in-process ONNX Runtime on the same files (copies share their base's answer).
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     Map<String, Map<String, float[]>> reference = new LinkedHashMap<>();
-    Map<byte[], Map<String, float[]>> byFile = new java.util.IdentityHashMap<>();
+    Map<byte[], Map<String, float[]>> byFile = new IdentityHashMap<>();
     for (BenchModel m : all.values()) {
       reference.put(m.name(), byFile.computeIfAbsent(m.onnx(), b -> m.createAndRun(env)));
     }

@@ -19,6 +19,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import dev.modelmux.node.oip.ServerLiveRequest;
+import java.io.IOException;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The benchmark's client of the mesh, on its own Vert.x: Open Inference Protocol calls over gRPC
@@ -55,7 +58,7 @@ final class MeshClient implements AutoCloseable {
   Reply call(int grpcPort, ModelInferRequest req, long timeoutMs) {
     try {
       return infer(grpcPort, req, timeoutMs).toCompletionStage().toCompletableFuture().get(timeoutMs + 1000, TimeUnit.MILLISECONDS);
-    } catch (java.util.concurrent.TimeoutException e) {
+    } catch (TimeoutException e) {
       return new Reply("CLIENT_TIMEOUT", "no reply within " + (timeoutMs + 1000) + " ms", null);
     } catch (Exception e) {
       throw new IllegalStateException(e);
@@ -77,7 +80,7 @@ final class MeshClient implements AutoCloseable {
     try {
       grpc.request(address, GRPCInferenceServiceGrpcClient.ServerLive).compose(call -> {
         call.timeout(10, TimeUnit.SECONDS);
-        call.end(dev.modelmux.node.oip.ServerLiveRequest.getDefaultInstance());
+        call.end(ServerLiveRequest.getDefaultInstance());
         return call.response();
       }).compose(resp -> resp.last()).toCompletionStage().toCompletableFuture().get(11, TimeUnit.SECONDS);
     } catch (Exception e) {
@@ -126,7 +129,7 @@ final class MeshClient implements AutoCloseable {
   private HttpResponse<String> send(HttpRequest.Builder b) {
     try {
       return http.send(b.timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       throw new IllegalStateException(e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.function.BooleanSupplier;
 
 /**
  * One {@code modelmux serve} process started from the built jar. Its stdout and stderr go to a log
@@ -93,7 +94,7 @@ final class NodeProcess implements AutoCloseable {
     awaitUntil(() -> members == n, timeoutMs, "seeing " + n + " members");
   }
 
-  private void awaitUntil(java.util.function.BooleanSupplier done, long timeoutMs, String what) throws InterruptedException {
+  private void awaitUntil(BooleanSupplier done, long timeoutMs, String what) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
     while (!done.getAsBoolean()) {
       if (!process.isAlive()) {

@@ -1,5 +1,6 @@
 package dev.modelmux.bench;
 
+import dev.modelmux.node.catalog.ControlMode;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
@@ -8,7 +9,7 @@ import dev.modelmux.gpu.DeviceKind;
 import dev.modelmux.gpu.DeviceSpec;
 import dev.modelmux.node.MeshNode;
 import dev.modelmux.node.NodeConfig;
-import dev.modelmux.node.internal.ModelManager;
+import dev.modelmux.node.catalog.ModelManager;
 import dev.modelmux.node.oip.GRPCInferenceServiceGrpcClient;
 import dev.modelmux.node.oip.ModelInferRequest;
 import dev.modelmux.repo.OnnxModelBuilder;
@@ -32,6 +33,14 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.HdrHistogram.Histogram;
+import dev.modelmux.cluster.ClusterConfig;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * The same model and input through (a) in-process ONNX Runtime {@code session.run} and (b) a
@@ -86,10 +95,10 @@ public final class ServingBench {
     }
     int cores = Runtime.getRuntime().availableProcessors();
     NodeConfig config = new NodeConfig(repo.toString(), "127.0.0.1", 0, 0,
-        List.of(new DeviceSpec("cpu0", DeviceKind.CPU, 0, 4L << 30, inferThreads)), java.util.Optional.of("bench-admin-token-0123456789"),
-        work.resolve("data"), ModelManager.ControlMode.POLL, Duration.ofHours(1), NodeConfig.DEFAULT_MAX_MESSAGE_BYTES,
+        List.of(new DeviceSpec("cpu0", DeviceKind.CPU, 0, 4L << 30, inferThreads)), Optional.of("bench-admin-token-0123456789"),
+        work.resolve("data"), ControlMode.POLL, Duration.ofHours(1), NodeConfig.DEFAULT_MAX_MESSAGE_BYTES,
         NodeConfig.DEFAULT_MAX_TENSOR_ELEMENTS, 1.5, intraOp, Duration.ofSeconds(5), false,
-        dev.modelmux.cluster.ClusterConfig.defaults(), java.util.Optional.empty(), java.util.Optional.empty());
+        ClusterConfig.defaults(), Optional.empty(), Optional.empty());
     MeshNode node = await(MeshNode.start(config));
     GrpcClient grpc = GrpcClient.client(node.vertx(), new GrpcClientOptions().setMaxMessageSize(64 << 20));
     GRPCInferenceServiceGrpcClient client = GRPCInferenceServiceGrpcClient.create(grpc, SocketAddress.inetSocketAddress(node.grpcPort(), "127.0.0.1"));
@@ -150,9 +159,9 @@ public final class ServingBench {
 
   /** Mean server-side times from the node's own Prometheus histograms (all requests so far). */
   private static String serverSide(int httpPort, String model) throws Exception {
-    java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
-        java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + httpPort + "/metrics")).build(),
-        java.net.http.HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r = HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/metrics")).build(),
+        HttpResponse.BodyHandlers.ofString());
     StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%-10s server-side means:", model));
     for (String phase : List.of("request", "queue", "compute")) {
       String prefix = "modelmux_inference_" + phase + "_duration_seconds_";
@@ -249,7 +258,7 @@ public final class ServingBench {
     return n / ((System.nanoTime() - t) / 1e9);
   }
 
-  private static double throughputAsync(java.util.function.Supplier<Future<?>> call, int inFlight, int n) throws InterruptedException {
+  private static double throughputAsync(Supplier<Future<?>> call, int inFlight, int n) throws InterruptedException {
     AtomicInteger left = new AtomicInteger(n);
     CountDownLatch done = new CountDownLatch(inFlight);
     long t = System.nanoTime();
@@ -260,7 +269,7 @@ public final class ServingBench {
     return n / ((System.nanoTime() - t) / 1e9);
   }
 
-  private static void chain(java.util.function.Supplier<Future<?>> call, AtomicInteger left, CountDownLatch done) {
+  private static void chain(Supplier<Future<?>> call, AtomicInteger left, CountDownLatch done) {
     if (left.getAndDecrement() <= 0) {
       done.countDown();
       return;
@@ -283,7 +292,7 @@ public final class ServingBench {
 
   private static double median(double[] v) {
     double[] s = v.clone();
-    java.util.Arrays.sort(s);
+    Arrays.sort(s);
     return s[s.length / 2];
   }
 

@@ -28,6 +28,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
+import java.security.MessageDigest;
 
 /** {@code helm template} of the chart: what the rendered objects hold for each value set. */
 class ChartTemplateTest {
@@ -404,7 +405,7 @@ class ChartTemplateTest {
   }
 
   private static String sha256(String s) throws Exception {
-    return HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+    return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
   }
 
   /** The node's settings, read from the one place they are defined (mesh-node's ConfigLoader). */

@@ -73,4 +73,10 @@ public interface MeshCluster {
      * shared state is lost. Idempotent.
      */
     CompletableFuture<Void> close();
+
+    /**
+     * Stops this member at once without leaving, as {@code kill -9} would: the others detect the
+     * loss and clean up after it. For failure tests in one JVM. Idempotent.
+     */
+    void crash();
 }

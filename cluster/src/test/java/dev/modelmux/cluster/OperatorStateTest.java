@@ -10,6 +10,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import java.util.function.Supplier;
 
 /** Operators' settings and the event timeline, written on one member and read on another. */
 class OperatorStateTest {
@@ -64,7 +65,7 @@ class OperatorStateTest {
             }
             // A probe appended just before the follower reported the first one may still arrive
             // after the clear: only the 20 model events are under test.
-            java.util.function.Supplier<List<Sequenced>> models = () -> seenOnB.stream()
+            Supplier<List<Sequenced>> models = () -> seenOnB.stream()
                     .filter(s -> s.event().kind() == MeshEvent.Kind.LOADED).toList();
             await().until(() -> models.get().size() >= 20);
             List<Sequenced> seen = models.get();

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.LongSupplier;
+import dev.modelmux.gpu.internal.OrtDevicePool;
 
 /**
  * The devices of one node and the model versions resident on them.
@@ -30,12 +31,12 @@ public interface DevicePool extends AutoCloseable {
 
   /** Creates the pool; ONNX Runtime's environment is initialised once per process with global thread pools. */
   static DevicePool create(PoolConfig config, LongSupplier nanoClock, PoolEvent.Listener listener) {
-    return dev.modelmux.gpu.internal.OrtDevicePool.create(config, nanoClock, listener);
+    return OrtDevicePool.create(config, nanoClock, listener);
   }
 
   /** As {@link #create(PoolConfig, LongSupplier, PoolEvent.Listener)}, evicting with {@code chooser}. */
   static DevicePool create(PoolConfig config, LongSupplier nanoClock, PoolEvent.Listener listener, VictimChooser chooser) {
-    return dev.modelmux.gpu.internal.OrtDevicePool.create(config, nanoClock, listener, chooser);
+    return OrtDevicePool.create(config, nanoClock, listener, chooser);
   }
 
   List<DeviceSpec> devices();

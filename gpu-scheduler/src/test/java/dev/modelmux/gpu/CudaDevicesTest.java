@@ -8,6 +8,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import ai.onnxruntime.OrtEnvironment;
 
 class CudaDevicesTest {
   private static final long MIB = 1L << 20;
@@ -45,7 +46,7 @@ class CudaDevicesTest {
   @Test
   void theCpuBuildFindsNoGpus() {
     // The default build runs on the CPU runtime, which has no CUDA provider.
-    if (!ai.onnxruntime.OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA)) {
+    if (!OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA)) {
       assertThat(CudaDevices.detect()).isEmpty();
     }
   }

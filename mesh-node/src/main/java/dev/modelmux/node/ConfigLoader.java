@@ -1,8 +1,8 @@
 package dev.modelmux.node;
 
+import dev.modelmux.node.catalog.ControlMode;
 import dev.modelmux.gpu.DeviceKind;
 import dev.modelmux.gpu.DeviceSpec;
-import dev.modelmux.node.internal.ModelManager.ControlMode;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -19,6 +19,14 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import com.sun.management.OperatingSystemMXBean;
+import dev.modelmux.cluster.ClusterConfig;
+import dev.modelmux.node.features.FeatureStoreConfig;
+import dev.modelmux.node.predlog.PredictionLogConfig;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.util.Arrays;
+import java.util.Collections;
 
 /**
  * The one place configuration is read. Each key can be given as a flag ({@code --grpc-port 8001}
@@ -70,7 +78,7 @@ public final class ConfigLoader {
     k.put("prediction-log-segment-age", "... or at this age (default 1h)");
     k.put("prediction-log-retention", "delete closed prediction and label log segments older than this (default 7d; 0 = keep all)");
     k.put("prediction-log-buffer", "records waiting for the prediction log writer at most; more are dropped and counted (default 65536)");
-    return java.util.Collections.unmodifiableMap(k);
+    return Collections.unmodifiableMap(k);
   }
 
   private ConfigLoader() {}
@@ -198,15 +206,15 @@ public final class ConfigLoader {
         endpoints(v, example ? Optional.of(repo) : Optional.empty()));
   }
 
-  private static dev.modelmux.node.features.FeatureStoreConfig features(Map<String, String> v) {
+  private static FeatureStoreConfig features(Map<String, String> v) {
     long delay = v.containsKey("feature-store-delay-ms") ? longValue("feature-store-delay-ms", v.get("feature-store-delay-ms")) : 0;
-    return new dev.modelmux.node.features.FeatureStoreConfig(Optional.ofNullable(v.get("features")).map(Path::of),
-        Duration.ofMillis(delay), intValue(v, "feature-cache-entries", dev.modelmux.node.features.FeatureStoreConfig.DEFAULT_CACHE_ENTRIES));
+    return new FeatureStoreConfig(Optional.ofNullable(v.get("features")).map(Path::of),
+        Duration.ofMillis(delay), intValue(v, "feature-cache-entries", FeatureStoreConfig.DEFAULT_CACHE_ENTRIES));
   }
 
-  private static dev.modelmux.node.predlog.PredictionLogConfig predictionLog(Map<String, String> v) {
-    dev.modelmux.node.predlog.PredictionLogConfig d = dev.modelmux.node.predlog.PredictionLogConfig.defaults();
-    return new dev.modelmux.node.predlog.PredictionLogConfig(
+  private static PredictionLogConfig predictionLog(Map<String, String> v) {
+    PredictionLogConfig d = PredictionLogConfig.defaults();
+    return new PredictionLogConfig(
         v.containsKey("prediction-log-segment-bytes") ? bytes("prediction-log-segment-bytes", v.get("prediction-log-segment-bytes")) : d.segmentBytes(),
         v.containsKey("prediction-log-segment-age") ? duration("prediction-log-segment-age", v.get("prediction-log-segment-age")) : d.segmentAge(),
         v.containsKey("prediction-log-retention") ? duration("prediction-log-retention", v.get("prediction-log-retention")) : d.retention(),
@@ -221,13 +229,13 @@ public final class ConfigLoader {
     return exampleRepo.filter(r -> !r.contains(":")).map(r -> Path.of(r).resolve("endpoints.yaml")).filter(Files::isRegularFile);
   }
 
-  private static dev.modelmux.cluster.ClusterConfig cluster(Map<String, String> v) {
-    dev.modelmux.cluster.ClusterConfig c = dev.modelmux.cluster.ClusterConfig.defaults()
+  private static ClusterConfig cluster(Map<String, String> v) {
+    ClusterConfig c = ClusterConfig.defaults()
         .withNodeId(v.getOrDefault("node-id", defaultNodeId()))
         .withPort(intValue(v, "cluster-port", 5701))
         .withBindHost(v.getOrDefault("cluster-bind", "127.0.0.1"));
     if (v.containsKey("peers") && !v.get("peers").isBlank()) {
-      c = c.withPeers(java.util.Arrays.stream(v.get("peers").split(",")).map(String::trim).filter(p -> !p.isEmpty()).toList());
+      c = c.withPeers(Arrays.stream(v.get("peers").split(",")).map(String::trim).filter(p -> !p.isEmpty()).toList());
     }
     if (v.containsKey("advertise-address")) {
       c = c.withAdvertiseAddress(v.get("advertise-address"));
@@ -236,7 +244,7 @@ public final class ConfigLoader {
       c = c.withKubernetesServiceDns(v.get("kubernetes-service-dns"));
     }
     if (v.containsKey("kubernetes-service-name")) {
-      dev.modelmux.cluster.ClusterConfig.KubernetesApi api = dev.modelmux.cluster.ClusterConfig.KubernetesApi.of(v.get("kubernetes-service-name"));
+      ClusterConfig.KubernetesApi api = ClusterConfig.KubernetesApi.of(v.get("kubernetes-service-name"));
       c = c.withKubernetesApi(v.containsKey("kubernetes-namespace") ? api.inNamespace(v.get("kubernetes-namespace")) : api);
     } else if (v.containsKey("kubernetes-namespace")) {
       throw new IllegalArgumentException("kubernetes-namespace: only used with kubernetes-service-name");
@@ -246,9 +254,9 @@ public final class ConfigLoader {
 
   private static String defaultNodeId() {
     try {
-      String host = java.net.InetAddress.getLocalHost().getHostName().replaceAll("[^A-Za-z0-9._-]", "-");
+      String host = InetAddress.getLocalHost().getHostName().replaceAll("[^A-Za-z0-9._-]", "-");
       return host.isEmpty() || !Character.isLetterOrDigit(host.charAt(0)) ? "node-1" : host.substring(0, Math.min(64, host.length()));
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       return "node-1";
     }
   }
@@ -267,7 +275,7 @@ public final class ConfigLoader {
   }
 
   private static long physicalMemory() {
-    if (java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+    if (ManagementFactory.getOperatingSystemMXBean() instanceof OperatingSystemMXBean os) {
       return os.getTotalMemorySize();
     }
     return 4L << 30;

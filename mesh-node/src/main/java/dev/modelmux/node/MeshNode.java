@@ -1,28 +1,29 @@
 package dev.modelmux.node;
 
+import dev.modelmux.node.catalog.ControlMode;
 import dev.modelmux.gpu.CudaDevices;
 import dev.modelmux.gpu.DevicePool;
 import dev.modelmux.gpu.DeviceSpec;
 import java.util.ArrayList;
 import java.util.List;
 import dev.modelmux.gpu.PoolConfig;
-import dev.modelmux.node.internal.AdminAuth;
-import dev.modelmux.node.internal.ClusterLink;
-import dev.modelmux.node.internal.Forwarder;
-import dev.modelmux.node.internal.MeshController;
-import dev.modelmux.node.internal.Router;
-import dev.modelmux.node.internal.SecretCheck;
-import dev.modelmux.node.internal.ApiContext;
-import dev.modelmux.node.internal.GrpcApi;
-import dev.modelmux.node.internal.GrpcCodec;
-import dev.modelmux.node.internal.InferencePath;
-import dev.modelmux.node.internal.JsonCodec;
-import dev.modelmux.node.internal.ModelManager;
-import dev.modelmux.node.internal.NodeMetrics;
-import dev.modelmux.node.internal.Offload;
-import dev.modelmux.node.internal.RestApi;
-import dev.modelmux.node.internal.ServerInfo;
-import dev.modelmux.node.internal.TensorLimits;
+import dev.modelmux.node.security.AdminAuth;
+import dev.modelmux.node.mesh.ClusterLink;
+import dev.modelmux.node.mesh.Forwarder;
+import dev.modelmux.node.mesh.MeshController;
+import dev.modelmux.node.path.Router;
+import dev.modelmux.node.security.SecretCheck;
+import dev.modelmux.node.protocol.ApiContext;
+import dev.modelmux.node.protocol.GrpcApi;
+import dev.modelmux.node.protocol.GrpcCodec;
+import dev.modelmux.node.path.InferencePath;
+import dev.modelmux.node.protocol.JsonCodec;
+import dev.modelmux.node.catalog.ModelManager;
+import dev.modelmux.node.metrics.NodeMetrics;
+import dev.modelmux.node.protocol.Offload;
+import dev.modelmux.node.protocol.RestApi;
+import dev.modelmux.node.protocol.ServerInfo;
+import dev.modelmux.node.tensors.TensorLimits;
 import dev.modelmux.repo.ModelRepository;
 import dev.modelmux.repo.RepositoryOptions;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -45,6 +46,35 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import dev.modelmux.admission.tenant.Admission;
+import dev.modelmux.admission.tenant.TenantPolicy;
+import dev.modelmux.admission.tenant.TenantPolicyLoader;
+import dev.modelmux.cluster.Copy;
+import dev.modelmux.cluster.ModelKey;
+import dev.modelmux.node.admin.AdminApi;
+import dev.modelmux.node.admin.CapacityAdvisor;
+import dev.modelmux.node.admin.TenantsAdmin;
+import dev.modelmux.node.endpoints.Endpoints;
+import dev.modelmux.node.features.FeatureStore;
+import dev.modelmux.node.features.internal.FeatureSeed;
+import dev.modelmux.node.features.internal.FeaturesAdmin;
+import dev.modelmux.node.features.internal.TableFeatureStore;
+import dev.modelmux.node.mesh.CostAwareVictims;
+import dev.modelmux.node.mesh.MeshLoader;
+import dev.modelmux.node.mesh.Operators;
+import dev.modelmux.node.mesh.ScaleIn;
+import dev.modelmux.node.mesh.TenantPolicySync;
+import dev.modelmux.node.metrics.ModelStats;
+import dev.modelmux.node.path.DeviceSchedulers;
+import dev.modelmux.node.path.EdgeAdmission;
+import dev.modelmux.node.predlog.PredictionLog;
+import dev.modelmux.node.predlog.internal.FilePredictionLog;
+import dev.modelmux.node.predlog.internal.LabelLog;
+import dev.modelmux.node.predlog.internal.LabelsApi;
+import dev.modelmux.placement.CopyScaler;
+import io.vertx.core.http.Http2Settings;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * One modelmux node: the repository, the device pool, the catalog, and the gRPC and REST
@@ -65,55 +95,54 @@ public final class MeshNode {
   private final WorkerExecutor repoWorker;
   private final WorkerExecutor codecWorker;
   private final PrometheusMeterRegistry prometheus;
+  private final NodeMetrics metrics;
   private final AtomicBoolean ready = new AtomicBoolean();
   private final String adminToken;
   private final boolean adminTokenGenerated;
   private final ClusterLink link;
-  private final dev.modelmux.node.internal.Operators operators;
-  private dev.modelmux.node.internal.AdminApi adminApi;
-  private dev.modelmux.node.internal.CapacityAdvisor capacity;
-  private dev.modelmux.node.internal.ScaleIn scaleIn;
+  private final Operators operators;
+  private AdminApi adminApi;
+  private CapacityAdvisor capacity;
+  private ScaleIn scaleIn;
   private MeshController controller;
-  private dev.modelmux.node.internal.TenantPolicySync tenantSync;
-  private final dev.modelmux.node.internal.EdgeAdmission tenants;
+  private TenantPolicySync tenantSync;
+  private final EdgeAdmission tenants;
   private final Forwarder forwarder;
   private final String clusterSecret;
-  private dev.modelmux.node.internal.DeviceSchedulers schedulers;
-  private dev.modelmux.node.features.internal.TableFeatureStore featureStore;
-  private dev.modelmux.node.predlog.internal.FilePredictionLog predictionLog;
-  private dev.modelmux.node.predlog.internal.LabelLog labelLog;
-  private dev.modelmux.node.endpoints.Endpoints endpoints;
+  private DeviceSchedulers schedulers;
+  private TableFeatureStore featureStore;
+  private FilePredictionLog predictionLog;
+  private LabelLog labelLog;
+  private Endpoints endpoints;
   private HttpServer grpcServer;
   private HttpServer httpServer;
   private long pollTimer = -1;
 
-  private MeshNode(Vertx vertx, NodeConfig config, ModelRepository repo, String adminToken, boolean generated,
-      List<DeviceSpec> devices, ClusterLink link, dev.modelmux.admission.tenant.TenantPolicy policy) {
+  private MeshNode(Vertx vertx, NodeConfig config, NodeBootstrap boot, ClusterLink link) {
     this.vertx = vertx;
     this.prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    this.tenants = new dev.modelmux.node.internal.EdgeAdmission(
-        dev.modelmux.admission.tenant.Admission.create(policy, System.nanoTime()), System::nanoTime,
-        new NodeMetrics(prometheus), this::knows);
+    this.metrics = new NodeMetrics(prometheus);
+    this.tenants = new EdgeAdmission(Admission.create(boot.tenantPolicy(), System.nanoTime()), System::nanoTime, metrics,
+        this::knows);
     this.link = link;
-    this.operators = new dev.modelmux.node.internal.Operators(vertx, link);
+    this.operators = new Operators(vertx, link);
     // One node alone still needs a secret for its (unused) forward channel; a mesh shares one.
     this.clusterSecret = config.clusterSecret().orElseGet(MeshNode::randomToken);
     this.forwarder = new Forwarder(vertx, clusterSecret, config.maxMessageBytes());
     this.config = config;
-    this.repo = repo;
-    this.adminToken = adminToken;
-    this.adminTokenGenerated = generated;
-    NodeMetrics metrics = new NodeMetrics(prometheus);
-    this.pool = DevicePool.create(new PoolConfig(devices, config.footprintFactor(), config.intraOpThreads(),
+    this.repo = boot.repo();
+    this.adminToken = boot.adminToken();
+    this.adminTokenGenerated = boot.adminTokenGenerated();
+    this.pool = DevicePool.create(new PoolConfig(boot.devices(), config.footprintFactor(), config.intraOpThreads(),
         0L), System::nanoTime, event -> {
           metrics.on(event);
           link.on(event);
           operators.on(event);
-        }, new dev.modelmux.node.internal.CostAwareVictims());
+        }, new CostAwareVictims());
     metrics.bindPool(pool);
     this.repoWorker = vertx.createSharedWorkerExecutor("modelmux-repo", 2);
     this.codecWorker = vertx.createSharedWorkerExecutor("modelmux-codec", Math.max(2, Runtime.getRuntime().availableProcessors()));
-    this.models = new ModelManager(vertx, repo, pool, repoWorker, config.modelControl());
+    this.models = new ModelManager(vertx, repo, pool, repoWorker, config.modelControl(), config.footprintFactor());
   }
 
   private boolean knows(String model) {
@@ -123,32 +152,9 @@ public final class MeshNode {
   /** Starts a node; fails with a message naming the problem (bad repository, port in use). */
   public static Future<MeshNode> start(NodeConfig config) {
     Vertx vertx = Vertx.vertx();
-    return vertx.<Object[]>executeBlocking(() -> {
-      ModelRepository repo = ModelRepository.open(config.repository(), RepositoryOptions.defaults());
-      boolean generated = config.adminToken().isEmpty();
-      String token = config.adminToken().orElseGet(() -> generateToken(config.dataDir()));
-      dev.modelmux.admission.tenant.TenantPolicy policy;
-      if (config.tenants().isPresent()) {
-        try {
-          policy = dev.modelmux.admission.tenant.TenantPolicyLoader.load(config.tenants().get());
-        } catch (java.io.IOException e) {
-          throw new IllegalArgumentException("tenants: cannot read " + config.tenants().get() + ": " + e.getMessage());
-        }
-        LOG.info("tenants: {} from {}", policy.tenants().size(), config.tenants().get());
-      } else {
-        policy = dev.modelmux.admission.tenant.TenantPolicy.defaultPolicy();
-        LOG.info("tenants: none configured (--tenants); every request runs as tenant 'default', which needs no key");
-      }
-      List<DeviceSpec> devices = new ArrayList<>(config.devices());
-      if (config.detectGpus()) {
-        devices.addAll(CudaDevices.detect()); // empty without the CUDA provider; runs nvidia-smi otherwise
-      }
-      return new Object[] {repo, token, generated, devices, policy};
-    }).compose(o -> ClusterLink.join(vertx, config.cluster()).compose(link -> {
-      @SuppressWarnings("unchecked")
-      List<DeviceSpec> devices = (List<DeviceSpec>) o[3];
-      MeshNode node = new MeshNode(vertx, config, (ModelRepository) o[0], (String) o[1], (Boolean) o[2], devices, link,
-          (dev.modelmux.admission.tenant.TenantPolicy) o[4]);
+    return vertx.executeBlocking(() -> NodeBootstrap.prepare(config, MeshNode::generateToken))
+        .compose(boot -> ClusterLink.join(vertx, config.cluster()).compose(link -> {
+      MeshNode node = new MeshNode(vertx, config, boot, link);
       return node.startServers().map(node).recover(t -> link.close().transform(ar -> Future.failedFuture(t)));
     })).recover(t -> {
       // Report the failure now: Vert.x's close completes on one of its own event loops, which by
@@ -162,9 +168,8 @@ public final class MeshNode {
     TensorLimits limits = new TensorLimits(config.maxMessageBytes(), config.maxTensorElements(), 16);
     ServerInfo info = new ServerInfo(NAME, VERSION, ServerInfo.EXTENSIONS);
     AdminAuth admin = new AdminAuth(adminToken);
-    NodeMetrics metrics = new NodeMetrics(prometheus);
-    Router router = new Router(link, models, pool, forwarder, config.footprintFactor(), System::nanoTime);
-    schedulers = new dev.modelmux.node.internal.DeviceSchedulers(pool, System::nanoTime, metrics);
+    Router router = new Router(link, models, pool, forwarder, System::nanoTime);
+    schedulers = new DeviceSchedulers(pool, System::nanoTime, metrics);
     InferencePath path = new InferencePath(vertx, models, metrics, System::nanoTime, router, schedulers);
 
     GrpcServer grpc = GrpcServer.server(vertx, new GrpcServerOptions().setMaxMessageSize(config.maxMessageBytes())
@@ -173,40 +178,40 @@ public final class MeshNode {
         metrics);
     new GrpcApi(api, new GrpcCodec(limits), new SecretCheck(clusterSecret, "cluster secret")).bind(grpc);
     RestApi rest = new RestApi(api, new JsonCodec(limits), prometheus, config.maxMessageBytes());
-    adminApi = new dev.modelmux.node.internal.AdminApi(vertx, api, operators, forwarder,
-        new dev.modelmux.node.internal.ModelStats(prometheus, System::nanoTime), config.footprintFactor());
+    adminApi = new AdminApi(vertx, api, operators, forwarder,
+        new ModelStats(prometheus, System::nanoTime));
     io.vertx.ext.web.Router web = rest.router(vertx);
-    capacity = dev.modelmux.node.internal.CapacityAdvisor.create(vertx, api, operators, prometheus, config.footprintFactor());
+    capacity = CapacityAdvisor.create(vertx, api, operators, prometheus);
     capacity.mount(web);
-    tenantSync = new dev.modelmux.node.internal.TenantPolicySync(vertx, link.cluster().documents(), tenants.admission(), System::nanoTime);
-    new dev.modelmux.node.internal.TenantsAdmin(vertx, admin, tenants.admission(), tenantSync).withMetrics(metrics).mount(web);
-    featureStore = dev.modelmux.node.features.internal.TableFeatureStore.create(link.cluster(), vertx, config.features(), prometheus);
-    predictionLog = dev.modelmux.node.predlog.internal.FilePredictionLog.create(config.dataDir().resolve("predictions"),
+    tenantSync = new TenantPolicySync(vertx, link.cluster().documents(), tenants.admission(), System::nanoTime);
+    new TenantsAdmin(vertx, admin, tenants.admission(), tenantSync).withMetrics(metrics).mount(web);
+    featureStore = TableFeatureStore.create(link.cluster(), vertx, config.features(), prometheus);
+    predictionLog = FilePredictionLog.create(config.dataDir().resolve("predictions"),
         config.predictionLog(), prometheus, System::currentTimeMillis);
-    labelLog = dev.modelmux.node.predlog.internal.LabelLog.create(config.dataDir().resolve("labels"), config.predictionLog(),
+    labelLog = LabelLog.create(config.dataDir().resolve("labels"), config.predictionLog(),
         prometheus, System::currentTimeMillis);
-    new dev.modelmux.node.features.internal.FeaturesAdmin(vertx, admin, featureStore.table(), System::currentTimeMillis).mount(web);
-    new dev.modelmux.node.predlog.internal.LabelsApi(vertx, admin, labelLog, System::currentTimeMillis).mount(web);
+    new FeaturesAdmin(vertx, admin, featureStore.table(), System::currentTimeMillis).mount(web);
+    new LabelsApi(vertx, admin, labelLog, System::currentTimeMillis).mount(web);
 
-    endpoints = dev.modelmux.node.endpoints.Endpoints.create(vertx, api, new dev.modelmux.node.internal.MeshLoader(link,
-        models, forwarder, config.footprintFactor()), schedulers, featureStore, predictionLog, prometheus);
+    endpoints = Endpoints.create(vertx, api, new MeshLoader(link,
+        models, forwarder), schedulers, featureStore, predictionLog, prometheus);
     endpoints.mount(web);
     endpoints.bind(grpc);
     path.endpoints(endpoints.router());
     capacity.trafficShares(endpoints::extraTrafficShare); // canary and shadow shares in the capacity advice
 
 
-    Future<Void> scan = config.modelControl() == ModelManager.ControlMode.POLL ? models.rescan() : Future.succeededFuture();
+    Future<Void> scan = config.modelControl() == ControlMode.POLL ? models.rescan() : Future.succeededFuture();
     scan = scan.compose(v -> tenantSync.start(config.tenants())); // the mesh's tenant policy is in force before serving
     scan = scan.compose(v -> vertx.executeBlocking(() -> {
       predictionLog.start();
       labelLog.start();
-      config.features().file().ifPresent(f -> dev.modelmux.node.features.internal.FeatureSeed.seedIfEmpty(featureStore.table(), f));
+      config.features().file().ifPresent(f -> FeatureSeed.seedIfEmpty(featureStore.table(), f));
       return null;
     }));
     scan = scan.compose(v -> endpoints.start(config.endpoints())); // and its endpoints, their targets loaded
     return scan.compose(v -> vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.grpcPort())
-            .setHttp2ClearTextEnabled(true).setInitialSettings(new io.vertx.core.http.Http2Settings()
+            .setHttp2ClearTextEnabled(true).setInitialSettings(new Http2Settings()
                 .setMaxFrameSize(1 << 20)))
         .requestHandler(grpc).listen())
         .compose(s -> {
@@ -219,19 +224,18 @@ public final class MeshNode {
         })
         .<Void>map(s -> {
           httpServer = s;
-          if (config.modelControl() == ModelManager.ControlMode.POLL) {
+          if (config.modelControl() == ControlMode.POLL) {
             pollTimer = vertx.setPeriodic(config.pollInterval().toMillis(), id -> models.rescan());
           }
           link.start(pool, advertisedHost(), grpcServer.actualPort());
           operators.start(pool, models);
-          scaleIn = new dev.modelmux.node.internal.ScaleIn(vertx, link, models, pool, operators, config.footprintFactor());
+          scaleIn = new ScaleIn(vertx, link, models, pool, operators);
           scaleIn.clearLeftover();
           // A cluster-wide rate quota is split evenly over the live nodes.
           link.cluster().onMembership(e -> tenants.admission().setNodeCount(Math.max(1, link.cluster().members().size()),
               System.nanoTime()));
           tenants.admission().setNodeCount(Math.max(1, link.cluster().members().size()), System.nanoTime());
-          controller = new MeshController(vertx, link, models, forwarder, dev.modelmux.placement.CopyScaler.defaults(),
-              config.footprintFactor(), operators);
+          controller = new MeshController(vertx, link, models, forwarder, CopyScaler.defaults(), operators);
           controller.start();
           ready.set(true);
           LOG.info("modelmux node ready: gRPC on {}:{}, HTTP on {}:{}, repository {}, {} models, devices {}",
@@ -246,12 +250,12 @@ public final class MeshNode {
   }
 
   /** The feature store: resolves feature references (set once the node has started). */
-  public dev.modelmux.node.features.FeatureStore featureStore() {
+  public FeatureStore featureStore() {
     return featureStore;
   }
 
   /** The prediction log: request paths append to it (set once the node has started). */
-  public dev.modelmux.node.predlog.PredictionLog predictionLog() {
+  public PredictionLog predictionLog() {
     return predictionLog;
   }
 
@@ -354,9 +358,7 @@ public final class MeshNode {
     if (controller != null) {
       controller.stop();
     }
-    if (link.cluster() instanceof dev.modelmux.cluster.internal.HazelcastMeshCluster hz) {
-      hz.hazelcast().getLifecycleService().terminate();
-    }
+    link.cluster().crash();
     Future<Void> g = grpcServer.close();
     Future<Void> h = httpServer.close();
     return Future.join(g, h).transform(ar -> vertx.executeBlocking(() -> {
@@ -381,15 +383,15 @@ public final class MeshNode {
   }
 
   /** Ids of the mesh's nodes whose records this node has read (itself included). */
-  public java.util.Set<String> meshNodes() {
+  public Set<String> meshNodes() {
     return link.nodes().keySet();
   }
 
   /** The ready and loading copies of a model version, as the shared table has them now (blocking; for tests and tools). */
   public List<String> copies(String model, long version) {
     try {
-      return link.cluster().placements().copies(dev.modelmux.cluster.ModelKey.of(model, version)).get(30, TimeUnit.SECONDS)
-          .stream().filter(c -> c.state() == dev.modelmux.cluster.Copy.State.READY || c.state() == dev.modelmux.cluster.Copy.State.LOADING)
+      return link.cluster().placements().copies(ModelKey.of(model, version)).get(30, TimeUnit.SECONDS)
+          .stream().filter(c -> c.state() == Copy.State.READY || c.state() == Copy.State.LOADING)
           .map(c -> c.nodeId() + "/" + c.deviceId() + ":" + c.state()).toList();
     } catch (Exception e) {
       throw new IllegalStateException(e);
@@ -397,7 +399,7 @@ public final class MeshNode {
   }
 
   /** The endpoints, traffic policies and decision API of this node. */
-  public dev.modelmux.node.endpoints.Endpoints endpoints() {
+  public Endpoints endpoints() {
     return endpoints;
   }
 
@@ -423,7 +425,7 @@ public final class MeshNode {
     }
     // The drain completes on an event loop; shut down from a thread of its own, as from a caller's,
     // so no step waits on an event loop that the shutdown itself closes.
-    java.util.concurrent.CompletableFuture<Void> stopped = new java.util.concurrent.CompletableFuture<>();
+    CompletableFuture<Void> stopped = new CompletableFuture<>();
     scaleIn.drain(config.drainTimeout()).onComplete(ar -> new Thread(() -> shutdown().onComplete(r -> {
       if (r.succeeded()) {
         stopped.complete(null);

@@ -5,6 +5,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import dev.modelmux.gpu.DevicePool;
+import dev.modelmux.node.predlog.JoinLabelsCommand;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 
 /** {@code modelmux serve [flags]}: starts one node and runs until stopped (SIGTERM/SIGINT drain it). */
 public final class ModelmuxMain {
@@ -16,7 +20,7 @@ public final class ModelmuxMain {
       return;
     }
     if (args[0].equals("join-labels")) {
-      System.exit(dev.modelmux.node.predlog.JoinLabelsCommand.run(Arrays.asList(args).subList(1, args.length), System.out,
+      System.exit(JoinLabelsCommand.run(Arrays.asList(args).subList(1, args.length), System.out,
           System.err, System::currentTimeMillis));
       return;
     }
@@ -36,12 +40,12 @@ public final class ModelmuxMain {
     }
     // Before the node starts, so that a signal during start-up waits for it instead of shutting
     // the JVM down under a load in progress.
-    java.util.concurrent.CompletableFuture<MeshNode> started = new java.util.concurrent.CompletableFuture<>();
+    CompletableFuture<MeshNode> started = new CompletableFuture<>();
     StopSignals.install(() -> started.thenAccept(node -> stopAndExit(node, config)));
     MeshNode node;
     try {
       node = MeshNode.start(config).toCompletionStage().toCompletableFuture().get();
-    } catch (java.util.concurrent.ExecutionException e) {
+    } catch (ExecutionException e) {
       System.err.println("modelmux: could not start: " + e.getCause().getMessage());
       System.exit(1);
       return;
@@ -66,7 +70,7 @@ public final class ModelmuxMain {
     try {
       node.close().toCompletionStage().toCompletableFuture()
           .get(config.drainTimeout().toSeconds() + config.shutdownGrace().toSeconds()
-              + dev.modelmux.gpu.DevicePool.DEFAULT_CLOSE_TIMEOUT.toSeconds() + 30, TimeUnit.SECONDS);
+              + DevicePool.DEFAULT_CLOSE_TIMEOUT.toSeconds() + 30, TimeUnit.SECONDS);
       System.out.println("modelmux: stopped");
     } catch (Exception e) {
       System.err.println("modelmux: unclean stop: " + e);

@@ -1,12 +1,15 @@
 package dev.modelmux.node;
 
+import dev.modelmux.node.catalog.ControlMode;
 import dev.modelmux.gpu.DeviceSpec;
-import dev.modelmux.node.internal.ModelManager.ControlMode;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import dev.modelmux.cluster.ClusterConfig;
+import dev.modelmux.node.features.FeatureStoreConfig;
+import dev.modelmux.node.predlog.PredictionLogConfig;
 
 /**
  * Immutable configuration of one node. Built by {@link ConfigLoader} from flags, environment and
@@ -52,12 +55,12 @@ public record NodeConfig(
     int intraOpThreads,
     Duration shutdownGrace,
     boolean detectGpus,
-    dev.modelmux.cluster.ClusterConfig cluster,
+    ClusterConfig cluster,
     Optional<String> clusterSecret,
     Optional<Path> tenants,
     Duration drainTimeout,
-    dev.modelmux.node.features.FeatureStoreConfig features,
-    dev.modelmux.node.predlog.PredictionLogConfig predictionLog,
+    FeatureStoreConfig features,
+    PredictionLogConfig predictionLog,
     Optional<Path> endpoints) {
 
   public static final int DEFAULT_GRPC_PORT = 8001;
@@ -127,10 +130,10 @@ public record NodeConfig(
   public NodeConfig(String repository, String host, int grpcPort, int httpPort, List<DeviceSpec> devices,
       Optional<String> adminToken, Path dataDir, ControlMode modelControl, Duration pollInterval, long maxMessageBytes,
       long maxTensorElements, double footprintFactor, int intraOpThreads, Duration shutdownGrace, boolean detectGpus,
-      dev.modelmux.cluster.ClusterConfig cluster, Optional<String> clusterSecret, Optional<Path> tenants) {
+      ClusterConfig cluster, Optional<String> clusterSecret, Optional<Path> tenants) {
     this(repository, host, grpcPort, httpPort, devices, adminToken, dataDir, modelControl, pollInterval, maxMessageBytes,
         maxTensorElements, footprintFactor, intraOpThreads, shutdownGrace, detectGpus, cluster, clusterSecret, tenants,
-        Duration.ZERO, dev.modelmux.node.features.FeatureStoreConfig.defaults(), dev.modelmux.node.predlog.PredictionLogConfig.defaults(),
+        Duration.ZERO, FeatureStoreConfig.defaults(), PredictionLogConfig.defaults(),
         Optional.empty());
   }
 
@@ -138,12 +141,12 @@ public record NodeConfig(
   public NodeConfig(String repository, String host, int grpcPort, int httpPort, List<DeviceSpec> devices,
       Optional<String> adminToken, Path dataDir, ControlMode modelControl, Duration pollInterval, long maxMessageBytes,
       long maxTensorElements, double footprintFactor, int intraOpThreads, Duration shutdownGrace, boolean detectGpus,
-      dev.modelmux.cluster.ClusterConfig cluster, Optional<String> clusterSecret, Optional<Path> tenants,
+      ClusterConfig cluster, Optional<String> clusterSecret, Optional<Path> tenants,
       Duration drainTimeout) {
     this(repository, host, grpcPort, httpPort, devices, adminToken, dataDir, modelControl, pollInterval, maxMessageBytes,
         maxTensorElements, footprintFactor, intraOpThreads, shutdownGrace, detectGpus, cluster, clusterSecret, tenants,
-        drainTimeout, dev.modelmux.node.features.FeatureStoreConfig.defaults(),
-        dev.modelmux.node.predlog.PredictionLogConfig.defaults(), Optional.empty());
+        drainTimeout, FeatureStoreConfig.defaults(),
+        PredictionLogConfig.defaults(), Optional.empty());
   }
 
   private static void port(String key, int p) {
@@ -160,7 +163,7 @@ public record NodeConfig(
   }
 
   /** A copy that joins the mesh with {@code cluster}, authenticating forwards with {@code secret}. */
-  public NodeConfig withCluster(dev.modelmux.cluster.ClusterConfig cluster, String secret) {
+  public NodeConfig withCluster(ClusterConfig cluster, String secret) {
     return new NodeConfig(repository, host, grpcPort, httpPort, devices, adminToken, dataDir, modelControl, pollInterval,
         maxMessageBytes, maxTensorElements, footprintFactor, intraOpThreads, shutdownGrace, detectGpus, cluster,
         Optional.of(secret), tenants, drainTimeout, features, predictionLog, endpoints);
@@ -188,14 +191,14 @@ public record NodeConfig(
   }
 
   /** A copy with other feature store settings. */
-  public NodeConfig withFeatures(dev.modelmux.node.features.FeatureStoreConfig f) {
+  public NodeConfig withFeatures(FeatureStoreConfig f) {
     return new NodeConfig(repository, host, grpcPort, httpPort, devices, adminToken, dataDir, modelControl, pollInterval,
         maxMessageBytes, maxTensorElements, footprintFactor, intraOpThreads, shutdownGrace, detectGpus, cluster,
         clusterSecret, tenants, drainTimeout, f, predictionLog, endpoints);
   }
 
   /** A copy with other prediction log settings. */
-  public NodeConfig withPredictionLog(dev.modelmux.node.predlog.PredictionLogConfig p) {
+  public NodeConfig withPredictionLog(PredictionLogConfig p) {
     return new NodeConfig(repository, host, grpcPort, httpPort, devices, adminToken, dataDir, modelControl, pollInterval,
         maxMessageBytes, maxTensorElements, footprintFactor, intraOpThreads, shutdownGrace, detectGpus, cluster,
         clusterSecret, tenants, drainTimeout, features, p, endpoints);

@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.io.File;
 
 /**
  * The admin UI end to end in a real browser: a two-node mesh, and {@code admin-ui/e2e/admin-ui.e2e.mjs}
@@ -97,7 +98,7 @@ class AdminUiBrowserTest {
   }
 
   private static boolean onPath(String exe) {
-    for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+    for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
       if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, exe))) {
         return true;
       }

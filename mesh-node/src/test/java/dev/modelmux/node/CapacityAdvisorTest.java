@@ -17,6 +17,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 
 /**
  * {@code GET /api/v1/capacity} on a real two-node mesh with real models and traffic: a model with
@@ -166,9 +170,9 @@ class CapacityAdvisorTest {
   }
 
   private static OipClient.Http getWith(NodeFixture f, String path, String authorization) throws Exception {
-    java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-            java.net.URI.create("http://127.0.0.1:" + f.node.httpPort() + path)).header("authorization", authorization).GET().build(),
-        java.net.http.HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + f.node.httpPort() + path)).header("authorization", authorization).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
     return new OipClient.Http(r.statusCode(), r.body());
   }
 

@@ -1,9 +1,10 @@
 package dev.modelmux.node;
 
+import dev.modelmux.node.catalog.ControlMode;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.modelmux.node.internal.ModelManager;
+import dev.modelmux.node.catalog.ModelManager;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,6 +13,8 @@ import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.modelmux.node.features.FeatureStoreConfig;
+import dev.modelmux.node.predlog.PredictionLogConfig;
 
 class ConfigLoaderTest {
   @TempDir Path tmp;
@@ -22,7 +25,7 @@ class ConfigLoaderTest {
     assertThat(c.repository()).isEqualTo("/opt/example");
     assertThat(c.grpcPort()).isEqualTo(8001);
     assertThat(c.httpPort()).isEqualTo(8000);
-    assertThat(c.modelControl()).isEqualTo(ModelManager.ControlMode.POLL);
+    assertThat(c.modelControl()).isEqualTo(ControlMode.POLL);
     assertThat(c.devices()).singleElement().satisfies(d -> assertThat(d.capacityBytes()).isEqualTo(384L << 20));
     assertThat(c.adminToken()).isEmpty();
   }
@@ -91,18 +94,18 @@ class ConfigLoaderTest {
   @Test
   void featureStoreAndPredictionLogSettings() {
     NodeConfig d = ConfigLoader.load(List.of("--repo", "/r"), Map.of(), Optional.empty());
-    assertThat(d.features()).isEqualTo(dev.modelmux.node.features.FeatureStoreConfig.defaults());
-    assertThat(d.predictionLog()).isEqualTo(new dev.modelmux.node.predlog.PredictionLogConfig(64L << 20,
-        java.time.Duration.ofHours(1), java.time.Duration.ofDays(7), 65_536));
+    assertThat(d.features()).isEqualTo(FeatureStoreConfig.defaults());
+    assertThat(d.predictionLog()).isEqualTo(new PredictionLogConfig(64L << 20,
+        Duration.ofHours(1), Duration.ofDays(7), 65_536));
 
     NodeConfig c = ConfigLoader.load(List.of("--repo", "/r", "--features", "/data/features.jsonl", "--feature-store-delay-ms", "250",
         "--feature-cache-entries", "0", "--prediction-log-segment-bytes", "8MiB", "--prediction-log-segment-age", "10m",
         "--prediction-log-retention", "30d", "--prediction-log-buffer", "1024"), Map.of(), Optional.empty());
     assertThat(c.features().file()).contains(Path.of("/data/features.jsonl"));
-    assertThat(c.features().lookupDelay()).isEqualTo(java.time.Duration.ofMillis(250));
+    assertThat(c.features().lookupDelay()).isEqualTo(Duration.ofMillis(250));
     assertThat(c.features().cacheEntries()).isZero();
-    assertThat(c.predictionLog()).isEqualTo(new dev.modelmux.node.predlog.PredictionLogConfig(8L << 20,
-        java.time.Duration.ofMinutes(10), java.time.Duration.ofDays(30), 1024));
+    assertThat(c.predictionLog()).isEqualTo(new PredictionLogConfig(8L << 20,
+        Duration.ofMinutes(10), Duration.ofDays(30), 1024));
     // Copies keep them.
     assertThat(c.withPorts(0, 0).predictionLog()).isEqualTo(c.predictionLog());
     assertThat(c.withTenants(Path.of("t.yaml")).features()).isEqualTo(c.features());

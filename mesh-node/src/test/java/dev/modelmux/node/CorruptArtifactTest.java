@@ -1,12 +1,13 @@
 package dev.modelmux.node;
 
+import dev.modelmux.node.catalog.ControlMode;
 import static dev.modelmux.node.Requests.fp32;
 import static dev.modelmux.node.Requests.ramp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import dev.modelmux.node.OipClient.Reply;
-import dev.modelmux.node.internal.ModelManager;
+import dev.modelmux.node.catalog.ModelManager;
 import dev.modelmux.node.oip.GRPCInferenceServiceGrpcClient;
 import dev.modelmux.node.oip.ModelInferResponse;
 import dev.modelmux.repo.DataType;
@@ -65,7 +66,7 @@ class CorruptArtifactTest {
     bad.forEach((name, bytes) -> repo.config(name, TestRepo.mlpConfig(name, 16, 4, 8)).file(name, 1, bytes));
     repo.config("broken-config", "name: \"broken-config\"\nmax_batch_size: banana\n").file("broken-config", 1, good);
 
-    try (NodeFixture f = NodeFixture.start(repo.root, tmp.resolve("data"), 256L << 20, ModelManager.ControlMode.POLL)) {
+    try (NodeFixture f = NodeFixture.start(repo.root, tmp.resolve("data"), 256L << 20, ControlMode.POLL)) {
       for (String name : bad.keySet()) {
         Reply<ModelInferResponse> r = f.client.call(GRPCInferenceServiceGrpcClient.ModelInfer, fp32(name, "input", ramp(16, 1f), 1, 16));
         assertThat(r.status()).as(name + ": " + r.message()).isEqualTo(GrpcStatus.UNAVAILABLE);

@@ -1,5 +1,6 @@
 package dev.modelmux.node;
 
+import dev.modelmux.node.catalog.ControlMode;
 import static dev.modelmux.node.EndpointSupport.admin;
 import static dev.modelmux.node.EndpointSupport.decide;
 import static dev.modelmux.node.EndpointSupport.decideBody;
@@ -9,7 +10,7 @@ import static dev.modelmux.node.EndpointSupport.single;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.onnxruntime.OnnxTensor;
-import dev.modelmux.node.internal.ModelManager;
+import dev.modelmux.node.catalog.ModelManager;
 import dev.modelmux.node.oip.GRPCInferenceServiceGrpcClient;
 import dev.modelmux.node.oip.InferParameter;
 import dev.modelmux.node.oip.ModelInferRequest;
@@ -27,6 +28,9 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.modelmux.admission.tenant.TenantPolicy;
+import java.util.Optional;
+import org.assertj.core.data.Offset;
 
 /**
  * The decision API on a real node and real models: REST and gRPC answer the contract (score from
@@ -40,7 +44,7 @@ class DecideApiTest {
   @Test
   void decideOverRestAndGrpcAnswersTheContractAndModelInferThroughTheEndpointReportsItsVersion() throws Exception {
     TestRepo repo = EndpointSupport.scorers(new TestRepo(tmp.resolve("repo")), "risk", 1, 2);
-    try (NodeFixture f = NodeFixture.start(repo.root, tmp.resolve("data"), 256L << 20, ModelManager.ControlMode.POLL)) {
+    try (NodeFixture f = NodeFixture.start(repo.root, tmp.resolve("data"), 256L << 20, ControlMode.POLL)) {
       JsonObject written = put(f, "credit", endpoint(single("risk", 2)));
       long version = written.getLong("policy_version");
       assertThat(version).isEqualTo(1);
@@ -57,7 +61,7 @@ class DecideApiTest {
       assertThat(d.getString("request_id")).isEqualTo("req-1");
       assertThat(d.getString("model_version")).isEqualTo("risk:2");
       assertThat(d.getLong("policy_version")).isEqualTo(version);
-      assertThat(d.getDouble("score")).isCloseTo(want, org.assertj.core.data.Offset.offset(1e-6));
+      assertThat(d.getDouble("score")).isCloseTo(want, Offset.offset(1e-6));
       String expected = want >= 0.8 ? "decline" : want >= 0.5 ? "review" : "approve";
       assertThat(d.getString("decision")).isEqualTo(expected);
       assertThat(d.getDouble("confidence")).isBetween(0.0, 1.0);
@@ -126,11 +130,11 @@ class DecideApiTest {
     TestRepo repo = EndpointSupport.scorers(new TestRepo(tmp.resolve("repo")), "risk", 1);
     Path tenants = tmp.resolve("tenants.yaml");
     Files.writeString(tenants, "tenants:\n"
-        + "  - {id: cards, key_sha256: [" + dev.modelmux.admission.tenant.TenantPolicy.sha256Hex("key-cards-0123456789")
+        + "  - {id: cards, key_sha256: [" + TenantPolicy.sha256Hex("key-cards-0123456789")
         + "], models: [\"credit*\"]}\n"
-        + "  - {id: other, key_sha256: [" + dev.modelmux.admission.tenant.TenantPolicy.sha256Hex("key-other-0123456789")
+        + "  - {id: other, key_sha256: [" + TenantPolicy.sha256Hex("key-other-0123456789")
         + "], models: [\"risk\"]}\n");
-    NodeConfig config = NodeFixture.config(repo.root, tmp.resolve("data"), 256L << 20, ModelManager.ControlMode.POLL)
+    NodeConfig config = NodeFixture.config(repo.root, tmp.resolve("data"), 256L << 20, ControlMode.POLL)
         .withTenants(tenants);
     try (NodeFixture f = new NodeFixture(NodeFixture.await(MeshNode.start(config)))) {
       put(f, "credit", endpoint(single("risk", 1)));
@@ -158,9 +162,9 @@ class DecideApiTest {
     // As ./modelmux serve does: no --repo and no --endpoints means the example and its endpoints.yaml.
     NodeConfig loaded = ConfigLoader.load(List.of("--grpc-port", "0", "--http-port", "0", "--admin-token",
         NodeFixture.ADMIN_TOKEN, "--data-dir", tmp.resolve("data").toString(), "--cluster-port", "0", "--gpus", "none"), Map.of(),
-        java.util.Optional.of(example.toString()));
+        Optional.of(example.toString()));
     assertThat(loaded.endpoints()).contains(example.resolve("endpoints.yaml"));
-    NodeConfig config = NodeFixture.config(example, tmp.resolve("data"), 256L << 20, ModelManager.ControlMode.POLL)
+    NodeConfig config = NodeFixture.config(example, tmp.resolve("data"), 256L << 20, ControlMode.POLL)
         .withEndpoints(loaded.endpoints().orElseThrow());
     try (NodeFixture f = new NodeFixture(NodeFixture.await(MeshNode.start(config)))) {
       EndpointSupport.Reply r = decide(f, new JsonObject().put("request_id", "r-1").put("entity_id", "user-42")

@@ -1,10 +1,11 @@
 package dev.modelmux.node;
 
+import dev.modelmux.node.catalog.ControlMode;
 import static dev.modelmux.node.EndpointSupport.admin;
 import static dev.modelmux.node.EndpointSupport.decide;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.modelmux.node.internal.ModelManager;
+import dev.modelmux.node.catalog.ModelManager;
 import dev.modelmux.node.predlog.JoinLabelsCommand;
 import dev.modelmux.repo.ExampleRepository;
 import io.vertx.core.json.JsonArray;
@@ -23,6 +24,7 @@ import java.util.concurrent.Future;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.io.OutputStream;
 
 /**
  * The prediction log end to end: decisions made through the example endpoint by concurrent callers,
@@ -38,7 +40,7 @@ class DecisionLogTest {
     Path example = tmp.resolve("example");
     ExampleRepository.build(example, tmp, ExampleRepository.plan(List.of(64L << 10, 64L << 10, 64L << 10, 64L << 10), List.of()));
     Path data = tmp.resolve("data");
-    NodeConfig config = NodeFixture.config(example, data, 256L << 20, ModelManager.ControlMode.POLL)
+    NodeConfig config = NodeFixture.config(example, data, 256L << 20, ControlMode.POLL)
         .withEndpoints(example.resolve("endpoints.yaml"));
     int n = 300;
     Set<String> sent = new HashSet<>();
@@ -87,7 +89,7 @@ class DecisionLogTest {
     assertThat(one.getString("decision")).isNotEmpty();
 
     Path out = tmp.resolve("dataset.jsonl");
-    PrintStream quiet = new PrintStream(java.io.OutputStream.nullOutputStream());
+    PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
     assertThat(JoinLabelsCommand.run(List.of("--data-dir", data.toString(), "--out", out.toString()), quiet, System.err,
         System::currentTimeMillis)).isZero();
     List<JsonObject> rows = Files.readAllLines(out).stream().map(JsonObject::new).toList();

@@ -1,11 +1,12 @@
 package dev.modelmux.node;
 
+import dev.modelmux.node.catalog.ControlMode;
 import static dev.modelmux.node.Requests.fp32;
 import static dev.modelmux.node.Requests.ramp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.modelmux.admission.tenant.TenantPolicy;
-import dev.modelmux.node.internal.ModelManager;
+import dev.modelmux.node.catalog.ModelManager;
 import dev.modelmux.node.oip.GRPCInferenceServiceGrpcClient;
 import dev.modelmux.node.oip.ModelInferRequest;
 import dev.modelmux.node.oip.ModelInferResponse;
@@ -22,6 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * Tenants on a real node's device queue: a tenant with a backlog does not make another wait behind
@@ -48,7 +50,7 @@ class DeviceFairnessTest {
     Files.writeString(tenants, "tenants:\n"
         + "  - {id: a, key_sha256: [" + TenantPolicy.sha256Hex(KEY_A) + "], models: ['*'], max_in_flight: 64, max_queued: 64}\n"
         + "  - {id: b, key_sha256: [" + TenantPolicy.sha256Hex(KEY_B) + "], models: ['*'], rate: 5, burst: 1}\n");
-    NodeConfig config = NodeFixture.config(repo, tmp.resolve("data"), 512L << 20, ModelManager.ControlMode.POLL).withTenants(tenants);
+    NodeConfig config = NodeFixture.config(repo, tmp.resolve("data"), 512L << 20, ControlMode.POLL).withTenants(tenants);
     try (NodeFixture f = new NodeFixture(NodeFixture.await(MeshNode.start(config)))) {
       Map<String, String> a = Map.of("authorization", "Bearer " + KEY_A);
       Map<String, String> b = Map.of("authorization", "Bearer " + KEY_B);
@@ -59,7 +61,7 @@ class DeviceFairnessTest {
       // A queues a backlog of 12 heavy requests; then B sends one.
       AtomicInteger order = new AtomicInteger();
       List<Future<OipClient.Reply<ModelInferResponse>>> backlog = new ArrayList<>();
-      List<Integer> aDone = new java.util.concurrent.CopyOnWriteArrayList<>();
+      List<Integer> aDone = new CopyOnWriteArrayList<>();
       for (int i = 0; i < 12; i++) {
         backlog.add(f.client.callAsync(GRPCInferenceServiceGrpcClient.ModelInfer, heavy, a, 0)
             .andThen(ar -> aDone.add(order.incrementAndGet())));

@@ -1,5 +1,6 @@
 package dev.modelmux.node;
 
+import dev.modelmux.node.catalog.ControlMode;
 import static dev.modelmux.node.EndpointSupport.admin;
 import static dev.modelmux.node.EndpointSupport.endpoint;
 import static dev.modelmux.node.EndpointSupport.http;
@@ -9,7 +10,7 @@ import static dev.modelmux.node.EndpointSupport.target;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.modelmux.node.internal.ModelManager;
+import dev.modelmux.node.catalog.ModelManager;
 import dev.modelmux.node.v1.DecideRequest;
 import dev.modelmux.node.v1.DecideResponse;
 import io.vertx.core.json.JsonArray;
@@ -26,6 +27,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.modelmux.repo.OnnxModelBuilder;
 
 /**
  * The endpoints admin API on a real node: the auth matrix, strict validation, the promotion gate
@@ -41,7 +43,7 @@ class EndpointAdminTest {
     TestRepo repo = EndpointSupport.scorers(new TestRepo(tmp.resolve("repo")), "risk", 1, 2, 3);
     // Same metadata, another signature: 8 inputs.
     repo.config("wide", EndpointSupport.scorerConfig("wide", 8, EndpointSupport.METADATA))
-        .file("wide", 1, dev.modelmux.repo.OnnxModelBuilder.mlp().inputDim(8).width(8).outputDim(2).softmax(true).build());
+        .file("wide", 1, OnnxModelBuilder.mlp().inputDim(8).width(8).outputDim(2).softmax(true).build());
     // Same signature, trained on another dataset.
     repo.config("stale", EndpointSupport.scorerConfig("stale", 4, Map.of("dataset", "credit-2025-01", "feature_schema", "fs-3")))
         .file("stale", 1, EndpointSupport.scorer(5));
@@ -53,7 +55,7 @@ class EndpointAdminTest {
 
   @Test
   void everyRouteNeedsTheAdminToken() {
-    try (NodeFixture f = NodeFixture.start(repo().root, tmp.resolve("data"), 256L << 20, ModelManager.ControlMode.POLL)) {
+    try (NodeFixture f = NodeFixture.start(repo().root, tmp.resolve("data"), 256L << 20, ControlMode.POLL)) {
       put(f, "e", endpoint(single("risk", 1)));
       String[][] routes = {
           {"GET", "/api/v1/endpoints"}, {"PUT", "/api/v1/endpoints"}, {"GET", "/api/v1/endpoints/e"},
@@ -75,7 +77,7 @@ class EndpointAdminTest {
 
   @Test
   void thePromotionGateRefusesWithTheReasonAndARetargetLoadsBeforeItTakesTraffic() {
-    try (NodeFixture f = NodeFixture.start(repo().root, tmp.resolve("data"), 256L << 20, ModelManager.ControlMode.POLL)) {
+    try (NodeFixture f = NodeFixture.start(repo().root, tmp.resolve("data"), 256L << 20, ControlMode.POLL)) {
       EndpointSupport.Reply first = admin(f, "PUT", "/api/v1/endpoints/credit", endpoint(single("risk", 1)).encode(),
           "if-match", "0");
       assertThat(first.status()).as(first.body()).isEqualTo(201);
@@ -156,7 +158,7 @@ class EndpointAdminTest {
 
   @Test
   void aBlueGreenSwitchAndItsRollbackAreOneCallEachAndNoRequestFailsMeanwhile() throws Exception {
-    try (NodeFixture f = NodeFixture.start(repo().root, tmp.resolve("data"), 256L << 20, ModelManager.ControlMode.POLL)) {
+    try (NodeFixture f = NodeFixture.start(repo().root, tmp.resolve("data"), 256L << 20, ControlMode.POLL)) {
       JsonObject bg = new JsonObject().put("type", "blue_green").put("active", "blue").put("targets", new JsonArray()
           .add(target("risk", 1).put("name", "blue")).add(target("risk", 2).put("name", "green")));
       put(f, "bg", endpoint(bg));

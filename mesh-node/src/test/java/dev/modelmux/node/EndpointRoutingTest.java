@@ -27,6 +27,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.util.function.IntFunction;
 
 /**
  * Traffic policies on a real two-node mesh with real models: the canary's split and stickiness
@@ -155,7 +156,7 @@ class EndpointRoutingTest {
 
   /** Decides for every entity over gRPC, {@value #IN_FLIGHT} at a time; answers in order. */
   private static List<DecideResponse> decideAll(NodeFixture f, String endpoint, List<String> entities,
-      java.util.function.IntFunction<String> requestId) {
+      IntFunction<String> requestId) {
     List<DecideResponse> out = new ArrayList<>();
     for (int from = 0; from < entities.size(); from += IN_FLIGHT) {
       List<Future<OipClient.Reply<DecideResponse>>> batch = new ArrayList<>();

@@ -1,5 +1,6 @@
 package dev.modelmux.node;
 
+import dev.modelmux.node.catalog.ControlMode;
 import dev.modelmux.node.v1.DecideRequest;
 import dev.modelmux.node.v1.DecideResponse;
 import dev.modelmux.node.v1.DecisionsGrpcClient;
@@ -18,6 +19,8 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import dev.modelmux.node.catalog.ModelManager;
+import java.nio.file.Path;
 
 /** Models, endpoint definitions and calls for the endpoint tests. */
 final class EndpointSupport {
@@ -151,8 +154,8 @@ final class EndpointSupport {
    * branch's placeholder store is delayed once started; with the feature store's own branch, start
    * the node with its {@code feature-store-delay-ms} setting instead: the only line to change.)
    */
-  static NodeFixture startWithSlowFeatures(java.nio.file.Path repo, java.nio.file.Path data, Duration delay) {
-    NodeConfig c = NodeFixture.config(repo, data, 256L << 20, dev.modelmux.node.internal.ModelManager.ControlMode.POLL);
+  static NodeFixture startWithSlowFeatures(Path repo, Path data, Duration delay) {
+    NodeConfig c = NodeFixture.config(repo, data, 256L << 20, ControlMode.POLL);
     c = c.withFeatures(c.features().withLookupDelay(delay));
     return new NodeFixture(NodeFixture.await(MeshNode.start(c)));
   }

@@ -1,11 +1,12 @@
 package dev.modelmux.node;
 
+import dev.modelmux.node.catalog.ControlMode;
 import static dev.modelmux.node.Requests.fp32;
 import static dev.modelmux.node.Requests.ramp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.modelmux.gpu.DeviceSnapshot;
-import dev.modelmux.node.internal.ModelManager;
+import dev.modelmux.node.catalog.ModelManager;
 import dev.modelmux.node.oip.GRPCInferenceServiceGrpcClient;
 import dev.modelmux.node.oip.RepositoryIndexRequest;
 import dev.modelmux.node.oip.RepositoryIndexResponse;
@@ -13,6 +14,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.util.ArrayList;
 
 /** Lazy loading and eviction under a budget smaller than the models' total. */
 class EvictionTest {
@@ -25,14 +27,14 @@ class EvictionTest {
     long weights = 2L << 20;
     long budget = 14L << 20;
     TestRepo repo = new TestRepo(tmp.resolve("repo"));
-    List<String> names = new java.util.ArrayList<>();
+    List<String> names = new ArrayList<>();
     for (int i = 0; i < 8; i++) {
       names.add("m" + i);
       repo.mlp("m" + i, 1, 16, 4, weights, i);
     }
-    try (NodeFixture f = NodeFixture.start(repo.root, tmp.resolve("data"), budget, ModelManager.ControlMode.POLL)) {
+    try (NodeFixture f = NodeFixture.start(repo.root, tmp.resolve("data"), budget, ControlMode.POLL)) {
       assertThat(ready(f)).isEmpty();
-      List<String> sequence = new java.util.ArrayList<>(names);
+      List<String> sequence = new ArrayList<>(names);
       sequence.addAll(List.of("m0", "m7", "m3", "m0", "m5"));
       for (String m : sequence) {
         assertThat(f.client.call(GRPCInferenceServiceGrpcClient.ModelInfer, fp32(m, "input", ramp(16, 1f), 1, 16)).ok()

@@ -1,10 +1,11 @@
 package dev.modelmux.node;
 
+import dev.modelmux.node.catalog.ControlMode;
 import static dev.modelmux.node.Requests.fp32;
 import static dev.modelmux.node.Requests.ramp;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.modelmux.node.internal.ModelManager;
+import dev.modelmux.node.catalog.ModelManager;
 import dev.modelmux.node.oip.GRPCInferenceServiceGrpcClient;
 import dev.modelmux.node.oip.RepositoryModelLoadRequest;
 import dev.modelmux.node.oip.RepositoryModelUnloadRequest;
@@ -22,7 +23,7 @@ class ExplicitModeTest {
   void modelsServeOnlyBetweenLoadAndUnload() {
     TestRepo repo = new TestRepo(tmp.resolve("repo")).mlp("m", 1, 16, 4, 50_000, 1);
     Map<String, String> admin = Map.of("authorization", "Bearer " + NodeFixture.ADMIN_TOKEN);
-    try (NodeFixture f = NodeFixture.start(repo.root, tmp.resolve("data"), 256L << 20, ModelManager.ControlMode.EXPLICIT)) {
+    try (NodeFixture f = NodeFixture.start(repo.root, tmp.resolve("data"), 256L << 20, ControlMode.EXPLICIT)) {
       var infer = fp32("m", "input", ramp(16, 1f), 1, 16);
       var before = f.client.call(GRPCInferenceServiceGrpcClient.ModelInfer, infer);
       assertThat(before.status()).isEqualTo(GrpcStatus.NOT_FOUND);

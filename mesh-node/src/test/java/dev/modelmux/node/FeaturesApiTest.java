@@ -1,12 +1,13 @@
 package dev.modelmux.node;
 
+import dev.modelmux.node.catalog.ControlMode;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.modelmux.node.features.FeatureStoreConfig;
 import dev.modelmux.node.features.FeatureVector;
 import dev.modelmux.node.features.FeatureVector.Source;
-import dev.modelmux.node.internal.ModelManager;
+import dev.modelmux.node.catalog.ModelManager;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -20,6 +21,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.modelmux.cluster.ClusterConfig;
+import org.assertj.core.api.Assertions;
 
 /**
  * The feature store on real nodes: seeded from the {@code --features} file once per mesh, loaded
@@ -53,8 +56,8 @@ class FeaturesApiTest {
   }
 
   private NodeFixture start(Path repo, String name, FeatureStoreConfig features, List<String> peers) {
-    NodeConfig config = NodeFixture.config(repo, tmp.resolve(name), 64L << 20, ModelManager.ControlMode.POLL)
-        .withCluster(dev.modelmux.cluster.ClusterConfig.defaults().withNodeId(name).withPeers(peers), NodeFixture.CLUSTER_SECRET)
+    NodeConfig config = NodeFixture.config(repo, tmp.resolve(name), 64L << 20, ControlMode.POLL)
+        .withCluster(ClusterConfig.defaults().withNodeId(name).withPeers(peers), NodeFixture.CLUSTER_SECRET)
         .withFeatures(features);
     return new NodeFixture(NodeFixture.await(MeshNode.start(config)));
   }
@@ -156,9 +159,9 @@ class FeaturesApiTest {
     Path file = tmp.resolve("bad.jsonl");
     Files.writeString(file, "{\"entity_id\": \"u1\", \"values\": {\"x\": 1}}\n{\"entity_id\": \"u2\", \"values\": {\"x\": \"high\"}}\n");
     Path repo = Files.createDirectories(tmp.resolve("repo"));
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> start(repo, "bad", FeatureStoreConfig.defaults().withFile(file), List.of()))
+    Assertions.assertThatThrownBy(() -> start(repo, "bad", FeatureStoreConfig.defaults().withFile(file), List.of()))
         .hasMessageContaining("features: " + file + " line 2: values.x: must be a finite number");
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> start(repo, "missing",
+    Assertions.assertThatThrownBy(() -> start(repo, "missing",
             FeatureStoreConfig.defaults().withFile(tmp.resolve("nope.jsonl")), List.of()))
         .hasMessageContaining("features: no such file");
   }

@@ -1,5 +1,6 @@
 package dev.modelmux.node;
 
+import dev.modelmux.node.catalog.ControlMode;
 import static dev.modelmux.node.Requests.floats;
 import static dev.modelmux.node.Requests.fp32;
 import static dev.modelmux.node.Requests.ramp;
@@ -9,7 +10,7 @@ import static org.assertj.core.api.Assertions.within;
 import ai.onnxruntime.OnnxTensor;
 import com.google.protobuf.ByteString;
 import dev.modelmux.node.OipClient.Reply;
-import dev.modelmux.node.internal.ModelManager;
+import dev.modelmux.node.catalog.ModelManager;
 import dev.modelmux.node.oip.GRPCInferenceServiceGrpcClient;
 import dev.modelmux.node.oip.InferTensorContents;
 import dev.modelmux.node.oip.ModelInferRequest;
@@ -37,6 +38,12 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 
 /** One real node on loopback, called over real gRPC and REST, running real ONNX models. */
 class InferenceTest {
@@ -57,7 +64,7 @@ class InferenceTest {
         .file("id-bytes", 1, OnnxModelBuilder.identity(DataType.BYTES, -1))
         .file("id-fp16", 1, OnnxModelBuilder.identity(DataType.FP16, 2))
         .file("id-bool", 1, OnnxModelBuilder.identity(DataType.BOOL, 2));
-    node = NodeFixture.start(repo, tmp.resolve("data"), 512L << 20, ModelManager.ControlMode.POLL);
+    node = NodeFixture.start(repo, tmp.resolve("data"), 512L << 20, ControlMode.POLL);
     client = node.client;
   }
 
@@ -132,22 +139,22 @@ class InferenceTest {
   void mlpOverGrpcAndRestEqualsInProcess() throws Exception {
     float[] x = ramp(2 * 16, 1f);
     float[] want = Requests.reference(mlpA, Map.of("input",
-        env -> OnnxTensor.createTensor(env, java.nio.FloatBuffer.wrap(x), new long[] {2, 16})), "output");
+        env -> OnnxTensor.createTensor(env, FloatBuffer.wrap(x), new long[] {2, 16})), "output");
     float[] grpc = floats(client.call(GRPCInferenceServiceGrpcClient.ModelInfer, fp32("mlp-a", "input", x, 2, 16)).ok(), 0);
     assertThat(grpc).containsExactly(want, within(1e-6f));
 
-    io.vertx.core.json.JsonArray data = new io.vertx.core.json.JsonArray();
+    JsonArray data = new JsonArray();
     for (float f : x) {
       data.add(f);
     }
-    JsonObject body = new JsonObject().put("id", "r-1").put("inputs", new io.vertx.core.json.JsonArray().add(new JsonObject()
-        .put("name", "input").put("datatype", "FP32").put("shape", new io.vertx.core.json.JsonArray().add(2).add(16)).put("data", data)));
+    JsonObject body = new JsonObject().put("id", "r-1").put("inputs", new JsonArray().add(new JsonObject()
+        .put("name", "input").put("datatype", "FP32").put("shape", new JsonArray().add(2).add(16)).put("data", data)));
     OipClient.Http http = client.post("/v2/models/mlp-a/infer", body.encode());
     assertThat(http.status()).as(http.body()).isEqualTo(200);
     JsonObject out = new JsonObject(http.body());
     assertThat(out.getString("model_version")).isEqualTo("1");
     assertThat(out.getString("id")).isEqualTo("r-1");
-    io.vertx.core.json.JsonArray rest = out.getJsonArray("outputs").getJsonObject(0).getJsonArray("data");
+    JsonArray rest = out.getJsonArray("outputs").getJsonObject(0).getJsonArray("data");
     for (int i = 0; i < want.length; i++) {
       assertThat(rest.getDouble(i)).isCloseTo(want[i], within(1e-5));
     }
@@ -182,7 +189,7 @@ class InferenceTest {
 
   @Test
   void concurrentFirstRequestsShareOneLoad() {
-    java.util.List<io.vertx.core.Future<Reply<ModelInferResponse>>> calls = new java.util.ArrayList<>();
+    List<Future<Reply<ModelInferResponse>>> calls = new ArrayList<>();
     for (int i = 0; i < 16; i++) {
       calls.add(node.node.vertx().executeBlocking(() -> client.call(GRPCInferenceServiceGrpcClient.ModelInfer,
           fp32("mlp-b", "input", ramp(16, 1f), 1, 16)), false));
@@ -197,7 +204,7 @@ class InferenceTest {
   @Test
   void badRequestsAreRejectedWithTheRightStatusAndTheNodeKeepsServing() {
     float[] x = ramp(16, 1f);
-    Map<String, ModelInferRequest> invalid = new java.util.LinkedHashMap<>();
+    Map<String, ModelInferRequest> invalid = new LinkedHashMap<>();
     invalid.put("byte size mismatch", fp32("mlp-a", "input", ramp(15, 1f), 1, 16));
     invalid.put("wrong datatype", fp32("mlp-a", "input", x, 1, 16).toBuilder()
         .setInputs(0, fp32("mlp-a", "input", x, 1, 16).getInputs(0).toBuilder().setDatatype("FP64")).clearRawInputContents()

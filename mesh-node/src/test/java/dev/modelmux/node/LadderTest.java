@@ -1,5 +1,6 @@
 package dev.modelmux.node;
 
+import dev.modelmux.node.catalog.ControlMode;
 import static dev.modelmux.node.EndpointSupport.admin;
 import static dev.modelmux.node.EndpointSupport.decide;
 import static dev.modelmux.node.EndpointSupport.decideBody;
@@ -11,7 +12,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.modelmux.admission.tenant.TenantPolicy;
-import dev.modelmux.node.internal.ModelManager;
+import dev.modelmux.node.catalog.ModelManager;
 import dev.modelmux.node.oip.GRPCInferenceServiceGrpcClient;
 import dev.modelmux.node.oip.ModelInferRequest;
 import dev.modelmux.node.oip.ModelInferResponse;
@@ -31,6 +32,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import io.vertx.grpc.common.GrpcStatus;
 
 /**
  * The degradation ladder on a real node, each step reached by a real fault: a feature store slower
@@ -59,7 +61,7 @@ class LadderTest {
   void eachStepIsReachedByARealFaultAndTheLogSaysWhichAnswered() throws Exception {
     TestRepo repo = EndpointSupport.scorers(new TestRepo(tmp.resolve("repo")), "risk", 1);
     EndpointSupport.scorers(repo, "risk-fb", 1);
-    try (NodeFixture f = NodeFixture.start(repo.root, tmp.resolve("data"), 256L << 20, ModelManager.ControlMode.POLL)) {
+    try (NodeFixture f = NodeFixture.start(repo.root, tmp.resolve("data"), 256L << 20, ControlMode.POLL)) {
       ConcurrentLinkedQueue<PredictionRecord> records = new ConcurrentLinkedQueue<>();
       f.node.endpoints().onRecord(records::add);
       // The default txn.amount (50) is above 10, so the rule matches; nothing is above 1e9.
@@ -149,7 +151,7 @@ class LadderTest {
     Files.writeString(tenants, "tenants:\n"
         + "  - {id: flood, key_sha256: [" + TenantPolicy.sha256Hex("key-flood-0123456789") + "], max_in_flight: 512}\n"
         + "  - {id: bulk, priority: SHEDDABLE, key_sha256: [" + TenantPolicy.sha256Hex("key-bulk-0123456789") + "]}\n");
-    NodeConfig config = NodeFixture.config(repo.root, tmp.resolve("data"), 256L << 20, ModelManager.ControlMode.POLL)
+    NodeConfig config = NodeFixture.config(repo.root, tmp.resolve("data"), 256L << 20, ControlMode.POLL)
         .withTenants(tenants);
     try (NodeFixture f = new NodeFixture(NodeFixture.await(MeshNode.start(config)))) {
       put(f, "busy", ladderEndpoint("heavy", "quick", 10));
@@ -197,7 +199,7 @@ class LadderTest {
     Future<OipClient.Reply<ModelInferResponse>> call = f.client.callAsync(GRPCInferenceServiceGrpcClient.ModelInfer, req,
         Map.of("authorization", "Bearer key-flood-0123456789"), 0);
     call.onComplete(ar -> {
-      if (ar.failed() || ar.result().status() != io.vertx.grpc.common.GrpcStatus.OK) {
+      if (ar.failed() || ar.result().status() != GrpcStatus.OK) {
         failures.incrementAndGet();
       }
       flood(f, req, running, failures, stopped);

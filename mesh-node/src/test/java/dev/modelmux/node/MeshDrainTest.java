@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import io.vertx.grpc.common.GrpcStatus;
 
 /** Draining a node of a real two-node mesh: its copies move, it takes no new ones, requests keep being served. */
 class MeshDrainTest {
@@ -51,7 +52,7 @@ class MeshDrainTest {
           NodeFixture f = i % 2 == 0 ? a : bb;
           String model = i % 3 == 0 ? "p" : "m";
           var reply = f.client.call(GRPCInferenceServiceGrpcClient.ModelInfer, fp32(model, "input", ramp(16, 1f), 1, 16));
-          if (reply.status() == io.vertx.grpc.common.GrpcStatus.OK) {
+          if (reply.status() == GrpcStatus.OK) {
             ok.incrementAndGet();
           } else {
             failures.add(model + " at " + f.node.nodeId() + ": " + reply.status() + " " + reply.message());

@@ -9,7 +9,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.modelmux.gpu.ModelKey;
 import dev.modelmux.node.OipClient.Reply;
-import dev.modelmux.node.internal.Forwarder;
+import dev.modelmux.node.mesh.Forwarder;
 import dev.modelmux.node.oip.GRPCInferenceServiceGrpcClient;
 import dev.modelmux.node.oip.ModelInferResponse;
 import io.vertx.core.Future;
@@ -23,6 +23,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import io.vertx.core.json.JsonObject;
+import java.util.Arrays;
 
 /** Two real nodes forming a Hazelcast mesh on loopback, sharing one repository. */
 class MeshRoutingTest {
@@ -52,14 +54,14 @@ class MeshRoutingTest {
       assertThat(a.client.get("/metrics").body()).contains("outcome=\"forwarded\"");
       // The operators' read model.
       assertThat(a.client.get("/api/v1/cluster").status()).isEqualTo(401);
-      io.vertx.core.json.JsonObject view = new io.vertx.core.json.JsonObject(a.client.getWithToken("/api/v1/cluster").body());
-      assertThat(view.getJsonArray("nodes").stream().map(o -> ((io.vertx.core.json.JsonObject) o).getString("id")))
+      JsonObject view = new JsonObject(a.client.getWithToken("/api/v1/cluster").body());
+      assertThat(view.getJsonArray("nodes").stream().map(o -> ((JsonObject) o).getString("id")))
           .containsExactly("node-a", "node-b");
       assertThat(view.getJsonArray("models").encode()).contains("\"model\":\"m\"").contains("\"node\":\"node-b\"")
           .contains("\"state\":\"READY\"");
       // The same over REST at a.
       OipClient.Http rest = a.client.post("/v2/models/m/infer",
-          "{\"inputs\":[{\"name\":\"input\",\"datatype\":\"FP32\",\"shape\":[1,16],\"data\":" + java.util.Arrays.toString(x) + "}]}");
+          "{\"inputs\":[{\"name\":\"input\",\"datatype\":\"FP32\",\"shape\":[1,16],\"data\":" + Arrays.toString(x) + "}]}");
       assertThat(rest.status()).as(rest.body()).isEqualTo(200);
 
       // Concurrent first requests at both nodes: one load cluster-wide.

@@ -26,6 +26,7 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.util.Arrays;
 
 /**
  * Three nodes on loopback, more models than the mesh can hold, Zipf traffic sent to one node:
@@ -154,7 +155,7 @@ class MeshScaleTest {
 
   private static int sample(double[] cdf, SplittableRandom random) {
     double u = random.nextDouble();
-    int i = java.util.Arrays.binarySearch(cdf, u);
+    int i = Arrays.binarySearch(cdf, u);
     return i >= 0 ? i : Math.min(cdf.length - 1, -i - 1);
   }
 }

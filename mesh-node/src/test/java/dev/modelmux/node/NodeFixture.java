@@ -1,14 +1,17 @@
 package dev.modelmux.node;
 
+import dev.modelmux.node.catalog.ControlMode;
 import dev.modelmux.gpu.DeviceKind;
 import dev.modelmux.gpu.DeviceSpec;
-import dev.modelmux.node.internal.ModelManager;
+import dev.modelmux.node.catalog.ModelManager;
 import io.vertx.core.Future;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import dev.modelmux.cluster.ClusterConfig;
+import java.util.concurrent.ExecutionException;
 
 /** Starts and stops a real node on ephemeral loopback ports for a test. */
 final class NodeFixture implements AutoCloseable {
@@ -26,21 +29,21 @@ final class NodeFixture implements AutoCloseable {
 
   /** A node of a mesh: joins through {@code peers} (empty for the first), on ephemeral ports. */
   static NodeFixture startMesh(Path repo, Path dataDir, long budgetBytes, String nodeId, List<String> peers) {
-    NodeConfig config = config(repo, dataDir, budgetBytes, ModelManager.ControlMode.POLL)
-        .withCluster(dev.modelmux.cluster.ClusterConfig.defaults().withNodeId(nodeId).withPeers(peers), CLUSTER_SECRET);
+    NodeConfig config = config(repo, dataDir, budgetBytes, ControlMode.POLL)
+        .withCluster(ClusterConfig.defaults().withNodeId(nodeId).withPeers(peers), CLUSTER_SECRET);
     return new NodeFixture(await(MeshNode.start(config)));
   }
 
-  static NodeFixture start(Path repo, Path dataDir, long budgetBytes, ModelManager.ControlMode mode) {
+  static NodeFixture start(Path repo, Path dataDir, long budgetBytes, ControlMode mode) {
     return new NodeFixture(await(MeshNode.start(config(repo, dataDir, budgetBytes, mode))));
   }
 
-  static NodeConfig config(Path repo, Path dataDir, long budgetBytes, ModelManager.ControlMode mode) {
+  static NodeConfig config(Path repo, Path dataDir, long budgetBytes, ControlMode mode) {
     return new NodeConfig(repo.toUri().toString(), "127.0.0.1", 0, 0,
         List.of(new DeviceSpec("cpu0", DeviceKind.CPU, 0, budgetBytes, 2)),
         Optional.of(ADMIN_TOKEN), dataDir, mode, Duration.ofHours(1), NodeConfig.DEFAULT_MAX_MESSAGE_BYTES,
         NodeConfig.DEFAULT_MAX_TENSOR_ELEMENTS, 1.5, 2, Duration.ofSeconds(10), false,
-        dev.modelmux.cluster.ClusterConfig.defaults(), Optional.empty(), Optional.empty());
+        ClusterConfig.defaults(), Optional.empty(), Optional.empty());
   }
 
   void rescan() {
@@ -50,7 +53,7 @@ final class NodeFixture implements AutoCloseable {
   static <T> T await(Future<T> f) {
     try {
       return f.toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
-    } catch (java.util.concurrent.ExecutionException e) {
+    } catch (ExecutionException e) {
       throw e.getCause() instanceof RuntimeException r ? r : new RuntimeException(e.getCause());
     } catch (Exception e) {
       throw new RuntimeException(e);

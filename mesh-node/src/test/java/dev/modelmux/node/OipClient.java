@@ -13,6 +13,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /** A test client speaking the Open Inference Protocol over real gRPC and REST on loopback. */
 final class OipClient implements AutoCloseable {
@@ -48,7 +49,7 @@ final class OipClient implements AutoCloseable {
     return grpc.request(address, method).compose(req -> {
       headers.forEach((k, v) -> req.headers().set(k, v));
       if (timeoutMillis > 0) {
-        req.timeout(timeoutMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
+        req.timeout(timeoutMillis, TimeUnit.MILLISECONDS);
       }
       req.end(request);
       return req.response();

@@ -1,8 +1,9 @@
 package dev.modelmux.node;
 
+import dev.modelmux.node.catalog.ControlMode;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.modelmux.node.internal.ModelManager;
+import dev.modelmux.node.catalog.ModelManager;
 import dev.modelmux.node.predlog.JoinLabelsCommand;
 import dev.modelmux.node.predlog.PredictionRecord;
 import io.vertx.core.json.JsonArray;
@@ -27,6 +28,7 @@ import java.util.concurrent.Future;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.io.OutputStream;
 
 /**
  * The prediction log and the labels API on a real node: a graceful stop leaves exactly one record
@@ -60,7 +62,7 @@ class PredictionLogNodeTest {
   void aGracefulStopWritesExactlyOneRecordPerAppendAndLabelsJoinToThem() throws Exception {
     Path data = tmp.resolve("data");
     NodeFixture f = NodeFixture.start(Files.createDirectories(tmp.resolve("repo")), data, 64L << 20,
-        ModelManager.ControlMode.POLL);
+        ControlMode.POLL);
     int threads = 4;
     int perThread = 2_500;
     ExecutorService pool = Executors.newFixedThreadPool(threads);
@@ -118,7 +120,7 @@ class PredictionLogNodeTest {
     assertThat(lines(data.resolve("labels"), "labels")).hasSize(4);
 
     Path out = tmp.resolve("dataset.jsonl");
-    PrintStream quiet = new PrintStream(java.io.OutputStream.nullOutputStream());
+    PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
     assertThat(JoinLabelsCommand.run(List.of("--data-dir", data.toString(), "--out", out.toString()), quiet, System.err,
         System::currentTimeMillis)).isZero();
     List<String> rows = Files.readAllLines(out, StandardCharsets.UTF_8);

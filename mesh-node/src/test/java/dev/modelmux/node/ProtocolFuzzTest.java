@@ -1,12 +1,13 @@
 package dev.modelmux.node;
 
+import dev.modelmux.node.catalog.ControlMode;
 import static dev.modelmux.node.Requests.floats;
 import static dev.modelmux.node.Requests.fp32;
 import static dev.modelmux.node.Requests.ramp;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import dev.modelmux.node.internal.ModelManager;
+import dev.modelmux.node.catalog.ModelManager;
 import dev.modelmux.node.oip.GRPCInferenceServiceGrpcClient;
 import dev.modelmux.node.oip.InferTensorContents;
 import dev.modelmux.node.oip.ModelInferRequest;
@@ -52,6 +53,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import ai.onnxruntime.OnnxTensor;
+import java.math.BigInteger;
 
 /**
  * A seeded mutation fuzzer over both protocols against a real node: random bytes, truncations and
@@ -87,7 +90,7 @@ class ProtocolFuzzTest {
         .config("m", TestRepo.mlpConfig("m", 16, 4, 8)).file("m", 1, mlp)
         .file("id-bytes", 1, OnnxModelBuilder.identity(DataType.BYTES, -1))
         .file("id-int64", 1, OnnxModelBuilder.identity(DataType.INT64, -1, 3));
-    node = NodeFixture.start(repo, tmp.resolve("data"), 256L << 20, ModelManager.ControlMode.POLL);
+    node = NodeFixture.start(repo, tmp.resolve("data"), 256L << 20, ControlMode.POLL);
     raw = GrpcClient.client(node.node.vertx(), new GrpcClientOptions().setMaxMessageSize(64L << 20));
     grpcAddress = SocketAddress.inetSocketAddress(node.node.grpcPort(), "127.0.0.1");
     http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
@@ -107,7 +110,7 @@ class ProtocolFuzzTest {
   void nodeStillServesCorrectly() throws Exception {
     float[] x = ramp(16, 1f);
     float[] got = floats(node.client.call(GRPCInferenceServiceGrpcClient.ModelInfer, fp32("m", "input", x, 1, 16)).ok(), 0);
-    float[] want = Requests.reference(mlp, Map.of("input", env -> ai.onnxruntime.OnnxTensor.createTensor(env, new float[][] {x})),
+    float[] want = Requests.reference(mlp, Map.of("input", env -> OnnxTensor.createTensor(env, new float[][] {x})),
         "output");
     assertThat(got).containsExactly(want, within(1e-5f));
     assertThat(node.client.get("/v2/health/live").status()).isEqualTo(200);
@@ -307,7 +310,7 @@ class ProtocolFuzzTest {
       case 2 -> -1;
       case 3 -> 0;
       case 4 -> Long.MAX_VALUE;
-      case 5 -> new java.math.BigInteger("18446744073709551632");
+      case 5 -> new BigInteger("18446744073709551632");
       case 6 -> 1e308;
       case 7 -> -0.5;
       case 8 -> true;

@@ -1,5 +1,6 @@
 package dev.modelmux.node;
 
+import dev.modelmux.node.catalog.ControlMode;
 import static dev.modelmux.node.Requests.floats;
 import static dev.modelmux.node.Requests.fp32;
 import static dev.modelmux.node.Requests.ramp;
@@ -8,7 +9,7 @@ import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 import ai.onnxruntime.OnnxTensor;
-import dev.modelmux.node.internal.ModelManager;
+import dev.modelmux.node.catalog.ModelManager;
 import dev.modelmux.node.oip.GRPCInferenceServiceGrpcClient;
 import dev.modelmux.node.oip.ModelInferRequest;
 import dev.modelmux.node.oip.ModelInferResponse;
@@ -25,6 +26,9 @@ import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import io.vertx.grpc.common.GrpcStatus;
+import java.nio.file.Files;
+import java.util.Comparator;
 
 /** A broken new version never takes traffic; the old one keeps serving with zero failed requests. */
 class ReloadTest {
@@ -38,7 +42,7 @@ class ReloadTest {
     repo.config("m", TestRepo.mlpConfig("m", 16, 4, 8)).file("m", 1, v1);
     float[] x = ramp(16, 1f);
     ModelInferRequest req = fp32("m", "input", x, 1, 16);
-    try (NodeFixture f = NodeFixture.start(repo.root, tmp.resolve("data"), 256L << 20, ModelManager.ControlMode.POLL)) {
+    try (NodeFixture f = NodeFixture.start(repo.root, tmp.resolve("data"), 256L << 20, ControlMode.POLL)) {
       assertThat(f.client.call(GRPCInferenceServiceGrpcClient.ModelInfer, req).ok().getModelVersion()).isEqualTo("1");
 
       byte[] garbage = new byte[4096];
@@ -75,18 +79,18 @@ class ReloadTest {
   void pollingPicksUpNewAndRemovedModels() throws Exception {
     TestRepo repo = new TestRepo(tmp.resolve("repo")).mlp("first", 1, 16, 4, 50_000, 1);
     ModelInferRequest second = fp32("second", "input", ramp(16, 1f), 1, 16);
-    try (NodeFixture f = NodeFixture.start(repo.root, tmp.resolve("data"), 256L << 20, ModelManager.ControlMode.POLL)) {
-      assertThat(f.client.call(GRPCInferenceServiceGrpcClient.ModelInfer, second).status()).isEqualTo(io.vertx.grpc.common.GrpcStatus.NOT_FOUND);
+    try (NodeFixture f = NodeFixture.start(repo.root, tmp.resolve("data"), 256L << 20, ControlMode.POLL)) {
+      assertThat(f.client.call(GRPCInferenceServiceGrpcClient.ModelInfer, second).status()).isEqualTo(GrpcStatus.NOT_FOUND);
       repo.mlp("second", 1, 16, 4, 50_000, 2);
       f.rescan();
       assertThat(f.client.call(GRPCInferenceServiceGrpcClient.ModelInfer, second).ok().getModelName()).isEqualTo("second");
-      try (var files = java.nio.file.Files.walk(repo.root.resolve("second"))) {
-        files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      try (var files = Files.walk(repo.root.resolve("second"))) {
+        files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       }
       f.rescan();
-      assertThat(f.client.call(GRPCInferenceServiceGrpcClient.ModelInfer, second).status()).isEqualTo(io.vertx.grpc.common.GrpcStatus.NOT_FOUND);
+      assertThat(f.client.call(GRPCInferenceServiceGrpcClient.ModelInfer, second).status()).isEqualTo(GrpcStatus.NOT_FOUND);
       assertThat(f.client.call(GRPCInferenceServiceGrpcClient.ModelInfer, fp32("first", "input", ramp(16, 1f), 1, 16)).status())
-          .isEqualTo(io.vertx.grpc.common.GrpcStatus.OK);
+          .isEqualTo(GrpcStatus.OK);
     }
   }
 

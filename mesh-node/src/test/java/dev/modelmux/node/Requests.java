@@ -10,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.Map;
+import java.util.HashMap;
 
 /** Request builders and an in-process ONNX Runtime reference for tests. */
 final class Requests {
@@ -49,7 +50,7 @@ final class Requests {
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     try (OrtSession.SessionOptions o = new OrtSession.SessionOptions();
          OrtSession s = env.createSession(model, o)) {
-      java.util.Map<String, OnnxTensor> t = new java.util.HashMap<>();
+      Map<String, OnnxTensor> t = new HashMap<>();
       try {
         for (var e : inputs.entrySet()) {
           t.put(e.getKey(), e.getValue().create(env));

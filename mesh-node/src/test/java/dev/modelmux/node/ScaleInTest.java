@@ -1,12 +1,13 @@
 package dev.modelmux.node;
 
+import dev.modelmux.node.catalog.ControlMode;
 import static dev.modelmux.node.Requests.fp32;
 import static dev.modelmux.node.Requests.ramp;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.modelmux.node.internal.ModelManager;
+import dev.modelmux.node.catalog.ModelManager;
 import dev.modelmux.node.oip.GRPCInferenceServiceGrpcClient;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
@@ -19,6 +20,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.modelmux.cluster.ClusterConfig;
+import java.net.ConnectException;
+import java.net.Socket;
 
 /**
  * Graceful scale-in on a real two-node mesh: a node that is stopped first drains (its only copy of
@@ -75,7 +79,7 @@ class ScaleInTest {
       // The model is READY on a; b is gone from the mesh and its ports are closed.
       assertThat(a.node.copies("m", 1)).containsExactly("node-a/cpu0:READY");
       await().atMost(Duration.ofSeconds(30)).until(() -> !a.node.meshNodes().contains("node-b"));
-      assertThatThrownBy(() -> new java.net.Socket("127.0.0.1", bGrpc).close()).isInstanceOf(java.net.ConnectException.class);
+      assertThatThrownBy(() -> new Socket("127.0.0.1", bGrpc).close()).isInstanceOf(ConnectException.class);
       int before = ok.get();
       await().atMost(Duration.ofSeconds(10)).until(() -> ok.get() >= before + 20);
       stop.set(true);
@@ -128,7 +132,7 @@ class ScaleInTest {
   @Test
   void theLastNodeStopsWithoutADrain() throws Exception {
     TestRepo repo = new TestRepo(tmp.resolve("repo")).mlp("m", 1, 16, 4, 50_000, 1);
-    NodeConfig config = NodeFixture.config(repo.root, tmp.resolve("solo"), BUDGET, ModelManager.ControlMode.POLL)
+    NodeConfig config = NodeFixture.config(repo.root, tmp.resolve("solo"), BUDGET, ControlMode.POLL)
         .withDrainTimeout(Duration.ofMinutes(10));
     NodeFixture solo = new NodeFixture(NodeFixture.await(MeshNode.start(config)));
     solo.client.call(GRPCInferenceServiceGrpcClient.ModelInfer, fp32("m", "input", ramp(16, 1f), 1, 16)).ok();
@@ -138,8 +142,8 @@ class ScaleInTest {
 
   /** Node id node-b with a drain timeout, joined to a. */
   private NodeFixture startB(TestRepo repo, NodeFixture a, String dir) {
-    NodeConfig config = NodeFixture.config(repo.root, tmp.resolve(dir), BUDGET, ModelManager.ControlMode.POLL)
-        .withCluster(dev.modelmux.cluster.ClusterConfig.defaults().withNodeId("node-b")
+    NodeConfig config = NodeFixture.config(repo.root, tmp.resolve(dir), BUDGET, ControlMode.POLL)
+        .withCluster(ClusterConfig.defaults().withNodeId("node-b")
             .withPeers(List.of("127.0.0.1:" + a.node.clusterPort())), NodeFixture.CLUSTER_SECRET)
         .withDrainTimeout(Duration.ofSeconds(60));
     NodeFixture b = new NodeFixture(NodeFixture.await(MeshNode.start(config)));

@@ -1,5 +1,6 @@
 package dev.modelmux.node;
 
+import dev.modelmux.node.catalog.ControlMode;
 import static dev.modelmux.node.Requests.floats;
 import static dev.modelmux.node.Requests.fp32;
 import static dev.modelmux.node.Requests.ramp;
@@ -8,7 +9,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import ai.onnxruntime.OnnxTensor;
 import com.google.protobuf.ByteString;
-import dev.modelmux.node.internal.ModelManager;
+import dev.modelmux.node.catalog.ModelManager;
 import dev.modelmux.node.oip.GRPCInferenceServiceGrpcClient;
 import dev.modelmux.node.oip.InferParameter;
 import dev.modelmux.node.oip.ModelInferRequest;
@@ -31,6 +32,12 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.stream.Collectors;
+import org.awaitility.Awaitility;
 
 /**
  * The device scheduler on a real node: dynamic batching of real models (batched results equal
@@ -70,7 +77,7 @@ class SchedulingTest {
             + "dynamic_batching { max_queue_delay_microseconds: 100 default_queue_policy { timeout_action: REJECT"
             + " default_timeout_microseconds: 50000 allow_timeout_override: true } }\n")
         .file("quick-timeout", 1, mlp);
-    fx = NodeFixture.start(repo, dir.resolve("data"), 1L << 30, ModelManager.ControlMode.POLL);
+    fx = NodeFixture.start(repo, dir.resolve("data"), 1L << 30, ControlMode.POLL);
     // Load everything once, so that the tests below measure queues, not loads.
     for (String m : List.of("mlp-b", "slow", "quick-timeout")) {
       fx.client.call(GRPCInferenceServiceGrpcClient.ModelInfer, m.equals("slow") ? slowRequest(1, 0) : fp32(m, "input", ramp(16, 1f), 1, 16)).ok();
@@ -148,16 +155,16 @@ class SchedulingTest {
     }
     // REST takes the same path into the batcher.
     float[] x = ramp(2 * 16, 3f);
-    io.vertx.core.json.JsonArray data = new io.vertx.core.json.JsonArray();
+    JsonArray data = new JsonArray();
     for (float f : x) {
       data.add(f);
     }
-    String body = new io.vertx.core.json.JsonObject().put("inputs", new io.vertx.core.json.JsonArray().add(
-        new io.vertx.core.json.JsonObject().put("name", "input").put("datatype", "FP32").put("shape", List.of(2, 16))
+    String body = new JsonObject().put("inputs", new JsonArray().add(
+        new JsonObject().put("name", "input").put("datatype", "FP32").put("shape", List.of(2, 16))
             .put("data", data))).encode();
     OipClient.Http rest = fx.client.post("/v2/models/mlp-b/infer", body);
     assertThat(rest.status()).as(rest.body()).isEqualTo(200);
-    io.vertx.core.json.JsonArray out = new io.vertx.core.json.JsonObject(rest.body()).getJsonArray("outputs")
+    JsonArray out = new JsonObject(rest.body()).getJsonArray("outputs")
         .getJsonObject(0).getJsonArray("data");
     float[] want = Requests.reference(mlp, Map.of("input",
         env -> OnnxTensor.createTensor(env, FloatBuffer.wrap(x), new long[] {2, 16})), "output");
@@ -259,7 +266,7 @@ class SchedulingTest {
     // The admin view of the tenant carries this node's latency and queue wait.
     OipClient.Http t = fx.client.getWithToken("/api/v1/tenants");
     assertThat(t.status()).as(t.body()).isEqualTo(200);
-    io.vertx.core.json.JsonObject usage = new io.vertx.core.json.JsonObject(t.body()).getJsonArray("tenants")
+    JsonObject usage = new JsonObject(t.body()).getJsonArray("tenants")
         .getJsonObject(0).getJsonObject("usage");
     assertThat(usage.getDouble("p99_ms")).isPositive();
     assertThat(usage.getDouble("p50_ms")).isPositive();
@@ -279,8 +286,8 @@ class SchedulingTest {
     for (int i = 0; i < n; i++) {
       busy.add(fx.client.callAsync(GRPCInferenceServiceGrpcClient.ModelInfer, slowRequest(2048, i), Map.of(), 0));
     }
-    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
-        .pollInterval(java.time.Duration.ofMillis(5)).until(() -> {
+    Awaitility.await().atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(5)).until(() -> {
       String now = fx.client.get("/metrics").body();
       for (Future<OipClient.Reply<ModelInferResponse>> f : busy) {
         if (f.isComplete()) {
@@ -294,7 +301,7 @@ class SchedulingTest {
   }
 
   private static String grep(String text, String needle) {
-    return text.lines().filter(l -> l.contains(needle)).collect(java.util.stream.Collectors.joining("\n"));
+    return text.lines().filter(l -> l.contains(needle)).collect(Collectors.joining("\n"));
   }
 
   private static ModelInferRequest slowRequest(int rows, int seed) {
@@ -302,12 +309,12 @@ class SchedulingTest {
   }
 
   private static String slowJson() {
-    io.vertx.core.json.JsonArray data = new io.vertx.core.json.JsonArray();
+    JsonArray data = new JsonArray();
     for (float f : ramp(SLOW_WIDTH, 1f)) {
       data.add(f);
     }
-    return new io.vertx.core.json.JsonObject().put("inputs", new io.vertx.core.json.JsonArray().add(
-        new io.vertx.core.json.JsonObject().put("name", "input").put("datatype", "FP32").put("shape", List.of(1, SLOW_WIDTH))
+    return new JsonObject().put("inputs", new JsonArray().add(
+        new JsonObject().put("name", "input").put("datatype", "FP32").put("shape", List.of(1, SLOW_WIDTH))
             .put("data", data))).encode();
   }
 
@@ -344,7 +351,7 @@ class SchedulingTest {
 
   private static float[] referenceMiniLm(ModelInferRequest req, String output) throws Exception {
     long[] shape = {req.getInputs(0).getShape(0), req.getInputs(0).getShape(1)};
-    Map<String, Requests.OnnxTensorFactory> in = new java.util.HashMap<>();
+    Map<String, Requests.OnnxTensorFactory> in = new HashMap<>();
     for (int i = 0; i < req.getInputsCount(); i++) {
       LongBuffer lb = req.getRawInputContents(i).asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asLongBuffer();
       long[] v = new long[lb.remaining()];

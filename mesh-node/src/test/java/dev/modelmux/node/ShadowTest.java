@@ -1,5 +1,6 @@
 package dev.modelmux.node;
 
+import dev.modelmux.node.catalog.ControlMode;
 import static dev.modelmux.node.EndpointSupport.endpoint;
 import static dev.modelmux.node.EndpointSupport.put;
 import static dev.modelmux.node.EndpointSupport.single;
@@ -7,7 +8,7 @@ import static dev.modelmux.node.EndpointSupport.target;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.modelmux.node.internal.ModelManager;
+import dev.modelmux.node.catalog.ModelManager;
 import dev.modelmux.node.oip.GRPCInferenceServiceGrpcClient;
 import dev.modelmux.node.oip.ModelInferResponse;
 import dev.modelmux.node.predlog.PredictionRecord;
@@ -40,7 +41,7 @@ class ShadowTest {
   @Test
   void theShadowNeverChangesAResponseAndItsResultsAreLoggedForComparison() {
     TestRepo repo = EndpointSupport.scorers(new TestRepo(tmp.resolve("repo")), "risk", 1, 2);
-    try (NodeFixture f = NodeFixture.start(repo.root, tmp.resolve("data"), 256L << 20, ModelManager.ControlMode.POLL)) {
+    try (NodeFixture f = NodeFixture.start(repo.root, tmp.resolve("data"), 256L << 20, ControlMode.POLL)) {
       ConcurrentLinkedQueue<PredictionRecord> records = new ConcurrentLinkedQueue<>();
       f.node.endpoints().onRecord(records::add);
       put(f, "sh", endpoint(single("risk", 1)));
@@ -84,7 +85,7 @@ class ShadowTest {
     TestRepo repo = EndpointSupport.scorers(new TestRepo(tmp.resolve("repo")), "risk", 2);
     repo.config("heavy", EndpointSupport.scorerConfig("heavy", 4, EndpointSupport.METADATA)).file("heavy", 1,
         EndpointSupport.slowScorer(3));
-    try (NodeFixture f = NodeFixture.start(repo.root, tmp.resolve("data"), 256L << 20, ModelManager.ControlMode.POLL)) {
+    try (NodeFixture f = NodeFixture.start(repo.root, tmp.resolve("data"), 256L << 20, ControlMode.POLL)) {
       put(f, "busy", withShadow(endpoint(single("heavy", 1)), "risk", 2, 2));
       // 64 decisions in flight at a time on a device that runs a few: its queue stays full.
       List<DecideResponse> answered = new ArrayList<>();

@@ -1,5 +1,6 @@
 package dev.modelmux.node;
 
+import dev.modelmux.node.catalog.ControlMode;
 import static dev.modelmux.node.Requests.fp32;
 import static dev.modelmux.node.Requests.ramp;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -9,7 +10,7 @@ import dev.modelmux.gpu.InferenceResult;
 import dev.modelmux.gpu.Lease;
 import dev.modelmux.gpu.ModelKey;
 import dev.modelmux.gpu.TensorData;
-import dev.modelmux.node.internal.ModelManager;
+import dev.modelmux.node.catalog.ModelManager;
 import dev.modelmux.node.oip.GRPCInferenceServiceGrpcClient;
 import dev.modelmux.repo.DataType;
 import io.vertx.core.Future;
@@ -21,6 +22,8 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.net.ConnectException;
+import java.net.Socket;
 
 /** Stopping a node lets in-flight work finish, then closes the sessions and the ports. */
 class ShutdownTest {
@@ -29,7 +32,7 @@ class ShutdownTest {
   @Test
   void inFlightWorkFinishesAfterShutdownBegins() throws Exception {
     TestRepo repo = new TestRepo(tmp.resolve("repo")).mlp("m", 1, 16, 4, 50_000, 1);
-    NodeFixture f = NodeFixture.start(repo.root, tmp.resolve("data"), 256L << 20, ModelManager.ControlMode.POLL);
+    NodeFixture f = NodeFixture.start(repo.root, tmp.resolve("data"), 256L << 20, ControlMode.POLL);
     f.client.call(GRPCInferenceServiceGrpcClient.ModelInfer, fp32("m", "input", ramp(16, 1f), 1, 16)).ok();
     int port = f.node.grpcPort();
     Lease inFlight = f.node.pool().tryAcquire(new ModelKey("m", 1)).orElseThrow();
@@ -44,6 +47,6 @@ class ShutdownTest {
     inFlight.close();
     NodeFixture.await(closing);
 
-    assertThatThrownBy(() -> new java.net.Socket("127.0.0.1", port).close()).isInstanceOf(java.net.ConnectException.class);
+    assertThatThrownBy(() -> new Socket("127.0.0.1", port).close()).isInstanceOf(ConnectException.class);
   }
 }

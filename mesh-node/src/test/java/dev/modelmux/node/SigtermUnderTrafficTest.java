@@ -23,6 +23,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import ai.onnxruntime.OnnxTensor;
+import java.util.Arrays;
 
 /**
  * Every path that closes an ONNX Runtime session, under traffic, ending in SIGTERM to a node in its
@@ -132,7 +134,7 @@ class SigtermUnderTrafficTest {
   private void model(TestRepo r, String name, long version, long weightBytes, long seed) throws Exception {
     byte[] bytes = TestRepo.mlpBytes(16, 4, weightBytes, seed);
     expected.put(name + ":" + version, Requests.reference(bytes,
-        Map.of("input", env -> ai.onnxruntime.OnnxTensor.createTensor(env, new float[][] {input})), "output"));
+        Map.of("input", env -> OnnxTensor.createTensor(env, new float[][] {input})), "output"));
     r.config(name, TestRepo.mlpConfig(name, 16, 4, 8)).file(name, version, bytes);
   }
 
@@ -243,7 +245,7 @@ class SigtermUnderTrafficTest {
 
   private static double metric(OipClient c, String name, String... labels) {
     return c.get("/metrics").body().lines().filter(l -> l.startsWith(name + "{") || l.startsWith(name + " "))
-        .filter(l -> java.util.Arrays.stream(labels).allMatch(l::contains))
+        .filter(l -> Arrays.stream(labels).allMatch(l::contains))
         .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
   }
 }

@@ -1,12 +1,13 @@
 package dev.modelmux.node;
 
+import dev.modelmux.node.catalog.ControlMode;
 import static dev.modelmux.node.Requests.fp32;
 import static dev.modelmux.node.Requests.ramp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.modelmux.admission.tenant.TenantPolicy;
 import dev.modelmux.node.OipClient.Reply;
-import dev.modelmux.node.internal.ModelManager;
+import dev.modelmux.node.catalog.ModelManager;
 import dev.modelmux.node.oip.GRPCInferenceServiceGrpcClient;
 import dev.modelmux.node.oip.ModelInferResponse;
 import io.vertx.grpc.common.GrpcStatus;
@@ -15,6 +16,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.util.Arrays;
 
 /** Tenants from a YAML file: the auth matrix and a rate quota, over gRPC and REST, on a real node. */
 class TenantAdmissionTest {
@@ -34,7 +36,7 @@ class TenantAdmissionTest {
         + "    priority: SHEDDABLE\n"
         + "    rate: 0.001\n"
         + "    burst: 2\n");
-    NodeConfig config = NodeFixture.config(repo.root, tmp.resolve("data"), 256L << 20, ModelManager.ControlMode.POLL).withTenants(tenants);
+    NodeConfig config = NodeFixture.config(repo.root, tmp.resolve("data"), 256L << 20, ControlMode.POLL).withTenants(tenants);
     try (NodeFixture f = new NodeFixture(NodeFixture.await(MeshNode.start(config)))) {
       var a = fp32("mlp-a", "input", ramp(16, 1f), 1, 16);
       var o = fp32("other", "input", ramp(16, 1f), 1, 16);
@@ -56,7 +58,7 @@ class TenantAdmissionTest {
       // alpha is not affected by beta's quota.
       assertThat(f.client.call(GRPCInferenceServiceGrpcClient.ModelInfer, a, alpha).status()).isEqualTo(GrpcStatus.OK);
 
-      String body = "{\"inputs\":[{\"name\":\"input\",\"datatype\":\"FP32\",\"shape\":[1,16],\"data\":" + java.util.Arrays.toString(ramp(16, 1f)) + "}]}";
+      String body = "{\"inputs\":[{\"name\":\"input\",\"datatype\":\"FP32\",\"shape\":[1,16],\"data\":" + Arrays.toString(ramp(16, 1f)) + "}]}";
       assertThat(f.client.post("/v2/models/mlp-a/infer", body).status()).isEqualTo(401);
       assertThat(f.client.post("/v2/models/mlp-a/infer", body, "authorization", "Bearer key-beta-0123456789").status()).isEqualTo(403);
       assertThat(f.client.post("/v2/models/mlp-a/infer", body, "authorization", "Bearer key-alpha-0123456789").status()).isEqualTo(200);

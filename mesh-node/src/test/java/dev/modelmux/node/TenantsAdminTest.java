@@ -1,11 +1,12 @@
 package dev.modelmux.node;
 
+import dev.modelmux.node.catalog.ControlMode;
 import static dev.modelmux.node.Requests.ramp;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.modelmux.admission.tenant.TenantPolicy;
-import dev.modelmux.node.internal.ModelManager;
+import dev.modelmux.node.catalog.ModelManager;
 import dev.modelmux.node.oip.GRPCInferenceServiceGrpcClient;
 import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.core.json.JsonArray;
@@ -23,6 +24,8 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.modelmux.admission.tenant.TenantPolicyLoader;
+import dev.modelmux.cluster.ClusterConfig;
 
 /**
  * The tenants admin API on a real mesh: a write on one node is enforced on the others, through
@@ -216,7 +219,7 @@ class TenantsAdminTest {
         + "    weight: -2\n", admin()))).startsWith("tenants[0] (id 'x'): weight must be > 0");
     assertThat(error(send(f, "PUT", "/api/v1/tenants", "tenants:\n" + tenantYaml("x", ACME_KEY)
         + tenantYaml("y", ACME_KEY), admin()))).contains("key_sha256[0] is also a key of tenant 'x'");
-    assertThat(send(f, "PUT", put, "x".repeat(dev.modelmux.admission.tenant.TenantPolicyLoader.MAX_BYTES + 1), admin())
+    assertThat(send(f, "PUT", put, "x".repeat(TenantPolicyLoader.MAX_BYTES + 1), admin())
         .status()).isEqualTo(413);
     assertThat(send(f, "DELETE", "/api/v1/tenants/default", null, admin()).status()).isEqualTo(400);
     // None of them wrote anything.
@@ -240,8 +243,8 @@ class TenantsAdminTest {
   }
 
   private NodeFixture start(TestRepo repo, String id, List<String> peers, Path tenants) {
-    NodeConfig config = NodeFixture.config(repo.root, tmp.resolve(id), 64L << 20, ModelManager.ControlMode.POLL)
-        .withCluster(dev.modelmux.cluster.ClusterConfig.defaults().withNodeId(id).withPeers(peers),
+    NodeConfig config = NodeFixture.config(repo.root, tmp.resolve(id), 64L << 20, ControlMode.POLL)
+        .withCluster(ClusterConfig.defaults().withNodeId(id).withPeers(peers),
             NodeFixture.CLUSTER_SECRET);
     return new NodeFixture(NodeFixture.await(MeshNode.start(tenants == null ? config : config.withTenants(tenants))));
   }

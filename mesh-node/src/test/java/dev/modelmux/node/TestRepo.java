@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
+import java.nio.charset.StandardCharsets;
 
 /** Builds Triton-style model repositories in a folder, with real ONNX models. */
 final class TestRepo {
@@ -35,7 +36,7 @@ final class TestRepo {
   }
 
   TestRepo config(String name, String text) {
-    write(root.resolve(name).resolve("config.pbtxt"), text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    write(root.resolve(name).resolve("config.pbtxt"), text.getBytes(StandardCharsets.UTF_8));
     return this;
   }
 

@@ -13,6 +13,7 @@ import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
+import java.util.Map;
 
 /**
  * Assembles the example repository that {@code ./modelmux serve} uses: the MiniLM encoders shipped
@@ -41,7 +42,7 @@ public final class ExampleRepository {
   /** The endpoints file written at the repository's root (not a model folder, so scans skip it). */
   public static final String ENDPOINTS_FILE = "endpoints.yaml";
   /** What the risk models' config parameters declare, and the example endpoint's metadata requires. */
-  public static final java.util.Map<String, String> RISK_METADATA = java.util.Map.of("dataset", "credit-2026-10",
+  public static final Map<String, String> RISK_METADATA = Map.of("dataset", "credit-2026-10",
       "feature_schema", "fs-3");
   /** Brings the raw features (age, income, amount, 24 h count) to about unit scale inside the models. */
   private static final float[] RISK_SCALE = {1 / 50f, 1 / 50_000f, 1 / 500f, 1 / 5f};
@@ -50,7 +51,7 @@ public final class ExampleRepository {
    * score about 0.3-0.4 (approve), an old customer's 9,000 transfer after 12 more today above 0.8
    * (decline).
    */
-  private static final java.util.Map<Long, Long> RISK_SEEDS = java.util.Map.of(1L, 7_187L, 2L, 7_830L);
+  private static final Map<Long, Long> RISK_SEEDS = Map.of(1L, 7_187L, 2L, 7_830L);
   private static final long RISK_FALLBACK_SEED = 7_303L;
 
   private static final int MLP_INPUT = 16;

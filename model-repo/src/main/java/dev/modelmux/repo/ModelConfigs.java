@@ -10,7 +10,9 @@ import dev.modelmux.repo.internal.ConfigParser;
 import dev.modelmux.repo.internal.ConfigValidator;
 import dev.modelmux.repo.internal.SignatureCheck;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Arrays;
 
 /** Parsing, deriving and checking Triton model configs. */
 public final class ModelConfigs {
@@ -125,6 +127,41 @@ public final class ModelConfigs {
     return OptionalLong.of(v);
   }
 
+  /**
+   * The one predicted footprint of a model version, used by the device ledger, the router,
+   * placement, the capacity advisor and the admin API alike: per instance the config's
+   * {@code memory_bytes} parameter, else the artifact's size times {@code footprintFactor} (rounded
+   * up), times the number of instances ({@link #instanceCount}); saturating at
+   * {@code Long.MAX_VALUE}, which fits nowhere.
+   *
+   * @throws IllegalArgumentException if {@code memory_bytes} is set but not a number of bytes
+   */
+  public static long predictedBytes(Optional<ModelConfig> config, long artifactBytes, double footprintFactor) {
+    OptionalLong configured = config.map(ModelConfigs::memoryBytes).orElse(OptionalLong.empty());
+    double perInstance = configured.isPresent() ? configured.getAsLong() : Math.ceil(artifactBytes * footprintFactor);
+    double total = perInstance * config.map(ModelConfigs::instanceCount).orElse(1);
+    return total >= Long.MAX_VALUE ? Long.MAX_VALUE : (long) total;
+  }
+
+  /**
+   * A non-negative whole-number parameter ({@code min_copies}, {@code max_copies},
+   * {@code idle_ttl_seconds}); 0 when absent.
+   *
+   * @throws IllegalArgumentException naming the key if it is set but not such a number (a config
+   *     that did not go through {@link #parse} or {@link #validate})
+   */
+  public static int wholeNumberParameter(ModelConfig config, String key) {
+    ModelParameter p = config.getParametersMap().get(key);
+    if (p == null) {
+      return 0;
+    }
+    long v = ConfigValidator.parseWholeNumber(p.getStringValue(), Integer.MAX_VALUE);
+    if (v < 0) {
+      throw new IllegalArgumentException("parameter " + key + " must be a whole number in [0, " + Integer.MAX_VALUE + "]");
+    }
+    return (int) v;
+  }
+
   /** Whether the {@code pinned} parameter is "true" (any case). */
   public static boolean pinned(ModelConfig config) {
     ModelParameter p = config.getParametersMap().get(PARAM_PINNED);
@@ -141,6 +178,6 @@ public final class ModelConfigs {
   }
 
   private static List<Long> boxed(long[] dims) {
-    return java.util.Arrays.stream(dims).boxed().toList();
+    return Arrays.stream(dims).boxed().toList();
   }
 }

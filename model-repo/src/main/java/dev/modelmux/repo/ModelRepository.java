@@ -1,6 +1,7 @@
 package dev.modelmux.repo;
 
 import java.util.List;
+import dev.modelmux.repo.internal.VfsModelRepository;
 
 /**
  * A read-only, Triton-style model repository whose root is fixed when it is opened:
@@ -21,7 +22,7 @@ public interface ModelRepository extends AutoCloseable {
    * @throws RepositoryException if the root does not exist or cannot be read
    */
   static ModelRepository open(String rootUri, RepositoryOptions options) throws RepositoryException {
-    return dev.modelmux.repo.internal.VfsModelRepository.open(rootUri, options);
+    return VfsModelRepository.open(rootUri, options);
   }
 
   /** The root as shown to users and logs: scheme and path, with any credentials removed. */

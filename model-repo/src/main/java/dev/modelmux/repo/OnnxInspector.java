@@ -1,5 +1,7 @@
 package dev.modelmux.repo;
 
+import dev.modelmux.repo.internal.OnnxPreScan;
+
 /**
  * The pre-scan: parses an ONNX protobuf and rejects what could hurt the runtime before ONNX
  * Runtime sees it (see {@link ScanLimits}).
@@ -23,6 +25,6 @@ public final class OnnxInspector {
    * @throws ArtifactRejectedException naming the model and what is wrong
    */
   public static OnnxModelInfo inspect(String model, byte[] bytes, ScanLimits limits) throws ArtifactRejectedException {
-    return dev.modelmux.repo.internal.OnnxPreScan.inspect(model, bytes, limits);
+    return OnnxPreScan.inspect(model, bytes, limits);
   }
 }

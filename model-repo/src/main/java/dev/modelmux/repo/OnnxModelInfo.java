@@ -2,6 +2,7 @@ package dev.modelmux.repo;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * What the pre-scan learned about an ONNX artifact without running it.
@@ -27,7 +28,7 @@ public record OnnxModelInfo(
     boolean batchVariant) {
 
   /** Operators whose result for one row depends on the whole tensor's range. */
-  public static final java.util.Set<String> BATCH_VARIANT_OPS = java.util.Set.of("DynamicQuantizeLinear", "DynamicQuantizeMatMul",
+  public static final Set<String> BATCH_VARIANT_OPS = Set.of("DynamicQuantizeLinear", "DynamicQuantizeMatMul",
       "DynamicQuantizeLSTM");
 
   public OnnxModelInfo {

@@ -11,6 +11,10 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import ai.onnxruntime.OnnxTensor;
+import java.util.Comparator;
+import java.util.Map;
+import org.assertj.core.data.Offset;
 
 class ExampleRepositoryTest {
   private static final List<Long> SIZES = List.of(64L << 10, 128L << 10, 256L << 10, 512L << 10, 1L << 20);
@@ -74,7 +78,7 @@ class ExampleRepositoryTest {
         float[] usual = score(model, 35, 40000, 50, 1);
         float[] risky = score(model, 70, 20000, 9000, 12);
         assertThat(usual).hasSize(2);
-        assertThat(usual[0] + usual[1]).isCloseTo(1f, org.assertj.core.data.Offset.offset(1e-5f));
+        assertThat(usual[0] + usual[1]).isCloseTo(1f, Offset.offset(1e-5f));
         // Below the example's review threshold (0.5) for the defaults, above its decline threshold (0.8) for the risky one.
         assertThat(usual[1]).isBetween(0.1f, 0.5f);
         assertThat(risky[1]).isGreaterThan(0.8f);
@@ -88,8 +92,8 @@ class ExampleRepositoryTest {
   private static float[] score(byte[] model, float... features) throws Exception {
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     try (OrtSession.SessionOptions o = new OrtSession.SessionOptions(); OrtSession s = env.createSession(model, o);
-         ai.onnxruntime.OnnxTensor x = ai.onnxruntime.OnnxTensor.createTensor(env, new float[][] {features});
-         OrtSession.Result r = s.run(java.util.Map.of("input", x))) {
+         OnnxTensor x = OnnxTensor.createTensor(env, new float[][] {features});
+         OrtSession.Result r = s.run(Map.of("input", x))) {
       return ((float[][]) r.get(0).getValue())[0];
     }
   }
@@ -157,7 +161,7 @@ class ExampleRepositoryTest {
 
   private static void deleteTree(Path p) throws Exception {
     try (var walk = Files.walk(p)) {
-      for (Path f : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+      for (Path f : walk.sorted(Comparator.reverseOrder()).toList()) {
         Files.delete(f);
       }
     }

@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import dev.modelmux.repo.config.DataType;
 
 class ModelConfigsTest {
 
@@ -127,7 +128,7 @@ class ModelConfigsTest {
     assertThat(c.getPlatform()).isEqualTo("onnxruntime_onnx");
     assertThat(c.getMaxBatchSize()).isZero();
     assertThat(c.getInput(0).getName()).isEqualTo("input");
-    assertThat(c.getInput(0).getDataType()).isEqualTo(dev.modelmux.repo.config.DataType.TYPE_FP32);
+    assertThat(c.getInput(0).getDataType()).isEqualTo(DataType.TYPE_FP32);
     assertThat(c.getInput(0).getDimsList()).containsExactly(-1L, 16L);
     assertThat(c.getOutput(0).getDimsList()).containsExactly(-1L, 4L);
     assertThat(c.getVersionPolicy().getLatest().getNumVersions()).isEqualTo(1);
@@ -169,6 +170,31 @@ class ModelConfigsTest {
     ModelConfig unchecked = ModelConfig.newBuilder()
         .putParameters("memory_bytes", ModelParameter.newBuilder().setStringValue("-5").build()).build();
     assertThatThrownBy(() -> ModelConfigs.memoryBytes(unchecked)).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void predictedBytesIsMemoryBytesOrArtifactTimesFactorTimesInstances() throws Exception {
+    assertThat(ModelConfigs.predictedBytes(java.util.Optional.empty(), 1000, 1.5)).isEqualTo(1500);
+    ModelConfig three = ModelConfigs.parse("m", "config.pbtxt", "instance_group [ { count: 3 } ]");
+    assertThat(ModelConfigs.predictedBytes(java.util.Optional.of(three), 1001, 1.5)).isEqualTo(3 * 1502);
+    ModelConfig configured = ModelConfigs.parse("m", "config.pbtxt", String.join("\n",
+        "instance_group [ { count: 2 } ]", "parameters { key: \"memory_bytes\" value: { string_value: \"7000\" } }"));
+    assertThat(ModelConfigs.predictedBytes(java.util.Optional.of(configured), 1000, 1.5)).isEqualTo(14_000);
+    ModelConfig huge = ModelConfigs.parse("m", "config.pbtxt", String.join("\n",
+        "instance_group [ { count: 128 } ]", "parameters { key: \"memory_bytes\" value: { string_value: \"9000000000000000000\" } }"));
+    assertThat(ModelConfigs.predictedBytes(java.util.Optional.of(huge), 1, 1.5)).isEqualTo(Long.MAX_VALUE);
+  }
+
+  @Test
+  void wholeNumberParametersAreReadOrRefusedNamingTheKey() throws Exception {
+    ModelConfig c = ModelConfigs.parse("m", "config.pbtxt",
+        "parameters { key: \"min_copies\" value: { string_value: \" 2 \" } }");
+    assertThat(ModelConfigs.wholeNumberParameter(c, "min_copies")).isEqualTo(2);
+    assertThat(ModelConfigs.wholeNumberParameter(c, "max_copies")).isZero();
+    ModelConfig unchecked = ModelConfig.newBuilder()
+        .putParameters("max_copies", ModelParameter.newBuilder().setStringValue("many").build()).build();
+    assertThatThrownBy(() -> ModelConfigs.wholeNumberParameter(unchecked, "max_copies"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("max_copies");
   }
 
   @Test

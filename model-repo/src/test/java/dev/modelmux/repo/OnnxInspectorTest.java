@@ -30,6 +30,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import com.google.protobuf.CodedOutputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 
 class OnnxInspectorTest {
   private static final ScanLimits LIMITS = ScanLimits.defaults();
@@ -545,9 +548,9 @@ class OnnxInspectorTest {
   }
 
   /** A length-delimited protobuf field. */
-  private static byte[] field(int number, byte[] payload) throws java.io.IOException {
-    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(payload.length + 8);
-    com.google.protobuf.CodedOutputStream c = com.google.protobuf.CodedOutputStream.newInstance(out);
+  private static byte[] field(int number, byte[] payload) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(payload.length + 8);
+    CodedOutputStream c = CodedOutputStream.newInstance(out);
     c.writeByteArray(number, payload);
     c.flush();
     return out.toByteArray();

@@ -12,6 +12,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.modelmux.placement.Fixtures.ViewBuilder;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import java.util.List;
 
 class DevicePickerTest {
   private static final long NOW = 3_600 * SECOND;
@@ -34,8 +35,8 @@ class DevicePickerTest {
   void reservedBytesAreNotFree() {
     ModelSpec model = spec("m", 4 * GIB);
     ClusterView view = ClusterView.of(
-        java.util.List.of(NodeView.of("a", new DeviceView("g0", "CUDA", 16 * GIB, 4 * GIB, 8 * GIB, 0))),
-        java.util.List.of());
+        List.of(NodeView.of("a", new DeviceView("g0", "CUDA", 16 * GIB, 4 * GIB, 8 * GIB, 0))),
+        List.of());
 
     assertThat(picker.pickFree(view, model)).isEmpty();
   }

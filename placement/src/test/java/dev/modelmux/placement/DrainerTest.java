@@ -15,6 +15,7 @@ import dev.modelmux.placement.Action.Unload;
 import dev.modelmux.placement.Fixtures.ViewBuilder;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import java.util.HashMap;
 
 class DrainerTest {
   private static final long NOW = 1_000 * SECOND;
@@ -88,7 +89,7 @@ class DrainerTest {
     assertThat(d.actions()).containsExactly(new Unload(victim, Reason.MAKE_ROOM), new Move(m, Target.of("a", "g0"), Reason.DRAIN));
 
     ViewBuilder many = new ViewBuilder().node("a", 64 * GIB).node("b", 64 * GIB).draining("b");
-    Map<ModelKey, ModelSpec> manySpecs = new java.util.HashMap<>();
+    Map<ModelKey, ModelSpec> manySpecs = new HashMap<>();
     for (int i = 0; i < 5; i++) {
       many.copies(rate(copy("x" + i, "b", "g0", GIB), i));
       manySpecs.put(ModelKey.of("x" + i, 1), spec("x" + i, GIB));

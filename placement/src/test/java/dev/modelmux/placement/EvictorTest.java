@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.assertj.core.api.Assertions;
 
 /**
  * Unless a test says otherwise: the clock reads 1,000 s, copies were loaded at 0 and are 4 GiB
@@ -183,7 +184,7 @@ class EvictorTest {
 
     Eviction e = evictor.choose(device(c), DEVICE, GIB, specs, NOW).orElseThrow();
 
-    assertThat(e.cost()).isCloseTo(0.25, org.assertj.core.api.Assertions.within(1e-6));
+    assertThat(e.cost()).isCloseTo(0.25, Assertions.within(1e-6));
   }
 
   private List<CopyView> victims(ClusterView view, long bytes, Map<ModelKey, ModelSpec> specs) {

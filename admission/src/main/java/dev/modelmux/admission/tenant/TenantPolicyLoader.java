@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import dev.modelmux.admission.config.StrictYaml;
 
 /**
  * Reads a tenant policy from YAML (JSON, being YAML, loads too):
@@ -118,8 +119,8 @@ public final class TenantPolicyLoader {
 
   private static Object yaml(String text, String what) {
     try {
-      return dev.modelmux.admission.config.StrictYaml.load(text, what, MAX_BYTES, MAX_DEPTH);
-    } catch (dev.modelmux.admission.config.StrictYaml.InvalidYamlException e) {
+      return StrictYaml.load(text, what, MAX_BYTES, MAX_DEPTH);
+    } catch (StrictYaml.InvalidYamlException e) {
       throw new InvalidPolicyException(e.getMessage());
     }
   }
@@ -225,12 +226,12 @@ public final class TenantPolicyLoader {
   }
 
   private static String describe(Object v) {
-    return dev.modelmux.admission.config.StrictYaml.describe(v);
+    return StrictYaml.describe(v);
   }
 
 
   private static String type(Object v) {
-    return dev.modelmux.admission.config.StrictYaml.type(v);
+    return StrictYaml.type(v);
   }
 
 }

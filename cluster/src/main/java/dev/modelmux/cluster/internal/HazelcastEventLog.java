@@ -20,6 +20,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import java.util.concurrent.ExecutionException;
 
 /**
  * {@link EventLog} on a Hazelcast ringbuffer: appends overwrite the oldest entry when full (never
@@ -146,7 +147,7 @@ final class HazelcastEventLog implements EventLog {
 
     private static Throwable cause(Throwable t) {
         Throwable c = t;
-        while ((c instanceof CompletionException || c instanceof java.util.concurrent.ExecutionException)
+        while ((c instanceof CompletionException || c instanceof ExecutionException)
                 && c.getCause() != null) {
             c = c.getCause();
         }

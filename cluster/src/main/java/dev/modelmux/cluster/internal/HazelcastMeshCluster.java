@@ -33,6 +33,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import dev.modelmux.cluster.OperatorState;
 
 /**
  * {@link MeshCluster} on an embedded Hazelcast member. Owns the member's lifecycle, turns
@@ -147,7 +148,7 @@ public final class HazelcastMeshCluster implements MeshCluster {
     }
 
     @Override
-    public dev.modelmux.cluster.OperatorState operators() {
+    public OperatorState operators() {
         return operators;
     }
 
@@ -164,6 +165,13 @@ public final class HazelcastMeshCluster implements MeshCluster {
     @Override
     public FeatureTable features(Executor executor) {
         return new HazelcastFeatureTable(hazelcast.getMap(HazelcastConfigs.FEATURES_MAP), executor, clockMillis);
+    }
+
+    @Override
+    public void crash() {
+        closing.set(true);
+        hazelcast.getLifecycleService().terminate();
+        closed.complete(null);
     }
 
     @Override

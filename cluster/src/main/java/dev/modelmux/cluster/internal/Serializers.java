@@ -16,6 +16,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
+import dev.modelmux.cluster.FeatureValue;
+import dev.modelmux.cluster.MeshEvent;
 
 /**
  * Compact serializers for everything the cluster stores or sends: map keys and values, and the
@@ -165,8 +167,8 @@ final class Serializers {
                     w.writeBoolean("written", o.written());
                     w.writeCompact("document", o.document());
                 }));
-        config.addSerializer(of("modelmux.FeatureValue", dev.modelmux.cluster.FeatureValue.class,
-                r -> new dev.modelmux.cluster.FeatureValue(r.readFloat64("value"), r.readInt64("updatedAtMillis")),
+        config.addSerializer(of("modelmux.FeatureValue", FeatureValue.class,
+                r -> new FeatureValue(r.readFloat64("value"), r.readInt64("updatedAtMillis")),
                 (w, v) -> {
                     w.writeFloat64("value", v.value());
                     w.writeInt64("updatedAtMillis", v.updatedAtMillis());
@@ -176,9 +178,9 @@ final class Serializers {
 
     /** The operators' timeline entry; its kind travels as the enum's name. */
     private static void registerEvents(CompactSerializationConfig config) {
-        config.addSerializer(of("modelmux.MeshEvent", dev.modelmux.cluster.MeshEvent.class,
-                r -> new dev.modelmux.cluster.MeshEvent(r.readInt64("atMillis"),
-                        dev.modelmux.cluster.MeshEvent.Kind.valueOf(r.readString("kind")), r.readString("nodeId"),
+        config.addSerializer(of("modelmux.MeshEvent", MeshEvent.class,
+                r -> new MeshEvent(r.readInt64("atMillis"),
+                        MeshEvent.Kind.valueOf(r.readString("kind")), r.readString("nodeId"),
                         r.readString("deviceId"), r.readString("model"), r.readInt64("version"), r.readInt64("bytes"),
                         r.readInt64("millis"), r.readString("actor"), r.readString("detail")),
                 (w, e) -> {

@@ -22,6 +22,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import dev.modelmux.cluster.FeatureValue;
 
 /**
  * Everything the cluster stores or sends, entry processors included, goes through Compact (never
@@ -68,7 +69,7 @@ class SerializationTest {
                 new DocumentOp(2, "tenants: []", "api", "a", 12),
                 new DocumentOutcome(true, new SharedDocument("tenants", 3, "t", "a", 12, "")),
                 new DocumentOutcome(false, null),
-                new dev.modelmux.cluster.FeatureValue(-0.5, 1_700_000_000_000L));
+                new FeatureValue(-0.5, 1_700_000_000_000L));
 
         for (Object value : values) {
             Data data = serialization.toData(value);

@@ -6,7 +6,6 @@ import dev.modelmux.repo.config.ModelConfig;
 import dev.modelmux.repo.config.ModelInstanceGroup;
 import java.util.List;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.function.ToLongFunction;
 
 /**
@@ -16,19 +15,9 @@ import java.util.function.ToLongFunction;
 final class LocalPlacement {
   private LocalPlacement() {}
 
-  /**
-   * The predicted footprint: the config's {@code memory_bytes} parameter, else the artifact size
-   * times {@code footprintFactor}, rounded up, saturating at {@code Long.MAX_VALUE} (which fits
-   * nowhere).
-   *
-   * @throws IllegalArgumentException if {@code memory_bytes} is not a number of bytes
-   */
+  /** The predicted footprint ({@link ModelConfigs#predictedBytes}). */
   static long predict(LoadSpec spec, double footprintFactor) {
-    OptionalLong configured = spec.config().map(ModelConfigs::memoryBytes).orElse(OptionalLong.empty());
-    if (configured.isPresent()) {
-      return configured.getAsLong();
-    }
-    return (long) Math.ceil(spec.artifactSizeBytes() * footprintFactor);
+    return ModelConfigs.predictedBytes(spec.config(), spec.artifactSizeBytes(), footprintFactor);
   }
 
   /** Whether a config lets the model run on a GPU: an instance_group of kind GPU or AUTO, or none. */

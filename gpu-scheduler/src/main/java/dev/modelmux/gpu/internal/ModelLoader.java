@@ -20,6 +20,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The gate, in order: read the artifact, pre-scan it, settle the config, create
@@ -29,7 +31,7 @@ import java.util.function.LongSupplier;
  * the model and what is wrong, never a path.
  */
 final class ModelLoader {
-  private static final org.slf4j.Logger BATCH_LOG = org.slf4j.LoggerFactory.getLogger(ModelLoader.class);
+  private static final Logger BATCH_LOG = LoggerFactory.getLogger(ModelLoader.class);
 
   /** Sessions per model, at most (what model-repo's config validation also allows). */
   static final int MAX_INSTANCES = 128;

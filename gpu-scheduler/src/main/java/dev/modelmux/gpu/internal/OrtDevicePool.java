@@ -33,6 +33,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import dev.modelmux.gpu.VictimChooser;
 
 /**
  * The {@link DevicePool} on ONNX Runtime. This class owns the residents' state machine (see
@@ -69,7 +70,7 @@ public final class OrtDevicePool implements DevicePool {
   private final OrtRuntime runtime;
   private final ModelLoader loader;
   private final EvictionPolicy policy;
-  private final dev.modelmux.gpu.VictimChooser chooser;
+  private final VictimChooser chooser;
 
   private final Object lock = new Object();
   /** At most one slot per key, over all devices. Guarded by {@link #lock}. */
@@ -84,7 +85,7 @@ public final class OrtDevicePool implements DevicePool {
 
   /** The production pool with a victim chooser other than least recently used. */
   public static OrtDevicePool create(PoolConfig config, LongSupplier nanoClock, PoolEvent.Listener listener,
-      dev.modelmux.gpu.VictimChooser chooser) {
+      VictimChooser chooser) {
     return new OrtDevicePool(config, nanoClock, listener, new RssFootprintMeter(), ScanLimits.defaults(), 0, chooser);
   }
 
@@ -100,7 +101,7 @@ public final class OrtDevicePool implements DevicePool {
    *     {@code concurrency x} {@value DeviceWorkers#QUEUE_PER_THREAD}
    */
   public OrtDevicePool(PoolConfig config, LongSupplier nanoClock, PoolEvent.Listener listener, FootprintMeter meter,
-      ScanLimits limits, int inferQueueCapacity, dev.modelmux.gpu.VictimChooser chooser) {
+      ScanLimits limits, int inferQueueCapacity, VictimChooser chooser) {
     Objects.requireNonNull(config, "config");
     this.chooser = chooser;
     this.clock = Objects.requireNonNull(nanoClock, "nanoClock");
@@ -576,12 +577,12 @@ public final class OrtDevicePool implements DevicePool {
       return Optional.empty();
     }
     Map<ModelKey, EvictionPolicy.Candidate> evictable = new HashMap<>();
-    List<dev.modelmux.gpu.VictimChooser.Candidate> offer = new ArrayList<>();
+    List<VictimChooser.Candidate> offer = new ArrayList<>();
     for (EvictionPolicy.Candidate c : candidates) {
       Slot s = slots.get(c.key());
       if (policy.evictable(c, now) && s != null) {
         evictable.put(c.key(), c);
-        offer.add(new dev.modelmux.gpu.VictimChooser.Candidate(c.key(), c.bytes(), c.lastUsedNanos(), c.loadedAtNanos(),
+        offer.add(new VictimChooser.Candidate(c.key(), c.bytes(), c.lastUsedNanos(), c.loadedAtNanos(),
             s.model == null ? 0 : s.model.loadNanos(), s.uses));
       }
     }

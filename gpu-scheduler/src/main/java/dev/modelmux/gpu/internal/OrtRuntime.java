@@ -11,6 +11,8 @@ import dev.modelmux.repo.DataType;
 import dev.modelmux.repo.OnnxModelBuilder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import ai.onnxruntime.OnnxTensor;
+import java.util.Map;
 
 /**
  * The process's ONNX Runtime environment and how sessions are configured on it.
@@ -50,8 +52,8 @@ public final class OrtRuntime {
     try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
       configure(options, globalThreadPools);
       try (OrtSession session = env.createSession(mlp, options);
-           ai.onnxruntime.OnnxTensor x = ai.onnxruntime.OnnxTensor.createTensor(env, new float[1][16]);
-           OrtSession.Result r = session.run(java.util.Map.of("input", x))) {
+           OnnxTensor x = OnnxTensor.createTensor(env, new float[1][16]);
+           OrtSession.Result r = session.run(Map.of("input", x))) {
         log.debug("ONNX Runtime primed ({} output)", r.size());
       }
     } catch (OrtException | RuntimeException e) {

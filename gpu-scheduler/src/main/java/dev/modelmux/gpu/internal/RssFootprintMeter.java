@@ -7,6 +7,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.locks.ReentrantLock;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
 
 /**
  * How modelmux measures a model's footprint.
@@ -74,7 +76,7 @@ public final class RssFootprintMeter implements FootprintMeter {
 
   /** Heap and non-heap memory the JVM has committed (its own share of the resident set's growth). */
   private static long jvmCommittedBytes() {
-    java.lang.management.MemoryMXBean m = java.lang.management.ManagementFactory.getMemoryMXBean();
+    MemoryMXBean m = ManagementFactory.getMemoryMXBean();
     return m.getHeapMemoryUsage().getCommitted() + m.getNonHeapMemoryUsage().getCommitted();
   }
 

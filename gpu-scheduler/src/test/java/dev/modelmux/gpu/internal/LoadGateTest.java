@@ -26,6 +26,10 @@ import dev.modelmux.repo.config.ModelWarmup;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import dev.modelmux.gpu.TensorData;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Set;
 
 /** The gate with explicit configs: signature, warm-up, instance groups, memory_bytes. */
 class LoadGateTest {
@@ -135,10 +139,10 @@ class LoadGateTest {
     try (DevicePool pool = exactPool(config(0, cpu("cpu0", 64 * MIB, 2)), clock, events);
         Lease lease = load(pool, two)) {
       assertThat(((OrtModel) lease.model()).instances()).isEqualTo(2);
-      var in = java.util.List.of(dev.modelmux.gpu.TensorData.ofRaw("input", dev.modelmux.repo.DataType.FP32,
-          new long[] {1, 16}, java.nio.ByteBuffer.allocate(64)));
-      var first = lease.run(in, java.util.Set.of()).get(60, TimeUnit.SECONDS).outputs().get(0).raw();
-      var second = lease.run(in, java.util.Set.of()).get(60, TimeUnit.SECONDS).outputs().get(0).raw();
+      var in = List.of(TensorData.ofRaw("input", dev.modelmux.repo.DataType.FP32,
+          new long[] {1, 16}, ByteBuffer.allocate(64)));
+      var first = lease.run(in, Set.of()).get(60, TimeUnit.SECONDS).outputs().get(0).raw();
+      var second = lease.run(in, Set.of()).get(60, TimeUnit.SECONDS).outputs().get(0).raw();
       assertThat(second).isEqualTo(first);
     }
   }

@@ -12,6 +12,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
+import java.util.Collections;
 
 class MemoryLedgerTest {
   private static final long GIB = 1L << 30;
@@ -88,7 +89,7 @@ class MemoryLedgerTest {
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     CountDownLatch start = new CountDownLatch(1);
     List<Future<?>> done = new ArrayList<>();
-    List<String> violations = java.util.Collections.synchronizedList(new ArrayList<>());
+    List<String> violations = Collections.synchronizedList(new ArrayList<>());
     for (int t = 0; t < threads; t++) {
       int id = t;
       done.add(pool.submit(() -> {

@@ -41,6 +41,13 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import dev.modelmux.repo.ScanLimits;
+import dev.modelmux.repo.config.ModelConfig;
+import dev.modelmux.repo.config.ModelParameter;
+import java.io.FileNotFoundException;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Optional;
 
 class OrtDevicePoolTest {
   private static final long MIB = 1L << 20;
@@ -101,7 +108,7 @@ class OrtDevicePoolTest {
       try (Lease lease = await(pool.acquire(key, spec("mlp", model)))) {
         assertThat(lease.model().key()).isEqualTo(key);
         assertThat(lease.model().sha256()).isEqualTo(TestModels.sha256(model));
-        assertThat(lease.model().inputs()).extracting(t -> t.name() + ":" + t.type() + java.util.Arrays.toString(t.dims()))
+        assertThat(lease.model().inputs()).extracting(t -> t.name() + ":" + t.type() + Arrays.toString(t.dims()))
             .containsExactly("input:FP32[-1, 16]");
         InferenceResult result = await(lease.run(List.of(floats("input", new long[] {3, 16}, input)), Set.of()));
         assertThat(result.outputs()).hasSize(1);
@@ -216,7 +223,7 @@ class OrtDevicePoolTest {
     ModelKey kb = new ModelKey("b", 1);
     ModelKey kc = new ModelKey("c", 1);
     try (DevicePool pool = exactPool(config(0, cpu("cpu0", capacity, 1)), clock, events)) {
-      await(pool.acquire(ka, spec("a", a, java.util.Optional.empty(), true))).close();
+      await(pool.acquire(ka, spec("a", a, Optional.empty(), true))).close();
       clock.advance(1_000);
       await(pool.acquire(kb, spec("b", mlp(2)))).close();
       pool.pin(kb, true);
@@ -281,11 +288,11 @@ class OrtDevicePoolTest {
 
   @Test
   void malformedMemoryBytesFailsTheLoadAsConfig() throws Exception {
-    var config = dev.modelmux.repo.config.ModelConfig.newBuilder().putParameters("memory_bytes",
-        dev.modelmux.repo.config.ModelParameter.newBuilder().setStringValue("lots").build()).build();
+    var config = ModelConfig.newBuilder().putParameters("memory_bytes",
+        ModelParameter.newBuilder().setStringValue("lots").build()).build();
     try (DevicePool pool = exactPool(config(0, cpu("cpu0", 64 * MIB, 1)), clock, events)) {
       ModelLoadException e = TestModels.loadFailure(
-          pool.acquire(new ModelKey("odd", 1), spec("odd", mlp(1), java.util.Optional.of(config), false)));
+          pool.acquire(new ModelKey("odd", 1), spec("odd", mlp(1), Optional.of(config), false)));
       assertThat(e.kind()).isEqualTo(ModelLoadException.Kind.CONFIG);
       assertThat(e.getMessage()).contains("memory_bytes");
       assertThat(events.of(PoolEvent.LoadFailed.class)).hasSize(1);
@@ -295,8 +302,8 @@ class OrtDevicePoolTest {
 
   @Test
   void unreadableArtifactFailsWithoutLeakingThePath() throws Exception {
-    LoadSpec spec = new LoadSpec(1000, java.util.Optional.empty(), () -> {
-      throw new java.io.FileNotFoundException("/srv/models/secret/1/model.onnx (No such file or directory)");
+    LoadSpec spec = new LoadSpec(1000, Optional.empty(), () -> {
+      throw new FileNotFoundException("/srv/models/secret/1/model.onnx (No such file or directory)");
     }, false);
     try (DevicePool pool = exactPool(config(0, cpu("cpu0", 64 * MIB, 1)), clock, events)) {
       ModelLoadException e = TestModels.loadFailure(pool.acquire(new ModelKey("gone", 1), spec));
@@ -504,7 +511,7 @@ class OrtDevicePoolTest {
   void fullInferenceQueueRejectsAtOnce() throws Exception {
     ModelKey key = new ModelKey("busy", 1);
     try (OrtDevicePool pool = new OrtDevicePool(config(0, cpu("cpu0", 64 * MIB, 1)), clock, events,
-        FootprintMeter.initializerBytes(), dev.modelmux.repo.ScanLimits.defaults(), 1);
+        FootprintMeter.initializerBytes(), ScanLimits.defaults(), 1);
         Lease lease = await(pool.acquire(key, spec("busy", mlp(6))))) {
       CountDownLatch hold = new CountDownLatch(1);
       CountDownLatch holding = new CountDownLatch(1);
@@ -580,7 +587,7 @@ class OrtDevicePoolTest {
     Lease lease = await(pool.acquire(held, spec("held", mlp(5))));
     await(pool.acquire(idle, spec("idle", mlp(6)))).close();
 
-    assertThat(pool.close(java.time.Duration.ofMillis(200))).as("a lease is still open").isFalse();
+    assertThat(pool.close(Duration.ofMillis(200))).as("a lease is still open").isFalse();
     // The idle model closed; the held one did not, and its bytes are still counted.
     assertThat(events.of(PoolEvent.Unloaded.class)).extracting(PoolEvent.Unloaded::key).containsExactly(idle);
     assertThat(pool.snapshot().get(0).residents()).singleElement().satisfies(r -> {
@@ -597,7 +604,7 @@ class OrtDevicePoolTest {
     lease.close();
     assertThat(events.of(PoolEvent.Unloaded.class)).extracting(PoolEvent.Unloaded::key).containsExactly(idle, held);
     assertThat(pool.snapshot().get(0).usedBytes()).isZero();
-    assertThat(pool.close(java.time.Duration.ofMillis(200))).as("a second close reports the first one's outcome").isFalse();
+    assertThat(pool.close(Duration.ofMillis(200))).as("a second close reports the first one's outcome").isFalse();
   }
 
   @Test

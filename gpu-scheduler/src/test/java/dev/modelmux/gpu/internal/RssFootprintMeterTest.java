@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.modelmux.gpu.DeviceKind;
 import dev.modelmux.gpu.DeviceSpec;
 import org.junit.jupiter.api.Test;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 class RssFootprintMeterTest {
 
@@ -29,7 +31,7 @@ class RssFootprintMeterTest {
 
   @Test
   void readsThisProcessWhereProcExists() {
-    if (java.nio.file.Files.isReadable(java.nio.file.Path.of("/proc/self/status"))) {
+    if (Files.isReadable(Path.of("/proc/self/status"))) {
       assertThat(RssFootprintMeter.residentBytes()).isPositive();
     }
   }

@@ -21,6 +21,7 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import java.util.concurrent.CompletableFuture;
 
 /** Deadlines on runs: skipped when already past, terminated through ONNX Runtime's run options while running. */
 class RunDeadlineTest {
@@ -38,7 +39,7 @@ class RunDeadlineTest {
     return TensorData.ofRaw("input", DataType.FP32, new long[] {n, WIDTH}, raw.flip());
   }
 
-  private static Throwable failure(java.util.concurrent.CompletableFuture<InferenceResult> f) throws Exception {
+  private static Throwable failure(CompletableFuture<InferenceResult> f) throws Exception {
     try {
       f.get(120, TimeUnit.SECONDS);
       throw new AssertionError("expected the run to fail");

@@ -20,6 +20,11 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
+import dev.modelmux.repo.ScanLimits;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /** Shared test fixtures: artifacts, load specs, a fake clock and an event recorder. */
 final class TestModels {
@@ -53,7 +58,7 @@ final class TestModels {
   /** A pool whose measured footprint is the pre-scan's initializer bytes, so ledger figures are exact. */
   static OrtDevicePool exactPool(PoolConfig config, FakeClock clock, Events events) {
     return new OrtDevicePool(config, clock, events, FootprintMeter.initializerBytes(),
-        dev.modelmux.repo.ScanLimits.defaults(), 0);
+        ScanLimits.defaults(), 0);
   }
 
   static void assertWithinBudget(DevicePool pool) {
@@ -69,10 +74,10 @@ final class TestModels {
    * The failure of a load that must fail. A load that succeeds instead has its lease closed first,
    * so that the failing test does not also hang the pool's close().
    */
-  static ModelLoadException loadFailure(java.util.concurrent.CompletableFuture<Lease> acquired) throws Exception {
+  static ModelLoadException loadFailure(CompletableFuture<Lease> acquired) throws Exception {
     try {
-      acquired.get(60, java.util.concurrent.TimeUnit.SECONDS).close();
-    } catch (java.util.concurrent.ExecutionException e) {
+      acquired.get(60, TimeUnit.SECONDS).close();
+    } catch (ExecutionException e) {
       assertThat(e.getCause()).isInstanceOf(ModelLoadException.class);
       return (ModelLoadException) e.getCause();
     }
@@ -80,7 +85,7 @@ final class TestModels {
   }
 
   /** A clock that moves only when told. */
-  static final class FakeClock implements java.util.function.LongSupplier {
+  static final class FakeClock implements LongSupplier {
     private final AtomicLong now = new AtomicLong(1_000_000_000L);
 
     @Override

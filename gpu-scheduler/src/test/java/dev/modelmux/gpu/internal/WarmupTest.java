@@ -12,6 +12,7 @@ import dev.modelmux.repo.config.ModelConfig;
 import dev.modelmux.repo.config.ModelWarmup;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import java.nio.ByteOrder;
 
 class WarmupTest {
   private static final ModelKey KEY = new ModelKey("w", 1);
@@ -52,7 +53,7 @@ class WarmupTest {
     while (bools.hasRemaining()) {
       assertThat(bools.get()).isBetween((byte) 0, (byte) 1);
     }
-    var ints = samples.get(0).inputs().get(1).raw().order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    var ints = samples.get(0).inputs().get(1).raw().order(ByteOrder.LITTLE_ENDIAN);
     while (ints.hasRemaining()) {
       assertThat(ints.getInt()).isBetween(0, 9);
     }

@@ -1,10 +1,10 @@
 package dev.modelmux.node.endpoints;
 
 import dev.modelmux.admission.tenant.Ticket;
-import dev.modelmux.node.internal.Caller;
-import dev.modelmux.node.internal.EdgeAdmission;
-import dev.modelmux.node.internal.GrpcCalls;
-import dev.modelmux.node.internal.ServingException;
+import dev.modelmux.node.path.Caller;
+import dev.modelmux.node.path.EdgeAdmission;
+import dev.modelmux.node.protocol.GrpcCalls;
+import dev.modelmux.node.errors.ServingException;
 import dev.modelmux.node.v1.DecideRequest;
 import dev.modelmux.node.v1.DecideResponse;
 import dev.modelmux.node.v1.DecisionsGrpcService;

@@ -3,8 +3,8 @@ package dev.modelmux.node.endpoints;
 import dev.modelmux.node.endpoints.EndpointSpec.TargetRef;
 import dev.modelmux.node.features.FeatureStore;
 import dev.modelmux.node.features.FeatureVector;
-import dev.modelmux.node.internal.Caller;
-import dev.modelmux.node.internal.ServingException;
+import dev.modelmux.node.path.Caller;
+import dev.modelmux.node.errors.ServingException;
 import dev.modelmux.node.predlog.PredictionRecord;
 import dev.modelmux.repo.ModelNames;
 import io.vertx.core.Context;
@@ -129,7 +129,7 @@ public final class DecisionService {
 
   /** Runs {@code r} once the current event-loop task (which writes the response) is done. */
   static void afterResponse(Runnable r) {
-    io.vertx.core.Context ctx = Vertx.currentContext();
+    Context ctx = Vertx.currentContext();
     if (ctx == null) {
       r.run();
     } else {

@@ -2,10 +2,10 @@ package dev.modelmux.node.endpoints;
 
 import dev.modelmux.gpu.TensorData;
 import dev.modelmux.node.endpoints.EndpointSpec.TargetRef;
-import dev.modelmux.node.internal.Caller;
-import dev.modelmux.node.internal.InferRequest;
-import dev.modelmux.node.internal.InferencePath;
-import dev.modelmux.node.internal.ServingException;
+import dev.modelmux.node.path.Caller;
+import dev.modelmux.node.path.InferRequest;
+import dev.modelmux.node.path.InferencePath;
+import dev.modelmux.node.errors.ServingException;
 import dev.modelmux.node.predlog.PredictionRecord;
 import io.vertx.core.Future;
 import java.util.ArrayList;

@@ -1,6 +1,6 @@
 package dev.modelmux.node.endpoints;
 
-import dev.modelmux.node.internal.VersionConflict;
+import dev.modelmux.node.errors.VersionConflict;
 import dev.modelmux.cluster.DocumentWrite;
 import dev.modelmux.cluster.SharedDocument;
 import dev.modelmux.cluster.SharedDocuments;
@@ -17,6 +17,7 @@ import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import java.util.function.Function;
 
 /**
  * Keeps this node's {@link EndpointTable} on the mesh's endpoints: the shared document {@value
@@ -68,7 +69,7 @@ public final class EndpointSync {
    * (gate and loads) and they are written as version 1; if it has some, the mesh's copy wins.
    */
   public Future<Void> start(Optional<String> fileName, Optional<List<EndpointSpec>> fromFile,
-      java.util.function.Function<List<EndpointSpec>, Future<List<EndpointSpec>>> publish) {
+      Function<List<EndpointSpec>, Future<List<EndpointSpec>>> publish) {
     Future<Subscription> listening = fromStage(documents.listen(DOCUMENT, doc -> vertx.executeBlocking(() -> {
       apply(doc);
       return null;

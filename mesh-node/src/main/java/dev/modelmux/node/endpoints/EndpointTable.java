@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Collections;
 
 /**
  * The endpoints in force on a node: one version of the shared document, immutable.
@@ -15,7 +16,7 @@ public record EndpointTable(long version, Map<String, EndpointDocument.Entry> en
   public static final EndpointTable EMPTY = new EndpointTable(0, Map.of(), "", "");
 
   public EndpointTable {
-    entries = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(entries));
+    entries = Collections.unmodifiableMap(new LinkedHashMap<>(entries));
   }
 
   static EndpointTable of(long version, EndpointDocument doc, String updatedBy, String note) {

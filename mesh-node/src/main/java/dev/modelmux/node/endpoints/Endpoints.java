@@ -1,9 +1,9 @@
 package dev.modelmux.node.endpoints;
 
 import dev.modelmux.node.features.FeatureStore;
-import dev.modelmux.node.internal.ApiContext;
-import dev.modelmux.node.internal.DeviceSchedulers;
-import dev.modelmux.node.internal.MeshLoader;
+import dev.modelmux.node.protocol.ApiContext;
+import dev.modelmux.node.path.DeviceSchedulers;
+import dev.modelmux.node.mesh.MeshLoader;
 import dev.modelmux.node.predlog.PredictionLog;
 import dev.modelmux.node.predlog.PredictionRecord;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -17,6 +17,9 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import dev.modelmux.node.path.InferencePath;
+import java.util.Comparator;
+import java.util.OptionalDouble;
 
 /**
  * Endpoints, traffic policies and the decision API on one node: the shared endpoints document
@@ -114,7 +117,7 @@ public final class Endpoints {
   }
 
   /** Resolves ModelInfer requests that name an endpoint. */
-  public dev.modelmux.node.internal.InferencePath.EndpointRouter router() {
+  public InferencePath.EndpointRouter router() {
     return inference;
   }
 
@@ -145,11 +148,11 @@ public final class Endpoints {
    * summed over endpoints; empty when no endpoint names the model. The primary is the target taking
    * most traffic (the active colour, the single target, the segment default).
    */
-  public java.util.OptionalDouble extraTrafficShare(String model) {
+  public OptionalDouble extraTrafficShare(String model) {
     return extraTrafficShare(sync.table(), model);
   }
 
-  static java.util.OptionalDouble extraTrafficShare(EndpointTable table, String model) {
+  static OptionalDouble extraTrafficShare(EndpointTable table, String model) {
     boolean named = false;
     double extra = 0;
     for (EndpointDocument.Entry entry : table.list()) {
@@ -160,7 +163,7 @@ public final class Endpoints {
       named = true;
       EndpointSpec.Policy p = e.policy();
       if (p.type() == EndpointSpec.PolicyType.CANARY || p.type() == EndpointSpec.PolicyType.CHAMPION_CHALLENGER) {
-        EndpointSpec.Target primary = p.targets().stream().max(java.util.Comparator.comparingInt(EndpointSpec.Target::weight))
+        EndpointSpec.Target primary = p.targets().stream().max(Comparator.comparingInt(EndpointSpec.Target::weight))
             .orElseThrow();
         for (EndpointSpec.Target t : p.targets()) {
           if (t != primary && t.ref().model().equals(model)) {
@@ -172,7 +175,7 @@ public final class Endpoints {
         extra += p.shadow().sample();
       }
     }
-    return named ? java.util.OptionalDouble.of(extra) : java.util.OptionalDouble.empty();
+    return named ? OptionalDouble.of(extra) : OptionalDouble.empty();
   }
 
   public void close() {

@@ -1,8 +1,8 @@
 package dev.modelmux.node.endpoints;
 
-import dev.modelmux.node.internal.AdminAuth;
-import dev.modelmux.node.internal.AdminRoutes;
-import dev.modelmux.node.internal.ServingException;
+import dev.modelmux.node.security.AdminAuth;
+import dev.modelmux.node.admin.AdminRoutes;
+import dev.modelmux.node.errors.ServingException;
 import dev.modelmux.repo.ModelNames;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

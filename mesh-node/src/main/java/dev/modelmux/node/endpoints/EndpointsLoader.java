@@ -28,6 +28,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
+import dev.modelmux.admission.config.StrictYaml;
+import dev.modelmux.repo.config.DataType;
 
 /**
  * Reads endpoint definitions from YAML (JSON, being YAML, reads too): a file {@code {endpoints:
@@ -103,8 +105,8 @@ public final class EndpointsLoader {
 
   static Object yaml(String text, String what) {
     try {
-      return dev.modelmux.admission.config.StrictYaml.load(text, what, MAX_BYTES, MAX_DEPTH);
-    } catch (dev.modelmux.admission.config.StrictYaml.InvalidYamlException e) {
+      return StrictYaml.load(text, what, MAX_BYTES, MAX_DEPTH);
+    } catch (StrictYaml.InvalidYamlException e) {
       throw new InvalidEndpointException(e.getMessage());
     }
   }
@@ -187,8 +189,8 @@ public final class EndpointsLoader {
         type = "TYPE_" + type;
       }
       try {
-        dev.modelmux.repo.config.DataType dt = dev.modelmux.repo.config.DataType.valueOf(type);
-        if (dt == dev.modelmux.repo.config.DataType.TYPE_INVALID) {
+        DataType dt = DataType.valueOf(type);
+        if (dt == DataType.TYPE_INVALID) {
           throw new IllegalArgumentException();
         }
       } catch (IllegalArgumentException e) {
@@ -565,12 +567,12 @@ public final class EndpointsLoader {
   }
 
   private static String describe(Object v) {
-    return dev.modelmux.admission.config.StrictYaml.describe(v);
+    return StrictYaml.describe(v);
   }
 
 
   private static String type(Object v) {
-    return dev.modelmux.admission.config.StrictYaml.type(v);
+    return StrictYaml.type(v);
   }
 
 }

@@ -2,11 +2,11 @@ package dev.modelmux.node.endpoints;
 
 import dev.modelmux.gpu.TensorData;
 import dev.modelmux.node.endpoints.EndpointSpec.TargetRef;
-import dev.modelmux.node.internal.Caller;
-import dev.modelmux.node.internal.InferRequest;
-import dev.modelmux.node.internal.InferencePath;
-import dev.modelmux.node.internal.ModelManager;
-import dev.modelmux.node.internal.ServingException;
+import dev.modelmux.node.path.Caller;
+import dev.modelmux.node.path.InferRequest;
+import dev.modelmux.node.path.InferencePath;
+import dev.modelmux.node.catalog.ModelManager;
+import dev.modelmux.node.errors.ServingException;
 import dev.modelmux.node.oip.ModelInferResponse;
 import dev.modelmux.repo.DataType;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;

@@ -1,11 +1,12 @@
 package dev.modelmux.node.endpoints;
 
+import dev.modelmux.node.catalog.ControlMode;
 import dev.modelmux.node.endpoints.EndpointSpec.Schema;
 import dev.modelmux.node.endpoints.EndpointSpec.TargetRef;
 import dev.modelmux.node.endpoints.EndpointSpec.Tensor;
-import dev.modelmux.node.internal.MeshLoader;
-import dev.modelmux.node.internal.ModelManager;
-import dev.modelmux.node.internal.ServingException;
+import dev.modelmux.node.mesh.MeshLoader;
+import dev.modelmux.node.catalog.ModelManager;
+import dev.modelmux.node.errors.ServingException;
 import dev.modelmux.repo.config.ModelConfig;
 import dev.modelmux.repo.config.ModelInput;
 import dev.modelmux.repo.config.ModelOutput;
@@ -74,7 +75,7 @@ final class Promotion {
 
   /** The config of a target, after checking that its model serves the version. */
   private Future<ModelConfig> config(EndpointSpec spec, TargetRef t) {
-    Future<Void> known = models.knows(t.model()) || models.mode() != ModelManager.ControlMode.EXPLICIT
+    Future<Void> known = models.knows(t.model()) || models.mode() != ControlMode.EXPLICIT
         ? Future.succeededFuture() : models.loadModel(t.model()).recover(e -> Future.succeededFuture());
     return known.compose(v -> {
       if (!models.knows(t.model())) {

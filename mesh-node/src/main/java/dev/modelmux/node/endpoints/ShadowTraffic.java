@@ -1,10 +1,10 @@
 package dev.modelmux.node.endpoints;
 
 import dev.modelmux.admission.Priority;
-import dev.modelmux.node.internal.Caller;
-import dev.modelmux.node.internal.InferRequest;
-import dev.modelmux.node.internal.InferencePath;
-import dev.modelmux.node.internal.ServingException;
+import dev.modelmux.node.path.Caller;
+import dev.modelmux.node.path.InferRequest;
+import dev.modelmux.node.path.InferencePath;
+import dev.modelmux.node.errors.ServingException;
 import io.vertx.core.Future;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
+import dev.modelmux.cluster.FeatureTable;
 
 /**
  * Resolves a request's feature references to values. A dependency with its own timeout and
@@ -18,7 +19,7 @@ public interface FeatureStore {
   /**
    * The values of {@code refs} for one entity.
    *
-   * @param entityId     whose features; an id outside {@link dev.modelmux.cluster.FeatureTable#NAME} gives all defaults
+   * @param entityId     whose features; an id outside {@link FeatureTable#NAME} gives all defaults
    * @param refs         feature names, in the order the vector keeps; repeats are read once
    * @param defaults     the value for each name when the lookup gives none (a name without one gets {@code NaN})
    * @param timeout      the longest this lookup may take; at the deadline the stage completes with

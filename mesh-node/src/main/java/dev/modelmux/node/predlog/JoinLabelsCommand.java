@@ -8,6 +8,9 @@ import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.function.LongSupplier;
+import java.io.IOException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * {@code modelmux join-labels --data-dir DIR --out FILE [--since WHEN] [--include-open]}: writes
@@ -57,7 +60,7 @@ public final class JoinLabelsCommand {
               + "%d labelled ids with no logged prediction, %d unreadable lines skipped)%n",
           s.rows(), file, s.predictions(), s.labels(), s.labelledIds(), s.unmatchedLabelIds(), s.malformedLines());
       return 0;
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       err.println("modelmux join-labels: " + e);
       return 1;
     }
@@ -82,7 +85,7 @@ public final class JoinLabelsCommand {
         throw new IllegalArgumentException("--since: '" + s + "' is not an ISO-8601 instant like 2025-01-31T00:00:00Z");
       }
     }
-    java.util.regex.Matcher m = java.util.regex.Pattern.compile("([0-9]+)(ms|s|m|h|d)").matcher(v);
+    Matcher m = Pattern.compile("([0-9]+)(ms|s|m|h|d)").matcher(v);
     if (!m.matches()) {
       throw new IllegalArgumentException("--since: '" + s + "' is not epoch millis, an ISO-8601 instant or a duration like 24h");
     }

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.nio.file.NoSuchFileException;
 
 /**
  * Joins labels to logged predictions into a dataset: one JSON line per logged prediction whose
@@ -131,7 +132,7 @@ public final class LabelJoin {
         }
         handler.accept(o);
       }
-    } catch (java.nio.file.NoSuchFileException e) {
+    } catch (NoSuchFileException e) {
       // deleted by the retention (or closed and renamed) while we listed: nothing to read
     }
   }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import java.util.List;
 
 /** The pure routing rules: shares, stickiness, segments (the end-to-end split is tested on real nodes). */
 class TrafficRoutingTest {
@@ -58,7 +59,7 @@ class TrafficRoutingTest {
 
   @Test
   void capacityPlanningSeesTheCanaryAndShadowShareOnTopOfAModelsPrimary() {
-    EndpointDocument doc = EndpointDocument.EMPTY.replaceAll(java.util.List.of(
+    EndpointDocument doc = EndpointDocument.EMPTY.replaceAll(List.of(
         EndpointsLoader.parseOne("{policy: {type: canary, targets: [{model: m, version: 1, weight: 90}, "
             + "{model: m, version: 2, weight: 10}], shadow: {model: s, version: 1, sample: 0.25}}}", "a"),
         EndpointsLoader.parseOne("{policy: {type: single, targets: [{model: s, version: 1}]}}", "b")), 1);

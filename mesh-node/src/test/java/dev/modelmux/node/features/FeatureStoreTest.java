@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.modelmux.cluster.ClusterConfig;
 import dev.modelmux.cluster.MeshCluster;
-import dev.modelmux.cluster.internal.HazelcastMeshCluster;
 import dev.modelmux.node.features.FeatureVector.Source;
 import dev.modelmux.node.features.internal.TableFeatureStore;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -22,6 +21,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import java.util.concurrent.CompletionStage;
 
 /**
  * The feature store over a real one-member Hazelcast cluster; both clocks are fake (values are
@@ -50,7 +50,7 @@ class FeatureStoreTest {
 
   @AfterAll
   static void stopCluster() {
-    ((HazelcastMeshCluster) cluster).hazelcast().getLifecycleService().terminate();
+    cluster.crash();
     executor.shutdownNow();
     vertx.close().toCompletionStage().toCompletableFuture().join();
   }
@@ -68,7 +68,7 @@ class FeatureStoreTest {
     }
   }
 
-  private static FeatureVector get(java.util.concurrent.CompletionStage<FeatureVector> stage) throws Exception {
+  private static FeatureVector get(CompletionStage<FeatureVector> stage) throws Exception {
     return stage.toCompletableFuture().get(60, TimeUnit.SECONDS);
   }
 

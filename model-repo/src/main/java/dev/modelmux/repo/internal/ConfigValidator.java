@@ -30,6 +30,8 @@ public final class ConfigValidator {
   public static final String ONNX_BACKEND = "onnxruntime";
   public static final String PARAM_MEMORY_BYTES = "memory_bytes";
   public static final String PARAM_PINNED = "pinned";
+  /** Placement parameters: whole numbers, 0 meaning "not set". */
+  public static final java.util.List<String> WHOLE_NUMBER_PARAMS = java.util.List.of("min_copies", "max_copies", "idle_ttl_seconds");
   /** Most sessions one model may ask for, over all its instance groups. */
   public static final int MAX_INSTANCES = 128;
   private static final Set<String> GPU_ACCELERATORS = Set.of("tensorrt", "cuda");
@@ -288,7 +290,26 @@ public final class ConfigValidator {
       if (e.getKey().equals(PARAM_PINNED) && !value.equalsIgnoreCase("true") && !value.equalsIgnoreCase("false")) {
         problems.add(at, "parameter pinned must be \"true\" or \"false\", was '" + ModelNames.printable(value) + "'");
       }
+      if (WHOLE_NUMBER_PARAMS.contains(e.getKey()) && parseWholeNumber(value, Integer.MAX_VALUE) < 0) {
+        problems.add(at, "parameter " + e.getKey() + " must be a whole number in [0, " + Integer.MAX_VALUE + "], was '"
+            + ModelNames.printable(value) + "'");
+      }
     }
+    long min = params.containsKey("min_copies") ? parseWholeNumber(params.get("min_copies").getStringValue(), Integer.MAX_VALUE) : 0;
+    long max = params.containsKey("max_copies") ? parseWholeNumber(params.get("max_copies").getStringValue(), Integer.MAX_VALUE) : 0;
+    if (min > 0 && max > 0 && min > max) {
+      problems.add(ConfigPath.at("parameters"), "parameter min_copies (" + min + ") is more than max_copies (" + max + ")");
+    }
+  }
+
+  /** The value (trimmed), or -1 when it is not a decimal whole number in [0, max]. */
+  public static long parseWholeNumber(String s, long max) {
+    String t = s == null ? "" : s.trim();
+    if (t.equals("0")) {
+      return 0;
+    }
+    long v = parsePositiveLong(t);
+    return v > max ? -1 : v;
   }
 
   /** The value, or -1 when it is not a positive decimal long. */

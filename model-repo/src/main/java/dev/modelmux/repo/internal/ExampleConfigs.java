@@ -15,6 +15,9 @@ import dev.modelmux.repo.config.ModelVersionPolicy;
 import dev.modelmux.repo.config.ModelWarmup;
 import java.util.Arrays;
 import java.util.List;
+import dev.modelmux.repo.config.ModelParameter;
+import java.util.Map;
+import java.util.TreeMap;
 
 /** The config.pbtxt texts of the example repository, each checked by the parser that will read it. */
 public final class ExampleConfigs {
@@ -46,7 +49,7 @@ public final class ExampleConfigs {
    * [outputDim] (probabilities), batching, with {@code parameters} (e.g. the dataset and feature
    * schema an endpoint's metadata checks) and every version served.
    */
-  public static String scorer(String name, int inputDim, int outputDim, java.util.Map<String, String> parameters) {
+  public static String scorer(String name, int inputDim, int outputDim, Map<String, String> parameters) {
     ModelConfig.Builder c = base(name, 64)
         .addInput(ModelInput.newBuilder().setName("input").setDataType(DataType.TYPE_FP32).addDims(inputDim))
         .addOutput(ModelOutput.newBuilder().setName("output").setDataType(DataType.TYPE_FP32).addDims(outputDim))
@@ -54,8 +57,8 @@ public final class ExampleConfigs {
         .addModelWarmup(ModelWarmup.newBuilder().setName("zeros").setBatchSize(1)
             .putInputs("input", ModelWarmup.Input.newBuilder().setDataType(DataType.TYPE_FP32).addDims(inputDim)
                 .setZeroData(true).build()));
-    new java.util.TreeMap<>(parameters).forEach((k, v) -> c.putParameters(k,
-        dev.modelmux.repo.config.ModelParameter.newBuilder().setStringValue(v).build()));
+    new TreeMap<>(parameters).forEach((k, v) -> c.putParameters(k,
+        ModelParameter.newBuilder().setStringValue(v).build()));
     return text(name, c.build());
   }
 

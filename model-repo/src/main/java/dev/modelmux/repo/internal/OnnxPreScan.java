@@ -28,9 +28,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import dev.modelmux.repo.OnnxInspector;
+import java.util.Locale;
 
 /**
- * The ONNX pre-scan behind {@link dev.modelmux.repo.OnnxInspector}: parses the protobuf without
+ * The ONNX pre-scan behind {@link OnnxInspector}: parses the protobuf without
  * copying tensor data, then walks every graph (subgraphs and model-local functions included)
  * checking domains, tensors, dims, node counts and nesting before ONNX Runtime sees the bytes.
  */
@@ -235,7 +237,7 @@ public final class OnnxPreScan {
     TypeProto type = v.getType();
     if (type.getValueCase() != TypeProto.ValueCase.TENSOR_TYPE) {
       String what = type.getValueCase() == TypeProto.ValueCase.VALUE_NOT_SET
-          ? "has no type" : "is a " + type.getValueCase().name().toLowerCase(java.util.Locale.ROOT).replace("_type", "");
+          ? "has no type" : "is a " + type.getValueCase().name().toLowerCase(Locale.ROOT).replace("_type", "");
       throw ctx.reject(where + " " + what + "; only dense tensor inputs and outputs can be served");
     }
     TypeProto.Tensor t = type.getTensorType();

@@ -5,6 +5,9 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 
 /**
  * The repository root as an operator writes it: a local path, or a {@code file:}, {@code zip:},
@@ -40,7 +43,7 @@ public final class RootUri {
   }
 
   private static String decode(String s) {
-    return java.net.URLDecoder.decode(s.replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8);
+    return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
   }
 
   /**
@@ -70,13 +73,13 @@ public final class RootUri {
   }
 
   /** The user name given in the URI's user-info, if any (the URI handed to VFS has none). */
-  public java.util.Optional<String> user() {
-    return java.util.Optional.ofNullable(user);
+  public Optional<String> user() {
+    return Optional.ofNullable(user);
   }
 
   /** The password given in the URI's user-info, if any. */
-  public java.util.Optional<String> password() {
-    return java.util.Optional.ofNullable(password);
+  public Optional<String> password() {
+    return Optional.ofNullable(password);
   }
 
   /** Whether the root, or the archive it opens, is fetched over http(s). */

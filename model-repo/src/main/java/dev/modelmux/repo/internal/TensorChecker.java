@@ -8,6 +8,7 @@ import dev.modelmux.repo.onnx.StringStringEntryProto;
 import dev.modelmux.repo.onnx.TensorProto;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Checks that a tensor embedded in a model holds exactly the data its shape and type declare,
@@ -143,7 +144,7 @@ final class TensorChecker {
     for (OnnxElementType.Field f : EnumSet.complementOf(EnumSet.of(expected, OnnxElementType.Field.NONE))) {
       if (f.count(t) > 0) {
         throw ctx.reject(where + " of type " + OnnxElementType.describe(t.getDataType())
-            + " holds data in the " + f.name().toLowerCase(java.util.Locale.ROOT)
+            + " holds data in the " + f.name().toLowerCase(Locale.ROOT)
             + "_data field, which does not match its type");
       }
     }

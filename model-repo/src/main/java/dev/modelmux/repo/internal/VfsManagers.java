@@ -9,10 +9,11 @@ import org.apache.commons.vfs2.provider.jar.JarFileProvider;
 import org.apache.commons.vfs2.provider.local.DefaultLocalFileProvider;
 import org.apache.commons.vfs2.provider.ram.RamFileProvider;
 import org.apache.commons.vfs2.provider.zip.ZipFileProvider;
+import java.net.URL;
 
 /**
  * A VFS manager with exactly the providers a repository may use (no default provider, so no
- * {@code java.net.URL} fallback and no ftp/sftp/res), re-reading file attributes whenever a file
+ * {@code URL} fallback and no ftp/sftp/res), re-reading file attributes whenever a file
  * is resolved so that rescans see changes.
  */
 final class VfsManagers {

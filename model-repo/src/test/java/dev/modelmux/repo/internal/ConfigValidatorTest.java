@@ -71,6 +71,14 @@ class ConfigValidatorTest {
         Arguments.of("parameters { key: \"memory_bytes\" value { string_value: \"99999999999999999999\" } }",
             "memory_bytes must be a positive"),
         Arguments.of("parameters { key: \"pinned\" value { string_value: \"1\" } }", "parameter pinned must be \"true\" or \"false\""),
+        Arguments.of("parameters { key: \"min_copies\" value { string_value: \"two\" } }",
+            "parameter min_copies must be a whole number in [0, 2147483647], was 'two'"),
+        Arguments.of("parameters { key: \"max_copies\" value { string_value: \"-1\" } }",
+            "parameter max_copies must be a whole number in [0, 2147483647], was '-1'"),
+        Arguments.of("parameters { key: \"idle_ttl_seconds\" value { string_value: \"3000000000\" } }",
+            "parameter idle_ttl_seconds must be a whole number in [0, 2147483647], was '3000000000'"),
+        Arguments.of("parameters [ { key: \"min_copies\" value { string_value: \"3\" } },"
+            + " { key: \"max_copies\" value { string_value: \"2\" } } ]", "parameter min_copies (3) is more than max_copies (2)"),
         // file names
         Arguments.of("default_model_filename: \"../x.onnx\"", "default_model_filename '../x.onnx' must be a plain file name"),
         Arguments.of("default_model_filename: \"a/model.onnx\"", "must be a plain file name"),

@@ -32,6 +32,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import java.util.Base64;
 
 class VfsModelRepositoryTest {
   private static final AtomicInteger RAM_ROOTS = new AtomicInteger();
@@ -408,7 +409,7 @@ class VfsModelRepositoryTest {
   private static HttpServer serve(Path file) throws IOException {
     HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     byte[] body = Files.readAllBytes(file);
-    String expected = "Basic " + java.util.Base64.getEncoder().encodeToString(utf8("user:secret"));
+    String expected = "Basic " + Base64.getEncoder().encodeToString(utf8("user:secret"));
     server.createContext("/repo.zip", ex -> {
       if (!expected.equals(ex.getRequestHeaders().getFirst("Authorization"))
           || !"token=abc".equals(ex.getRequestURI().getQuery())) {

@@ -1,6 +1,7 @@
 package dev.modelmux.placement.capacity;
 
 import java.util.OptionalDouble;
+import java.util.Locale;
 
 /**
  * The advice for one model (see {@link CapacityPlan#compute} for the arithmetic).
@@ -24,7 +25,7 @@ public record ModelAdvice(String model, double peakQps, double currentQps, Optio
 
     /** The JSON spelling: {@code under_provisioned}, {@code over_provisioned}, {@code ok}. */
     public String label() {
-      return name().toLowerCase(java.util.Locale.ROOT);
+      return name().toLowerCase(Locale.ROOT);
     }
   }
 }

@@ -1,6 +1,10 @@
 package dev.modelmux.placement.capacity;
 
 import java.util.OptionalDouble;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
 
 /**
  * Samples of one quantity over time, kept in fixed-width buckets for a bounded retention: each
@@ -35,7 +39,7 @@ public final class WindowedSeries {
     this.width = width;
     this.buckets = (int) n;
     this.index = new long[buckets];
-    java.util.Arrays.fill(index, Long.MIN_VALUE);
+    Arrays.fill(index, Long.MIN_VALUE);
     this.sum = new double[buckets];
     this.count = new long[buckets];
     this.max = new double[buckets];
@@ -113,15 +117,15 @@ public final class WindowedSeries {
   }
 
   /** The buckets overlapping the window, as {@code [bucket start, max]} pairs, oldest first (for publishing). */
-  public java.util.List<double[]> maxima(long now, long window) {
-    java.util.List<long[]> order = new java.util.ArrayList<>();
+  public List<double[]> maxima(long now, long window) {
+    List<long[]> order = new ArrayList<>();
     for (int s = 0; s < buckets; s++) {
       if (inWindow(s, now, window) && count[s] > 0) {
         order.add(new long[] {index[s], s});
       }
     }
-    order.sort(java.util.Comparator.comparingLong(a -> a[0]));
-    java.util.List<double[]> out = new java.util.ArrayList<>(order.size());
+    order.sort(Comparator.comparingLong(a -> a[0]));
+    List<double[]> out = new ArrayList<>(order.size());
     for (long[] o : order) {
       out.add(new double[] {o[0] * (double) width, max[(int) o[1]]});
     }

@@ -1,5 +1,7 @@
 package dev.modelmux.placement.sim;
 
+import java.util.SplittableRandom;
+
 /**
  * Shape of a synthetic trace.
  *
@@ -10,7 +12,7 @@ package dev.modelmux.placement.sim;
  * @param maxBytes largest model; sizes are uniform in [minBytes, maxBytes], independent of popularity
  * @param loadNanosPerMiB load cost per MiB of model (load cost is proportional to size)
  * @param meanGapNanos mean time between requests (exponential gaps)
- * @param seed for the {@link java.util.SplittableRandom}
+ * @param seed for the {@link SplittableRandom}
  */
 public record TraceConfig(int models, int accesses, double skew, long minBytes, long maxBytes, long loadNanosPerMiB,
     long meanGapNanos, long seed) {

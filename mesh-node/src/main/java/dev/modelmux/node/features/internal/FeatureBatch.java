@@ -10,6 +10,8 @@ import java.math.BigDecimal;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.io.StringReader;
+import java.util.function.BiConsumer;
 
 /**
  * Parses feature uploads: {@code {"features": [{"entity_id": "e1", "values": {"user.age": 31}}]}}
@@ -51,7 +53,7 @@ public final class FeatureBatch {
       }
       return out;
     }
-    try (BufferedReader r = new BufferedReader(new java.io.StringReader(text))) {
+    try (BufferedReader r = new BufferedReader(new StringReader(text))) {
       lines(r, out::put, out);
     } catch (IOException e) {
       throw new IllegalStateException(e);
@@ -69,7 +71,7 @@ public final class FeatureBatch {
     return lines(reader, (id, values) -> sink.accept(Map.entry(id, values)), null);
   }
 
-  private static int lines(BufferedReader reader, java.util.function.BiConsumer<String, Map<String, Double>> sink,
+  private static int lines(BufferedReader reader, BiConsumer<String, Map<String, Double>> sink,
       Map<String, Map<String, Double>> merged) throws IOException {
     int n = 0;
     int lineNo = 0;
@@ -90,7 +92,7 @@ public final class FeatureBatch {
     return n;
   }
 
-  private static void entity(JsonObject o, String where, java.util.function.BiConsumer<String, Map<String, Double>> sink,
+  private static void entity(JsonObject o, String where, BiConsumer<String, Map<String, Double>> sink,
       Map<String, Map<String, Double>> merged) {
     for (String k : o.fieldNames()) {
       if (!k.equals("entity_id") && !k.equals("values")) {

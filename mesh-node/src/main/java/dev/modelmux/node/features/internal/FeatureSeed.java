@@ -12,6 +12,9 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import java.nio.file.NoSuchFileException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Loads the {@code --features} file (JSON lines) into the shared table once: only when the table
@@ -56,7 +59,7 @@ public final class FeatureSeed {
       written[0] += write(table, chunk);
       LOG.info("features: loaded {} values of {} entities from {}", written[0], entities, file);
       return written[0];
-    } catch (java.nio.file.NoSuchFileException e) {
+    } catch (NoSuchFileException e) {
       throw new IllegalArgumentException("features: no such file " + file);
     } catch (IOException e) {
       throw new IllegalArgumentException("features: cannot read " + file + ": " + e);
@@ -65,7 +68,7 @@ public final class FeatureSeed {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("features: interrupted while loading " + file);
-    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+    } catch (ExecutionException | TimeoutException e) {
       throw new IllegalStateException("features: cannot reach the feature store: " + e);
     }
   }

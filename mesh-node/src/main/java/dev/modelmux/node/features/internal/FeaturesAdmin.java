@@ -2,10 +2,10 @@ package dev.modelmux.node.features.internal;
 
 import dev.modelmux.cluster.FeatureTable;
 import dev.modelmux.cluster.FeatureValue;
-import dev.modelmux.node.internal.AdminAuth;
-import dev.modelmux.node.internal.AdminRoutes;
-import dev.modelmux.node.internal.AdminRoutes.Reply;
-import dev.modelmux.node.internal.ServingException;
+import dev.modelmux.node.security.AdminAuth;
+import dev.modelmux.node.admin.AdminRoutes;
+import dev.modelmux.node.admin.AdminRoutes.Reply;
+import dev.modelmux.node.errors.ServingException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;

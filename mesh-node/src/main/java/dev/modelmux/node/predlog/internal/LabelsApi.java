@@ -1,9 +1,9 @@
 package dev.modelmux.node.predlog.internal;
 
-import dev.modelmux.node.internal.AdminAuth;
-import dev.modelmux.node.internal.AdminRoutes;
-import dev.modelmux.node.internal.AdminRoutes.Reply;
-import dev.modelmux.node.internal.ServingException;
+import dev.modelmux.node.security.AdminAuth;
+import dev.modelmux.node.admin.AdminRoutes;
+import dev.modelmux.node.admin.AdminRoutes.Reply;
+import dev.modelmux.node.errors.ServingException;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;

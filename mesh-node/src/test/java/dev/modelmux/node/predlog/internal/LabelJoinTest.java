@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.nio.file.StandardOpenOption;
 
 /** Labels joined to logged predictions by the join-labels command, over real log files. */
 class LabelJoinTest {
@@ -114,7 +115,7 @@ class LabelJoinTest {
       // A torn line at the end of the open segment, as a reader may see mid-write.
       Path open = SegmentedLog.allSegments(data.resolve("predictions"), "predictions").get(0);
       assertThat(open.getFileName().toString()).endsWith(".open");
-      Files.writeString(open, "{\"kind\":\"decide\",\"request_id\":\"li", java.nio.file.StandardOpenOption.APPEND);
+      Files.writeString(open, "{\"kind\":\"decide\",\"request_id\":\"li", StandardOpenOption.APPEND);
 
       Path out = data.resolve("d.jsonl");
       assertThat(join("--data-dir", data.toString(), "--out", out.toString())).isZero();

@@ -1,0 +1,33 @@
+package dev.modelmux.node.path;
+
+import dev.modelmux.gpu.TensorData;
+import java.util.List;
+import java.util.Map;
+import dev.modelmux.node.oip.ModelInferRequest;
+
+/**
+ * A decoded inference request, independent of the protocol it came in on. Inputs have passed
+ * the model-independent checks (datatype names, shapes, overflow-checked sizes, byte counts).
+ *
+ * @param version the requested version, or empty for the one the version policy picks
+ * @param outputs requested output names in order; empty for all
+ * @param deadlineNanos absolute deadline on the node's nano clock, or {@code Long.MAX_VALUE}
+ * @param wire the request as it arrived over gRPC, forwarded as is to another node (its tensor
+ *     bytes are passed through, not re-encoded); null when it came over REST
+ */
+public record InferRequest(
+    String model,
+    String version,
+    String id,
+    List<TensorData> inputs,
+    List<String> outputs,
+    Map<String, Object> parameters,
+    long deadlineNanos,
+    ModelInferRequest wire) {
+
+  public InferRequest {
+    inputs = List.copyOf(inputs);
+    outputs = List.copyOf(outputs);
+    parameters = Map.copyOf(parameters);
+  }
+}
