@@ -5,7 +5,7 @@ package dev.modelmux.admission;
  * The declaration order is the shedding order (a higher ordinal is served first).
  */
 public enum Priority {
-  SHEDDABLE,
-  DEFAULT,
-  CRITICAL
+    SHEDDABLE,
+    DEFAULT,
+    CRITICAL
 }

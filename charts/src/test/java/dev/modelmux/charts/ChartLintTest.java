@@ -15,21 +15,24 @@ import org.junit.jupiter.params.provider.ValueSource;
  * {@code fail}, where {@code helm template} and {@code helm install} stop on it.
  */
 class ChartLintTest {
-  @TempDir Path tmp;
+    @TempDir
+    Path tmp;
 
-  @Test
-  void defaultsLintClean() {
-    assertClean(HelmChart.lint(null, tmp));
-  }
+    @Test
+    void defaultsLintClean() {
+        assertClean(HelmChart.lint(null, tmp));
+    }
 
-  @ParameterizedTest
-  @ValueSource(strings = {"gpu", "api-discovery", "autoscaling"})
-  void valueSetLintsClean(String name) {
-    assertClean(HelmChart.lint(HelmChart.values(name), tmp));
-  }
+    @ParameterizedTest
+    @ValueSource(strings = {"gpu", "api-discovery", "autoscaling"})
+    void valueSetLintsClean(String name) {
+        assertClean(HelmChart.lint(HelmChart.values(name), tmp));
+    }
 
-  private static void assertClean(LintResult result) {
-    assertThat(result.isFailed()).as("lint failed: %s", result.getMessages()).isFalse();
-    assertThat(result.getMessages()).noneMatch(m -> m.contains("[WARNING]") || m.contains("[ERROR]"));
-  }
+    private static void assertClean(LintResult result) {
+        assertThat(result.isFailed())
+                .as("lint failed: %s", result.getMessages())
+                .isFalse();
+        assertThat(result.getMessages()).noneMatch(m -> m.contains("[WARNING]") || m.contains("[ERROR]"));
+    }
 }

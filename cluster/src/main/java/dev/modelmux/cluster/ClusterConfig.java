@@ -60,20 +60,29 @@ public record ClusterConfig(
     public static final Duration DEFAULT_MAX_NO_HEARTBEAT = Duration.ofSeconds(10);
 
     private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
-    private static final Pattern IPV4 = Pattern.compile(
-            "((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)");
+    private static final Pattern IPV4 =
+            Pattern.compile("((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)");
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.-]{0,252})|\\[[0-9A-Fa-f:.]+]");
 
     public ClusterConfig {
         Objects.requireNonNull(advertiseAddress, "advertise-address");
         Objects.requireNonNull(peers, "peers");
         Objects.requireNonNull(kubernetesServiceDns, "kubernetes-service-dns");
-        require(nodeId != null && NODE_ID.matcher(nodeId).matches(), "node-id",
-                nodeId, "1-64 letters, digits, '.', '_' or '-', starting with a letter or digit");
-        require(clusterName != null && NODE_ID.matcher(clusterName).matches(), "cluster-name",
-                clusterName, "1-64 letters, digits, '.', '_' or '-', starting with a letter or digit");
-        require(bindHost != null && IPV4.matcher(bindHost).matches(), "bind-host",
-                bindHost, "an IPv4 address such as 127.0.0.1, or 0.0.0.0 for every interface");
+        require(
+                nodeId != null && NODE_ID.matcher(nodeId).matches(),
+                "node-id",
+                nodeId,
+                "1-64 letters, digits, '.', '_' or '-', starting with a letter or digit");
+        require(
+                clusterName != null && NODE_ID.matcher(clusterName).matches(),
+                "cluster-name",
+                clusterName,
+                "1-64 letters, digits, '.', '_' or '-', starting with a letter or digit");
+        require(
+                bindHost != null && IPV4.matcher(bindHost).matches(),
+                "bind-host",
+                bindHost,
+                "an IPv4 address such as 127.0.0.1, or 0.0.0.0 for every interface");
         advertiseAddress.ifPresent(a -> parseAddress("advertise-address", a, true));
         require(port >= 0 && port <= 65535, "cluster-port", port, "0 (pick a free port) to 65535");
         peers = List.copyOf(peers);
@@ -82,17 +91,31 @@ public record ClusterConfig(
         }
         requireWholeSeconds("heartbeat-interval", heartbeatInterval);
         requireWholeSeconds("max-no-heartbeat", maxNoHeartbeat);
-        require(maxNoHeartbeat.compareTo(heartbeatInterval) > 0, "max-no-heartbeat", maxNoHeartbeat,
+        require(
+                maxNoHeartbeat.compareTo(heartbeatInterval) > 0,
+                "max-no-heartbeat",
+                maxNoHeartbeat,
                 "longer than heartbeat-interval (" + heartbeatInterval + ")");
-        kubernetesServiceDns.ifPresent(dns -> require(HOST.matcher(dns).matches() && !dns.startsWith("["),
-                "kubernetes-service-dns", dns, "a DNS name such as modelmux-hz.default.svc.cluster.local"));
-        require(kubernetesServiceDns.isEmpty() || peers.isEmpty(), "peers", peers,
+        kubernetesServiceDns.ifPresent(dns -> require(
+                HOST.matcher(dns).matches() && !dns.startsWith("["),
+                "kubernetes-service-dns",
+                dns,
+                "a DNS name such as modelmux-hz.default.svc.cluster.local"));
+        require(
+                kubernetesServiceDns.isEmpty() || peers.isEmpty(),
+                "peers",
+                peers,
                 "empty when kubernetes-service-dns is set (choose one way to find members)");
         Objects.requireNonNull(kubernetesApi, "kubernetes-service-name");
-        require(kubernetesApi.isEmpty() || kubernetesServiceDns.isEmpty(), "kubernetes-service-name",
+        require(
+                kubernetesApi.isEmpty() || kubernetesServiceDns.isEmpty(),
+                "kubernetes-service-name",
                 kubernetesApi.map(KubernetesApi::serviceName).orElse(null),
                 "unset when kubernetes-service-dns is set (DNS mode and API mode exclude each other)");
-        require(kubernetesApi.isEmpty() || peers.isEmpty(), "peers", peers,
+        require(
+                kubernetesApi.isEmpty() || peers.isEmpty(),
+                "peers",
+                peers,
                 "empty when kubernetes-service-name is set (choose one way to find members)");
     }
 
@@ -109,9 +132,15 @@ public record ClusterConfig(
 
         public KubernetesApi {
             Objects.requireNonNull(namespace, "kubernetes-namespace");
-            require(serviceName != null && SERVICE.matcher(serviceName).matches(), "kubernetes-service-name",
-                    serviceName, "a service name: 1-63 lower-case letters, digits or '-', starting with a letter");
-            namespace.ifPresent(ns -> require(NAMESPACE.matcher(ns).matches(), "kubernetes-namespace", ns,
+            require(
+                    serviceName != null && SERVICE.matcher(serviceName).matches(),
+                    "kubernetes-service-name",
+                    serviceName,
+                    "a service name: 1-63 lower-case letters, digits or '-', starting with a letter");
+            namespace.ifPresent(ns -> require(
+                    NAMESPACE.matcher(ns).matches(),
+                    "kubernetes-namespace",
+                    ns,
                     "a namespace name: 1-63 lower-case letters, digits or '-'"));
         }
 
@@ -132,54 +161,143 @@ public record ClusterConfig(
 
     /** A one-member cluster on loopback, a free port, 1 s heartbeats, 10 s maximum silence. */
     public static ClusterConfig defaults() {
-        return new ClusterConfig(DEFAULT_NODE_ID, DEFAULT_CLUSTER_NAME, DEFAULT_BIND_HOST, Optional.empty(),
-                DEFAULT_PORT, List.of(), DEFAULT_HEARTBEAT_INTERVAL, DEFAULT_MAX_NO_HEARTBEAT, Optional.empty(),
+        return new ClusterConfig(
+                DEFAULT_NODE_ID,
+                DEFAULT_CLUSTER_NAME,
+                DEFAULT_BIND_HOST,
+                Optional.empty(),
+                DEFAULT_PORT,
+                List.of(),
+                DEFAULT_HEARTBEAT_INTERVAL,
+                DEFAULT_MAX_NO_HEARTBEAT,
+                Optional.empty(),
                 Optional.empty());
     }
 
     public ClusterConfig withNodeId(String id) {
-        return new ClusterConfig(id, clusterName, bindHost, advertiseAddress, port, peers,
-                heartbeatInterval, maxNoHeartbeat, kubernetesServiceDns, kubernetesApi);
+        return new ClusterConfig(
+                id,
+                clusterName,
+                bindHost,
+                advertiseAddress,
+                port,
+                peers,
+                heartbeatInterval,
+                maxNoHeartbeat,
+                kubernetesServiceDns,
+                kubernetesApi);
     }
 
     public ClusterConfig withClusterName(String name) {
-        return new ClusterConfig(nodeId, name, bindHost, advertiseAddress, port, peers,
-                heartbeatInterval, maxNoHeartbeat, kubernetesServiceDns, kubernetesApi);
+        return new ClusterConfig(
+                nodeId,
+                name,
+                bindHost,
+                advertiseAddress,
+                port,
+                peers,
+                heartbeatInterval,
+                maxNoHeartbeat,
+                kubernetesServiceDns,
+                kubernetesApi);
     }
 
     public ClusterConfig withBindHost(String host) {
-        return new ClusterConfig(nodeId, clusterName, host, advertiseAddress, port, peers,
-                heartbeatInterval, maxNoHeartbeat, kubernetesServiceDns, kubernetesApi);
+        return new ClusterConfig(
+                nodeId,
+                clusterName,
+                host,
+                advertiseAddress,
+                port,
+                peers,
+                heartbeatInterval,
+                maxNoHeartbeat,
+                kubernetesServiceDns,
+                kubernetesApi);
     }
 
     public ClusterConfig withAdvertiseAddress(String address) {
-        return new ClusterConfig(nodeId, clusterName, bindHost, Optional.of(address), port, peers,
-                heartbeatInterval, maxNoHeartbeat, kubernetesServiceDns, kubernetesApi);
+        return new ClusterConfig(
+                nodeId,
+                clusterName,
+                bindHost,
+                Optional.of(address),
+                port,
+                peers,
+                heartbeatInterval,
+                maxNoHeartbeat,
+                kubernetesServiceDns,
+                kubernetesApi);
     }
 
     public ClusterConfig withPort(int memberPort) {
-        return new ClusterConfig(nodeId, clusterName, bindHost, advertiseAddress, memberPort, peers,
-                heartbeatInterval, maxNoHeartbeat, kubernetesServiceDns, kubernetesApi);
+        return new ClusterConfig(
+                nodeId,
+                clusterName,
+                bindHost,
+                advertiseAddress,
+                memberPort,
+                peers,
+                heartbeatInterval,
+                maxNoHeartbeat,
+                kubernetesServiceDns,
+                kubernetesApi);
     }
 
     public ClusterConfig withPeers(List<String> addresses) {
-        return new ClusterConfig(nodeId, clusterName, bindHost, advertiseAddress, port, addresses,
-                heartbeatInterval, maxNoHeartbeat, kubernetesServiceDns, kubernetesApi);
+        return new ClusterConfig(
+                nodeId,
+                clusterName,
+                bindHost,
+                advertiseAddress,
+                port,
+                addresses,
+                heartbeatInterval,
+                maxNoHeartbeat,
+                kubernetesServiceDns,
+                kubernetesApi);
     }
 
     public ClusterConfig withFailureDetection(Duration interval, Duration maxSilence) {
-        return new ClusterConfig(nodeId, clusterName, bindHost, advertiseAddress, port, peers,
-                interval, maxSilence, kubernetesServiceDns, kubernetesApi);
+        return new ClusterConfig(
+                nodeId,
+                clusterName,
+                bindHost,
+                advertiseAddress,
+                port,
+                peers,
+                interval,
+                maxSilence,
+                kubernetesServiceDns,
+                kubernetesApi);
     }
 
     public ClusterConfig withKubernetesServiceDns(String dns) {
-        return new ClusterConfig(nodeId, clusterName, bindHost, advertiseAddress, port, peers,
-                heartbeatInterval, maxNoHeartbeat, Optional.of(dns), kubernetesApi);
+        return new ClusterConfig(
+                nodeId,
+                clusterName,
+                bindHost,
+                advertiseAddress,
+                port,
+                peers,
+                heartbeatInterval,
+                maxNoHeartbeat,
+                Optional.of(dns),
+                kubernetesApi);
     }
 
     public ClusterConfig withKubernetesApi(KubernetesApi api) {
-        return new ClusterConfig(nodeId, clusterName, bindHost, advertiseAddress, port, peers,
-                heartbeatInterval, maxNoHeartbeat, kubernetesServiceDns, Optional.of(api));
+        return new ClusterConfig(
+                nodeId,
+                clusterName,
+                bindHost,
+                advertiseAddress,
+                port,
+                peers,
+                heartbeatInterval,
+                maxNoHeartbeat,
+                kubernetesServiceDns,
+                Optional.of(api));
     }
 
     /**
@@ -198,15 +316,21 @@ public record ClusterConfig(
         String host = value.substring(0, colon);
         String portText = value.substring(colon + 1);
         require(HOST.matcher(host).matches(), key, value, "host:port with a valid host");
-        require(portText.matches("\\d{1,5}") && Integer.parseInt(portText) >= 1
-                && Integer.parseInt(portText) <= 65535, key, value, "host:port with a port from 1 to 65535");
+        require(
+                portText.matches("\\d{1,5}") && Integer.parseInt(portText) >= 1 && Integer.parseInt(portText) <= 65535,
+                key,
+                value,
+                "host:port with a port from 1 to 65535");
         return new HostPort(host, Integer.parseInt(portText));
     }
 
-    record HostPort(String host, int port) { }
+    record HostPort(String host, int port) {}
 
     private static void requireWholeSeconds(String key, Duration d) {
-        require(d != null && d.getNano() == 0 && d.getSeconds() >= 1 && d.getSeconds() <= 3600, key, d,
+        require(
+                d != null && d.getNano() == 0 && d.getSeconds() >= 1 && d.getSeconds() <= 3600,
+                key,
+                d,
                 "a whole number of seconds from 1 to 3600");
     }
 

@@ -14,8 +14,16 @@ import java.util.Objects;
  * @param stateSinceMillis when the copy entered its current state (a churn guard reads this)
  * @param version          per-copy update counter: every change to the copy increments it
  */
-public record Copy(String nodeId, String deviceId, State state, String reason, long bytes,
-                   long lastUsedMillis, double requestRate, long stateSinceMillis, long version) {
+public record Copy(
+        String nodeId,
+        String deviceId,
+        State state,
+        String reason,
+        long bytes,
+        long lastUsedMillis,
+        double requestRate,
+        long stateSinceMillis,
+        long version) {
 
     /** Lifecycle of a copy: LOADING → READY → UNLOADING → removed; any state → FAILED → removed or claimed again. */
     public enum State {
@@ -39,8 +47,8 @@ public record Copy(String nodeId, String deviceId, State state, String reason, l
         Objects.requireNonNull(state, "state");
         reason = reason == null ? "" : reason;
         if (bytes < 0 || version < 0 || !(requestRate >= 0) || Double.isInfinite(requestRate)) {
-            throw new IllegalArgumentException("copy " + nodeId + "/" + deviceId
-                    + ": bytes, version and request rate must be finite and >= 0");
+            throw new IllegalArgumentException(
+                    "copy " + nodeId + "/" + deviceId + ": bytes, version and request rate must be finite and >= 0");
         }
     }
 
@@ -50,8 +58,8 @@ public record Copy(String nodeId, String deviceId, State state, String reason, l
     }
 
     /** A copy a node reports as serving (for {@code reassert}); the table assigns the version. */
-    public static Copy ready(String nodeId, String deviceId, long bytes, long lastUsedMillis,
-                             double requestRate, long sinceMillis) {
+    public static Copy ready(
+            String nodeId, String deviceId, long bytes, long lastUsedMillis, double requestRate, long sinceMillis) {
         return new Copy(nodeId, deviceId, State.READY, "", bytes, lastUsedMillis, requestRate, sinceMillis, 0);
     }
 
@@ -80,7 +88,15 @@ public record Copy(String nodeId, String deviceId, State state, String reason, l
 
     /** The copy with usage folded in (last use only moves forward), counter incremented. */
     public Copy touched(long usedMillis, double rate) {
-        return new Copy(nodeId, deviceId, state, reason, bytes, Math.max(lastUsedMillis, usedMillis), rate,
-                stateSinceMillis, version + 1);
+        return new Copy(
+                nodeId,
+                deviceId,
+                state,
+                reason,
+                bytes,
+                Math.max(lastUsedMillis, usedMillis),
+                rate,
+                stateSinceMillis,
+                version + 1);
     }
 }

@@ -10,8 +10,8 @@ import java.util.Objects;
  * @param kind     what the device is, e.g. {@code cpu} or {@code cuda}
  * @param inFlight requests running or queued on the device
  */
-public record DeviceRecord(String deviceId, String kind, long capacityBytes, long usedBytes,
-                           long reservedBytes, int inFlight) {
+public record DeviceRecord(
+        String deviceId, String kind, long capacityBytes, long usedBytes, long reservedBytes, int inFlight) {
 
     public DeviceRecord {
         Objects.requireNonNull(deviceId, "deviceId");

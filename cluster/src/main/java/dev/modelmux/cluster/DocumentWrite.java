@@ -11,8 +11,7 @@ public sealed interface DocumentWrite permits DocumentWrite.Written, DocumentWri
     }
 
     /** The write happened; {@code document} is the new version as stored. */
-    record Written(SharedDocument document) implements DocumentWrite {
-    }
+    record Written(SharedDocument document) implements DocumentWrite {}
 
     /**
      * Nothing was written: the document was not at {@code expectedVersion} (0: expected absent).

@@ -7,17 +7,17 @@ public sealed interface MemberEvent {
     String nodeId();
 
     /** A member carrying {@code nodeId} joined. */
-    record Joined(String nodeId) implements MemberEvent { }
+    record Joined(String nodeId) implements MemberEvent {}
 
     /**
      * A member carrying {@code nodeId} left (gracefully or detected as failed). Survivors have
      * already started removing its node record and copies.
      */
-    record Left(String nodeId) implements MemberEvent { }
+    record Left(String nodeId) implements MemberEvent {}
 
     /**
      * This node ({@code nodeId} is the local id) merged into another cluster after a split brain:
      * its view of the shared state may have been replaced, so it should publish and reassert now.
      */
-    record Merged(String nodeId) implements MemberEvent { }
+    record Merged(String nodeId) implements MemberEvent {}
 }

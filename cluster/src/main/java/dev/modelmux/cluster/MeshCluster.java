@@ -1,7 +1,6 @@
 package dev.modelmux.cluster;
 
 import dev.modelmux.cluster.internal.HazelcastMeshCluster;
-
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;

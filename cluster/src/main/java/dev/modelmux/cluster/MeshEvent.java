@@ -17,8 +17,17 @@ import java.util.Objects;
  * @param actor     who asked for it: {@code admin} for an operator's action, {@code mesh} otherwise
  * @param detail    a reason or a short note for people, or empty; never a credential or a path
  */
-public record MeshEvent(long atMillis, Kind kind, String nodeId, String deviceId, String model, long version,
-                        long bytes, long millis, String actor, String detail) {
+public record MeshEvent(
+        long atMillis,
+        Kind kind,
+        String nodeId,
+        String deviceId,
+        String model,
+        long version,
+        long bytes,
+        long millis,
+        String actor,
+        String detail) {
 
     /** What happened. */
     public enum Kind {
@@ -70,8 +79,17 @@ public record MeshEvent(long atMillis, Kind kind, String nodeId, String deviceId
     }
 
     /** An event about a model version on a device of a node. */
-    public static MeshEvent model(long atMillis, Kind kind, String nodeId, String deviceId, String model, long version,
-                                  long bytes, long millis, String actor, String detail) {
+    public static MeshEvent model(
+            long atMillis,
+            Kind kind,
+            String nodeId,
+            String deviceId,
+            String model,
+            long version,
+            long bytes,
+            long millis,
+            String actor,
+            String detail) {
         return new MeshEvent(atMillis, kind, nodeId, deviceId, model, version, bytes, millis, actor, detail);
     }
 }

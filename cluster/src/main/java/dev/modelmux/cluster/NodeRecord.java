@@ -7,8 +7,13 @@ import java.util.Objects;
  * What a node publishes about itself: where to reach its gRPC endpoint (for forwarded requests),
  * its devices, and whether it is draining (takes no new copies).
  */
-public record NodeRecord(String nodeId, String grpcHost, int grpcPort, List<DeviceRecord> devices,
-                         boolean draining, long updatedAtMillis) {
+public record NodeRecord(
+        String nodeId,
+        String grpcHost,
+        int grpcPort,
+        List<DeviceRecord> devices,
+        boolean draining,
+        long updatedAtMillis) {
 
     public NodeRecord {
         Objects.requireNonNull(nodeId, "nodeId");

@@ -78,8 +78,8 @@ public interface PlacementTable {
      *
      * @return false if there is no such copy
      */
-    CompletableFuture<Boolean> touch(ModelKey key, String nodeId, String deviceId, long lastUsedMillis,
-                                     double requestRate);
+    CompletableFuture<Boolean> touch(
+            ModelKey key, String nodeId, String deviceId, long lastUsedMillis, double requestRate);
 
     /** The copies of one version, ordered by node then device; empty if none. */
     CompletableFuture<List<Copy>> copies(ModelKey key);

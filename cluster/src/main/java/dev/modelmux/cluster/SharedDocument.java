@@ -14,8 +14,8 @@ import java.util.regex.Pattern;
  * @param updatedAtMillis the writer's wall clock at the write (epoch millis)
  * @param note            a free-form word on the write (where the text came from, which call), may be empty
  */
-public record SharedDocument(String name, long version, String text, String updatedBy, long updatedAtMillis,
-                             String note) {
+public record SharedDocument(
+        String name, long version, String text, String updatedBy, long updatedAtMillis, String note) {
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,128}");
 

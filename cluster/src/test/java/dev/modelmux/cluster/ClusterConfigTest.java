@@ -1,12 +1,11 @@
 package dev.modelmux.cluster;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
 
 class ClusterConfigTest {
 
@@ -31,8 +30,10 @@ class ClusterConfigTest {
 
     @Test
     void advertiseAddressMayOmitThePort() {
-        assertThat(defaults.withAdvertiseAddress("203.0.113.7").advertiseAddress()).contains("203.0.113.7");
-        assertThat(defaults.withAdvertiseAddress("203.0.113.7:6000").advertiseAddress()).contains("203.0.113.7:6000");
+        assertThat(defaults.withAdvertiseAddress("203.0.113.7").advertiseAddress())
+                .contains("203.0.113.7");
+        assertThat(defaults.withAdvertiseAddress("203.0.113.7:6000").advertiseAddress())
+                .contains("203.0.113.7:6000");
     }
 
     @Test
@@ -54,7 +55,8 @@ class ClusterConfigTest {
 
     @Test
     void kubernetesDiscoveryExcludesPeers() {
-        ClusterConfig k8s = defaults.withBindHost("0.0.0.0").withKubernetesServiceDns("mesh-hz.default.svc.cluster.local");
+        ClusterConfig k8s =
+                defaults.withBindHost("0.0.0.0").withKubernetesServiceDns("mesh-hz.default.svc.cluster.local");
         assertThat(k8s.kubernetesServiceDns()).contains("mesh-hz.default.svc.cluster.local");
         assertThatThrownBy(() -> k8s.withPeers(List.of("10.0.0.2:5701"))).hasMessageContaining("'peers'");
         assertThatThrownBy(() -> defaults.withKubernetesServiceDns("bad name"))
@@ -63,7 +65,8 @@ class ClusterConfigTest {
 
     @Test
     void kubernetesApiDiscoveryNamesAServiceAndOptionallyANamespace() {
-        ClusterConfig api = defaults.withBindHost("0.0.0.0").withPort(5701)
+        ClusterConfig api = defaults.withBindHost("0.0.0.0")
+                .withPort(5701)
                 .withKubernetesApi(ClusterConfig.KubernetesApi.of("mesh-hz").inNamespace("inference"));
         assertThat(api.kubernetesApi()).hasValueSatisfying(k -> {
             assertThat(k.serviceName()).isEqualTo("mesh-hz");
@@ -74,7 +77,8 @@ class ClusterConfigTest {
         assertThat(ClusterConfig.KubernetesApi.of("mesh-hz").namespace()).isEmpty();
         assertThat(defaults.kubernetesApi()).isEmpty();
         assertThat(defaults.joinsOthers()).isFalse();
-        assertThat(defaults.withKubernetesServiceDns("mesh-hz.default.svc").joinsOthers()).isTrue();
+        assertThat(defaults.withKubernetesServiceDns("mesh-hz.default.svc").joinsOthers())
+                .isTrue();
         assertThat(defaults.withPeers(List.of("10.0.0.2:5701")).joinsOthers()).isTrue();
     }
 
@@ -96,13 +100,15 @@ class ClusterConfigTest {
     void kubernetesApiDiscoveryExcludesDnsModeAndPeers() {
         ClusterConfig.KubernetesApi api = ClusterConfig.KubernetesApi.of("mesh-hz");
         assertThatThrownBy(() -> defaults.withKubernetesServiceDns("mesh-hz.default.svc.cluster.local")
-                .withKubernetesApi(api))
-                .hasMessageContaining("'kubernetes-service-name'").hasMessageContaining("kubernetes-service-dns");
-        assertThatThrownBy(() -> defaults.withKubernetesApi(api)
-                .withKubernetesServiceDns("mesh-hz.default.svc.cluster.local"))
+                        .withKubernetesApi(api))
+                .hasMessageContaining("'kubernetes-service-name'")
+                .hasMessageContaining("kubernetes-service-dns");
+        assertThatThrownBy(() ->
+                        defaults.withKubernetesApi(api).withKubernetesServiceDns("mesh-hz.default.svc.cluster.local"))
                 .hasMessageContaining("'kubernetes-service-name'");
         assertThatThrownBy(() -> defaults.withKubernetesApi(api).withPeers(List.of("10.0.0.2:5701")))
-                .hasMessageContaining("'peers'").hasMessageContaining("kubernetes-service-name");
+                .hasMessageContaining("'peers'")
+                .hasMessageContaining("kubernetes-service-name");
         assertThatThrownBy(() -> defaults.withPeers(List.of("10.0.0.2:5701")).withKubernetesApi(api))
                 .hasMessageContaining("'peers'");
     }

@@ -1,17 +1,16 @@
 package dev.modelmux.cluster;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicLong;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /** The shared feature table on two real members in one JVM; each test uses its own entity ids. */
 class FeatureTableTest {
@@ -26,8 +25,9 @@ class FeatureTableTest {
     static void start() {
         members = new TestMembers();
         a = MeshCluster.join(members.config("a"), members.executor, CLOCK::get).join();
-        b = MeshCluster.join(members.config("b").withPeers(List.of(TestMembers.address(a))), members.executor,
-                CLOCK::get).join();
+        b = MeshCluster.join(
+                        members.config("b").withPeers(List.of(TestMembers.address(a))), members.executor, CLOCK::get)
+                .join();
         await().untilAsserted(() -> assertThat(b.members()).containsExactly("a", "b"));
         emptyAtStart = b.features().isEmpty().join();
     }
@@ -43,14 +43,19 @@ class FeatureTableTest {
     void valuesWrittenOnOneMemberAreReadOnTheOtherWithTheirWriteTime() {
         assertThat(emptyAtStart).isTrue();
         CLOCK.set(1_700_000_000_500L);
-        int written = a.features().put(Map.of("u1", Map.of("user.age", 31.0, "user.score", -0.25),
-                "u2", Map.of("user.age", 40.0))).join();
+        int written = a.features()
+                .put(Map.of("u1", Map.of("user.age", 31.0, "user.score", -0.25), "u2", Map.of("user.age", 40.0)))
+                .join();
 
         assertThat(written).isEqualTo(3);
         assertThat(b.features().isEmpty().join()).isFalse();
-        Map<String, FeatureValue> got = b.features().get("u1", List.of("user.age", "user.score", "user.missing")).join();
-        assertThat(got).containsOnly(Map.entry("user.age", new FeatureValue(31, 1_700_000_000_500L)),
-                Map.entry("user.score", new FeatureValue(-0.25, 1_700_000_000_500L)));
+        Map<String, FeatureValue> got = b.features()
+                .get("u1", List.of("user.age", "user.score", "user.missing"))
+                .join();
+        assertThat(got)
+                .containsOnly(
+                        Map.entry("user.age", new FeatureValue(31, 1_700_000_000_500L)),
+                        Map.entry("user.score", new FeatureValue(-0.25, 1_700_000_000_500L)));
         assertThat(b.features().get("nobody", List.of("user.age")).join()).isEmpty();
         assertThat(b.features().get("u1", List.of()).join()).isEmpty();
     }
@@ -62,14 +67,17 @@ class FeatureTableTest {
         CLOCK.set(1_700_000_002_000L);
         b.features().put(Map.of("e:7", Map.of("f.b", 3.0))).join();
 
-        assertThat(a.features().entity("e:7").join()).containsExactly(
-                Map.entry("f.a", new FeatureValue(1, 1_700_000_001_000L)),
-                Map.entry("f.b", new FeatureValue(3, 1_700_000_002_000L)));
+        assertThat(a.features().entity("e:7").join())
+                .containsExactly(
+                        Map.entry("f.a", new FeatureValue(1, 1_700_000_001_000L)),
+                        Map.entry("f.b", new FeatureValue(3, 1_700_000_002_000L)));
     }
 
     @Test
     void anEntityListsItsOwnFeaturesOnlyEvenWhenItsIdIsAPrefixOfAnother() {
-        a.features().put(Map.of("p.1", Map.of("x", 1.0), "p.10", Map.of("y", 2.0), "pa1", Map.of("z", 3.0))).join();
+        a.features()
+                .put(Map.of("p.1", Map.of("x", 1.0), "p.10", Map.of("y", 2.0), "pa1", Map.of("z", 3.0)))
+                .join();
 
         assertThat(b.features().entity("p.1").join()).containsOnlyKeys("x");
         assertThat(b.features().entity("p.10").join()).containsOnlyKeys("y");
@@ -79,11 +87,14 @@ class FeatureTableTest {
     @Test
     void namesOutsideThePatternAndNonFiniteValuesAreRefused() {
         assertThatThrownBy(() -> a.features().get("bad id", List.of("x")).join())
-                .isInstanceOf(CompletionException.class).hasCauseInstanceOf(IllegalArgumentException.class);
+                .isInstanceOf(CompletionException.class)
+                .hasCauseInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> a.features().get("ok", List.of("x\u0000y")).join())
                 .hasCauseInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> a.features().put(Map.of("ok", Map.of("x", Double.NaN))).join())
-                .hasCauseInstanceOf(IllegalArgumentException.class).hasMessageContaining("finite");
+        assertThatThrownBy(() ->
+                        a.features().put(Map.of("ok", Map.of("x", Double.NaN))).join())
+                .hasCauseInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("finite");
         assertThatThrownBy(() -> a.features().entity("x".repeat(129)).join())
                 .hasCauseInstanceOf(IllegalArgumentException.class);
     }

@@ -1,18 +1,17 @@
 package dev.modelmux.cluster;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import dev.modelmux.cluster.Copy.State;
 import dev.modelmux.cluster.internal.HazelcastMeshCluster;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 /** Members leaving, crashing and coming back. Fresh members per test: each test removes one. */
 class MemberLossTest {
@@ -34,7 +33,8 @@ class MemberLossTest {
         a = members.start("a");
         b = members.start("b", a);
         c = members.start("c", a);
-        await().untilAsserted(() -> List.of(a, b, c).forEach(m -> assertThat(m.members()).hasSize(3)));
+        await().untilAsserted(() ->
+                List.of(a, b, c).forEach(m -> assertThat(m.members()).hasSize(3)));
         a.onMembership(seenByA::add);
         c.onMembership(seenByC::add);
         for (MeshCluster m : List.of(a, b, c)) {
@@ -77,8 +77,10 @@ class MemberLossTest {
         await().atMost(DETECTION).untilAsserted(() -> assertThat(seenByA).contains(new MemberEvent.Joined("b")));
         assertThat(a.members()).containsExactly("a", "b", "c");
         assertThat(a.nodes().get("b").join()).contains(record("b", 2));
-        assertThat(a.placements().copies(ONLY_ON_B).join()).singleElement()
-                .extracting(Copy::nodeId, Copy::state).containsExactly("b", State.READY);
+        assertThat(a.placements().copies(ONLY_ON_B).join())
+                .singleElement()
+                .extracting(Copy::nodeId, Copy::state)
+                .containsExactly("b", State.READY);
     }
 
     @Test
@@ -102,11 +104,16 @@ class MemberLossTest {
         // A cleanup that started before the new run joined may still have dropped the new claim;
         // the node's periodic report puts back what it holds.
         long now = System.currentTimeMillis();
-        b2.placements().reassert("b", Map.of(ONLY_ON_B, List.of(Copy.ready("b", "gpu1", 10, now, 0, now))), now)
+        b2.placements()
+                .reassert("b", Map.of(ONLY_ON_B, List.of(Copy.ready("b", "gpu1", 10, now, 0, now))), now)
                 .join();
-        assertThat(a.placements().copies(EVERYWHERE).join()).extracting(Copy::nodeId).containsExactly("a", "c");
-        assertThat(a.placements().copies(ONLY_ON_B).join()).singleElement()
-                .extracting(Copy::nodeId, Copy::state).containsExactly("b", State.READY);
+        assertThat(a.placements().copies(EVERYWHERE).join())
+                .extracting(Copy::nodeId)
+                .containsExactly("a", "c");
+        assertThat(a.placements().copies(ONLY_ON_B).join())
+                .singleElement()
+                .extracting(Copy::nodeId, Copy::state)
+                .containsExactly("b", State.READY);
     }
 
     private void assertSurvivorsForgotB() {
@@ -119,7 +126,8 @@ class MemberLossTest {
         for (MeshCluster survivor : List.of(a, c)) {
             await().untilAsserted(() -> {
                 assertThat(survivor.nodes().all().join()).containsOnlyKeys("a", "c");
-                assertThat(survivor.placements().copies(EVERYWHERE).join()).extracting(Copy::nodeId)
+                assertThat(survivor.placements().copies(EVERYWHERE).join())
+                        .extracting(Copy::nodeId)
                         .containsExactly("a", "c");
                 assertThat(survivor.placements().copies(ONLY_ON_B).join()).isEmpty();
             });
@@ -127,8 +135,14 @@ class MemberLossTest {
     }
 
     private static void holdReady(MeshCluster node, ModelKey key, String device) {
-        assertThat(node.placements().claimLoad(key, node.localNodeId(), device, 10).join()).isTrue();
-        assertThat(node.placements().markReady(key, node.localNodeId(), device, 10).join()).isTrue();
+        assertThat(node.placements()
+                        .claimLoad(key, node.localNodeId(), device, 10)
+                        .join())
+                .isTrue();
+        assertThat(node.placements()
+                        .markReady(key, node.localNodeId(), device, 10)
+                        .join())
+                .isTrue();
     }
 
     private static NodeRecord record(String nodeId, long at) {

@@ -1,16 +1,15 @@
 package dev.modelmux.cluster;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /** Operators' settings and the event timeline, written on one member and read on another. */
 class OperatorStateTest {
@@ -54,28 +53,48 @@ class OperatorStateTest {
         try {
             // The follower starts after the current tail; wait until it is parked before appending.
             await().until(() -> {
-                a.operators().events().append(MeshEvent.node(1, MeshEvent.Kind.JOINED, "probe", "mesh", "")).join();
+                a.operators()
+                        .events()
+                        .append(MeshEvent.node(1, MeshEvent.Kind.JOINED, "probe", "mesh", ""))
+                        .join();
                 return !seenOnB.isEmpty();
             });
             seenOnB.clear();
             for (int i = 0; i < 20; i++) {
                 MeshCluster writer = i % 2 == 0 ? a : b;
-                writer.operators().events().append(MeshEvent.model(1000 + i, MeshEvent.Kind.LOADED, writer.localNodeId(),
-                        "cpu0", "m" + i, 1, 100, 5, "mesh", "")).join();
+                writer.operators()
+                        .events()
+                        .append(MeshEvent.model(
+                                1000 + i,
+                                MeshEvent.Kind.LOADED,
+                                writer.localNodeId(),
+                                "cpu0",
+                                "m" + i,
+                                1,
+                                100,
+                                5,
+                                "mesh",
+                                ""))
+                        .join();
             }
             // A probe appended just before the follower reported the first one may still arrive
             // after the clear: only the 20 model events are under test.
             Supplier<List<Sequenced>> models = () -> seenOnB.stream()
-                    .filter(s -> s.event().kind() == MeshEvent.Kind.LOADED).toList();
+                    .filter(s -> s.event().kind() == MeshEvent.Kind.LOADED)
+                    .toList();
             await().until(() -> models.get().size() >= 20);
             List<Sequenced> seen = models.get();
-            assertThat(seen).extracting(s -> s.event().model()).startsWith("m0", "m1", "m2").contains("m19");
+            assertThat(seen)
+                    .extracting(s -> s.event().model())
+                    .startsWith("m0", "m1", "m2")
+                    .contains("m19");
             for (int i = 1; i < seen.size(); i++) {
                 assertThat(seen.get(i).seq()).isEqualTo(seen.get(i - 1).seq() + 1);
             }
             List<Sequenced> recent = a.operators().events().recent(5).join();
             assertThat(recent).extracting(s -> s.event().model()).containsExactly("m15", "m16", "m17", "m18", "m19");
-            assertThat(recent.get(4).event()).isEqualTo(seen.get(seen.size() - 1).event());
+            assertThat(recent.get(4).event())
+                    .isEqualTo(seen.get(seen.size() - 1).event());
         } finally {
             sub.cancel().join();
         }
@@ -86,8 +105,19 @@ class OperatorStateTest {
         int capacity = a.operators().events().capacity();
         CompletableFuture<?>[] all = new CompletableFuture<?>[capacity + 10];
         for (int i = 0; i < all.length; i++) {
-            all[i] = a.operators().events().append(MeshEvent.model(i, MeshEvent.Kind.EVICTED, "a", "cpu0", "bulk", i, 0, 0,
-                    "mesh", "x".repeat(MeshEvent.MAX_DETAIL + 10)));
+            all[i] = a.operators()
+                    .events()
+                    .append(MeshEvent.model(
+                            i,
+                            MeshEvent.Kind.EVICTED,
+                            "a",
+                            "cpu0",
+                            "bulk",
+                            i,
+                            0,
+                            0,
+                            "mesh",
+                            "x".repeat(MeshEvent.MAX_DETAIL + 10)));
         }
         CompletableFuture.allOf(all).join();
         List<Sequenced> recent = b.operators().events().recent(capacity + 100).join();

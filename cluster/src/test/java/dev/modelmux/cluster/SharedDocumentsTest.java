@@ -1,8 +1,8 @@
 package dev.modelmux.cluster;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -14,10 +14,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /** Versioned shared documents on two real members in one JVM, shared by the class; each test uses its own names. */
 class SharedDocumentsTest {
@@ -31,8 +30,9 @@ class SharedDocumentsTest {
     static void start() {
         members = new TestMembers();
         a = MeshCluster.join(members.config("a"), members.executor, CLOCK::get).join();
-        b = MeshCluster.join(members.config("b").withPeers(List.of(TestMembers.address(a))), members.executor,
-                CLOCK::get).join();
+        b = MeshCluster.join(
+                        members.config("b").withPeers(List.of(TestMembers.address(a))), members.executor, CLOCK::get)
+                .join();
         await().untilAsserted(() -> {
             assertThat(a.members()).containsExactly("a", "b");
             assertThat(b.members()).containsExactly("a", "b");
@@ -49,8 +49,10 @@ class SharedDocumentsTest {
     @Test
     void firstCreateWinsAndTheOtherSeesTheConflictWithTheWinner() {
         CLOCK.set(1_700_000_000_100L);
-        DocumentWrite first = a.documents().createIfAbsent("created", "one", "from a").join();
-        DocumentWrite second = b.documents().createIfAbsent("created", "two", "from b").join();
+        DocumentWrite first =
+                a.documents().createIfAbsent("created", "one", "from a").join();
+        DocumentWrite second =
+                b.documents().createIfAbsent("created", "two", "from b").join();
 
         SharedDocument v1 = new SharedDocument("created", 1, "one", "a", 1_700_000_000_100L, "from a");
         assertThat(first).isEqualTo(new DocumentWrite.Written(v1));
@@ -67,9 +69,12 @@ class SharedDocumentsTest {
 
         DocumentWrite stale = b.documents().compareAndSet("cas", 0, "lost", "").join();
         DocumentWrite ahead = b.documents().compareAndSet("cas", 2, "lost", "").join();
-        DocumentWrite ok = b.documents().compareAndSet("cas", 1, "v2", "PUT by b").join();
-        DocumentWrite nowStale = a.documents().compareAndSet("cas", 1, "lost", "").join();
-        DocumentWrite absent = a.documents().compareAndSet("cas-absent", 3, "lost", "").join();
+        DocumentWrite ok =
+                b.documents().compareAndSet("cas", 1, "v2", "PUT by b").join();
+        DocumentWrite nowStale =
+                a.documents().compareAndSet("cas", 1, "lost", "").join();
+        DocumentWrite absent =
+                a.documents().compareAndSet("cas-absent", 3, "lost", "").join();
 
         assertThat(stale).isInstanceOf(DocumentWrite.Conflict.class);
         assertThat(((DocumentWrite.Conflict) ahead).currentVersion()).isEqualTo(1);
@@ -99,9 +104,13 @@ class SharedDocumentsTest {
                 done.add(threads.submit(() -> {
                     for (int i = 0; i < perThread; i++) {
                         while (true) {
-                            SharedDocument d = m.documents().get("counter").join().orElseThrow();
+                            SharedDocument d =
+                                    m.documents().get("counter").join().orElseThrow();
                             String next = Long.toString(Long.parseLong(d.text()) + 1);
-                            if (m.documents().compareAndSet("counter", d.version(), next, "").join().written()) {
+                            if (m.documents()
+                                    .compareAndSet("counter", d.version(), next, "")
+                                    .join()
+                                    .written()) {
                                 break;
                             }
                         }
@@ -135,8 +144,8 @@ class SharedDocumentsTest {
         a.documents().compareAndSet("listened", 2, "refused", "").join();
 
         for (List<SharedDocument> seen : List.of(atA, atB)) {
-            await().untilAsserted(() -> assertThat(seen).extracting(SharedDocument::text)
-                    .containsExactly("1", "2", "3"));
+            await().untilAsserted(() ->
+                    assertThat(seen).extracting(SharedDocument::text).containsExactly("1", "2", "3"));
             assertThat(seen).extracting(SharedDocument::version).containsExactly(1L, 2L, 3L);
             assertThat(seen).extracting(SharedDocument::updatedBy).containsExactly("a", "b", "a");
         }
@@ -144,7 +153,8 @@ class SharedDocumentsTest {
         // A cancelled subscription hears nothing more; the other member's still does.
         sa.cancel().join();
         b.documents().compareAndSet("listened", 3, "4", "").join();
-        await().untilAsserted(() -> assertThat(atB).extracting(SharedDocument::text).endsWith("4"));
+        await().untilAsserted(
+                        () -> assertThat(atB).extracting(SharedDocument::text).endsWith("4"));
         assertThat(atA).extracting(SharedDocument::text).containsExactly("1", "2", "3");
         assertThat(otherName).isEmpty();
         sb.cancel().join();
@@ -154,20 +164,24 @@ class SharedDocumentsTest {
     @Test
     void textIsCappedAndNamesAreChecked() {
         String max = "x".repeat(SharedDocuments.MAX_TEXT_BYTES);
-        assertThat(a.documents().createIfAbsent("big", max, "").join().written()).isTrue();
+        assertThat(a.documents().createIfAbsent("big", max, "").join().written())
+                .isTrue();
         assertThat(b.documents().get("big").join().orElseThrow().text()).hasSize(SharedDocuments.MAX_TEXT_BYTES);
 
         // One more byte, counted in UTF-8 (é is two).
         String over = "é" + "x".repeat(SharedDocuments.MAX_TEXT_BYTES - 1);
         assertThatThrownBy(() -> a.documents().compareAndSet("big", 1, over, "").join())
-                .isInstanceOf(CompletionException.class).hasCauseInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(CompletionException.class)
+                .hasCauseInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("larger than " + SharedDocuments.MAX_TEXT_BYTES + " bytes");
         assertThat(b.documents().get("big").join().orElseThrow().version()).isEqualTo(1);
 
-        for (CompletableFuture<?> bad : List.of(a.documents().get("no/slashes"), a.documents().get(""),
+        for (CompletableFuture<?> bad : List.of(
+                a.documents().get("no/slashes"),
+                a.documents().get(""),
                 a.documents().createIfAbsent("x".repeat(129), "t", ""),
                 a.documents().compareAndSet("ok", -1, "t", ""),
-                a.documents().listen("sp ace", d -> { }))) {
+                a.documents().listen("sp ace", d -> {}))) {
             assertThatThrownBy(bad::join).hasCauseInstanceOf(IllegalArgumentException.class);
         }
     }

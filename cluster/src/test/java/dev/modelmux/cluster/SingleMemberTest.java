@@ -1,20 +1,19 @@
 package dev.modelmux.cluster;
 
-import dev.modelmux.cluster.Copy.State;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
+import dev.modelmux.cluster.Copy.State;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /** A node with no peers is a one-member cluster with the full API. One member shared by the class. */
 class SingleMemberTest {
@@ -46,9 +45,15 @@ class SingleMemberTest {
 
     @Test
     void publishesItsNodeRecordWithSizesPastTheIntRange() {
-        NodeRecord record = new NodeRecord("solo", "127.0.0.1", 50051,
-                List.of(new DeviceRecord("cpu0", "cpu", 64L << 30, 5L << 30, 1L << 30, 3),
-                        new DeviceRecord("cuda0", "cuda", 141L << 30, 0, 0, 0)), false, CLOCK.get());
+        NodeRecord record = new NodeRecord(
+                "solo",
+                "127.0.0.1",
+                50051,
+                List.of(
+                        new DeviceRecord("cpu0", "cpu", 64L << 30, 5L << 30, 1L << 30, 3),
+                        new DeviceRecord("cuda0", "cuda", 141L << 30, 0, 0, 0)),
+                false,
+                CLOCK.get());
 
         solo.nodes().publish(record).join();
 
@@ -89,20 +94,25 @@ class SingleMemberTest {
     void copyGoesThroughItsLifecycleAndListenersSeeEveryChange() {
         ModelKey key = ModelKey.of("lifecycle-model", 1);
         List<TableEvent> events = new CopyOnWriteArrayList<>();
-        Subscription subscription = solo.placements().listen(e -> {
-            if (e.key().equals(key)) {
-                events.add(e);
-            }
-        }).join();
+        Subscription subscription = solo.placements()
+                .listen(e -> {
+                    if (e.key().equals(key)) {
+                        events.add(e);
+                    }
+                })
+                .join();
         long t0 = CLOCK.get();
 
-        assertThat(solo.placements().claimLoad(key, "solo", "cpu0", 1000).join()).isTrue();
+        assertThat(solo.placements().claimLoad(key, "solo", "cpu0", 1000).join())
+                .isTrue();
         CLOCK.addAndGet(250);
-        assertThat(solo.placements().markReady(key, "solo", "cpu0", 1200).join()).isTrue();
-        assertThat(solo.placements().touch(key, "solo", "cpu0", t0 + 300, 12.5).join()).isTrue();
+        assertThat(solo.placements().markReady(key, "solo", "cpu0", 1200).join())
+                .isTrue();
+        assertThat(solo.placements().touch(key, "solo", "cpu0", t0 + 300, 12.5).join())
+                .isTrue();
 
-        assertThat(solo.placements().copies(key).join()).containsExactly(
-                new Copy("solo", "cpu0", State.READY, "", 1200, t0 + 300, 12.5, t0 + 250, 3));
+        assertThat(solo.placements().copies(key).join())
+                .containsExactly(new Copy("solo", "cpu0", State.READY, "", 1200, t0 + 300, 12.5, t0 + 250, 3));
         assertThat(solo.placements().snapshot().join()).containsKey(key);
 
         assertThat(solo.placements().markUnloading(key, "solo", "cpu0").join()).isTrue();
@@ -111,7 +121,8 @@ class SingleMemberTest {
         assertThat(solo.placements().snapshot().join()).doesNotContainKey(key);
 
         await().untilAsserted(() -> assertThat(events).hasSize(5));
-        assertThat(events).extracting(e -> e.copies().isEmpty() ? null : e.copies().get(0).state())
+        assertThat(events)
+                .extracting(e -> e.copies().isEmpty() ? null : e.copies().get(0).state())
                 .containsExactly(State.LOADING, State.READY, State.READY, State.UNLOADING, null);
         subscription.cancel().join();
     }
@@ -121,13 +132,19 @@ class SingleMemberTest {
         ModelKey key = ModelKey.of("failing-model", 2);
 
         solo.placements().claimLoad(key, "solo", "cpu0").join();
-        assertThat(solo.placements().markFailed(key, "solo", "cpu0", "model needs 3 GiB, device has 1").join())
+        assertThat(solo.placements()
+                        .markFailed(key, "solo", "cpu0", "model needs 3 GiB, device has 1")
+                        .join())
                 .isTrue();
-        assertThat(solo.placements().copies(key).join()).singleElement()
-                .extracting(Copy::state, Copy::reason).containsExactly(State.FAILED, "model needs 3 GiB, device has 1");
+        assertThat(solo.placements().copies(key).join())
+                .singleElement()
+                .extracting(Copy::state, Copy::reason)
+                .containsExactly(State.FAILED, "model needs 3 GiB, device has 1");
 
         assertThat(solo.placements().claimLoad(key, "solo", "cpu0").join()).isTrue();
-        assertThat(solo.placements().copies(key).join()).singleElement().extracting(Copy::state)
+        assertThat(solo.placements().copies(key).join())
+                .singleElement()
+                .extracting(Copy::state)
                 .isEqualTo(State.LOADING);
     }
 
@@ -136,10 +153,14 @@ class SingleMemberTest {
         ModelKey key = ModelKey.of("reasserted-model", 1);
         Copy held = Copy.ready("solo", "cpu0", 10, CLOCK.get(), 1, CLOCK.get());
 
-        solo.placements().reassert("solo", Map.of(key, List.of(held)), CLOCK.get()).join();
+        solo.placements()
+                .reassert("solo", Map.of(key, List.of(held)), CLOCK.get())
+                .join();
 
         assertThat(solo.placements().copies(key).join()).containsExactly(held.withVersion(1));
-        assertThatThrownBy(() -> solo.placements().reassert("other", Map.of(key, List.of(held)), 0).join())
+        assertThatThrownBy(() -> solo.placements()
+                        .reassert("other", Map.of(key, List.of(held)), 0)
+                        .join())
                 .hasCauseInstanceOf(IllegalArgumentException.class);
     }
 
@@ -150,8 +171,8 @@ class SingleMemberTest {
         try {
             CompletableFuture<Boolean> claim = solo.placements().claimLoad(key, "solo", "cpu0");
             CompletableFuture<List<Copy>> copies = solo.placements().copies(key);
-            CompletableFuture<Void> publish = solo.nodes().publish(
-                    new NodeRecord("solo", "127.0.0.1", 1, List.of(), false, 0));
+            CompletableFuture<Void> publish =
+                    solo.nodes().publish(new NodeRecord("solo", "127.0.0.1", 1, List.of(), false, 0));
             CompletableFuture<CatalogEntry> measure = solo.catalog().recordMeasured(key, 1, 1);
             CompletableFuture<DocumentWrite> write = solo.documents().createIfAbsent("threading-doc", "t", "");
             CompletableFuture<?> read = solo.documents().get("threading-doc");

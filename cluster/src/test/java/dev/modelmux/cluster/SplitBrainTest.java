@@ -1,19 +1,18 @@
 package dev.modelmux.cluster;
 
-import dev.modelmux.cluster.Copy.State;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
+import static org.awaitility.Awaitility.await;
 
+import dev.modelmux.cluster.Copy.State;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.tuple;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 
 /**
  * Two clusters of one name that find each other later (the two sides of a healed partition, or two
@@ -44,7 +43,9 @@ class SplitBrainTest {
 
         ModelKey key = ModelKey.of("both-sides", 1);
         for (MeshCluster side : List.of(x, y)) {
-            side.nodes().publish(new NodeRecord(side.localNodeId(), "127.0.0.1", 1, List.of(), false, 1)).join();
+            side.nodes()
+                    .publish(new NodeRecord(side.localNodeId(), "127.0.0.1", 1, List.of(), false, 1))
+                    .join();
             side.placements().claimLoad(key, side.localNodeId(), "gpu0", 10).join();
             side.placements().markReady(key, side.localNodeId(), "gpu0", 10).join();
         }
@@ -56,9 +57,9 @@ class SplitBrainTest {
         });
         await().untilAsserted(() -> {
             for (MeshCluster side : List.of(x, y)) {
-                assertThat(side.placements().copies(key).join()).extracting(Copy::nodeId, Copy::state)
-                        .containsExactly(tuple("x", State.READY),
-                                tuple("y", State.READY));
+                assertThat(side.placements().copies(key).join())
+                        .extracting(Copy::nodeId, Copy::state)
+                        .containsExactly(tuple("x", State.READY), tuple("y", State.READY));
                 assertThat(side.nodes().all().join()).containsOnlyKeys("x", "y");
             }
         });

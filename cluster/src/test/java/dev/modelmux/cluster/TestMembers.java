@@ -2,7 +2,6 @@ package dev.modelmux.cluster;
 
 import com.hazelcast.core.HazelcastInstance;
 import dev.modelmux.cluster.internal.HazelcastMeshCluster;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -32,7 +31,9 @@ final class TestMembers implements AutoCloseable {
     private final List<MeshCluster> started = new CopyOnWriteArrayList<>();
 
     ClusterConfig config(String nodeId) {
-        return ClusterConfig.defaults().withNodeId(nodeId).withClusterName(clusterName)
+        return ClusterConfig.defaults()
+                .withNodeId(nodeId)
+                .withClusterName(clusterName)
                 .withFailureDetection(Duration.ofSeconds(1), Duration.ofSeconds(5));
     }
 
@@ -40,7 +41,8 @@ final class TestMembers implements AutoCloseable {
     MeshCluster start(String nodeId, MeshCluster... via) {
         List<String> peers = new ArrayList<>();
         Arrays.stream(via).map(TestMembers::address).forEach(peers::add);
-        MeshCluster member = MeshCluster.join(config(nodeId).withPeers(peers), executor).join();
+        MeshCluster member =
+                MeshCluster.join(config(nodeId).withPeers(peers), executor).join();
         started.add(member);
         return member;
     }
@@ -50,7 +52,8 @@ final class TestMembers implements AutoCloseable {
     }
 
     static String address(MeshCluster member) {
-        return "127.0.0.1:" + hazelcast(member).getCluster().getLocalMember().getAddress().getPort();
+        return "127.0.0.1:"
+                + hazelcast(member).getCluster().getLocalMember().getAddress().getPort();
     }
 
     /** Kills a member without leaving: no goodbye, its partitions are lost to it at once. */

@@ -1,10 +1,9 @@
 package dev.modelmux.cluster;
 
-import dev.modelmux.cluster.Copy.State;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import dev.modelmux.cluster.Copy.State;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -16,9 +15,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * Three members in one JVM, shared by the class (no test here removes a member; every test uses
@@ -65,13 +64,16 @@ class ThreeMemberTest {
     void racingClaimsForOneDeviceHaveExactlyOneWinner() throws Exception {
         ModelKey key = ModelKey.of("raced", 1);
 
-        List<Boolean> results = race(m -> () -> m.placements().claimLoad(key, "b", "gpu0", 100).join());
+        List<Boolean> results =
+                race(m -> () -> m.placements().claimLoad(key, "b", "gpu0", 100).join());
 
         assertThat(results).hasSize(3 * THREADS_PER_MEMBER).containsOnlyOnce(true);
         assertThat(a.placements().markReady(key, "b", "gpu0", 120).join()).isTrue();
         for (MeshCluster m : all) {
-            assertThat(m.placements().copies(key).join()).singleElement()
-                    .extracting(Copy::nodeId, Copy::state, Copy::bytes).containsExactly("b", State.READY, 120L);
+            assertThat(m.placements().copies(key).join())
+                    .singleElement()
+                    .extracting(Copy::nodeId, Copy::state, Copy::bytes)
+                    .containsExactly("b", State.READY, 120L);
         }
     }
 
@@ -82,7 +84,9 @@ class ThreeMemberTest {
 
         List<Boolean> results = race(m -> () -> {
             String device = "gpu-" + Thread.currentThread().getId();
-            boolean won = m.placements().claimFirstLoad(key, m.localNodeId(), device, 100).join();
+            boolean won = m.placements()
+                    .claimFirstLoad(key, m.localNodeId(), device, 100)
+                    .join();
             if (won) {
                 devices.add(device);
             }
@@ -90,8 +94,10 @@ class ThreeMemberTest {
         });
 
         assertThat(results).containsOnlyOnce(true);
-        assertThat(b.placements().copies(key).join()).singleElement()
-                .extracting(Copy::deviceId).isEqualTo(devices.get(0));
+        assertThat(b.placements().copies(key).join())
+                .singleElement()
+                .extracting(Copy::deviceId)
+                .isEqualTo(devices.get(0));
     }
 
     @Test
@@ -107,7 +113,8 @@ class ThreeMemberTest {
             for (int i = 1; i <= perThread; i++) {
                 long stamp = before.lastUsedMillis() + Thread.currentThread().getId() * 1000 + i;
                 latestStamp.accumulateAndGet(stamp, Math::max);
-                assertThat(m.placements().touch(key, "c", "gpu0", stamp, i).join()).isTrue();
+                assertThat(m.placements().touch(key, "c", "gpu0", stamp, i).join())
+                        .isTrue();
                 assertThat(m.catalog().recordMeasured(key, stamp, 2).join()).isNotNull();
             }
             return true;
@@ -138,11 +145,14 @@ class ThreeMemberTest {
         Copy bNow = Copy.ready("b", "gpu0", 15, now, 4, now);
         Copy bUnknown = Copy.ready("b", "gpu1", 20, now, 1, now);
 
-        b.placements().reassert("b", Map.of(shared, List.of(bNow), unknown, List.of(bUnknown)), now).join();
+        b.placements()
+                .reassert("b", Map.of(shared, List.of(bNow), unknown, List.of(bUnknown)), now)
+                .join();
 
         Map<ModelKey, List<Copy>> table = c.placements().snapshot().join();
         assertThat(table.get(shared)).hasSize(2).contains(aCopy);
-        assertThat(table.get(shared).get(1)).extracting(Copy::nodeId, Copy::bytes, Copy::requestRate)
+        assertThat(table.get(shared).get(1))
+                .extracting(Copy::nodeId, Copy::bytes, Copy::requestRate)
                 .containsExactly("b", 15L, 4.0);
         assertThat(table).doesNotContainKey(stale);
         assertThat(table.get(unknown)).containsExactly(bUnknown.withVersion(1));
@@ -152,16 +162,20 @@ class ThreeMemberTest {
     void listenersOnOneMemberSeeChangesMadeOnAnother() {
         ModelKey key = ModelKey.of("watched", 1);
         List<TableEvent> seenOnC = new CopyOnWriteArrayList<>();
-        Subscription subscription = c.placements().listen(e -> {
-            if (e.key().equals(key)) {
-                seenOnC.add(e);
-            }
-        }).join();
+        Subscription subscription = c.placements()
+                .listen(e -> {
+                    if (e.key().equals(key)) {
+                        seenOnC.add(e);
+                    }
+                })
+                .join();
 
         a.placements().claimLoad(key, "a", "gpu0", 10).join();
 
-        await().untilAsserted(() -> assertThat(seenOnC).singleElement()
-                .extracting(e -> e.copies().get(0).state()).isEqualTo(State.LOADING));
+        await().untilAsserted(() -> assertThat(seenOnC)
+                .singleElement()
+                .extracting(e -> e.copies().get(0).state())
+                .isEqualTo(State.LOADING));
         subscription.cancel().join();
     }
 
@@ -192,7 +206,7 @@ class ThreeMemberTest {
     }
 
     private static NodeRecord record(String nodeId) {
-        return new NodeRecord(nodeId, "127.0.0.1", 50051, List.of(new DeviceRecord("gpu0", "cuda", 16L << 30, 0, 0, 0)),
-                false, 1);
+        return new NodeRecord(
+                nodeId, "127.0.0.1", 50051, List.of(new DeviceRecord("gpu0", "cuda", 16L << 30, 0, 0, 0)), false, 1);
     }
 }

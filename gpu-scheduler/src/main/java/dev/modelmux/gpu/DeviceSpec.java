@@ -8,22 +8,22 @@ import java.util.Objects;
  * budget that the ledger enforces, {@code concurrency} how many inferences may run on it at once.
  */
 public record DeviceSpec(String id, DeviceKind kind, int ordinal, long capacityBytes, int concurrency) {
-  /** A CPU device: host memory under {@code capacityBytes}, {@code concurrency} inference threads. */
-  public static DeviceSpec cpu(String id, long capacityBytes, int concurrency) {
-    return new DeviceSpec(id, DeviceKind.CPU, 0, capacityBytes, concurrency);
-  }
+    /** A CPU device: host memory under {@code capacityBytes}, {@code concurrency} inference threads. */
+    public static DeviceSpec cpu(String id, long capacityBytes, int concurrency) {
+        return new DeviceSpec(id, DeviceKind.CPU, 0, capacityBytes, concurrency);
+    }
 
-  public DeviceSpec {
-    Objects.requireNonNull(id, "id");
-    Objects.requireNonNull(kind, "kind");
-    if (capacityBytes <= 0) {
-      throw new IllegalArgumentException("device " + id + ": capacity must be > 0 bytes, was " + capacityBytes);
+    public DeviceSpec {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(kind, "kind");
+        if (capacityBytes <= 0) {
+            throw new IllegalArgumentException("device " + id + ": capacity must be > 0 bytes, was " + capacityBytes);
+        }
+        if (concurrency <= 0) {
+            throw new IllegalArgumentException("device " + id + ": concurrency must be > 0, was " + concurrency);
+        }
+        if (ordinal < 0) {
+            throw new IllegalArgumentException("device " + id + ": ordinal must be >= 0, was " + ordinal);
+        }
     }
-    if (concurrency <= 0) {
-      throw new IllegalArgumentException("device " + id + ": concurrency must be > 0, was " + concurrency);
-    }
-    if (ordinal < 0) {
-      throw new IllegalArgumentException("device " + id + ": ordinal must be >= 0, was " + ordinal);
-    }
-  }
 }

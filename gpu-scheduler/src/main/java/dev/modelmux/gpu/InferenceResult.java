@@ -7,7 +7,7 @@ import java.util.List;
  * thread, {@code computeNanos} in the runtime including tensor conversion.
  */
 public record InferenceResult(List<TensorData> outputs, long queueNanos, long computeNanos) {
-  public InferenceResult {
-    outputs = List.copyOf(outputs);
-  }
+    public InferenceResult {
+        outputs = List.copyOf(outputs);
+    }
 }

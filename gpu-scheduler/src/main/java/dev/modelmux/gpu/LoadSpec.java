@@ -16,17 +16,17 @@ import java.util.Optional;
  * @param pinned a pinned model is never evicted
  */
 public record LoadSpec(long artifactSizeBytes, Optional<ModelConfig> config, ArtifactSource source, boolean pinned) {
-  public LoadSpec {
-    Objects.requireNonNull(config, "config");
-    Objects.requireNonNull(source, "source");
-    if (artifactSizeBytes < 0) {
-      throw new IllegalArgumentException("artifact size must be >= 0");
+    public LoadSpec {
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(source, "source");
+        if (artifactSizeBytes < 0) {
+            throw new IllegalArgumentException("artifact size must be >= 0");
+        }
     }
-  }
 
-  /** Reads an artifact; blocking. */
-  @FunctionalInterface
-  public interface ArtifactSource {
-    Artifact read() throws Exception;
-  }
+    /** Reads an artifact; blocking. */
+    @FunctionalInterface
+    public interface ArtifactSource {
+        Artifact read() throws Exception;
+    }
 }

@@ -6,26 +6,26 @@ import java.util.List;
 
 /** A model version resident on a device, passed its gate (loaded, signature checked, warmed up). */
 public interface LoadedModel {
-  ModelKey key();
+    ModelKey key();
 
-  DeviceSpec device();
+    DeviceSpec device();
 
-  /** The effective config: the repository's, or the one derived from the ONNX graph. */
-  ModelConfig config();
+    /** The effective config: the repository's, or the one derived from the ONNX graph. */
+    ModelConfig config();
 
-  /** Inputs as the runtime reports them ({@code -1} for variable dims). */
-  List<TensorSpec> inputs();
+    /** Inputs as the runtime reports them ({@code -1} for variable dims). */
+    List<TensorSpec> inputs();
 
-  /** Outputs as the runtime reports them. */
-  List<TensorSpec> outputs();
+    /** Outputs as the runtime reports them. */
+    List<TensorSpec> outputs();
 
-  /** SHA-256 of the artifact that was loaded. */
-  String sha256();
+    /** SHA-256 of the artifact that was loaded. */
+    String sha256();
 
-  long predictedBytes();
+    long predictedBytes();
 
-  long measuredBytes();
+    long measuredBytes();
 
-  /** Wall time of read + scan + session creation + warm-up, in nanoseconds. */
-  long loadNanos();
+    /** Wall time of read + scan + session creation + warm-up, in nanoseconds. */
+    long loadNanos();
 }

@@ -7,19 +7,27 @@ package dev.modelmux.gpu;
  * names the model and what is wrong, never an internal path.
  */
 public class ModelLoadException extends RuntimeException {
-  private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 1L;
 
-  /** Why it failed, for metrics labels. */
-  public enum Kind { ARTIFACT, CONFIG, SIGNATURE, RUNTIME, WARMUP, NO_CAPACITY, SHUTDOWN }
+    /** Why it failed, for metrics labels. */
+    public enum Kind {
+        ARTIFACT,
+        CONFIG,
+        SIGNATURE,
+        RUNTIME,
+        WARMUP,
+        NO_CAPACITY,
+        SHUTDOWN
+    }
 
-  private final Kind kind;
+    private final Kind kind;
 
-  public ModelLoadException(Kind kind, String message, Throwable cause) {
-    super(message, cause);
-    this.kind = kind;
-  }
+    public ModelLoadException(Kind kind, String message, Throwable cause) {
+        super(message, cause);
+        this.kind = kind;
+    }
 
-  public Kind kind() {
-    return kind;
-  }
+    public Kind kind() {
+        return kind;
+    }
 }

@@ -13,9 +13,9 @@ import java.util.Optional;
 @FunctionalInterface
 public interface VictimChooser {
 
-  /** An evictable resident: what it frees, when it was used and loaded, what reloading it costs. */
-  record Candidate(ModelKey key, long bytes, long lastUsedNanos, long loadedAtNanos, long loadNanos, long uses) {}
+    /** An evictable resident: what it frees, when it was used and loaded, what reloading it costs. */
+    record Candidate(ModelKey key, long bytes, long lastUsedNanos, long loadedAtNanos, long loadNanos, long uses) {}
 
-  /** Victims freeing at least {@code bytesNeeded}, or empty when none will do. */
-  Optional<List<ModelKey>> choose(List<Candidate> evictable, long bytesNeeded, long nowNanos);
+    /** Victims freeing at least {@code bytesNeeded}, or empty when none will do. */
+    Optional<List<ModelKey>> choose(List<Candidate> evictable, long bytesNeeded, long nowNanos);
 }

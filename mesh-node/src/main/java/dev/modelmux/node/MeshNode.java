@@ -1,36 +1,56 @@
 package dev.modelmux.node;
 
-import dev.modelmux.node.catalog.ControlMode;
-import dev.modelmux.gpu.CudaDevices;
+import dev.modelmux.admission.tenant.Admission;
+import dev.modelmux.cluster.Copy;
+import dev.modelmux.cluster.ModelKey;
 import dev.modelmux.gpu.DevicePool;
-import dev.modelmux.gpu.DeviceSpec;
-import java.util.ArrayList;
-import java.util.List;
 import dev.modelmux.gpu.PoolConfig;
-import dev.modelmux.node.security.AdminAuth;
+import dev.modelmux.node.admin.AdminApi;
+import dev.modelmux.node.admin.CapacityAdvisor;
+import dev.modelmux.node.admin.TenantsAdmin;
+import dev.modelmux.node.catalog.ControlMode;
+import dev.modelmux.node.catalog.ModelManager;
+import dev.modelmux.node.endpoints.Endpoints;
+import dev.modelmux.node.features.FeatureStore;
+import dev.modelmux.node.features.internal.FeatureSeed;
+import dev.modelmux.node.features.internal.FeaturesAdmin;
+import dev.modelmux.node.features.internal.TableFeatureStore;
 import dev.modelmux.node.mesh.ClusterLink;
+import dev.modelmux.node.mesh.CostAwareVictims;
 import dev.modelmux.node.mesh.Forwarder;
 import dev.modelmux.node.mesh.MeshController;
+import dev.modelmux.node.mesh.MeshLoader;
+import dev.modelmux.node.mesh.Operators;
+import dev.modelmux.node.mesh.ScaleIn;
+import dev.modelmux.node.mesh.TenantPolicySync;
+import dev.modelmux.node.metrics.ModelStats;
+import dev.modelmux.node.metrics.NodeMetrics;
+import dev.modelmux.node.path.DeviceSchedulers;
+import dev.modelmux.node.path.EdgeAdmission;
+import dev.modelmux.node.path.InferencePath;
 import dev.modelmux.node.path.Router;
-import dev.modelmux.node.security.SecretCheck;
+import dev.modelmux.node.predlog.PredictionLog;
+import dev.modelmux.node.predlog.internal.FilePredictionLog;
+import dev.modelmux.node.predlog.internal.LabelLog;
+import dev.modelmux.node.predlog.internal.LabelsApi;
 import dev.modelmux.node.protocol.ApiContext;
 import dev.modelmux.node.protocol.GrpcApi;
 import dev.modelmux.node.protocol.GrpcCodec;
-import dev.modelmux.node.path.InferencePath;
 import dev.modelmux.node.protocol.JsonCodec;
-import dev.modelmux.node.catalog.ModelManager;
-import dev.modelmux.node.metrics.NodeMetrics;
 import dev.modelmux.node.protocol.Offload;
 import dev.modelmux.node.protocol.RestApi;
 import dev.modelmux.node.protocol.ServerInfo;
+import dev.modelmux.node.security.AdminAuth;
+import dev.modelmux.node.security.SecretCheck;
 import dev.modelmux.node.tensors.TensorLimits;
+import dev.modelmux.placement.CopyScaler;
 import dev.modelmux.repo.ModelRepository;
-import dev.modelmux.repo.RepositoryOptions;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
+import io.vertx.core.http.Http2Settings;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.grpc.server.GrpcServer;
@@ -42,39 +62,13 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import dev.modelmux.admission.tenant.Admission;
-import dev.modelmux.admission.tenant.TenantPolicy;
-import dev.modelmux.admission.tenant.TenantPolicyLoader;
-import dev.modelmux.cluster.Copy;
-import dev.modelmux.cluster.ModelKey;
-import dev.modelmux.node.admin.AdminApi;
-import dev.modelmux.node.admin.CapacityAdvisor;
-import dev.modelmux.node.admin.TenantsAdmin;
-import dev.modelmux.node.endpoints.Endpoints;
-import dev.modelmux.node.features.FeatureStore;
-import dev.modelmux.node.features.internal.FeatureSeed;
-import dev.modelmux.node.features.internal.FeaturesAdmin;
-import dev.modelmux.node.features.internal.TableFeatureStore;
-import dev.modelmux.node.mesh.CostAwareVictims;
-import dev.modelmux.node.mesh.MeshLoader;
-import dev.modelmux.node.mesh.Operators;
-import dev.modelmux.node.mesh.ScaleIn;
-import dev.modelmux.node.mesh.TenantPolicySync;
-import dev.modelmux.node.metrics.ModelStats;
-import dev.modelmux.node.path.DeviceSchedulers;
-import dev.modelmux.node.path.EdgeAdmission;
-import dev.modelmux.node.predlog.PredictionLog;
-import dev.modelmux.node.predlog.internal.FilePredictionLog;
-import dev.modelmux.node.predlog.internal.LabelLog;
-import dev.modelmux.node.predlog.internal.LabelsApi;
-import dev.modelmux.placement.CopyScaler;
-import io.vertx.core.http.Http2Settings;
-import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * One modelmux node: the repository, the device pool, the catalog, and the gRPC and REST
@@ -82,393 +76,452 @@ import java.util.concurrent.CompletableFuture;
  * accepting, lets in-flight requests finish (up to the shutdown grace), closes sessions.
  */
 public final class MeshNode {
-  private static final Logger LOG = LoggerFactory.getLogger(MeshNode.class);
-  public static final String NAME = "modelmux";
-  public static final String VERSION = "0.1.0";
+    private static final Logger LOG = LoggerFactory.getLogger(MeshNode.class);
+    public static final String NAME = "modelmux";
+    public static final String VERSION = "0.1.0";
 
-  private final Vertx vertx;
-  private final NodeConfig config;
-  private final ModelRepository repo;
-  private final DevicePool pool;
-  private volatile boolean runtimeQuiescent;
-  private final ModelManager models;
-  private final WorkerExecutor repoWorker;
-  private final WorkerExecutor codecWorker;
-  private final PrometheusMeterRegistry prometheus;
-  private final NodeMetrics metrics;
-  private final AtomicBoolean ready = new AtomicBoolean();
-  private final String adminToken;
-  private final boolean adminTokenGenerated;
-  private final ClusterLink link;
-  private final Operators operators;
-  private AdminApi adminApi;
-  private CapacityAdvisor capacity;
-  private ScaleIn scaleIn;
-  private MeshController controller;
-  private TenantPolicySync tenantSync;
-  private final EdgeAdmission tenants;
-  private final Forwarder forwarder;
-  private final String clusterSecret;
-  private DeviceSchedulers schedulers;
-  private TableFeatureStore featureStore;
-  private FilePredictionLog predictionLog;
-  private LabelLog labelLog;
-  private Endpoints endpoints;
-  private HttpServer grpcServer;
-  private HttpServer httpServer;
-  private long pollTimer = -1;
+    private final Vertx vertx;
+    private final NodeConfig config;
+    private final ModelRepository repo;
+    private final DevicePool pool;
+    private volatile boolean runtimeQuiescent;
+    private final ModelManager models;
+    private final WorkerExecutor repoWorker;
+    private final WorkerExecutor codecWorker;
+    private final PrometheusMeterRegistry prometheus;
+    private final NodeMetrics metrics;
+    private final AtomicBoolean ready = new AtomicBoolean();
+    private final String adminToken;
+    private final boolean adminTokenGenerated;
+    private final ClusterLink link;
+    private final Operators operators;
+    private AdminApi adminApi;
+    private CapacityAdvisor capacity;
+    private ScaleIn scaleIn;
+    private MeshController controller;
+    private TenantPolicySync tenantSync;
+    private final EdgeAdmission tenants;
+    private final Forwarder forwarder;
+    private final String clusterSecret;
+    private DeviceSchedulers schedulers;
+    private TableFeatureStore featureStore;
+    private FilePredictionLog predictionLog;
+    private LabelLog labelLog;
+    private Endpoints endpoints;
+    private HttpServer grpcServer;
+    private HttpServer httpServer;
+    private long pollTimer = -1;
 
-  private MeshNode(Vertx vertx, NodeConfig config, NodeBootstrap boot, ClusterLink link) {
-    this.vertx = vertx;
-    this.prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    this.metrics = new NodeMetrics(prometheus);
-    this.tenants = new EdgeAdmission(Admission.create(boot.tenantPolicy(), System.nanoTime()), System::nanoTime, metrics,
-        this::knows);
-    this.link = link;
-    this.operators = new Operators(vertx, link);
-    // One node alone still needs a secret for its (unused) forward channel; a mesh shares one.
-    this.clusterSecret = config.clusterSecret().orElseGet(MeshNode::randomToken);
-    this.forwarder = new Forwarder(vertx, clusterSecret, config.maxMessageBytes());
-    this.config = config;
-    this.repo = boot.repo();
-    this.adminToken = boot.adminToken();
-    this.adminTokenGenerated = boot.adminTokenGenerated();
-    this.pool = DevicePool.create(new PoolConfig(boot.devices(), config.footprintFactor(), config.intraOpThreads(),
-        0L), System::nanoTime, event -> {
-          metrics.on(event);
-          link.on(event);
-          operators.on(event);
-        }, new CostAwareVictims());
-    metrics.bindPool(pool);
-    this.repoWorker = vertx.createSharedWorkerExecutor("modelmux-repo", 2);
-    this.codecWorker = vertx.createSharedWorkerExecutor("modelmux-codec", Math.max(2, Runtime.getRuntime().availableProcessors()));
-    this.models = new ModelManager(vertx, repo, pool, repoWorker, config.modelControl(), config.footprintFactor());
-  }
-
-  private boolean knows(String model) {
-    return models != null && models.knows(model) || endpoints != null && endpoints.knows(model);
-  }
-
-  /** Starts a node; fails with a message naming the problem (bad repository, port in use). */
-  public static Future<MeshNode> start(NodeConfig config) {
-    Vertx vertx = Vertx.vertx();
-    return vertx.executeBlocking(() -> NodeBootstrap.prepare(config, MeshNode::generateToken))
-        .compose(boot -> ClusterLink.join(vertx, config.cluster()).compose(link -> {
-      MeshNode node = new MeshNode(vertx, config, boot, link);
-      return node.startServers().map(node).recover(t -> link.close().transform(ar -> Future.failedFuture(t)));
-    })).recover(t -> {
-      // Report the failure now: Vert.x's close completes on one of its own event loops, which by
-      // then may be terminated, so a listener on it may never run (the start would hang).
-      vertx.close();
-      return Future.failedFuture(t);
-    });
-  }
-
-  private Future<Void> startServers() {
-    TensorLimits limits = new TensorLimits(config.maxMessageBytes(), config.maxTensorElements(), 16);
-    ServerInfo info = new ServerInfo(NAME, VERSION, ServerInfo.EXTENSIONS);
-    AdminAuth admin = new AdminAuth(adminToken);
-    Router router = new Router(link, models, pool, forwarder, System::nanoTime);
-    schedulers = new DeviceSchedulers(pool, System::nanoTime, metrics);
-    InferencePath path = new InferencePath(vertx, models, metrics, System::nanoTime, router, schedulers);
-
-    GrpcServer grpc = GrpcServer.server(vertx, new GrpcServerOptions().setMaxMessageSize(config.maxMessageBytes())
-        .setScheduleDeadlineAutomatically(true));
-    ApiContext api = new ApiContext(info, models, path, admin, System::nanoTime, ready::get, new Offload(codecWorker), link, tenants,
-        metrics);
-    new GrpcApi(api, new GrpcCodec(limits), new SecretCheck(clusterSecret, "cluster secret")).bind(grpc);
-    RestApi rest = new RestApi(api, new JsonCodec(limits), prometheus, config.maxMessageBytes());
-    adminApi = new AdminApi(vertx, api, operators, forwarder,
-        new ModelStats(prometheus, System::nanoTime));
-    io.vertx.ext.web.Router web = rest.router(vertx);
-    capacity = CapacityAdvisor.create(vertx, api, operators, prometheus);
-    capacity.mount(web);
-    tenantSync = new TenantPolicySync(vertx, link.cluster().documents(), tenants.admission(), System::nanoTime);
-    new TenantsAdmin(vertx, admin, tenants.admission(), tenantSync).withMetrics(metrics).mount(web);
-    featureStore = TableFeatureStore.create(link.cluster(), vertx, config.features(), prometheus);
-    predictionLog = FilePredictionLog.create(config.dataDir().resolve("predictions"),
-        config.predictionLog(), prometheus, System::currentTimeMillis);
-    labelLog = LabelLog.create(config.dataDir().resolve("labels"), config.predictionLog(),
-        prometheus, System::currentTimeMillis);
-    new FeaturesAdmin(vertx, admin, featureStore.table(), System::currentTimeMillis).mount(web);
-    new LabelsApi(vertx, admin, labelLog, System::currentTimeMillis).mount(web);
-
-    endpoints = Endpoints.create(vertx, api, new MeshLoader(link,
-        models, forwarder), schedulers, featureStore, predictionLog, prometheus);
-    endpoints.mount(web);
-    endpoints.bind(grpc);
-    path.endpoints(endpoints.router());
-    capacity.trafficShares(endpoints::extraTrafficShare); // canary and shadow shares in the capacity advice
-
-
-    Future<Void> scan = config.modelControl() == ControlMode.POLL ? models.rescan() : Future.succeededFuture();
-    scan = scan.compose(v -> tenantSync.start(config.tenants())); // the mesh's tenant policy is in force before serving
-    scan = scan.compose(v -> vertx.executeBlocking(() -> {
-      predictionLog.start();
-      labelLog.start();
-      config.features().file().ifPresent(f -> FeatureSeed.seedIfEmpty(featureStore.table(), f));
-      return null;
-    }));
-    scan = scan.compose(v -> endpoints.start(config.endpoints())); // and its endpoints, their targets loaded
-    return scan.compose(v -> vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.grpcPort())
-            .setHttp2ClearTextEnabled(true).setInitialSettings(new Http2Settings()
-                .setMaxFrameSize(1 << 20)))
-        .requestHandler(grpc).listen())
-        .compose(s -> {
-          grpcServer = s;
-          // REST is HTTP/1.1 (gRPC has its own port): no h2c upgrade, which some clients send on
-          // plain http:// and then misread.
-          return vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.httpPort())
-                  .setHttp2ClearTextEnabled(false).setCompressionSupported(true))
-              .requestHandler(adminApi.mount(web)).listen();
-        })
-        .<Void>map(s -> {
-          httpServer = s;
-          if (config.modelControl() == ControlMode.POLL) {
-            pollTimer = vertx.setPeriodic(config.pollInterval().toMillis(), id -> models.rescan());
-          }
-          link.start(pool, advertisedHost(), grpcServer.actualPort());
-          operators.start(pool, models);
-          scaleIn = new ScaleIn(vertx, link, models, pool, operators);
-          scaleIn.clearLeftover();
-          // A cluster-wide rate quota is split evenly over the live nodes.
-          link.cluster().onMembership(e -> tenants.admission().setNodeCount(Math.max(1, link.cluster().members().size()),
-              System.nanoTime()));
-          tenants.admission().setNodeCount(Math.max(1, link.cluster().members().size()), System.nanoTime());
-          controller = new MeshController(vertx, link, models, forwarder, CopyScaler.defaults(), operators);
-          controller.start();
-          ready.set(true);
-          LOG.info("modelmux node ready: gRPC on {}:{}, HTTP on {}:{}, repository {}, {} models, devices {}",
-              config.host(), grpcServer.actualPort(), config.host(), httpServer.actualPort(), repo.describe(),
-              models.modelCount(), pool.devices());
-          return null;
-        })
-        .recover(t -> vertx.executeBlocking(() -> {
-          closeLogs();
-          return null;
-        }).transform(ar -> Future.failedFuture(t)));
-  }
-
-  /** The feature store: resolves feature references (set once the node has started). */
-  public FeatureStore featureStore() {
-    return featureStore;
-  }
-
-  /** The prediction log: request paths append to it (set once the node has started). */
-  public PredictionLog predictionLog() {
-    return predictionLog;
-  }
-
-  /** Flushes the prediction and label logs and stops their writers, and the feature store's reads. Blocking. */
-  private void closeLogs() {
-    if (predictionLog != null) {
-      predictionLog.close();
+    private MeshNode(Vertx vertx, NodeConfig config, NodeBootstrap boot, ClusterLink link) {
+        this.vertx = vertx;
+        this.prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        this.metrics = new NodeMetrics(prometheus);
+        this.tenants = new EdgeAdmission(
+                Admission.create(boot.tenantPolicy(), System.nanoTime()), System::nanoTime, metrics, this::knows);
+        this.link = link;
+        this.operators = new Operators(vertx, link);
+        // One node alone still needs a secret for its (unused) forward channel; a mesh shares one.
+        this.clusterSecret = config.clusterSecret().orElseGet(MeshNode::randomToken);
+        this.forwarder = new Forwarder(vertx, clusterSecret, config.maxMessageBytes());
+        this.config = config;
+        this.repo = boot.repo();
+        this.adminToken = boot.adminToken();
+        this.adminTokenGenerated = boot.adminTokenGenerated();
+        this.pool = DevicePool.create(
+                new PoolConfig(boot.devices(), config.footprintFactor(), config.intraOpThreads(), 0L),
+                System::nanoTime,
+                event -> {
+                    metrics.on(event);
+                    link.on(event);
+                    operators.on(event);
+                },
+                new CostAwareVictims());
+        metrics.bindPool(pool);
+        this.repoWorker = vertx.createSharedWorkerExecutor("modelmux-repo", 2);
+        this.codecWorker = vertx.createSharedWorkerExecutor(
+                "modelmux-codec", Math.max(2, Runtime.getRuntime().availableProcessors()));
+        this.models = new ModelManager(vertx, repo, pool, repoWorker, config.modelControl(), config.footprintFactor());
     }
-    if (labelLog != null) {
-      labelLog.close();
+
+    private boolean knows(String model) {
+        return models != null && models.knows(model) || endpoints != null && endpoints.knows(model);
     }
-    if (featureStore != null) {
-      featureStore.close();
+
+    /** Starts a node; fails with a message naming the problem (bad repository, port in use). */
+    public static Future<MeshNode> start(NodeConfig config) {
+        Vertx vertx = Vertx.vertx();
+        return vertx.executeBlocking(() -> NodeBootstrap.prepare(config, MeshNode::generateToken))
+                .compose(boot -> ClusterLink.join(vertx, config.cluster()).compose(link -> {
+                    MeshNode node = new MeshNode(vertx, config, boot, link);
+                    return node.startServers()
+                            .map(node)
+                            .recover(t -> link.close().transform(ar -> Future.failedFuture(t)));
+                }))
+                .recover(t -> {
+                    // Report the failure now: Vert.x's close completes on one of its own event loops, which by
+                    // then may be terminated, so a listener on it may never run (the start would hang).
+                    vertx.close();
+                    return Future.failedFuture(t);
+                });
     }
-  }
 
-  /** Where other nodes reach this node's gRPC port: the advertised host, else the bind address. */
-  private String advertisedHost() {
-    return config.cluster().advertiseAddress().map(a -> a.startsWith("[") ? a.substring(0, a.indexOf(']') + 1)
-            : a.contains(":") ? a.substring(0, a.indexOf(':')) : a)
-        .orElse(config.host().equals("0.0.0.0") ? "127.0.0.1" : config.host());
-  }
+    private Future<Void> startServers() {
+        TensorLimits limits = new TensorLimits(config.maxMessageBytes(), config.maxTensorElements(), 16);
+        ServerInfo info = new ServerInfo(NAME, VERSION, ServerInfo.EXTENSIONS);
+        AdminAuth admin = new AdminAuth(adminToken);
+        Router router = new Router(link, models, pool, forwarder, System::nanoTime);
+        schedulers = new DeviceSchedulers(pool, System::nanoTime, metrics);
+        InferencePath path = new InferencePath(vertx, models, metrics, System::nanoTime, router, schedulers);
 
-  private static String randomToken() {
-    byte[] b = new byte[32];
-    new SecureRandom().nextBytes(b);
-    return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
-  }
+        GrpcServer grpc = GrpcServer.server(
+                vertx,
+                new GrpcServerOptions()
+                        .setMaxMessageSize(config.maxMessageBytes())
+                        .setScheduleDeadlineAutomatically(true));
+        ApiContext api = new ApiContext(
+                info,
+                models,
+                path,
+                admin,
+                System::nanoTime,
+                ready::get,
+                new Offload(codecWorker),
+                link,
+                tenants,
+                metrics);
+        new GrpcApi(api, new GrpcCodec(limits), new SecretCheck(clusterSecret, "cluster secret")).bind(grpc);
+        RestApi rest = new RestApi(api, new JsonCodec(limits), prometheus, config.maxMessageBytes());
+        adminApi = new AdminApi(vertx, api, operators, forwarder, new ModelStats(prometheus, System::nanoTime));
+        io.vertx.ext.web.Router web = rest.router(vertx);
+        capacity = CapacityAdvisor.create(vertx, api, operators, prometheus);
+        capacity.mount(web);
+        tenantSync = new TenantPolicySync(vertx, link.cluster().documents(), tenants.admission(), System::nanoTime);
+        new TenantsAdmin(vertx, admin, tenants.admission(), tenantSync)
+                .withMetrics(metrics)
+                .mount(web);
+        featureStore = TableFeatureStore.create(link.cluster(), vertx, config.features(), prometheus);
+        predictionLog = FilePredictionLog.create(
+                config.dataDir().resolve("predictions"), config.predictionLog(), prometheus, System::currentTimeMillis);
+        labelLog = LabelLog.create(
+                config.dataDir().resolve("labels"), config.predictionLog(), prometheus, System::currentTimeMillis);
+        new FeaturesAdmin(vertx, admin, featureStore.table(), System::currentTimeMillis).mount(web);
+        new LabelsApi(vertx, admin, labelLog, System::currentTimeMillis).mount(web);
 
-  private static String generateToken(Path dataDir) {
-    String token = randomToken();
-    try {
-      Files.createDirectories(dataDir);
-      Path file = dataDir.resolve("admin-token");
-      Files.deleteIfExists(file);
-      try {
-        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-      } catch (UnsupportedOperationException e) {
-        Files.createFile(file);
-      }
-      Files.writeString(file, token + "\n", StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new IllegalStateException("data-dir: cannot write the admin token: " + e.getMessage());
+        endpoints = Endpoints.create(
+                vertx,
+                api,
+                new MeshLoader(link, models, forwarder),
+                schedulers,
+                featureStore,
+                predictionLog,
+                prometheus);
+        endpoints.mount(web);
+        endpoints.bind(grpc);
+        path.endpoints(endpoints.router());
+        capacity.trafficShares(endpoints::extraTrafficShare); // canary and shadow shares in the capacity advice
+
+        Future<Void> scan = config.modelControl() == ControlMode.POLL ? models.rescan() : Future.succeededFuture();
+        scan = scan.compose(
+                v -> tenantSync.start(config.tenants())); // the mesh's tenant policy is in force before serving
+        scan = scan.compose(v -> vertx.executeBlocking(() -> {
+            predictionLog.start();
+            labelLog.start();
+            config.features().file().ifPresent(f -> FeatureSeed.seedIfEmpty(featureStore.table(), f));
+            return null;
+        }));
+        scan = scan.compose(v -> endpoints.start(config.endpoints())); // and its endpoints, their targets loaded
+        return scan.compose(v -> vertx.createHttpServer(new HttpServerOptions()
+                                .setHost(config.host())
+                                .setPort(config.grpcPort())
+                                .setHttp2ClearTextEnabled(true)
+                                .setInitialSettings(new Http2Settings().setMaxFrameSize(1 << 20)))
+                        .requestHandler(grpc)
+                        .listen())
+                .compose(s -> {
+                    grpcServer = s;
+                    // REST is HTTP/1.1 (gRPC has its own port): no h2c upgrade, which some clients send on
+                    // plain http:// and then misread.
+                    return vertx.createHttpServer(new HttpServerOptions()
+                                    .setHost(config.host())
+                                    .setPort(config.httpPort())
+                                    .setHttp2ClearTextEnabled(false)
+                                    .setCompressionSupported(true))
+                            .requestHandler(adminApi.mount(web))
+                            .listen();
+                })
+                .<Void>map(s -> {
+                    httpServer = s;
+                    if (config.modelControl() == ControlMode.POLL) {
+                        pollTimer = vertx.setPeriodic(config.pollInterval().toMillis(), id -> models.rescan());
+                    }
+                    link.start(pool, advertisedHost(), grpcServer.actualPort());
+                    operators.start(pool, models);
+                    scaleIn = new ScaleIn(vertx, link, models, pool, operators);
+                    scaleIn.clearLeftover();
+                    // A cluster-wide rate quota is split evenly over the live nodes.
+                    link.cluster()
+                            .onMembership(e -> tenants.admission()
+                                    .setNodeCount(
+                                            Math.max(1, link.cluster().members().size()), System.nanoTime()));
+                    tenants.admission()
+                            .setNodeCount(Math.max(1, link.cluster().members().size()), System.nanoTime());
+                    controller = new MeshController(vertx, link, models, forwarder, CopyScaler.defaults(), operators);
+                    controller.start();
+                    ready.set(true);
+                    LOG.info(
+                            "modelmux node ready: gRPC on {}:{}, HTTP on {}:{}, repository {}, {} models, devices {}",
+                            config.host(),
+                            grpcServer.actualPort(),
+                            config.host(),
+                            httpServer.actualPort(),
+                            repo.describe(),
+                            models.modelCount(),
+                            pool.devices());
+                    return null;
+                })
+                .recover(t -> vertx.executeBlocking(() -> {
+                            closeLogs();
+                            return null;
+                        })
+                        .transform(ar -> Future.failedFuture(t)));
     }
-    return token;
-  }
 
-  public int grpcPort() {
-    return grpcServer.actualPort();
-  }
-
-  public int httpPort() {
-    return httpServer.actualPort();
-  }
-
-  public Vertx vertx() {
-    return vertx;
-  }
-
-  public DevicePool pool() {
-    return pool;
-  }
-
-  public NodeConfig config() {
-    return config;
-  }
-
-  /** The admin token in force. */
-  public String adminToken() {
-    return adminToken;
-  }
-
-  /**
-   * After {@link #close}: whether every ONNX Runtime session was closed and every device thread
-   * stopped. When false a run outlived the shutdown grace and its sessions were left open; the
-   * process must then exit without releasing ONNX Runtime's environment under it.
-   */
-  public boolean runtimeQuiescent() {
-    return runtimeQuiescent;
-  }
-
-  /** Whether the admin token was generated at start (so it should be shown once). */
-  public boolean adminTokenGenerated() {
-    return adminTokenGenerated;
-  }
-
-  /** The Hazelcast member port of this node (peers join through it). */
-  public int clusterPort() {
-    return link.cluster().memberPort();
-  }
-
-  /**
-   * Simulates {@code kill -9} for tests in one JVM: the cluster member is terminated without
-   * leaving, and the servers are closed at once without draining.
-   */
-  Future<Void> crash() {
-    ready.set(false);
-    stopAdmin();
-    link.stop();
-    if (controller != null) {
-      controller.stop();
+    /** The feature store: resolves feature references (set once the node has started). */
+    public FeatureStore featureStore() {
+        return featureStore;
     }
-    link.cluster().crash();
-    Future<Void> g = grpcServer.close();
-    Future<Void> h = httpServer.close();
-    return Future.join(g, h).transform(ar -> vertx.executeBlocking(() -> {
-      closeLogs();
-      pool.close();
-      repo.close();
-      if (schedulers != null) {
-        schedulers.close();
-      }
-      return null;
-    })).transform(ar -> vertx.close());
-  }
 
-  private void stopAdmin() {
-    operators.stop();
-    if (adminApi != null) {
-      adminApi.stop();
+    /** The prediction log: request paths append to it (set once the node has started). */
+    public PredictionLog predictionLog() {
+        return predictionLog;
     }
-    if (capacity != null) {
-      capacity.stop();
-    }
-  }
 
-  /** Ids of the mesh's nodes whose records this node has read (itself included). */
-  public Set<String> meshNodes() {
-    return link.nodes().keySet();
-  }
-
-  /** The ready and loading copies of a model version, as the shared table has them now (blocking; for tests and tools). */
-  public List<String> copies(String model, long version) {
-    try {
-      return link.cluster().placements().copies(ModelKey.of(model, version)).get(30, TimeUnit.SECONDS)
-          .stream().filter(c -> c.state() == Copy.State.READY || c.state() == Copy.State.LOADING)
-          .map(c -> c.nodeId() + "/" + c.deviceId() + ":" + c.state()).toList();
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
+    /** Flushes the prediction and label logs and stops their writers, and the feature store's reads. Blocking. */
+    private void closeLogs() {
+        if (predictionLog != null) {
+            predictionLog.close();
+        }
+        if (labelLog != null) {
+            labelLog.close();
+        }
+        if (featureStore != null) {
+            featureStore.close();
+        }
     }
-  }
 
-  /** The endpoints, traffic policies and decision API of this node. */
-  public Endpoints endpoints() {
-    return endpoints;
-  }
+    /** Where other nodes reach this node's gRPC port: the advertised host, else the bind address. */
+    private String advertisedHost() {
+        return config.cluster()
+                .advertiseAddress()
+                .map(a -> a.startsWith("[")
+                        ? a.substring(0, a.indexOf(']') + 1)
+                        : a.contains(":") ? a.substring(0, a.indexOf(':')) : a)
+                .orElse(config.host().equals("0.0.0.0") ? "127.0.0.1" : config.host());
+    }
 
-  /** This node's id in the mesh. */
-  public String nodeId() {
-    return link.nodeId();
-  }
+    private static String randomToken() {
+        byte[] b = new byte[32];
+        new SecureRandom().nextBytes(b);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+    }
 
-  /** Triggers a repository rescan now (poll mode's timer does this periodically). */
-  public Future<Void> rescan() {
-    return models.rescan();
-  }
+    private static String generateToken(Path dataDir) {
+        String token = randomToken();
+        try {
+            Files.createDirectories(dataDir);
+            Path file = dataDir.resolve("admin-token");
+            Files.deleteIfExists(file);
+            try {
+                Files.createFile(
+                        file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            } catch (UnsupportedOperationException e) {
+                Files.createFile(file);
+            }
+            Files.writeString(file, token + "\n", StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalStateException("data-dir: cannot write the admin token: " + e.getMessage());
+        }
+        return token;
+    }
 
-  /**
-   * Reports not ready, drains this node's copies to other nodes while still serving (up to the
-   * drain timeout; see {@code ScaleIn}), then stops accepting, waits for in-flight requests (up to
-   * the shutdown grace), unloads every model (closing its sessions), leaves the mesh, and closes Vert.x.
-   */
-  public Future<Void> close() {
-    ready.set(false);
-    if (scaleIn == null) {
-      return shutdown();
+    public int grpcPort() {
+        return grpcServer.actualPort();
     }
-    // The drain completes on an event loop; shut down from a thread of its own, as from a caller's,
-    // so no step waits on an event loop that the shutdown itself closes.
-    CompletableFuture<Void> stopped = new CompletableFuture<>();
-    scaleIn.drain(config.drainTimeout()).onComplete(ar -> new Thread(() -> shutdown().onComplete(r -> {
-      if (r.succeeded()) {
-        stopped.complete(null);
-      } else {
-        stopped.completeExceptionally(r.cause());
-      }
-    }), "modelmux-stop").start());
-    return Future.fromCompletionStage(stopped);
-  }
 
-  private Future<Void> shutdown() {
-    stopAdmin();
-    if (controller != null) {
-      controller.stop();
+    public int httpPort() {
+        return httpServer.actualPort();
     }
-    if (tenantSync != null) {
-      tenantSync.close();
+
+    public Vertx vertx() {
+        return vertx;
     }
-    if (endpoints != null) {
-      endpoints.close();
+
+    public DevicePool pool() {
+        return pool;
     }
-    if (pollTimer >= 0) {
-      vertx.cancelTimer(pollTimer);
+
+    public NodeConfig config() {
+        return config;
     }
-    models.close();
-    long graceMs = config.shutdownGrace().toMillis();
-    Future<Void> g = grpcServer == null ? Future.succeededFuture() : grpcServer.shutdown(graceMs, TimeUnit.MILLISECONDS);
-    Future<Void> h = httpServer == null ? Future.succeededFuture() : httpServer.shutdown(graceMs, TimeUnit.MILLISECONDS);
-    Future<Void> released = Future.join(g, h).transform(ar -> scaleIn == null ? Future.succeededFuture() : scaleIn.release());
-    return released.transform(ar -> Future.join(link.close(), forwarder.close())).transform(ar -> vertx.executeBlocking(() -> {
-      // The servers have stopped accepting and their in-flight requests are done: every record a
-      // request appended is in the prediction log's queue, and closing the log writes them all.
-      closeLogs();
-      runtimeQuiescent = pool.close(DevicePool.DEFAULT_CLOSE_TIMEOUT);
-      repo.close();
-      if (schedulers != null) {
-        schedulers.close();
-      }
-      return null;
-    })).transform(ar -> {
-      repoWorker.close();
-      codecWorker.close();
-      return vertx.close();
-    });
-  }
+
+    /** The admin token in force. */
+    public String adminToken() {
+        return adminToken;
+    }
+
+    /**
+     * After {@link #close}: whether every ONNX Runtime session was closed and every device thread
+     * stopped. When false a run outlived the shutdown grace and its sessions were left open; the
+     * process must then exit without releasing ONNX Runtime's environment under it.
+     */
+    public boolean runtimeQuiescent() {
+        return runtimeQuiescent;
+    }
+
+    /** Whether the admin token was generated at start (so it should be shown once). */
+    public boolean adminTokenGenerated() {
+        return adminTokenGenerated;
+    }
+
+    /** The Hazelcast member port of this node (peers join through it). */
+    public int clusterPort() {
+        return link.cluster().memberPort();
+    }
+
+    /**
+     * Simulates {@code kill -9} for tests in one JVM: the cluster member is terminated without
+     * leaving, and the servers are closed at once without draining.
+     */
+    Future<Void> crash() {
+        ready.set(false);
+        stopAdmin();
+        link.stop();
+        if (controller != null) {
+            controller.stop();
+        }
+        link.cluster().crash();
+        Future<Void> g = grpcServer.close();
+        Future<Void> h = httpServer.close();
+        return Future.join(g, h)
+                .transform(ar -> vertx.executeBlocking(() -> {
+                    closeLogs();
+                    pool.close();
+                    repo.close();
+                    if (schedulers != null) {
+                        schedulers.close();
+                    }
+                    return null;
+                }))
+                .transform(ar -> vertx.close());
+    }
+
+    private void stopAdmin() {
+        operators.stop();
+        if (adminApi != null) {
+            adminApi.stop();
+        }
+        if (capacity != null) {
+            capacity.stop();
+        }
+    }
+
+    /** Ids of the mesh's nodes whose records this node has read (itself included). */
+    public Set<String> meshNodes() {
+        return link.nodes().keySet();
+    }
+
+    /** The ready and loading copies of a model version, as the shared table has them now (blocking; for tests and tools). */
+    public List<String> copies(String model, long version) {
+        try {
+            return link.cluster().placements().copies(ModelKey.of(model, version)).get(30, TimeUnit.SECONDS).stream()
+                    .filter(c -> c.state() == Copy.State.READY || c.state() == Copy.State.LOADING)
+                    .map(c -> c.nodeId() + "/" + c.deviceId() + ":" + c.state())
+                    .toList();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The endpoints, traffic policies and decision API of this node. */
+    public Endpoints endpoints() {
+        return endpoints;
+    }
+
+    /** This node's id in the mesh. */
+    public String nodeId() {
+        return link.nodeId();
+    }
+
+    /** Triggers a repository rescan now (poll mode's timer does this periodically). */
+    public Future<Void> rescan() {
+        return models.rescan();
+    }
+
+    /**
+     * Reports not ready, drains this node's copies to other nodes while still serving (up to the
+     * drain timeout; see {@code ScaleIn}), then stops accepting, waits for in-flight requests (up to
+     * the shutdown grace), unloads every model (closing its sessions), leaves the mesh, and closes Vert.x.
+     */
+    public Future<Void> close() {
+        ready.set(false);
+        if (scaleIn == null) {
+            return shutdown();
+        }
+        // The drain completes on an event loop; shut down from a thread of its own, as from a caller's,
+        // so no step waits on an event loop that the shutdown itself closes.
+        CompletableFuture<Void> stopped = new CompletableFuture<>();
+        scaleIn.drain(config.drainTimeout())
+                .onComplete(ar -> new Thread(
+                                () -> shutdown().onComplete(r -> {
+                                    if (r.succeeded()) {
+                                        stopped.complete(null);
+                                    } else {
+                                        stopped.completeExceptionally(r.cause());
+                                    }
+                                }),
+                                "modelmux-stop")
+                        .start());
+        return Future.fromCompletionStage(stopped);
+    }
+
+    private Future<Void> shutdown() {
+        stopAdmin();
+        if (controller != null) {
+            controller.stop();
+        }
+        if (tenantSync != null) {
+            tenantSync.close();
+        }
+        if (endpoints != null) {
+            endpoints.close();
+        }
+        if (pollTimer >= 0) {
+            vertx.cancelTimer(pollTimer);
+        }
+        models.close();
+        long graceMs = config.shutdownGrace().toMillis();
+        Future<Void> g =
+                grpcServer == null ? Future.succeededFuture() : grpcServer.shutdown(graceMs, TimeUnit.MILLISECONDS);
+        Future<Void> h =
+                httpServer == null ? Future.succeededFuture() : httpServer.shutdown(graceMs, TimeUnit.MILLISECONDS);
+        Future<Void> released =
+                Future.join(g, h).transform(ar -> scaleIn == null ? Future.succeededFuture() : scaleIn.release());
+        return released.transform(ar -> Future.join(link.close(), forwarder.close()))
+                .transform(ar -> vertx.executeBlocking(() -> {
+                    // The servers have stopped accepting and their in-flight requests are done: every record a
+                    // request appended is in the prediction log's queue, and closing the log writes them all.
+                    closeLogs();
+                    runtimeQuiescent = pool.close(DevicePool.DEFAULT_CLOSE_TIMEOUT);
+                    repo.close();
+                    if (schedulers != null) {
+                        schedulers.close();
+                    }
+                    return null;
+                }))
+                .transform(ar -> {
+                    repoWorker.close();
+                    codecWorker.close();
+                    return vertx.close();
+                });
+    }
 }

@@ -19,35 +19,44 @@ import org.slf4j.LoggerFactory;
  * What a node needs before it joins the mesh, read from its configuration with blocking I/O: the
  * repository, the admin token, the devices and the tenant policy.
  */
-record NodeBootstrap(ModelRepository repo, String adminToken, boolean adminTokenGenerated, List<DeviceSpec> devices,
-    TenantPolicy tenantPolicy) {
-  private static final Logger LOG = LoggerFactory.getLogger(NodeBootstrap.class);
+record NodeBootstrap(
+        ModelRepository repo,
+        String adminToken,
+        boolean adminTokenGenerated,
+        List<DeviceSpec> devices,
+        TenantPolicy tenantPolicy) {
+    private static final Logger LOG = LoggerFactory.getLogger(NodeBootstrap.class);
 
-  NodeBootstrap {
-    devices = List.copyOf(devices);
-  }
+    NodeBootstrap {
+        devices = List.copyOf(devices);
+    }
 
-  /** Blocking; fails with a message naming the key or file that is wrong. */
-  static NodeBootstrap prepare(NodeConfig config, Function<Path, String> tokenGenerator) throws RepositoryException {
-    ModelRepository repo = ModelRepository.open(config.repository(), RepositoryOptions.defaults());
-    boolean generated = config.adminToken().isEmpty();
-    String token = config.adminToken().orElseGet(() -> tokenGenerator.apply(config.dataDir()));
-    TenantPolicy policy;
-    if (config.tenants().isPresent()) {
-      try {
-        policy = TenantPolicyLoader.load(config.tenants().get());
-      } catch (IOException e) {
-        throw new IllegalArgumentException("tenants: cannot read " + config.tenants().get() + ": " + e.getMessage());
-      }
-      LOG.info("tenants: {} from {}", policy.tenants().size(), config.tenants().get());
-    } else {
-      policy = TenantPolicy.defaultPolicy();
-      LOG.info("tenants: none configured (--tenants); every request runs as tenant 'default', which needs no key");
+    /** Blocking; fails with a message naming the key or file that is wrong. */
+    static NodeBootstrap prepare(NodeConfig config, Function<Path, String> tokenGenerator) throws RepositoryException {
+        ModelRepository repo = ModelRepository.open(config.repository(), RepositoryOptions.defaults());
+        boolean generated = config.adminToken().isEmpty();
+        String token = config.adminToken().orElseGet(() -> tokenGenerator.apply(config.dataDir()));
+        TenantPolicy policy;
+        if (config.tenants().isPresent()) {
+            try {
+                policy = TenantPolicyLoader.load(config.tenants().get());
+            } catch (IOException e) {
+                throw new IllegalArgumentException(
+                        "tenants: cannot read " + config.tenants().get() + ": " + e.getMessage());
+            }
+            LOG.info(
+                    "tenants: {} from {}",
+                    policy.tenants().size(),
+                    config.tenants().get());
+        } else {
+            policy = TenantPolicy.defaultPolicy();
+            LOG.info(
+                    "tenants: none configured (--tenants); every request runs as tenant 'default', which needs no key");
+        }
+        List<DeviceSpec> devices = new ArrayList<>(config.devices());
+        if (config.detectGpus()) {
+            devices.addAll(CudaDevices.detect()); // empty without the CUDA provider; runs nvidia-smi otherwise
+        }
+        return new NodeBootstrap(repo, token, generated, devices, policy);
     }
-    List<DeviceSpec> devices = new ArrayList<>(config.devices());
-    if (config.detectGpus()) {
-      devices.addAll(CudaDevices.detect()); // empty without the CUDA provider; runs nvidia-smi otherwise
-    }
-    return new NodeBootstrap(repo, token, generated, devices, policy);
-  }
 }

@@ -1,15 +1,15 @@
 package dev.modelmux.node;
 
-import dev.modelmux.node.catalog.ControlMode;
+import dev.modelmux.cluster.ClusterConfig;
 import dev.modelmux.gpu.DeviceSpec;
+import dev.modelmux.node.catalog.ControlMode;
+import dev.modelmux.node.features.FeatureStoreConfig;
+import dev.modelmux.node.predlog.PredictionLogConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import dev.modelmux.cluster.ClusterConfig;
-import dev.modelmux.node.features.FeatureStoreConfig;
-import dev.modelmux.node.predlog.PredictionLogConfig;
 
 /**
  * Immutable configuration of one node. Built by {@link ConfigLoader} from flags, environment and
@@ -40,167 +40,376 @@ import dev.modelmux.node.predlog.PredictionLogConfig;
  * @param endpoints the endpoints file (YAML or JSON) published to the mesh at start unless it has endpoints already
  */
 public record NodeConfig(
-    String repository,
-    String host,
-    int grpcPort,
-    int httpPort,
-    List<DeviceSpec> devices,
-    Optional<String> adminToken,
-    Path dataDir,
-    ControlMode modelControl,
-    Duration pollInterval,
-    long maxMessageBytes,
-    long maxTensorElements,
-    double footprintFactor,
-    int intraOpThreads,
-    Duration shutdownGrace,
-    boolean detectGpus,
-    ClusterConfig cluster,
-    Optional<String> clusterSecret,
-    Optional<Path> tenants,
-    Duration drainTimeout,
-    FeatureStoreConfig features,
-    PredictionLogConfig predictionLog,
-    Optional<Path> endpoints) {
+        String repository,
+        String host,
+        int grpcPort,
+        int httpPort,
+        List<DeviceSpec> devices,
+        Optional<String> adminToken,
+        Path dataDir,
+        ControlMode modelControl,
+        Duration pollInterval,
+        long maxMessageBytes,
+        long maxTensorElements,
+        double footprintFactor,
+        int intraOpThreads,
+        Duration shutdownGrace,
+        boolean detectGpus,
+        ClusterConfig cluster,
+        Optional<String> clusterSecret,
+        Optional<Path> tenants,
+        Duration drainTimeout,
+        FeatureStoreConfig features,
+        PredictionLogConfig predictionLog,
+        Optional<Path> endpoints) {
 
-  public static final int DEFAULT_GRPC_PORT = 8001;
-  public static final int DEFAULT_HTTP_PORT = 8000;
-  public static final long DEFAULT_MAX_MESSAGE_BYTES = 64L << 20;
-  public static final long DEFAULT_MAX_TENSOR_ELEMENTS = 1L << 26;
-  public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(10);
-  public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(20);
+    public static final int DEFAULT_GRPC_PORT = 8001;
+    public static final int DEFAULT_HTTP_PORT = 8000;
+    public static final long DEFAULT_MAX_MESSAGE_BYTES = 64L << 20;
+    public static final long DEFAULT_MAX_TENSOR_ELEMENTS = 1L << 26;
+    public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(20);
 
-  public NodeConfig {
-    Objects.requireNonNull(repository, "repo");
-    if (repository.isBlank()) {
-      throw new IllegalArgumentException("repo: must not be empty");
+    public NodeConfig {
+        Objects.requireNonNull(repository, "repo");
+        if (repository.isBlank()) {
+            throw new IllegalArgumentException("repo: must not be empty");
+        }
+        Objects.requireNonNull(host, "host");
+        port("grpc-port", grpcPort);
+        port("http-port", httpPort);
+        if (grpcPort != 0 && grpcPort == httpPort) {
+            throw new IllegalArgumentException("grpc-port and http-port must differ, both are " + grpcPort);
+        }
+        devices = List.copyOf(devices);
+        if (devices.isEmpty()) {
+            throw new IllegalArgumentException("devices: at least one device is required");
+        }
+        adminToken.ifPresent(t -> {
+            if (t.length() < 16) {
+                throw new IllegalArgumentException("admin-token: must be at least 16 characters");
+            }
+        });
+        Objects.requireNonNull(dataDir, "data-dir");
+        Objects.requireNonNull(modelControl, "model-control");
+        if (pollInterval.isNegative() || pollInterval.isZero()) {
+            throw new IllegalArgumentException("poll-interval: must be > 0, was " + pollInterval);
+        }
+        if (maxMessageBytes < 1024 || maxMessageBytes > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("max-message-size: must be in [1 KiB, 2 GiB), was " + maxMessageBytes);
+        }
+        if (maxTensorElements < 1) {
+            throw new IllegalArgumentException("max-tensor-elements: must be >= 1, was " + maxTensorElements);
+        }
+        if (!(footprintFactor >= 1 && footprintFactor <= 100)) {
+            throw new IllegalArgumentException("footprint-factor: must be in [1, 100], was " + footprintFactor);
+        }
+        if (intraOpThreads < 1) {
+            throw new IllegalArgumentException("intra-op-threads: must be >= 1, was " + intraOpThreads);
+        }
+        Objects.requireNonNull(cluster, "cluster");
+        if (cluster.joinsOthers() && clusterSecret.isEmpty()) {
+            throw new IllegalArgumentException(
+                    "cluster-secret: required with peers or Kubernetes discovery (the same on every node)");
+        }
+        clusterSecret.ifPresent(t -> {
+            if (t.length() < 16) {
+                throw new IllegalArgumentException("cluster-secret: must be at least 16 characters");
+            }
+        });
+        if (shutdownGrace.isNegative()) {
+            throw new IllegalArgumentException("shutdown-grace: must be >= 0");
+        }
+        Objects.requireNonNull(drainTimeout, "drain-timeout");
+        if (drainTimeout.isNegative()) {
+            throw new IllegalArgumentException("drain-timeout: must be >= 0");
+        }
+        Objects.requireNonNull(features, "features");
+        Objects.requireNonNull(predictionLog, "prediction-log");
     }
-    Objects.requireNonNull(host, "host");
-    port("grpc-port", grpcPort);
-    port("http-port", httpPort);
-    if (grpcPort != 0 && grpcPort == httpPort) {
-      throw new IllegalArgumentException("grpc-port and http-port must differ, both are " + grpcPort);
+    /** The settings before {@code drain-timeout}, the feature store and the prediction log existed: no drain on stop, their defaults. */
+    public NodeConfig(
+            String repository,
+            String host,
+            int grpcPort,
+            int httpPort,
+            List<DeviceSpec> devices,
+            Optional<String> adminToken,
+            Path dataDir,
+            ControlMode modelControl,
+            Duration pollInterval,
+            long maxMessageBytes,
+            long maxTensorElements,
+            double footprintFactor,
+            int intraOpThreads,
+            Duration shutdownGrace,
+            boolean detectGpus,
+            ClusterConfig cluster,
+            Optional<String> clusterSecret,
+            Optional<Path> tenants) {
+        this(
+                repository,
+                host,
+                grpcPort,
+                httpPort,
+                devices,
+                adminToken,
+                dataDir,
+                modelControl,
+                pollInterval,
+                maxMessageBytes,
+                maxTensorElements,
+                footprintFactor,
+                intraOpThreads,
+                shutdownGrace,
+                detectGpus,
+                cluster,
+                clusterSecret,
+                tenants,
+                Duration.ZERO,
+                FeatureStoreConfig.defaults(),
+                PredictionLogConfig.defaults(),
+                Optional.empty());
     }
-    devices = List.copyOf(devices);
-    if (devices.isEmpty()) {
-      throw new IllegalArgumentException("devices: at least one device is required");
-    }
-    adminToken.ifPresent(t -> {
-      if (t.length() < 16) {
-        throw new IllegalArgumentException("admin-token: must be at least 16 characters");
-      }
-    });
-    Objects.requireNonNull(dataDir, "data-dir");
-    Objects.requireNonNull(modelControl, "model-control");
-    if (pollInterval.isNegative() || pollInterval.isZero()) {
-      throw new IllegalArgumentException("poll-interval: must be > 0, was " + pollInterval);
-    }
-    if (maxMessageBytes < 1024 || maxMessageBytes > Integer.MAX_VALUE) {
-      throw new IllegalArgumentException("max-message-size: must be in [1 KiB, 2 GiB), was " + maxMessageBytes);
-    }
-    if (maxTensorElements < 1) {
-      throw new IllegalArgumentException("max-tensor-elements: must be >= 1, was " + maxTensorElements);
-    }
-    if (!(footprintFactor >= 1 && footprintFactor <= 100)) {
-      throw new IllegalArgumentException("footprint-factor: must be in [1, 100], was " + footprintFactor);
-    }
-    if (intraOpThreads < 1) {
-      throw new IllegalArgumentException("intra-op-threads: must be >= 1, was " + intraOpThreads);
-    }
-    Objects.requireNonNull(cluster, "cluster");
-    if (cluster.joinsOthers() && clusterSecret.isEmpty()) {
-      throw new IllegalArgumentException("cluster-secret: required with peers or Kubernetes discovery (the same on every node)");
-    }
-    clusterSecret.ifPresent(t -> {
-      if (t.length() < 16) {
-        throw new IllegalArgumentException("cluster-secret: must be at least 16 characters");
-      }
-    });
-    if (shutdownGrace.isNegative()) {
-      throw new IllegalArgumentException("shutdown-grace: must be >= 0");
-    }
-    Objects.requireNonNull(drainTimeout, "drain-timeout");
-    if (drainTimeout.isNegative()) {
-      throw new IllegalArgumentException("drain-timeout: must be >= 0");
-    }
-    Objects.requireNonNull(features, "features");
-    Objects.requireNonNull(predictionLog, "prediction-log");
-  }
-  /** The settings before {@code drain-timeout}, the feature store and the prediction log existed: no drain on stop, their defaults. */
-  public NodeConfig(String repository, String host, int grpcPort, int httpPort, List<DeviceSpec> devices,
-      Optional<String> adminToken, Path dataDir, ControlMode modelControl, Duration pollInterval, long maxMessageBytes,
-      long maxTensorElements, double footprintFactor, int intraOpThreads, Duration shutdownGrace, boolean detectGpus,
-      ClusterConfig cluster, Optional<String> clusterSecret, Optional<Path> tenants) {
-    this(repository, host, grpcPort, httpPort, devices, adminToken, dataDir, modelControl, pollInterval, maxMessageBytes,
-        maxTensorElements, footprintFactor, intraOpThreads, shutdownGrace, detectGpus, cluster, clusterSecret, tenants,
-        Duration.ZERO, FeatureStoreConfig.defaults(), PredictionLogConfig.defaults(),
-        Optional.empty());
-  }
 
-  /** A configuration without an endpoints file. */
-  public NodeConfig(String repository, String host, int grpcPort, int httpPort, List<DeviceSpec> devices,
-      Optional<String> adminToken, Path dataDir, ControlMode modelControl, Duration pollInterval, long maxMessageBytes,
-      long maxTensorElements, double footprintFactor, int intraOpThreads, Duration shutdownGrace, boolean detectGpus,
-      ClusterConfig cluster, Optional<String> clusterSecret, Optional<Path> tenants,
-      Duration drainTimeout) {
-    this(repository, host, grpcPort, httpPort, devices, adminToken, dataDir, modelControl, pollInterval, maxMessageBytes,
-        maxTensorElements, footprintFactor, intraOpThreads, shutdownGrace, detectGpus, cluster, clusterSecret, tenants,
-        drainTimeout, FeatureStoreConfig.defaults(),
-        PredictionLogConfig.defaults(), Optional.empty());
-  }
-
-  private static void port(String key, int p) {
-    if (p < 0 || p > 65535) {
-      throw new IllegalArgumentException(key + ": must be in [0, 65535], was " + p);
+    /** A configuration without an endpoints file. */
+    public NodeConfig(
+            String repository,
+            String host,
+            int grpcPort,
+            int httpPort,
+            List<DeviceSpec> devices,
+            Optional<String> adminToken,
+            Path dataDir,
+            ControlMode modelControl,
+            Duration pollInterval,
+            long maxMessageBytes,
+            long maxTensorElements,
+            double footprintFactor,
+            int intraOpThreads,
+            Duration shutdownGrace,
+            boolean detectGpus,
+            ClusterConfig cluster,
+            Optional<String> clusterSecret,
+            Optional<Path> tenants,
+            Duration drainTimeout) {
+        this(
+                repository,
+                host,
+                grpcPort,
+                httpPort,
+                devices,
+                adminToken,
+                dataDir,
+                modelControl,
+                pollInterval,
+                maxMessageBytes,
+                maxTensorElements,
+                footprintFactor,
+                intraOpThreads,
+                shutdownGrace,
+                detectGpus,
+                cluster,
+                clusterSecret,
+                tenants,
+                drainTimeout,
+                FeatureStoreConfig.defaults(),
+                PredictionLogConfig.defaults(),
+                Optional.empty());
     }
-  }
 
-  /** A copy with other ports (tests use 0 for ephemeral ports). */
-  public NodeConfig withPorts(int grpc, int http) {
-    return new NodeConfig(repository, host, grpc, http, devices, adminToken, dataDir, modelControl, pollInterval,
-        maxMessageBytes, maxTensorElements, footprintFactor, intraOpThreads, shutdownGrace, detectGpus, cluster, clusterSecret, tenants,
-        drainTimeout, features, predictionLog, endpoints);
-  }
+    private static void port(String key, int p) {
+        if (p < 0 || p > 65535) {
+            throw new IllegalArgumentException(key + ": must be in [0, 65535], was " + p);
+        }
+    }
 
-  /** A copy that joins the mesh with {@code cluster}, authenticating forwards with {@code secret}. */
-  public NodeConfig withCluster(ClusterConfig cluster, String secret) {
-    return new NodeConfig(repository, host, grpcPort, httpPort, devices, adminToken, dataDir, modelControl, pollInterval,
-        maxMessageBytes, maxTensorElements, footprintFactor, intraOpThreads, shutdownGrace, detectGpus, cluster,
-        Optional.of(secret), tenants, drainTimeout, features, predictionLog, endpoints);
-  }
+    /** A copy with other ports (tests use 0 for ephemeral ports). */
+    public NodeConfig withPorts(int grpc, int http) {
+        return new NodeConfig(
+                repository,
+                host,
+                grpc,
+                http,
+                devices,
+                adminToken,
+                dataDir,
+                modelControl,
+                pollInterval,
+                maxMessageBytes,
+                maxTensorElements,
+                footprintFactor,
+                intraOpThreads,
+                shutdownGrace,
+                detectGpus,
+                cluster,
+                clusterSecret,
+                tenants,
+                drainTimeout,
+                features,
+                predictionLog,
+                endpoints);
+    }
 
-  /** A copy whose tenants come from {@code file}. */
-  public NodeConfig withTenants(Path file) {
-    return new NodeConfig(repository, host, grpcPort, httpPort, devices, adminToken, dataDir, modelControl, pollInterval,
-        maxMessageBytes, maxTensorElements, footprintFactor, intraOpThreads, shutdownGrace, detectGpus, cluster,
-        clusterSecret, Optional.of(file), drainTimeout, features, predictionLog, endpoints);
-  }
+    /** A copy that joins the mesh with {@code cluster}, authenticating forwards with {@code secret}. */
+    public NodeConfig withCluster(ClusterConfig cluster, String secret) {
+        return new NodeConfig(
+                repository,
+                host,
+                grpcPort,
+                httpPort,
+                devices,
+                adminToken,
+                dataDir,
+                modelControl,
+                pollInterval,
+                maxMessageBytes,
+                maxTensorElements,
+                footprintFactor,
+                intraOpThreads,
+                shutdownGrace,
+                detectGpus,
+                cluster,
+                Optional.of(secret),
+                tenants,
+                drainTimeout,
+                features,
+                predictionLog,
+                endpoints);
+    }
 
-  /** A copy whose endpoints come from {@code file}. */
-  public NodeConfig withEndpoints(Path file) {
-    return new NodeConfig(repository, host, grpcPort, httpPort, devices, adminToken, dataDir, modelControl, pollInterval,
-        maxMessageBytes, maxTensorElements, footprintFactor, intraOpThreads, shutdownGrace, detectGpus, cluster,
-        clusterSecret, tenants, drainTimeout, features, predictionLog, Optional.of(file));
-  }
+    /** A copy whose tenants come from {@code file}. */
+    public NodeConfig withTenants(Path file) {
+        return new NodeConfig(
+                repository,
+                host,
+                grpcPort,
+                httpPort,
+                devices,
+                adminToken,
+                dataDir,
+                modelControl,
+                pollInterval,
+                maxMessageBytes,
+                maxTensorElements,
+                footprintFactor,
+                intraOpThreads,
+                shutdownGrace,
+                detectGpus,
+                cluster,
+                clusterSecret,
+                Optional.of(file),
+                drainTimeout,
+                features,
+                predictionLog,
+                endpoints);
+    }
 
-  /** A copy that drains for up to {@code timeout} on stop (0: no drain). */
-  public NodeConfig withDrainTimeout(Duration timeout) {
-    return new NodeConfig(repository, host, grpcPort, httpPort, devices, adminToken, dataDir, modelControl, pollInterval,
-        maxMessageBytes, maxTensorElements, footprintFactor, intraOpThreads, shutdownGrace, detectGpus, cluster,
-        clusterSecret, tenants, timeout, features, predictionLog, endpoints);
-  }
+    /** A copy whose endpoints come from {@code file}. */
+    public NodeConfig withEndpoints(Path file) {
+        return new NodeConfig(
+                repository,
+                host,
+                grpcPort,
+                httpPort,
+                devices,
+                adminToken,
+                dataDir,
+                modelControl,
+                pollInterval,
+                maxMessageBytes,
+                maxTensorElements,
+                footprintFactor,
+                intraOpThreads,
+                shutdownGrace,
+                detectGpus,
+                cluster,
+                clusterSecret,
+                tenants,
+                drainTimeout,
+                features,
+                predictionLog,
+                Optional.of(file));
+    }
 
-  /** A copy with other feature store settings. */
-  public NodeConfig withFeatures(FeatureStoreConfig f) {
-    return new NodeConfig(repository, host, grpcPort, httpPort, devices, adminToken, dataDir, modelControl, pollInterval,
-        maxMessageBytes, maxTensorElements, footprintFactor, intraOpThreads, shutdownGrace, detectGpus, cluster,
-        clusterSecret, tenants, drainTimeout, f, predictionLog, endpoints);
-  }
+    /** A copy that drains for up to {@code timeout} on stop (0: no drain). */
+    public NodeConfig withDrainTimeout(Duration timeout) {
+        return new NodeConfig(
+                repository,
+                host,
+                grpcPort,
+                httpPort,
+                devices,
+                adminToken,
+                dataDir,
+                modelControl,
+                pollInterval,
+                maxMessageBytes,
+                maxTensorElements,
+                footprintFactor,
+                intraOpThreads,
+                shutdownGrace,
+                detectGpus,
+                cluster,
+                clusterSecret,
+                tenants,
+                timeout,
+                features,
+                predictionLog,
+                endpoints);
+    }
 
-  /** A copy with other prediction log settings. */
-  public NodeConfig withPredictionLog(PredictionLogConfig p) {
-    return new NodeConfig(repository, host, grpcPort, httpPort, devices, adminToken, dataDir, modelControl, pollInterval,
-        maxMessageBytes, maxTensorElements, footprintFactor, intraOpThreads, shutdownGrace, detectGpus, cluster,
-        clusterSecret, tenants, drainTimeout, features, p, endpoints);
-  }
+    /** A copy with other feature store settings. */
+    public NodeConfig withFeatures(FeatureStoreConfig f) {
+        return new NodeConfig(
+                repository,
+                host,
+                grpcPort,
+                httpPort,
+                devices,
+                adminToken,
+                dataDir,
+                modelControl,
+                pollInterval,
+                maxMessageBytes,
+                maxTensorElements,
+                footprintFactor,
+                intraOpThreads,
+                shutdownGrace,
+                detectGpus,
+                cluster,
+                clusterSecret,
+                tenants,
+                drainTimeout,
+                f,
+                predictionLog,
+                endpoints);
+    }
+
+    /** A copy with other prediction log settings. */
+    public NodeConfig withPredictionLog(PredictionLogConfig p) {
+        return new NodeConfig(
+                repository,
+                host,
+                grpcPort,
+                httpPort,
+                devices,
+                adminToken,
+                dataDir,
+                modelControl,
+                pollInterval,
+                maxMessageBytes,
+                maxTensorElements,
+                footprintFactor,
+                intraOpThreads,
+                shutdownGrace,
+                detectGpus,
+                cluster,
+                clusterSecret,
+                tenants,
+                drainTimeout,
+                features,
+                p,
+                endpoints);
+    }
 }

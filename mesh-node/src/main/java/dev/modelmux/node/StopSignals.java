@@ -19,30 +19,30 @@ import sun.misc.Signal;
  * has stopped.
  */
 final class StopSignals {
-  private static final Logger LOG = LoggerFactory.getLogger(StopSignals.class);
-  private static final List<String> SIGNALS = List.of("TERM", "INT", "HUP");
+    private static final Logger LOG = LoggerFactory.getLogger(StopSignals.class);
+    private static final List<String> SIGNALS = List.of("TERM", "INT", "HUP");
 
-  private StopSignals() {}
+    private StopSignals() {}
 
-  /**
-   * Installs the handlers: the first signal runs {@code stop} on the signal's thread; later ones
-   * are logged and ignored (the stop is bounded by the drain timeout and the shutdown grace).
-   */
-  static void install(Runnable stop) {
-    AtomicBoolean stopping = new AtomicBoolean();
-    for (String name : SIGNALS) {
-      try {
-        Signal.handle(new Signal(name), sig -> {
-          if (stopping.compareAndSet(false, true)) {
-            stop.run();
-          } else {
-            LOG.warn("SIG{} ignored: already stopping (send SIGKILL to stop at once)", sig.getName());
-          }
-        });
-      } catch (IllegalArgumentException e) {
-        // The signal does not exist here or the JVM reserves it (-Xrs): its default stays.
-        LOG.debug("cannot handle SIG{}: {}", name, e.getMessage());
-      }
+    /**
+     * Installs the handlers: the first signal runs {@code stop} on the signal's thread; later ones
+     * are logged and ignored (the stop is bounded by the drain timeout and the shutdown grace).
+     */
+    static void install(Runnable stop) {
+        AtomicBoolean stopping = new AtomicBoolean();
+        for (String name : SIGNALS) {
+            try {
+                Signal.handle(new Signal(name), sig -> {
+                    if (stopping.compareAndSet(false, true)) {
+                        stop.run();
+                    } else {
+                        LOG.warn("SIG{} ignored: already stopping (send SIGKILL to stop at once)", sig.getName());
+                    }
+                });
+            } catch (IllegalArgumentException e) {
+                // The signal does not exist here or the JVM reserves it (-Xrs): its default stays.
+                LOG.debug("cannot handle SIG{}: {}", name, e.getMessage());
+            }
+        }
     }
-  }
 }

@@ -19,116 +19,129 @@ import org.awaitility.Awaitility;
  * file; a JVM crash report would land in {@link #crashReports()}.
  */
 final class ChildNode implements AutoCloseable {
-  private static final Pattern SERVING = Pattern.compile("modelmux serving: gRPC localhost:(\\d+), REST http://localhost:(\\d+)");
+    private static final Pattern SERVING =
+            Pattern.compile("modelmux serving: gRPC localhost:(\\d+), REST http://localhost:(\\d+)");
 
-  private final Process process;
-  private final Path log;
-  private final Path crashDir;
-  final int grpcPort;
-  final int httpPort;
+    private final Process process;
+    private final Path log;
+    private final Path crashDir;
+    final int grpcPort;
+    final int httpPort;
 
-  private ChildNode(Process process, Path log, Path crashDir, int grpcPort, int httpPort) {
-    this.process = process;
-    this.log = log;
-    this.crashDir = crashDir;
-    this.grpcPort = grpcPort;
-    this.httpPort = httpPort;
-  }
-
-  /** Starts {@code modelmux serve args...} in {@code dir} and waits until it serves. */
-  static ChildNode start(Path dir, List<String> args) throws IOException {
-    Files.createDirectories(dir);
-    Path crashDir = Files.createDirectories(dir.resolve("crash"));
-    Path log = dir.resolve("node.log");
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    // The same module opens the test JVM runs with (Hazelcast needs them).
-    for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-      if (a.startsWith("--add-")) {
-        cmd.add(a);
-      }
+    private ChildNode(Process process, Path log, Path crashDir, int grpcPort, int httpPort) {
+        this.process = process;
+        this.log = log;
+        this.crashDir = crashDir;
+        this.grpcPort = grpcPort;
+        this.httpPort = httpPort;
     }
-    cmd.addAll(List.of("-Xmx768m", "-XX:ErrorFile=" + crashDir.resolve("hs_err_pid%p.log"), "-cp",
-        System.getProperty("java.class.path"), ModelmuxMain.class.getName(), "serve"));
-    cmd.addAll(args);
-    Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
-        .redirectOutput(log.toFile()).start();
-    int[] ports = new int[2];
-    try {
-      Awaitility.await("node process to serve").atMost(120, TimeUnit.SECONDS).pollInterval(100, TimeUnit.MILLISECONDS)
-          .until(() -> {
-            if (!p.isAlive()) {
-              throw new IllegalStateException("node exited with " + p.exitValue() + " before serving:\n" + tail(log));
+
+    /** Starts {@code modelmux serve args...} in {@code dir} and waits until it serves. */
+    static ChildNode start(Path dir, List<String> args) throws IOException {
+        Files.createDirectories(dir);
+        Path crashDir = Files.createDirectories(dir.resolve("crash"));
+        Path log = dir.resolve("node.log");
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        // The same module opens the test JVM runs with (Hazelcast needs them).
+        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (a.startsWith("--add-")) {
+                cmd.add(a);
             }
-            Matcher m = SERVING.matcher(Files.readString(log, StandardCharsets.UTF_8));
-            if (m.find()) {
-              ports[0] = Integer.parseInt(m.group(1));
-              ports[1] = Integer.parseInt(m.group(2));
-              return true;
+        }
+        cmd.addAll(List.of(
+                "-Xmx768m",
+                "-XX:ErrorFile=" + crashDir.resolve("hs_err_pid%p.log"),
+                "-cp",
+                System.getProperty("java.class.path"),
+                ModelmuxMain.class.getName(),
+                "serve"));
+        cmd.addAll(args);
+        Process p = new ProcessBuilder(cmd)
+                .directory(dir.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
+        int[] ports = new int[2];
+        try {
+            Awaitility.await("node process to serve")
+                    .atMost(120, TimeUnit.SECONDS)
+                    .pollInterval(100, TimeUnit.MILLISECONDS)
+                    .until(() -> {
+                        if (!p.isAlive()) {
+                            throw new IllegalStateException(
+                                    "node exited with " + p.exitValue() + " before serving:\n" + tail(log));
+                        }
+                        Matcher m = SERVING.matcher(Files.readString(log, StandardCharsets.UTF_8));
+                        if (m.find()) {
+                            ports[0] = Integer.parseInt(m.group(1));
+                            ports[1] = Integer.parseInt(m.group(2));
+                            return true;
+                        }
+                        return false;
+                    });
+        } catch (RuntimeException e) {
+            p.destroyForcibly();
+            throw e;
+        }
+        return new ChildNode(p, log, crashDir, ports[0], ports[1]);
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    /** Sends SIGTERM, as Kubernetes does on a rolling update. */
+    void terminate() {
+        process.destroy();
+    }
+
+    /** Waits for the process to exit and returns its status. */
+    int awaitExit(long seconds) throws InterruptedException {
+        if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
+            throw new AssertionError("node did not exit within " + seconds + " s; log tail:\n" + tail(log));
+        }
+        return process.exitValue();
+    }
+
+    boolean alive() {
+        return process.isAlive();
+    }
+
+    /** JVM crash reports ({@code hs_err_pid*.log}) this node wrote. */
+    List<Path> crashReports() throws IOException {
+        try (Stream<Path> s = Files.list(crashDir)) {
+            return s.filter(f -> f.getFileName().toString().startsWith("hs_err"))
+                    .toList();
+        }
+    }
+
+    String output() throws IOException {
+        return Files.readString(log, StandardCharsets.UTF_8);
+    }
+
+    static String tail(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+        } catch (IOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
+    }
+
+    String tail() {
+        return tail(log);
+    }
+
+    @Override
+    public void close() {
+        if (process.isAlive()) {
+            process.destroyForcibly();
+            try {
+                process.waitFor(20, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
-            return false;
-          });
-    } catch (RuntimeException e) {
-      p.destroyForcibly();
-      throw e;
+        }
     }
-    return new ChildNode(p, log, crashDir, ports[0], ports[1]);
-  }
-
-  long pid() {
-    return process.pid();
-  }
-
-  /** Sends SIGTERM, as Kubernetes does on a rolling update. */
-  void terminate() {
-    process.destroy();
-  }
-
-  /** Waits for the process to exit and returns its status. */
-  int awaitExit(long seconds) throws InterruptedException {
-    if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
-      throw new AssertionError("node did not exit within " + seconds + " s; log tail:\n" + tail(log));
-    }
-    return process.exitValue();
-  }
-
-  boolean alive() {
-    return process.isAlive();
-  }
-
-  /** JVM crash reports ({@code hs_err_pid*.log}) this node wrote. */
-  List<Path> crashReports() throws IOException {
-    try (Stream<Path> s = Files.list(crashDir)) {
-      return s.filter(f -> f.getFileName().toString().startsWith("hs_err")).toList();
-    }
-  }
-
-  String output() throws IOException {
-    return Files.readString(log, StandardCharsets.UTF_8);
-  }
-
-  static String tail(Path log) {
-    try {
-      List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
-      return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
-    } catch (IOException e) {
-      return "(no log: " + e.getMessage() + ")";
-    }
-  }
-
-  String tail() {
-    return tail(log);
-  }
-
-  @Override
-  public void close() {
-    if (process.isAlive()) {
-      process.destroyForcibly();
-      try {
-        process.waitFor(20, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
-  }
 }

@@ -1,10 +1,11 @@
 package dev.modelmux.node;
 
-import dev.modelmux.node.catalog.ControlMode;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.modelmux.node.catalog.ModelManager;
+import dev.modelmux.node.catalog.ControlMode;
+import dev.modelmux.node.features.FeatureStoreConfig;
+import dev.modelmux.node.predlog.PredictionLogConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,150 +14,236 @@ import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import dev.modelmux.node.features.FeatureStoreConfig;
-import dev.modelmux.node.predlog.PredictionLogConfig;
 
 class ConfigLoaderTest {
-  @TempDir Path tmp;
+    @TempDir
+    Path tmp;
 
-  @Test
-  void defaultsServeTheExampleRepositoryWithASmallBudget() {
-    NodeConfig c = ConfigLoader.load(List.of(), Map.of(), Optional.of("/opt/example"));
-    assertThat(c.repository()).isEqualTo("/opt/example");
-    assertThat(c.grpcPort()).isEqualTo(8001);
-    assertThat(c.httpPort()).isEqualTo(8000);
-    assertThat(c.modelControl()).isEqualTo(ControlMode.POLL);
-    assertThat(c.devices()).singleElement().satisfies(d -> assertThat(d.capacityBytes()).isEqualTo(384L << 20));
-    assertThat(c.adminToken()).isEmpty();
-  }
+    @Test
+    void defaultsServeTheExampleRepositoryWithASmallBudget() {
+        NodeConfig c = ConfigLoader.load(List.of(), Map.of(), Optional.of("/opt/example"));
+        assertThat(c.repository()).isEqualTo("/opt/example");
+        assertThat(c.grpcPort()).isEqualTo(8001);
+        assertThat(c.httpPort()).isEqualTo(8000);
+        assertThat(c.modelControl()).isEqualTo(ControlMode.POLL);
+        assertThat(c.devices())
+                .singleElement()
+                .satisfies(d -> assertThat(d.capacityBytes()).isEqualTo(384L << 20));
+        assertThat(c.adminToken()).isEmpty();
+    }
 
-  @Test
-  void flagsWinOverEnvironmentWhichWinsOverTheFile() throws Exception {
-    Path file = tmp.resolve("node.properties");
-    Files.writeString(file, "grpc-port = 9001\nhttp-port = 9000\npoll-interval = 2m\nrepo = /from/file\n");
-    NodeConfig c = ConfigLoader.load(List.of("--config", file.toString(), "--grpc-port=7001"),
-        Map.of("MODELMUX_HTTP_PORT", "7000", "MODELMUX_GRPC_PORT", "6001"), Optional.empty());
-    assertThat(c.grpcPort()).isEqualTo(7001);
-    assertThat(c.httpPort()).isEqualTo(7000);
-    assertThat(c.pollInterval()).isEqualTo(Duration.ofMinutes(2));
-    assertThat(c.repository()).isEqualTo("/from/file");
-  }
+    @Test
+    void flagsWinOverEnvironmentWhichWinsOverTheFile() throws Exception {
+        Path file = tmp.resolve("node.properties");
+        Files.writeString(file, "grpc-port = 9001\nhttp-port = 9000\npoll-interval = 2m\nrepo = /from/file\n");
+        NodeConfig c = ConfigLoader.load(
+                List.of("--config", file.toString(), "--grpc-port=7001"),
+                Map.of("MODELMUX_HTTP_PORT", "7000", "MODELMUX_GRPC_PORT", "6001"),
+                Optional.empty());
+        assertThat(c.grpcPort()).isEqualTo(7001);
+        assertThat(c.httpPort()).isEqualTo(7000);
+        assertThat(c.pollInterval()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(c.repository()).isEqualTo("/from/file");
+    }
 
-  @Test
-  void sizesAcceptBinaryAndDecimalSuffixes() {
-    assertThat(ConfigLoader.bytes("k", "1048576")).isEqualTo(1L << 20);
-    assertThat(ConfigLoader.bytes("k", "512MiB")).isEqualTo(512L << 20);
-    assertThat(ConfigLoader.bytes("k", "1.5GiB")).isEqualTo(3L << 29);
-    assertThat(ConfigLoader.bytes("k", "2GB")).isEqualTo(2_000_000_000L);
-    assertThat(ConfigLoader.bytes("k", "3TiB")).isEqualTo(3L << 40);
-    assertThatThrownBy(() -> ConfigLoader.bytes("memory-budget", "lots")).hasMessageStartingWith("memory-budget:");
-  }
+    @Test
+    void sizesAcceptBinaryAndDecimalSuffixes() {
+        assertThat(ConfigLoader.bytes("k", "1048576")).isEqualTo(1L << 20);
+        assertThat(ConfigLoader.bytes("k", "512MiB")).isEqualTo(512L << 20);
+        assertThat(ConfigLoader.bytes("k", "1.5GiB")).isEqualTo(3L << 29);
+        assertThat(ConfigLoader.bytes("k", "2GB")).isEqualTo(2_000_000_000L);
+        assertThat(ConfigLoader.bytes("k", "3TiB")).isEqualTo(3L << 40);
+        assertThatThrownBy(() -> ConfigLoader.bytes("memory-budget", "lots")).hasMessageStartingWith("memory-budget:");
+    }
 
-  @Test
-  void simulatedDevicePool() {
-    NodeConfig c = ConfigLoader.load(List.of("--repo", "/r", "--devices", "cpu0=1GiB,cpu1=512MiB"), Map.of(), Optional.empty());
-    assertThat(c.devices()).extracting(d -> d.id() + "=" + d.capacityBytes())
-        .containsExactly("cpu0=" + (1L << 30), "cpu1=" + (512L << 20));
-  }
+    @Test
+    void simulatedDevicePool() {
+        NodeConfig c = ConfigLoader.load(
+                List.of("--repo", "/r", "--devices", "cpu0=1GiB,cpu1=512MiB"), Map.of(), Optional.empty());
+        assertThat(c.devices())
+                .extracting(d -> d.id() + "=" + d.capacityBytes())
+                .containsExactly("cpu0=" + (1L << 30), "cpu1=" + (512L << 20));
+    }
 
-  @Test
-  void badValuesNameTheirKey() {
-    assertThatThrownBy(() -> ConfigLoader.load(List.of("--grpc-port", "http"), Map.of(), Optional.of("/r")))
-        .hasMessageStartingWith("grpc-port:");
-    assertThatThrownBy(() -> ConfigLoader.load(List.of("--grpc-port", "70000"), Map.of(), Optional.of("/r")))
-        .hasMessageStartingWith("grpc-port:");
-    assertThatThrownBy(() -> ConfigLoader.load(List.of("--model-control", "sometimes"), Map.of(), Optional.of("/r")))
-        .hasMessageStartingWith("model-control:");
-    assertThatThrownBy(() -> ConfigLoader.load(List.of("--admin-token", "short"), Map.of(), Optional.of("/r")))
-        .hasMessageStartingWith("admin-token:");
-    assertThatThrownBy(() -> ConfigLoader.load(List.of("--poll-interval", "soon"), Map.of(), Optional.of("/r")))
-        .hasMessageStartingWith("poll-interval:");
-    assertThatThrownBy(() -> ConfigLoader.load(List.of("--devices", "gpu0=1GiB"), Map.of(), Optional.of("/r")))
-        .hasMessageStartingWith("devices:");
-    assertThatThrownBy(() -> ConfigLoader.load(List.of("--colour", "blue"), Map.of(), Optional.of("/r")))
-        .hasMessageContaining("--colour").hasMessageContaining("not a known setting");
-    assertThatThrownBy(() -> ConfigLoader.load(List.of("--grpc-port"), Map.of(), Optional.of("/r")))
-        .hasMessageContaining("needs a value");
-    assertThatThrownBy(() -> ConfigLoader.load(List.of(), Map.of(), Optional.empty()))
-        .hasMessageStartingWith("repo:");
-  }
+    @Test
+    void badValuesNameTheirKey() {
+        assertThatThrownBy(() -> ConfigLoader.load(List.of("--grpc-port", "http"), Map.of(), Optional.of("/r")))
+                .hasMessageStartingWith("grpc-port:");
+        assertThatThrownBy(() -> ConfigLoader.load(List.of("--grpc-port", "70000"), Map.of(), Optional.of("/r")))
+                .hasMessageStartingWith("grpc-port:");
+        assertThatThrownBy(
+                        () -> ConfigLoader.load(List.of("--model-control", "sometimes"), Map.of(), Optional.of("/r")))
+                .hasMessageStartingWith("model-control:");
+        assertThatThrownBy(() -> ConfigLoader.load(List.of("--admin-token", "short"), Map.of(), Optional.of("/r")))
+                .hasMessageStartingWith("admin-token:");
+        assertThatThrownBy(() -> ConfigLoader.load(List.of("--poll-interval", "soon"), Map.of(), Optional.of("/r")))
+                .hasMessageStartingWith("poll-interval:");
+        assertThatThrownBy(() -> ConfigLoader.load(List.of("--devices", "gpu0=1GiB"), Map.of(), Optional.of("/r")))
+                .hasMessageStartingWith("devices:");
+        assertThatThrownBy(() -> ConfigLoader.load(List.of("--colour", "blue"), Map.of(), Optional.of("/r")))
+                .hasMessageContaining("--colour")
+                .hasMessageContaining("not a known setting");
+        assertThatThrownBy(() -> ConfigLoader.load(List.of("--grpc-port"), Map.of(), Optional.of("/r")))
+                .hasMessageContaining("needs a value");
+        assertThatThrownBy(() -> ConfigLoader.load(List.of(), Map.of(), Optional.empty()))
+                .hasMessageStartingWith("repo:");
+    }
 
-  @Test
-  void aStoppingNodeDrainsForTheDrainTimeoutFirst() {
-    assertThat(ConfigLoader.load(List.of(), Map.of(), Optional.of("/r")).drainTimeout()).isEqualTo(Duration.ofSeconds(20));
-    assertThat(ConfigLoader.load(List.of("--drain-timeout", "45s"), Map.of(), Optional.of("/r")).drainTimeout())
-        .isEqualTo(Duration.ofSeconds(45));
-    assertThat(ConfigLoader.load(List.of(), Map.of("MODELMUX_DRAIN_TIMEOUT", "0"), Optional.of("/r")).drainTimeout()).isZero();
-    assertThatThrownBy(() -> ConfigLoader.load(List.of("--drain-timeout", "a while"), Map.of(), Optional.of("/r")))
-        .hasMessageStartingWith("drain-timeout:");
-  }
+    @Test
+    void aStoppingNodeDrainsForTheDrainTimeoutFirst() {
+        assertThat(ConfigLoader.load(List.of(), Map.of(), Optional.of("/r")).drainTimeout())
+                .isEqualTo(Duration.ofSeconds(20));
+        assertThat(ConfigLoader.load(List.of("--drain-timeout", "45s"), Map.of(), Optional.of("/r"))
+                        .drainTimeout())
+                .isEqualTo(Duration.ofSeconds(45));
+        assertThat(ConfigLoader.load(List.of(), Map.of("MODELMUX_DRAIN_TIMEOUT", "0"), Optional.of("/r"))
+                        .drainTimeout())
+                .isZero();
+        assertThatThrownBy(() -> ConfigLoader.load(List.of("--drain-timeout", "a while"), Map.of(), Optional.of("/r")))
+                .hasMessageStartingWith("drain-timeout:");
+    }
 
-  @Test
-  void featureStoreAndPredictionLogSettings() {
-    NodeConfig d = ConfigLoader.load(List.of("--repo", "/r"), Map.of(), Optional.empty());
-    assertThat(d.features()).isEqualTo(FeatureStoreConfig.defaults());
-    assertThat(d.predictionLog()).isEqualTo(new PredictionLogConfig(64L << 20,
-        Duration.ofHours(1), Duration.ofDays(7), 65_536));
+    @Test
+    void featureStoreAndPredictionLogSettings() {
+        NodeConfig d = ConfigLoader.load(List.of("--repo", "/r"), Map.of(), Optional.empty());
+        assertThat(d.features()).isEqualTo(FeatureStoreConfig.defaults());
+        assertThat(d.predictionLog())
+                .isEqualTo(new PredictionLogConfig(64L << 20, Duration.ofHours(1), Duration.ofDays(7), 65_536));
 
-    NodeConfig c = ConfigLoader.load(List.of("--repo", "/r", "--features", "/data/features.jsonl", "--feature-store-delay-ms", "250",
-        "--feature-cache-entries", "0", "--prediction-log-segment-bytes", "8MiB", "--prediction-log-segment-age", "10m",
-        "--prediction-log-retention", "30d", "--prediction-log-buffer", "1024"), Map.of(), Optional.empty());
-    assertThat(c.features().file()).contains(Path.of("/data/features.jsonl"));
-    assertThat(c.features().lookupDelay()).isEqualTo(Duration.ofMillis(250));
-    assertThat(c.features().cacheEntries()).isZero();
-    assertThat(c.predictionLog()).isEqualTo(new PredictionLogConfig(8L << 20,
-        Duration.ofMinutes(10), Duration.ofDays(30), 1024));
-    // Copies keep them.
-    assertThat(c.withPorts(0, 0).predictionLog()).isEqualTo(c.predictionLog());
-    assertThat(c.withTenants(Path.of("t.yaml")).features()).isEqualTo(c.features());
+        NodeConfig c = ConfigLoader.load(
+                List.of(
+                        "--repo",
+                        "/r",
+                        "--features",
+                        "/data/features.jsonl",
+                        "--feature-store-delay-ms",
+                        "250",
+                        "--feature-cache-entries",
+                        "0",
+                        "--prediction-log-segment-bytes",
+                        "8MiB",
+                        "--prediction-log-segment-age",
+                        "10m",
+                        "--prediction-log-retention",
+                        "30d",
+                        "--prediction-log-buffer",
+                        "1024"),
+                Map.of(),
+                Optional.empty());
+        assertThat(c.features().file()).contains(Path.of("/data/features.jsonl"));
+        assertThat(c.features().lookupDelay()).isEqualTo(Duration.ofMillis(250));
+        assertThat(c.features().cacheEntries()).isZero();
+        assertThat(c.predictionLog())
+                .isEqualTo(new PredictionLogConfig(8L << 20, Duration.ofMinutes(10), Duration.ofDays(30), 1024));
+        // Copies keep them.
+        assertThat(c.withPorts(0, 0).predictionLog()).isEqualTo(c.predictionLog());
+        assertThat(c.withTenants(Path.of("t.yaml")).features()).isEqualTo(c.features());
 
-    assertThatThrownBy(() -> ConfigLoader.load(List.of("--feature-store-delay-ms", "-1"), Map.of(), Optional.of("/r")))
-        .hasMessageStartingWith("feature-store-delay-ms:");
-    assertThatThrownBy(() -> ConfigLoader.load(List.of("--prediction-log-buffer", "0"), Map.of(), Optional.of("/r")))
-        .hasMessageStartingWith("prediction-log-buffer:");
-    assertThatThrownBy(() -> ConfigLoader.load(List.of("--prediction-log-segment-age", "0s"), Map.of(), Optional.of("/r")))
-        .hasMessageStartingWith("prediction-log-segment-age:");
-    assertThatThrownBy(() -> ConfigLoader.load(List.of("--prediction-log-retention", "a week"), Map.of(), Optional.of("/r")))
-        .hasMessageStartingWith("prediction-log-retention:");
-  }
+        assertThatThrownBy(
+                        () -> ConfigLoader.load(List.of("--feature-store-delay-ms", "-1"), Map.of(), Optional.of("/r")))
+                .hasMessageStartingWith("feature-store-delay-ms:");
+        assertThatThrownBy(
+                        () -> ConfigLoader.load(List.of("--prediction-log-buffer", "0"), Map.of(), Optional.of("/r")))
+                .hasMessageStartingWith("prediction-log-buffer:");
+        assertThatThrownBy(() ->
+                        ConfigLoader.load(List.of("--prediction-log-segment-age", "0s"), Map.of(), Optional.of("/r")))
+                .hasMessageStartingWith("prediction-log-segment-age:");
+        assertThatThrownBy(() ->
+                        ConfigLoader.load(List.of("--prediction-log-retention", "a week"), Map.of(), Optional.of("/r")))
+                .hasMessageStartingWith("prediction-log-retention:");
+    }
 
-  @Test
-  void unknownKeyInTheFileIsRejected() throws Exception {
-    Path file = tmp.resolve("bad.properties");
-    Files.writeString(file, "grpc_port = 1\n");
-    assertThatThrownBy(() -> ConfigLoader.load(List.of("--config", file.toString()), Map.of(), Optional.of("/r")))
-        .hasMessageContaining("grpc_port").hasMessageContaining("not a known setting");
-  }
+    @Test
+    void unknownKeyInTheFileIsRejected() throws Exception {
+        Path file = tmp.resolve("bad.properties");
+        Files.writeString(file, "grpc_port = 1\n");
+        assertThatThrownBy(() -> ConfigLoader.load(List.of("--config", file.toString()), Map.of(), Optional.of("/r")))
+                .hasMessageContaining("grpc_port")
+                .hasMessageContaining("not a known setting");
+    }
 
-  @Test
-  void kubernetesDiscoveryInDnsOrApiMode() {
-    String secret = "0123456789abcdef0123";
-    NodeConfig dns = ConfigLoader.load(List.of("--repo", "/r", "--cluster-bind", "0.0.0.0"),
-        Map.of("MODELMUX_KUBERNETES_SERVICE_DNS", "mm-hz.ml.svc.cluster.local", "MODELMUX_CLUSTER_SECRET", secret),
-        Optional.empty());
-    assertThat(dns.cluster().kubernetesServiceDns()).contains("mm-hz.ml.svc.cluster.local");
-    assertThat(dns.cluster().kubernetesApi()).isEmpty();
+    @Test
+    void kubernetesDiscoveryInDnsOrApiMode() {
+        String secret = "0123456789abcdef0123";
+        NodeConfig dns = ConfigLoader.load(
+                List.of("--repo", "/r", "--cluster-bind", "0.0.0.0"),
+                Map.of(
+                        "MODELMUX_KUBERNETES_SERVICE_DNS",
+                        "mm-hz.ml.svc.cluster.local",
+                        "MODELMUX_CLUSTER_SECRET",
+                        secret),
+                Optional.empty());
+        assertThat(dns.cluster().kubernetesServiceDns()).contains("mm-hz.ml.svc.cluster.local");
+        assertThat(dns.cluster().kubernetesApi()).isEmpty();
 
-    NodeConfig api = ConfigLoader.load(List.of("--repo", "/r", "--kubernetes-service-name", "mm-hz",
-        "--kubernetes-namespace", "ml", "--cluster-secret", secret), Map.of(), Optional.empty());
-    assertThat(api.cluster().kubernetesApi()).hasValueSatisfying(k -> {
-      assertThat(k.serviceName()).isEqualTo("mm-hz");
-      assertThat(k.namespace()).contains("ml");
-    });
-    assertThat(ConfigLoader.load(List.of("--repo", "/r", "--kubernetes-service-name", "mm-hz", "--cluster-secret", secret),
-        Map.of(), Optional.empty()).cluster().kubernetesApi().orElseThrow().namespace()).isEmpty();
+        NodeConfig api = ConfigLoader.load(
+                List.of(
+                        "--repo",
+                        "/r",
+                        "--kubernetes-service-name",
+                        "mm-hz",
+                        "--kubernetes-namespace",
+                        "ml",
+                        "--cluster-secret",
+                        secret),
+                Map.of(),
+                Optional.empty());
+        assertThat(api.cluster().kubernetesApi()).hasValueSatisfying(k -> {
+            assertThat(k.serviceName()).isEqualTo("mm-hz");
+            assertThat(k.namespace()).contains("ml");
+        });
+        assertThat(ConfigLoader.load(
+                                List.of(
+                                        "--repo",
+                                        "/r",
+                                        "--kubernetes-service-name",
+                                        "mm-hz",
+                                        "--cluster-secret",
+                                        secret),
+                                Map.of(),
+                                Optional.empty())
+                        .cluster()
+                        .kubernetesApi()
+                        .orElseThrow()
+                        .namespace())
+                .isEmpty();
 
-    assertThatThrownBy(() -> ConfigLoader.load(List.of("--repo", "/r", "--kubernetes-service-name", "mm-hz"),
-        Map.of(), Optional.empty())).hasMessageStartingWith("cluster-secret:");
-    assertThatThrownBy(() -> ConfigLoader.load(List.of("--repo", "/r", "--kubernetes-service-name", "mm-hz",
-        "--kubernetes-service-dns", "mm-hz.ml.svc", "--cluster-secret", secret), Map.of(), Optional.empty()))
-        .hasMessageContaining("'kubernetes-service-name'");
-    assertThatThrownBy(() -> ConfigLoader.load(List.of("--repo", "/r", "--kubernetes-service-name", "mm-hz",
-        "--peers", "10.0.0.2:5701", "--cluster-secret", secret), Map.of(), Optional.empty()))
-        .hasMessageContaining("'peers'");
-    assertThatThrownBy(() -> ConfigLoader.load(List.of("--repo", "/r", "--kubernetes-namespace", "ml"),
-        Map.of(), Optional.empty())).hasMessageStartingWith("kubernetes-namespace:");
-    assertThatThrownBy(() -> ConfigLoader.load(List.of("--repo", "/r", "--kubernetes-service-name", "MM_HZ",
-        "--cluster-secret", secret), Map.of(), Optional.empty())).hasMessageContaining("'kubernetes-service-name'");
-  }
+        assertThatThrownBy(() -> ConfigLoader.load(
+                        List.of("--repo", "/r", "--kubernetes-service-name", "mm-hz"), Map.of(), Optional.empty()))
+                .hasMessageStartingWith("cluster-secret:");
+        assertThatThrownBy(() -> ConfigLoader.load(
+                        List.of(
+                                "--repo",
+                                "/r",
+                                "--kubernetes-service-name",
+                                "mm-hz",
+                                "--kubernetes-service-dns",
+                                "mm-hz.ml.svc",
+                                "--cluster-secret",
+                                secret),
+                        Map.of(),
+                        Optional.empty()))
+                .hasMessageContaining("'kubernetes-service-name'");
+        assertThatThrownBy(() -> ConfigLoader.load(
+                        List.of(
+                                "--repo",
+                                "/r",
+                                "--kubernetes-service-name",
+                                "mm-hz",
+                                "--peers",
+                                "10.0.0.2:5701",
+                                "--cluster-secret",
+                                secret),
+                        Map.of(),
+                        Optional.empty()))
+                .hasMessageContaining("'peers'");
+        assertThatThrownBy(() -> ConfigLoader.load(
+                        List.of("--repo", "/r", "--kubernetes-namespace", "ml"), Map.of(), Optional.empty()))
+                .hasMessageStartingWith("kubernetes-namespace:");
+        assertThatThrownBy(() -> ConfigLoader.load(
+                        List.of("--repo", "/r", "--kubernetes-service-name", "MM_HZ", "--cluster-secret", secret),
+                        Map.of(),
+                        Optional.empty()))
+                .hasMessageContaining("'kubernetes-service-name'");
+    }
 }

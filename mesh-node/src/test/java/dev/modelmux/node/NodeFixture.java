@@ -1,68 +1,81 @@
 package dev.modelmux.node;
 
-import dev.modelmux.node.catalog.ControlMode;
+import dev.modelmux.cluster.ClusterConfig;
 import dev.modelmux.gpu.DeviceKind;
 import dev.modelmux.gpu.DeviceSpec;
-import dev.modelmux.node.catalog.ModelManager;
+import dev.modelmux.node.catalog.ControlMode;
 import io.vertx.core.Future;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
-import dev.modelmux.cluster.ClusterConfig;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 
 /** Starts and stops a real node on ephemeral loopback ports for a test. */
 final class NodeFixture implements AutoCloseable {
-  static final String ADMIN_TOKEN = "test-admin-token-0123456789";
+    static final String ADMIN_TOKEN = "test-admin-token-0123456789";
 
-  final MeshNode node;
-  final OipClient client;
+    final MeshNode node;
+    final OipClient client;
 
-  NodeFixture(MeshNode node) {
-    this.node = node;
-    this.client = new OipClient(node.vertx(), node.grpcPort(), node.httpPort());
-  }
-
-  static final String CLUSTER_SECRET = "test-cluster-secret-0123456789";
-
-  /** A node of a mesh: joins through {@code peers} (empty for the first), on ephemeral ports. */
-  static NodeFixture startMesh(Path repo, Path dataDir, long budgetBytes, String nodeId, List<String> peers) {
-    NodeConfig config = config(repo, dataDir, budgetBytes, ControlMode.POLL)
-        .withCluster(ClusterConfig.defaults().withNodeId(nodeId).withPeers(peers), CLUSTER_SECRET);
-    return new NodeFixture(await(MeshNode.start(config)));
-  }
-
-  static NodeFixture start(Path repo, Path dataDir, long budgetBytes, ControlMode mode) {
-    return new NodeFixture(await(MeshNode.start(config(repo, dataDir, budgetBytes, mode))));
-  }
-
-  static NodeConfig config(Path repo, Path dataDir, long budgetBytes, ControlMode mode) {
-    return new NodeConfig(repo.toUri().toString(), "127.0.0.1", 0, 0,
-        List.of(new DeviceSpec("cpu0", DeviceKind.CPU, 0, budgetBytes, 2)),
-        Optional.of(ADMIN_TOKEN), dataDir, mode, Duration.ofHours(1), NodeConfig.DEFAULT_MAX_MESSAGE_BYTES,
-        NodeConfig.DEFAULT_MAX_TENSOR_ELEMENTS, 1.5, 2, Duration.ofSeconds(10), false,
-        ClusterConfig.defaults(), Optional.empty(), Optional.empty());
-  }
-
-  void rescan() {
-    await(node.rescan());
-  }
-
-  static <T> T await(Future<T> f) {
-    try {
-      return f.toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      throw e.getCause() instanceof RuntimeException r ? r : new RuntimeException(e.getCause());
-    } catch (Exception e) {
-      throw new RuntimeException(e);
+    NodeFixture(MeshNode node) {
+        this.node = node;
+        this.client = new OipClient(node.vertx(), node.grpcPort(), node.httpPort());
     }
-  }
 
-  @Override
-  public void close() {
-    client.close();
-    await(node.close());
-  }
+    static final String CLUSTER_SECRET = "test-cluster-secret-0123456789";
+
+    /** A node of a mesh: joins through {@code peers} (empty for the first), on ephemeral ports. */
+    static NodeFixture startMesh(Path repo, Path dataDir, long budgetBytes, String nodeId, List<String> peers) {
+        NodeConfig config = config(repo, dataDir, budgetBytes, ControlMode.POLL)
+                .withCluster(ClusterConfig.defaults().withNodeId(nodeId).withPeers(peers), CLUSTER_SECRET);
+        return new NodeFixture(await(MeshNode.start(config)));
+    }
+
+    static NodeFixture start(Path repo, Path dataDir, long budgetBytes, ControlMode mode) {
+        return new NodeFixture(await(MeshNode.start(config(repo, dataDir, budgetBytes, mode))));
+    }
+
+    static NodeConfig config(Path repo, Path dataDir, long budgetBytes, ControlMode mode) {
+        return new NodeConfig(
+                repo.toUri().toString(),
+                "127.0.0.1",
+                0,
+                0,
+                List.of(new DeviceSpec("cpu0", DeviceKind.CPU, 0, budgetBytes, 2)),
+                Optional.of(ADMIN_TOKEN),
+                dataDir,
+                mode,
+                Duration.ofHours(1),
+                NodeConfig.DEFAULT_MAX_MESSAGE_BYTES,
+                NodeConfig.DEFAULT_MAX_TENSOR_ELEMENTS,
+                1.5,
+                2,
+                Duration.ofSeconds(10),
+                false,
+                ClusterConfig.defaults(),
+                Optional.empty(),
+                Optional.empty());
+    }
+
+    void rescan() {
+        await(node.rescan());
+    }
+
+    static <T> T await(Future<T> f) {
+        try {
+            return f.toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new RuntimeException(e.getCause());
+        } catch (Exception e) {
+            throw new RuntimeException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        client.close();
+        await(node.close());
+    }
 }

@@ -1,6 +1,5 @@
 package dev.modelmux.node;
 
-import dev.modelmux.node.catalog.ControlMode;
 import static dev.modelmux.node.Requests.floats;
 import static dev.modelmux.node.Requests.fp32;
 import static dev.modelmux.node.Requests.ramp;
@@ -9,13 +8,15 @@ import static org.assertj.core.api.Assertions.within;
 
 import ai.onnxruntime.OnnxTensor;
 import com.google.protobuf.ByteString;
-import dev.modelmux.node.catalog.ModelManager;
+import dev.modelmux.node.catalog.ControlMode;
 import dev.modelmux.node.oip.GRPCInferenceServiceGrpcClient;
 import dev.modelmux.node.oip.InferParameter;
 import dev.modelmux.node.oip.ModelInferRequest;
 import dev.modelmux.node.oip.ModelInferResponse;
 import dev.modelmux.repo.OnnxModelBuilder;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import io.vertx.grpc.common.GrpcStatus;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -23,21 +24,19 @@ import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
-import java.time.Duration;
-import java.util.HashMap;
-import java.util.stream.Collectors;
-import org.awaitility.Awaitility;
 
 /**
  * The device scheduler on a real node: dynamic batching of real models (batched results equal
@@ -45,332 +44,431 @@ import org.awaitility.Awaitility;
  * source expiring in the queue without running, a running inference terminated, and the metrics.
  */
 class SchedulingTest {
-  @TempDir
-  static Path dir;
+    @TempDir
+    static Path dir;
 
-  static NodeFixture fx;
-  static byte[] mlp;
-  static byte[] minilm;
+    static NodeFixture fx;
+    static byte[] mlp;
+    static byte[] minilm;
 
-  private static final String BATCHING = "dynamic_batching { max_queue_delay_microseconds: 50000 }\n";
-  /** Wide and deep enough that a 2048-row request keeps the CPU busy for about a second. */
-  private static final int SLOW_WIDTH = 1024;
+    private static final String BATCHING = "dynamic_batching { max_queue_delay_microseconds: 50000 }\n";
+    /** Wide and deep enough that a 2048-row request keeps the CPU busy for about a second. */
+    private static final int SLOW_WIDTH = 1024;
 
-  @BeforeAll
-  static void start() throws Exception {
-    Path repo = dir.resolve("repo");
-    mlp = TestRepo.mlpBytes(16, 4, 64 * 1024, 11);
-    // The full-precision model: MiniLM-q quantizes activations dynamically, with one scale over the
-    // whole input tensor, so its outputs depend on what else is in the batch (see README).
-    minilm = Files.readAllBytes(TestRepo.minilm());
-    byte[] slow = OnnxModelBuilder.mlp().inputDim(SLOW_WIDTH).width(SLOW_WIDTH).depth(12).outputDim(8).seed(5).build();
-    new TestRepo(repo)
-        .config("mlp-b", TestRepo.mlpConfig("mlp-b", 16, 4, 8)
-            + "dynamic_batching { preferred_batch_size: [ 8 ] max_queue_delay_microseconds: 50000 }\n")
-        .file("mlp-b", 1, mlp)
-        .config("minilm-b", TestRepo.minilmConfig("minilm-b") + BATCHING).copy("minilm-b", 1, TestRepo.minilm())
-        .config("slow", "name: \"slow\"\nplatform: \"onnxruntime_onnx\"\nmax_batch_size: 0\n"
-            + "input [ { name: \"input\" data_type: TYPE_FP32 dims: [ -1, " + SLOW_WIDTH + " ] } ]\n"
-            + "output [ { name: \"output\" data_type: TYPE_FP32 dims: [ -1, 8 ] } ]\n")
-        .file("slow", 1, slow)
-        .config("quick-timeout", TestRepo.mlpConfig("quick-timeout", 16, 4, 8)
-            + "dynamic_batching { max_queue_delay_microseconds: 100 default_queue_policy { timeout_action: REJECT"
-            + " default_timeout_microseconds: 50000 allow_timeout_override: true } }\n")
-        .file("quick-timeout", 1, mlp);
-    fx = NodeFixture.start(repo, dir.resolve("data"), 1L << 30, ControlMode.POLL);
-    // Load everything once, so that the tests below measure queues, not loads.
-    for (String m : List.of("mlp-b", "slow", "quick-timeout")) {
-      fx.client.call(GRPCInferenceServiceGrpcClient.ModelInfer, m.equals("slow") ? slowRequest(1, 0) : fp32(m, "input", ramp(16, 1f), 1, 16)).ok();
-    }
-    fx.client.call(GRPCInferenceServiceGrpcClient.ModelInfer, tokens("minilm-b", 1, 8, 0)).ok();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (fx != null) {
-      fx.close();
-    }
-  }
-
-  // ---- batching ----
-
-  @Test
-  void batchedMiniLmEqualsUnbatchedWithMixedShapesAndBadRequestsAmongThem() throws Exception {
-    List<ModelInferRequest> good = new ArrayList<>();
-    for (int i = 0; i < 20; i++) {
-      int rows = 1 + i % 2;
-      int seq = i % 3 == 0 ? 16 : 8; // two sequence lengths: they must never stack together
-      good.add(tokens("minilm-b", rows, seq, i));
-    }
-    ModelInferRequest outOfVocabulary = withToken(tokens("minilm-b", 1, 8, 99), 5_000_000L); // fails inside the runtime
-    ModelInferRequest wrongRank = ModelInferRequest.newBuilder(tokens("minilm-b", 1, 8, 98))
-        .setInputs(0, tokens("minilm-b", 1, 8, 98).getInputs(0).toBuilder().clearShape().addShape(8)).build();
-    ModelInferRequest tooManyRows = tokens("minilm-b", 9, 8, 97); // max_batch_size is 8
-
-    List<Future<OipClient.Reply<ModelInferResponse>>> replies = new ArrayList<>();
-    List<ModelInferRequest> all = new ArrayList<>(good);
-    all.add(7, outOfVocabulary);
-    all.add(3, wrongRank);
-    all.add(12, tooManyRows);
-    for (ModelInferRequest r : all) {
-      replies.add(fx.client.callAsync(GRPCInferenceServiceGrpcClient.ModelInfer, r, Map.of(), 0));
-    }
-    for (int i = 0; i < all.size(); i++) {
-      ModelInferRequest req = all.get(i);
-      OipClient.Reply<ModelInferResponse> reply = NodeFixture.await(replies.get(i));
-      if (req == outOfVocabulary || req == wrongRank || req == tooManyRows) {
-        assertThat(reply.status()).as("bad request %d: %s", i, reply.message()).isEqualTo(GrpcStatus.INVALID_ARGUMENT);
-        continue;
-      }
-      assertThat(reply.status()).as("request %d: %s", i, reply.message()).isEqualTo(GrpcStatus.OK);
-      float[] got = floats(reply.body(), 0);
-      float[] want = referenceMiniLm(req, reply.body().getOutputs(0).getName());
-      assertThat(got).hasSize(want.length);
-      for (int k = 0; k < want.length; k++) {
-        assertThat(got[k]).as("request %d element %d", i, k).isCloseTo(want[k], within(1e-5f));
-      }
-      assertThat(reply.body().getOutputs(0).getShape(0)).isEqualTo(req.getInputs(0).getShape(0));
-    }
-    double[] batches = summary("modelmux_batch_requests", "minilm-b");
-    assertThat(batches[0] / batches[1]).as("requests per batched run (sum %s / count %s)", batches[0], batches[1])
-        .isGreaterThan(1.0);
-  }
-
-  @Test
-  void batchedMlpOverGrpcAndRestEqualsInProcess() throws Exception {
-    List<Future<OipClient.Reply<ModelInferResponse>>> grpc = new ArrayList<>();
-    List<float[]> inputs = new ArrayList<>();
-    for (int i = 0; i < 12; i++) {
-      int rows = 1 + i % 3;
-      float[] x = ramp(rows * 16, 1f + i);
-      inputs.add(x);
-      grpc.add(fx.client.callAsync(GRPCInferenceServiceGrpcClient.ModelInfer, fp32("mlp-b", "input", x, rows, 16), Map.of(), 0));
-    }
-    for (int i = 0; i < inputs.size(); i++) {
-      float[] x = inputs.get(i);
-      int rows = x.length / 16;
-      float[] want = Requests.reference(mlp, Map.of("input",
-          env -> OnnxTensor.createTensor(env, FloatBuffer.wrap(x), new long[] {rows, 16})), "output");
-      assertThat(floats(NodeFixture.await(grpc.get(i)).ok(), 0)).containsExactly(want, within(1e-5f));
-    }
-    // REST takes the same path into the batcher.
-    float[] x = ramp(2 * 16, 3f);
-    JsonArray data = new JsonArray();
-    for (float f : x) {
-      data.add(f);
-    }
-    String body = new JsonObject().put("inputs", new JsonArray().add(
-        new JsonObject().put("name", "input").put("datatype", "FP32").put("shape", List.of(2, 16))
-            .put("data", data))).encode();
-    OipClient.Http rest = fx.client.post("/v2/models/mlp-b/infer", body);
-    assertThat(rest.status()).as(rest.body()).isEqualTo(200);
-    JsonArray out = new JsonObject(rest.body()).getJsonArray("outputs")
-        .getJsonObject(0).getJsonArray("data");
-    float[] want = Requests.reference(mlp, Map.of("input",
-        env -> OnnxTensor.createTensor(env, FloatBuffer.wrap(x), new long[] {2, 16})), "output");
-    for (int k = 0; k < want.length; k++) {
-      assertThat(out.getDouble(k).floatValue()).isCloseTo(want[k], within(1e-5f));
-    }
-  }
-
-  // ---- deadlines ----
-
-  @Test
-  void deadlinesFromEverySourceExpireInTheQueueWithoutRunning() {
-    // Each case runs while slow requests fill the device up to its concurrency limit, so the
-    // request under test waits in the queue.
-    whileBusy(() -> {
-      // The timeout parameter, in microseconds.
-      ModelInferRequest withParam = fp32("mlp-b", "input", ramp(16, 1f), 1, 16).toBuilder()
-          .putParameters("timeout", InferParameter.newBuilder().setInt64Param(30_000).build()).build();
-      OipClient.Reply<ModelInferResponse> p = fx.client.call(GRPCInferenceServiceGrpcClient.ModelInfer, withParam);
-      assertThat(p.status()).as(p.message()).isEqualTo(GrpcStatus.DEADLINE_EXCEEDED);
-      assertThat(p.message()).contains("did not run");
-    });
-    whileBusy(() -> {
-      // The gRPC deadline: the server answers (or the client's own timer fires) with DEADLINE_EXCEEDED.
-      OipClient.Reply<ModelInferResponse> g = NodeFixture.await(fx.client.callAsync(GRPCInferenceServiceGrpcClient.ModelInfer,
-          fp32("mlp-b", "input", ramp(16, 1f), 1, 16), Map.of(), 30));
-      if (g.status() != null) {
-        assertThat(g.status()).as(g.message()).isEqualTo(GrpcStatus.DEADLINE_EXCEEDED);
-      } else {
-        assertThat(g.message()).as("the client's own deadline fired").containsAnyOf("timeout", "Timeout", "deadline", "cancel");
-      }
-    });
-    whileBusy(() -> {
-      // The REST header, in milliseconds.
-      long t0 = System.nanoTime();
-      OipClient.Http h = fx.client.post("/v2/models/slow/infer", slowJson(), "x-modelmux-timeout-ms", "30");
-      assertThat(h.status()).as(h.body() + " after " + (System.nanoTime() - t0) / 1000 + " us; "
-          + grep(fx.client.get("/metrics").body(), "cpu0")).isEqualTo(504);
-      assertThat(h.body()).contains("did not run");
-    });
-    whileBusy(() -> {
-      // The model's default queue timeout (50 ms, REJECT): a longer request timeout cannot extend it.
-      ModelInferRequest longer = fp32("quick-timeout", "input", ramp(16, 1f), 1, 16).toBuilder()
-          .putParameters("timeout", InferParameter.newBuilder().setInt64Param(60_000_000).build()).build();
-      OipClient.Reply<ModelInferResponse> d = fx.client.call(GRPCInferenceServiceGrpcClient.ModelInfer, longer);
-      assertThat(d.status()).as(d.message()).isEqualTo(GrpcStatus.DEADLINE_EXCEEDED);
-    });
-    // Nothing was lost: the node serves normally afterwards.
-    fx.client.call(GRPCInferenceServiceGrpcClient.ModelInfer, fp32("mlp-b", "input", ramp(16, 1f), 1, 16)).ok();
-  }
-
-  private static void whileBusy(Runnable check) {
-    List<Future<OipClient.Reply<ModelInferResponse>>> busy = occupy();
-    try {
-      check.run();
-    } finally {
-      busy.forEach(f -> assertThat(NodeFixture.await(f).status()).isEqualTo(GrpcStatus.OK));
-    }
-  }
-
-  @Test
-  void aRunningInferenceIsTerminatedAtItsDeadline() {
-    ModelInferRequest req = slowRequest(2048, 0).toBuilder()
-        .putParameters("timeout", InferParameter.newBuilder().setInt64Param(20_000).build()).build();
-    OipClient.Reply<ModelInferResponse> r = fx.client.call(GRPCInferenceServiceGrpcClient.ModelInfer, req);
-    assertThat(r.status()).as(r.message()).isEqualTo(GrpcStatus.DEADLINE_EXCEEDED);
-    // Terminated while running, or (on a slow machine) still waiting for its thread: never an answer late.
-    assertThat(r.message()).containsAnyOf("terminated", "did not run");
-    fx.client.call(GRPCInferenceServiceGrpcClient.ModelInfer, slowRequest(1, 0)).ok();
-  }
-
-  @Test
-  void badTimeoutsAreRejectedWithTheReason() {
-    ModelInferRequest negative = fp32("mlp-b", "input", ramp(16, 1f), 1, 16).toBuilder()
-        .putParameters("timeout", InferParameter.newBuilder().setInt64Param(-5).build()).build();
-    OipClient.Reply<ModelInferResponse> r = fx.client.call(GRPCInferenceServiceGrpcClient.ModelInfer, negative);
-    assertThat(r.status()).isEqualTo(GrpcStatus.INVALID_ARGUMENT);
-    assertThat(r.message()).contains("timeout").contains("positive");
-    OipClient.Http h = fx.client.post("/v2/models/mlp-b/infer", "{\"inputs\":[]}", "x-modelmux-timeout-ms", "soon");
-    assertThat(h.status()).isEqualTo(400);
-    assertThat(h.body()).contains("x-modelmux-timeout-ms");
-  }
-
-  // ---- metrics ----
-
-  @Test
-  void tenantDeviceAndBatchMetricsAreExported() {
-    fx.client.call(GRPCInferenceServiceGrpcClient.ModelInfer, fp32("mlp-b", "input", ramp(16, 1f), 1, 16)).ok();
-    String m = fx.client.get("/metrics").body();
-    assertThat(m).contains("modelmux_tenant_admitted_total{model=\"mlp-b\",tenant=\"default\"}")
-        .contains("modelmux_tenant_requests_total{model=\"mlp-b\",outcome=\"success\",tenant=\"default\"}")
-        .contains("modelmux_tenant_request_duration_seconds_bucket{model=\"mlp-b\",tenant=\"default\"")
-        .contains("modelmux_tenant_queue_wait_seconds_count{model=\"mlp-b\",tenant=\"default\"}")
-        .contains("modelmux_device_queue_depth{device=\"cpu0\"}")
-        .contains("modelmux_device_in_flight{device=\"cpu0\"}")
-        .contains("modelmux_device_concurrency_limit{device=\"cpu0\"}")
-        .contains("modelmux_requests_in_flight")
-        .contains("modelmux_batch_size_count{model=\"mlp-b\",version=\"1\"}");
-    // The admin view of the tenant carries this node's latency and queue wait.
-    OipClient.Http t = fx.client.getWithToken("/api/v1/tenants");
-    assertThat(t.status()).as(t.body()).isEqualTo(200);
-    JsonObject usage = new JsonObject(t.body()).getJsonArray("tenants")
-        .getJsonObject(0).getJsonObject("usage");
-    assertThat(usage.getDouble("p99_ms")).isPositive();
-    assertThat(usage.getDouble("p50_ms")).isPositive();
-    assertThat(usage.containsKey("queue_wait_p99_ms")).isTrue();
-    assertThat(usage.getJsonObject("rejected").fieldNames()).contains("rate", "in_flight");
-  }
-
-  // ---- helpers ----
-
-  private static List<Future<OipClient.Reply<ModelInferResponse>>> occupy() {
-    // As many slow requests as the device's concurrency limit (2 threads; the limit may have grown).
-    String metrics = fx.client.get("/metrics").body();
-    Matcher lim = Pattern.compile("modelmux_device_concurrency_limit\\{device=\"cpu0\"} ([0-9.]+)").matcher(metrics);
-    assertThat(lim.find()).as(metrics).isTrue();
-    int n = (int) Double.parseDouble(lim.group(1));
-    List<Future<OipClient.Reply<ModelInferResponse>>> busy = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      busy.add(fx.client.callAsync(GRPCInferenceServiceGrpcClient.ModelInfer, slowRequest(2048, i), Map.of(), 0));
-    }
-    Awaitility.await().atMost(Duration.ofSeconds(30))
-        .pollInterval(Duration.ofMillis(5)).until(() -> {
-      String now = fx.client.get("/metrics").body();
-      for (Future<OipClient.Reply<ModelInferResponse>> f : busy) {
-        if (f.isComplete()) {
-          throw new AssertionError("a slow request finished before the device filled up: "
-              + (f.succeeded() ? f.result().status() + " " + f.result().message() : f.cause()) + "\n" + grep(now, "cpu0"));
+    @BeforeAll
+    static void start() throws Exception {
+        Path repo = dir.resolve("repo");
+        mlp = TestRepo.mlpBytes(16, 4, 64 * 1024, 11);
+        // The full-precision model: MiniLM-q quantizes activations dynamically, with one scale over the
+        // whole input tensor, so its outputs depend on what else is in the batch (see README).
+        minilm = Files.readAllBytes(TestRepo.minilm());
+        byte[] slow = OnnxModelBuilder.mlp()
+                .inputDim(SLOW_WIDTH)
+                .width(SLOW_WIDTH)
+                .depth(12)
+                .outputDim(8)
+                .seed(5)
+                .build();
+        new TestRepo(repo)
+                .config(
+                        "mlp-b",
+                        TestRepo.mlpConfig("mlp-b", 16, 4, 8)
+                                + "dynamic_batching { preferred_batch_size: [ 8 ] max_queue_delay_microseconds: 50000 }\n")
+                .file("mlp-b", 1, mlp)
+                .config("minilm-b", TestRepo.minilmConfig("minilm-b") + BATCHING)
+                .copy("minilm-b", 1, TestRepo.minilm())
+                .config(
+                        "slow",
+                        "name: \"slow\"\nplatform: \"onnxruntime_onnx\"\nmax_batch_size: 0\n"
+                                + "input [ { name: \"input\" data_type: TYPE_FP32 dims: [ -1, " + SLOW_WIDTH
+                                + " ] } ]\n"
+                                + "output [ { name: \"output\" data_type: TYPE_FP32 dims: [ -1, 8 ] } ]\n")
+                .file("slow", 1, slow)
+                .config(
+                        "quick-timeout",
+                        TestRepo.mlpConfig("quick-timeout", 16, 4, 8)
+                                + "dynamic_batching { max_queue_delay_microseconds: 100 default_queue_policy { timeout_action: REJECT"
+                                + " default_timeout_microseconds: 50000 allow_timeout_override: true } }\n")
+                .file("quick-timeout", 1, mlp);
+        fx = NodeFixture.start(repo, dir.resolve("data"), 1L << 30, ControlMode.POLL);
+        // Load everything once, so that the tests below measure queues, not loads.
+        for (String m : List.of("mlp-b", "slow", "quick-timeout")) {
+            fx.client
+                    .call(
+                            GRPCInferenceServiceGrpcClient.ModelInfer,
+                            m.equals("slow") ? slowRequest(1, 0) : fp32(m, "input", ramp(16, 1f), 1, 16))
+                    .ok();
         }
-      }
-      return now.contains("modelmux_device_in_flight{device=\"cpu0\"} " + n + ".0");
-    });
-    return busy;
-  }
-
-  private static String grep(String text, String needle) {
-    return text.lines().filter(l -> l.contains(needle)).collect(Collectors.joining("\n"));
-  }
-
-  private static ModelInferRequest slowRequest(int rows, int seed) {
-    return fp32("slow", "input", ramp(rows * SLOW_WIDTH, 0.01f * (seed + 1)), rows, SLOW_WIDTH);
-  }
-
-  private static String slowJson() {
-    JsonArray data = new JsonArray();
-    for (float f : ramp(SLOW_WIDTH, 1f)) {
-      data.add(f);
+        fx.client
+                .call(GRPCInferenceServiceGrpcClient.ModelInfer, tokens("minilm-b", 1, 8, 0))
+                .ok();
     }
-    return new JsonObject().put("inputs", new JsonArray().add(
-        new JsonObject().put("name", "input").put("datatype", "FP32").put("shape", List.of(1, SLOW_WIDTH))
-            .put("data", data))).encode();
-  }
 
-  /** A MiniLM request of {@code rows} sequences of {@code seq} tokens, varied by {@code seed}. */
-  static ModelInferRequest tokens(String model, int rows, int seq, int seed) {
-    long[] ids = new long[rows * seq];
-    long[] mask = new long[rows * seq];
-    long[] types = new long[rows * seq];
-    for (int r = 0; r < rows; r++) {
-      for (int t = 0; t < seq; t++) {
-        int i = r * seq + t;
-        ids[i] = t == 0 ? 101 : t == seq - 1 ? 102 : 1000 + ((t + 1) * 37L * (seed + r + 1)) % 20000;
-        mask[i] = 1;
-      }
+    @AfterAll
+    static void stop() {
+        if (fx != null) {
+            fx.close();
+        }
     }
-    ModelInferRequest.Builder req = ModelInferRequest.newBuilder().setModelName(model);
-    for (var e : List.of(Map.entry("input_ids", ids), Map.entry("attention_mask", mask), Map.entry("token_type_ids", types))) {
-      ByteBuffer b = ByteBuffer.allocate(e.getValue().length * 8).order(ByteOrder.LITTLE_ENDIAN);
-      for (long v : e.getValue()) {
-        b.putLong(v);
-      }
-      req.addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName(e.getKey()).setDatatype("INT64")
-          .addShape(rows).addShape(seq));
-      req.addRawInputContents(ByteString.copyFrom(b.array()));
-    }
-    return req.build();
-  }
 
-  private static ModelInferRequest withToken(ModelInferRequest req, long token) {
-    ByteBuffer b = ByteBuffer.wrap(req.getRawInputContents(0).toByteArray()).order(ByteOrder.LITTLE_ENDIAN);
-    b.putLong(8 * 3, token);
-    return req.toBuilder().setRawInputContents(0, ByteString.copyFrom(b.array())).build();
-  }
+    // ---- batching ----
 
-  private static float[] referenceMiniLm(ModelInferRequest req, String output) throws Exception {
-    long[] shape = {req.getInputs(0).getShape(0), req.getInputs(0).getShape(1)};
-    Map<String, Requests.OnnxTensorFactory> in = new HashMap<>();
-    for (int i = 0; i < req.getInputsCount(); i++) {
-      LongBuffer lb = req.getRawInputContents(i).asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asLongBuffer();
-      long[] v = new long[lb.remaining()];
-      lb.get(v);
-      in.put(req.getInputs(i).getName(), env -> OnnxTensor.createTensor(env, LongBuffer.wrap(v), shape));
-    }
-    return Requests.reference(minilm, in, output);
-  }
+    @Test
+    void batchedMiniLmEqualsUnbatchedWithMixedShapesAndBadRequestsAmongThem() throws Exception {
+        List<ModelInferRequest> good = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            int rows = 1 + i % 2;
+            int seq = i % 3 == 0 ? 16 : 8; // two sequence lengths: they must never stack together
+            good.add(tokens("minilm-b", rows, seq, i));
+        }
+        ModelInferRequest outOfVocabulary =
+                withToken(tokens("minilm-b", 1, 8, 99), 5_000_000L); // fails inside the runtime
+        ModelInferRequest wrongRank = ModelInferRequest.newBuilder(tokens("minilm-b", 1, 8, 98))
+                .setInputs(
+                        0,
+                        tokens("minilm-b", 1, 8, 98).getInputs(0).toBuilder()
+                                .clearShape()
+                                .addShape(8))
+                .build();
+        ModelInferRequest tooManyRows = tokens("minilm-b", 9, 8, 97); // max_batch_size is 8
 
-  /** {sum, count} of a Prometheus summary for a model, from /metrics. */
-  private static double[] summary(String name, String model) {
-    String m = fx.client.get("/metrics").body();
-    double[] out = new double[2];
-    String[] parts = {"_sum", "_count"};
-    for (int i = 0; i < 2; i++) {
-      Matcher x = Pattern.compile(name + parts[i] + "\\{model=\"" + model + "\",version=\"1\"} ([0-9.eE+-]+)").matcher(m);
-      assertThat(x.find()).as(name + parts[i] + " for " + model + " in /metrics").isTrue();
-      out[i] = Double.parseDouble(x.group(1));
+        List<Future<OipClient.Reply<ModelInferResponse>>> replies = new ArrayList<>();
+        List<ModelInferRequest> all = new ArrayList<>(good);
+        all.add(7, outOfVocabulary);
+        all.add(3, wrongRank);
+        all.add(12, tooManyRows);
+        for (ModelInferRequest r : all) {
+            replies.add(fx.client.callAsync(GRPCInferenceServiceGrpcClient.ModelInfer, r, Map.of(), 0));
+        }
+        for (int i = 0; i < all.size(); i++) {
+            ModelInferRequest req = all.get(i);
+            OipClient.Reply<ModelInferResponse> reply = NodeFixture.await(replies.get(i));
+            if (req == outOfVocabulary || req == wrongRank || req == tooManyRows) {
+                assertThat(reply.status())
+                        .as("bad request %d: %s", i, reply.message())
+                        .isEqualTo(GrpcStatus.INVALID_ARGUMENT);
+                continue;
+            }
+            assertThat(reply.status()).as("request %d: %s", i, reply.message()).isEqualTo(GrpcStatus.OK);
+            float[] got = floats(reply.body(), 0);
+            float[] want = referenceMiniLm(req, reply.body().getOutputs(0).getName());
+            assertThat(got).hasSize(want.length);
+            for (int k = 0; k < want.length; k++) {
+                assertThat(got[k]).as("request %d element %d", i, k).isCloseTo(want[k], within(1e-5f));
+            }
+            assertThat(reply.body().getOutputs(0).getShape(0))
+                    .isEqualTo(req.getInputs(0).getShape(0));
+        }
+        double[] batches = summary("modelmux_batch_requests", "minilm-b");
+        assertThat(batches[0] / batches[1])
+                .as("requests per batched run (sum %s / count %s)", batches[0], batches[1])
+                .isGreaterThan(1.0);
     }
-    return out;
-  }
+
+    @Test
+    void batchedMlpOverGrpcAndRestEqualsInProcess() throws Exception {
+        List<Future<OipClient.Reply<ModelInferResponse>>> grpc = new ArrayList<>();
+        List<float[]> inputs = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            int rows = 1 + i % 3;
+            float[] x = ramp(rows * 16, 1f + i);
+            inputs.add(x);
+            grpc.add(fx.client.callAsync(
+                    GRPCInferenceServiceGrpcClient.ModelInfer, fp32("mlp-b", "input", x, rows, 16), Map.of(), 0));
+        }
+        for (int i = 0; i < inputs.size(); i++) {
+            float[] x = inputs.get(i);
+            int rows = x.length / 16;
+            float[] want = Requests.reference(
+                    mlp,
+                    Map.of("input", env -> OnnxTensor.createTensor(env, FloatBuffer.wrap(x), new long[] {rows, 16})),
+                    "output");
+            assertThat(floats(NodeFixture.await(grpc.get(i)).ok(), 0)).containsExactly(want, within(1e-5f));
+        }
+        // REST takes the same path into the batcher.
+        float[] x = ramp(2 * 16, 3f);
+        JsonArray data = new JsonArray();
+        for (float f : x) {
+            data.add(f);
+        }
+        String body = new JsonObject()
+                .put(
+                        "inputs",
+                        new JsonArray()
+                                .add(new JsonObject()
+                                        .put("name", "input")
+                                        .put("datatype", "FP32")
+                                        .put("shape", List.of(2, 16))
+                                        .put("data", data)))
+                .encode();
+        OipClient.Http rest = fx.client.post("/v2/models/mlp-b/infer", body);
+        assertThat(rest.status()).as(rest.body()).isEqualTo(200);
+        JsonArray out = new JsonObject(rest.body())
+                .getJsonArray("outputs")
+                .getJsonObject(0)
+                .getJsonArray("data");
+        float[] want = Requests.reference(
+                mlp,
+                Map.of("input", env -> OnnxTensor.createTensor(env, FloatBuffer.wrap(x), new long[] {2, 16})),
+                "output");
+        for (int k = 0; k < want.length; k++) {
+            assertThat(out.getDouble(k).floatValue()).isCloseTo(want[k], within(1e-5f));
+        }
+    }
+
+    // ---- deadlines ----
+
+    @Test
+    void deadlinesFromEverySourceExpireInTheQueueWithoutRunning() {
+        // Each case runs while slow requests fill the device up to its concurrency limit, so the
+        // request under test waits in the queue.
+        whileBusy(() -> {
+            // The timeout parameter, in microseconds.
+            ModelInferRequest withParam = fp32("mlp-b", "input", ramp(16, 1f), 1, 16).toBuilder()
+                    .putParameters(
+                            "timeout",
+                            InferParameter.newBuilder().setInt64Param(30_000).build())
+                    .build();
+            OipClient.Reply<ModelInferResponse> p =
+                    fx.client.call(GRPCInferenceServiceGrpcClient.ModelInfer, withParam);
+            assertThat(p.status()).as(p.message()).isEqualTo(GrpcStatus.DEADLINE_EXCEEDED);
+            assertThat(p.message()).contains("did not run");
+        });
+        whileBusy(() -> {
+            // The gRPC deadline: the server answers (or the client's own timer fires) with DEADLINE_EXCEEDED.
+            OipClient.Reply<ModelInferResponse> g = NodeFixture.await(fx.client.callAsync(
+                    GRPCInferenceServiceGrpcClient.ModelInfer,
+                    fp32("mlp-b", "input", ramp(16, 1f), 1, 16),
+                    Map.of(),
+                    30));
+            if (g.status() != null) {
+                assertThat(g.status()).as(g.message()).isEqualTo(GrpcStatus.DEADLINE_EXCEEDED);
+            } else {
+                assertThat(g.message())
+                        .as("the client's own deadline fired")
+                        .containsAnyOf("timeout", "Timeout", "deadline", "cancel");
+            }
+        });
+        whileBusy(() -> {
+            // The REST header, in milliseconds.
+            long t0 = System.nanoTime();
+            OipClient.Http h = fx.client.post("/v2/models/slow/infer", slowJson(), "x-modelmux-timeout-ms", "30");
+            assertThat(h.status())
+                    .as(h.body() + " after " + (System.nanoTime() - t0) / 1000 + " us; "
+                            + grep(fx.client.get("/metrics").body(), "cpu0"))
+                    .isEqualTo(504);
+            assertThat(h.body()).contains("did not run");
+        });
+        whileBusy(() -> {
+            // The model's default queue timeout (50 ms, REJECT): a longer request timeout cannot extend it.
+            ModelInferRequest longer = fp32("quick-timeout", "input", ramp(16, 1f), 1, 16).toBuilder()
+                    .putParameters(
+                            "timeout",
+                            InferParameter.newBuilder()
+                                    .setInt64Param(60_000_000)
+                                    .build())
+                    .build();
+            OipClient.Reply<ModelInferResponse> d = fx.client.call(GRPCInferenceServiceGrpcClient.ModelInfer, longer);
+            assertThat(d.status()).as(d.message()).isEqualTo(GrpcStatus.DEADLINE_EXCEEDED);
+        });
+        // Nothing was lost: the node serves normally afterwards.
+        fx.client
+                .call(GRPCInferenceServiceGrpcClient.ModelInfer, fp32("mlp-b", "input", ramp(16, 1f), 1, 16))
+                .ok();
+    }
+
+    private static void whileBusy(Runnable check) {
+        List<Future<OipClient.Reply<ModelInferResponse>>> busy = occupy();
+        try {
+            check.run();
+        } finally {
+            busy.forEach(f -> assertThat(NodeFixture.await(f).status()).isEqualTo(GrpcStatus.OK));
+        }
+    }
+
+    @Test
+    void aRunningInferenceIsTerminatedAtItsDeadline() {
+        ModelInferRequest req = slowRequest(2048, 0).toBuilder()
+                .putParameters(
+                        "timeout",
+                        InferParameter.newBuilder().setInt64Param(20_000).build())
+                .build();
+        OipClient.Reply<ModelInferResponse> r = fx.client.call(GRPCInferenceServiceGrpcClient.ModelInfer, req);
+        assertThat(r.status()).as(r.message()).isEqualTo(GrpcStatus.DEADLINE_EXCEEDED);
+        // Terminated while running, or (on a slow machine) still waiting for its thread: never an answer late.
+        assertThat(r.message()).containsAnyOf("terminated", "did not run");
+        fx.client
+                .call(GRPCInferenceServiceGrpcClient.ModelInfer, slowRequest(1, 0))
+                .ok();
+    }
+
+    @Test
+    void badTimeoutsAreRejectedWithTheReason() {
+        ModelInferRequest negative = fp32("mlp-b", "input", ramp(16, 1f), 1, 16).toBuilder()
+                .putParameters(
+                        "timeout", InferParameter.newBuilder().setInt64Param(-5).build())
+                .build();
+        OipClient.Reply<ModelInferResponse> r = fx.client.call(GRPCInferenceServiceGrpcClient.ModelInfer, negative);
+        assertThat(r.status()).isEqualTo(GrpcStatus.INVALID_ARGUMENT);
+        assertThat(r.message()).contains("timeout").contains("positive");
+        OipClient.Http h = fx.client.post("/v2/models/mlp-b/infer", "{\"inputs\":[]}", "x-modelmux-timeout-ms", "soon");
+        assertThat(h.status()).isEqualTo(400);
+        assertThat(h.body()).contains("x-modelmux-timeout-ms");
+    }
+
+    // ---- metrics ----
+
+    @Test
+    void tenantDeviceAndBatchMetricsAreExported() {
+        fx.client
+                .call(GRPCInferenceServiceGrpcClient.ModelInfer, fp32("mlp-b", "input", ramp(16, 1f), 1, 16))
+                .ok();
+        String m = fx.client.get("/metrics").body();
+        assertThat(m)
+                .contains("modelmux_tenant_admitted_total{model=\"mlp-b\",tenant=\"default\"}")
+                .contains("modelmux_tenant_requests_total{model=\"mlp-b\",outcome=\"success\",tenant=\"default\"}")
+                .contains("modelmux_tenant_request_duration_seconds_bucket{model=\"mlp-b\",tenant=\"default\"")
+                .contains("modelmux_tenant_queue_wait_seconds_count{model=\"mlp-b\",tenant=\"default\"}")
+                .contains("modelmux_device_queue_depth{device=\"cpu0\"}")
+                .contains("modelmux_device_in_flight{device=\"cpu0\"}")
+                .contains("modelmux_device_concurrency_limit{device=\"cpu0\"}")
+                .contains("modelmux_requests_in_flight")
+                .contains("modelmux_batch_size_count{model=\"mlp-b\",version=\"1\"}");
+        // The admin view of the tenant carries this node's latency and queue wait.
+        OipClient.Http t = fx.client.getWithToken("/api/v1/tenants");
+        assertThat(t.status()).as(t.body()).isEqualTo(200);
+        JsonObject usage = new JsonObject(t.body())
+                .getJsonArray("tenants")
+                .getJsonObject(0)
+                .getJsonObject("usage");
+        assertThat(usage.getDouble("p99_ms")).isPositive();
+        assertThat(usage.getDouble("p50_ms")).isPositive();
+        assertThat(usage.containsKey("queue_wait_p99_ms")).isTrue();
+        assertThat(usage.getJsonObject("rejected").fieldNames()).contains("rate", "in_flight");
+    }
+
+    // ---- helpers ----
+
+    private static List<Future<OipClient.Reply<ModelInferResponse>>> occupy() {
+        // As many slow requests as the device's concurrency limit (2 threads; the limit may have grown).
+        String metrics = fx.client.get("/metrics").body();
+        Matcher lim = Pattern.compile("modelmux_device_concurrency_limit\\{device=\"cpu0\"} ([0-9.]+)")
+                .matcher(metrics);
+        assertThat(lim.find()).as(metrics).isTrue();
+        int n = (int) Double.parseDouble(lim.group(1));
+        List<Future<OipClient.Reply<ModelInferResponse>>> busy = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            busy.add(fx.client.callAsync(GRPCInferenceServiceGrpcClient.ModelInfer, slowRequest(2048, i), Map.of(), 0));
+        }
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(5))
+                .until(() -> {
+                    String now = fx.client.get("/metrics").body();
+                    for (Future<OipClient.Reply<ModelInferResponse>> f : busy) {
+                        if (f.isComplete()) {
+                            throw new AssertionError("a slow request finished before the device filled up: "
+                                    + (f.succeeded()
+                                            ? f.result().status() + " "
+                                                    + f.result().message()
+                                            : f.cause()) + "\n" + grep(now, "cpu0"));
+                        }
+                    }
+                    return now.contains("modelmux_device_in_flight{device=\"cpu0\"} " + n + ".0");
+                });
+        return busy;
+    }
+
+    private static String grep(String text, String needle) {
+        return text.lines().filter(l -> l.contains(needle)).collect(Collectors.joining("\n"));
+    }
+
+    private static ModelInferRequest slowRequest(int rows, int seed) {
+        return fp32("slow", "input", ramp(rows * SLOW_WIDTH, 0.01f * (seed + 1)), rows, SLOW_WIDTH);
+    }
+
+    private static String slowJson() {
+        JsonArray data = new JsonArray();
+        for (float f : ramp(SLOW_WIDTH, 1f)) {
+            data.add(f);
+        }
+        return new JsonObject()
+                .put(
+                        "inputs",
+                        new JsonArray()
+                                .add(new JsonObject()
+                                        .put("name", "input")
+                                        .put("datatype", "FP32")
+                                        .put("shape", List.of(1, SLOW_WIDTH))
+                                        .put("data", data)))
+                .encode();
+    }
+
+    /** A MiniLM request of {@code rows} sequences of {@code seq} tokens, varied by {@code seed}. */
+    static ModelInferRequest tokens(String model, int rows, int seq, int seed) {
+        long[] ids = new long[rows * seq];
+        long[] mask = new long[rows * seq];
+        long[] types = new long[rows * seq];
+        for (int r = 0; r < rows; r++) {
+            for (int t = 0; t < seq; t++) {
+                int i = r * seq + t;
+                ids[i] = t == 0 ? 101 : t == seq - 1 ? 102 : 1000 + ((t + 1) * 37L * (seed + r + 1)) % 20000;
+                mask[i] = 1;
+            }
+        }
+        ModelInferRequest.Builder req = ModelInferRequest.newBuilder().setModelName(model);
+        for (var e : List.of(
+                Map.entry("input_ids", ids), Map.entry("attention_mask", mask), Map.entry("token_type_ids", types))) {
+            ByteBuffer b = ByteBuffer.allocate(e.getValue().length * 8).order(ByteOrder.LITTLE_ENDIAN);
+            for (long v : e.getValue()) {
+                b.putLong(v);
+            }
+            req.addInputs(ModelInferRequest.InferInputTensor.newBuilder()
+                    .setName(e.getKey())
+                    .setDatatype("INT64")
+                    .addShape(rows)
+                    .addShape(seq));
+            req.addRawInputContents(ByteString.copyFrom(b.array()));
+        }
+        return req.build();
+    }
+
+    private static ModelInferRequest withToken(ModelInferRequest req, long token) {
+        ByteBuffer b = ByteBuffer.wrap(req.getRawInputContents(0).toByteArray()).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(8 * 3, token);
+        return req.toBuilder()
+                .setRawInputContents(0, ByteString.copyFrom(b.array()))
+                .build();
+    }
+
+    private static float[] referenceMiniLm(ModelInferRequest req, String output) throws Exception {
+        long[] shape = {req.getInputs(0).getShape(0), req.getInputs(0).getShape(1)};
+        Map<String, Requests.OnnxTensorFactory> in = new HashMap<>();
+        for (int i = 0; i < req.getInputsCount(); i++) {
+            LongBuffer lb = req.getRawInputContents(i)
+                    .asReadOnlyByteBuffer()
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .asLongBuffer();
+            long[] v = new long[lb.remaining()];
+            lb.get(v);
+            in.put(req.getInputs(i).getName(), env -> OnnxTensor.createTensor(env, LongBuffer.wrap(v), shape));
+        }
+        return Requests.reference(minilm, in, output);
+    }
+
+    /** {sum, count} of a Prometheus summary for a model, from /metrics. */
+    private static double[] summary(String name, String model) {
+        String m = fx.client.get("/metrics").body();
+        double[] out = new double[2];
+        String[] parts = {"_sum", "_count"};
+        for (int i = 0; i < 2; i++) {
+            Matcher x = Pattern.compile(name + parts[i] + "\\{model=\"" + model + "\",version=\"1\"} ([0-9.eE+-]+)")
+                    .matcher(m);
+            assertThat(x.find())
+                    .as(name + parts[i] + " for " + model + " in /metrics")
+                    .isTrue();
+            out[i] = Double.parseDouble(x.group(1));
+        }
+        return out;
+    }
 }

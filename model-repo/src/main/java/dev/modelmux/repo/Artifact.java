@@ -7,13 +7,13 @@ import java.util.Objects;
  * hex), computed over exactly these bytes so the recorded hash is the one that was loaded.
  */
 public record Artifact(String model, long version, byte[] bytes, String sha256) {
-  public Artifact {
-    Objects.requireNonNull(model, "model");
-    Objects.requireNonNull(bytes, "bytes");
-    Objects.requireNonNull(sha256, "sha256");
-  }
+    public Artifact {
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(bytes, "bytes");
+        Objects.requireNonNull(sha256, "sha256");
+    }
 
-  public long size() {
-    return bytes.length;
-  }
+    public long size() {
+        return bytes.length;
+    }
 }

@@ -14,22 +14,22 @@ import java.util.Optional;
  * @param fingerprint changes whenever config.pbtxt or any version's file changes (size, mtime)
  */
 public record ModelEntry(
-    String name,
-    Optional<ModelConfig> config,
-    Optional<String> configError,
-    List<VersionEntry> versions,
-    List<Long> servedVersions,
-    String fingerprint) {
+        String name,
+        Optional<ModelConfig> config,
+        Optional<String> configError,
+        List<VersionEntry> versions,
+        List<Long> servedVersions,
+        String fingerprint) {
 
-  public ModelEntry {
-    versions = List.copyOf(versions);
-    servedVersions = List.copyOf(servedVersions);
-  }
+    public ModelEntry {
+        versions = List.copyOf(versions);
+        servedVersions = List.copyOf(servedVersions);
+    }
 
-  public Optional<VersionEntry> version(long v) {
-    return versions.stream().filter(e -> e.version() == v).findFirst();
-  }
+    public Optional<VersionEntry> version(long v) {
+        return versions.stream().filter(e -> e.version() == v).findFirst();
+    }
 
-  /** One version folder: its model file's name, size and modification time. */
-  public record VersionEntry(long version, String fileName, long sizeBytes, long lastModifiedMillis) {}
+    /** One version folder: its model file's name, size and modification time. */
+    public record VersionEntry(long version, String fileName, long sizeBytes, long lastModifiedMillis) {}
 }

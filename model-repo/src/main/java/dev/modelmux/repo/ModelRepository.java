@@ -1,7 +1,7 @@
 package dev.modelmux.repo;
 
-import java.util.List;
 import dev.modelmux.repo.internal.VfsModelRepository;
+import java.util.List;
 
 /**
  * A read-only, Triton-style model repository whose root is fixed when it is opened:
@@ -14,41 +14,41 @@ import dev.modelmux.repo.internal.VfsModelRepository;
  */
 public interface ModelRepository extends AutoCloseable {
 
-  /**
-   * Opens a repository. {@code rootUri} is an operator's setting (never a request field): a local
-   * path or {@code file:}, {@code zip:}/{@code jar:} archive, {@code http(s):} (read-only) or
-   * {@code ram:} URI.
-   *
-   * @throws RepositoryException if the root does not exist or cannot be read
-   */
-  static ModelRepository open(String rootUri, RepositoryOptions options) throws RepositoryException {
-    return VfsModelRepository.open(rootUri, options);
-  }
+    /**
+     * Opens a repository. {@code rootUri} is an operator's setting (never a request field): a local
+     * path or {@code file:}, {@code zip:}/{@code jar:} archive, {@code http(s):} (read-only) or
+     * {@code ram:} URI.
+     *
+     * @throws RepositoryException if the root does not exist or cannot be read
+     */
+    static ModelRepository open(String rootUri, RepositoryOptions options) throws RepositoryException {
+        return VfsModelRepository.open(rootUri, options);
+    }
 
-  /** The root as shown to users and logs: scheme and path, with any credentials removed. */
-  String describe();
+    /** The root as shown to users and logs: scheme and path, with any credentials removed. */
+    String describe();
 
-  /** Names of the model folders under the root that are valid model names, sorted. */
-  List<String> listModels() throws RepositoryException;
+    /** Names of the model folders under the root that are valid model names, sorted. */
+    List<String> listModels() throws RepositoryException;
 
-  /**
-   * Scans one model: its config (parsed, or absent to be derived from the ONNX graph at load, or a
-   * config error) and its version folders. Artifacts are not read.
-   *
-   * @throws RepositoryException.NotFound if there is no such model folder
-   * @throws ModelNames.InvalidModelNameException if the name breaks the rules (nothing is read)
-   */
-  ModelEntry scan(String modelName) throws RepositoryException;
+    /**
+     * Scans one model: its config (parsed, or absent to be derived from the ONNX graph at load, or a
+     * config error) and its version folders. Artifacts are not read.
+     *
+     * @throws RepositoryException.NotFound if there is no such model folder
+     * @throws ModelNames.InvalidModelNameException if the name breaks the rules (nothing is read)
+     */
+    ModelEntry scan(String modelName) throws RepositoryException;
 
-  /**
-   * Reads one version's artifact whole (up to {@link RepositoryOptions#maxArtifactBytes()}) and
-   * hashes it.
-   *
-   * @throws RepositoryException.NotFound if the model or version does not exist
-   * @throws ModelNames.InvalidModelNameException if the name breaks the rules (nothing is read)
-   */
-  Artifact read(String modelName, long version) throws RepositoryException;
+    /**
+     * Reads one version's artifact whole (up to {@link RepositoryOptions#maxArtifactBytes()}) and
+     * hashes it.
+     *
+     * @throws RepositoryException.NotFound if the model or version does not exist
+     * @throws ModelNames.InvalidModelNameException if the name breaks the rules (nothing is read)
+     */
+    Artifact read(String modelName, long version) throws RepositoryException;
 
-  @Override
-  void close();
+    @Override
+    void close();
 }

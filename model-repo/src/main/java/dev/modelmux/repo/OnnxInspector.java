@@ -17,14 +17,15 @@ import dev.modelmux.repo.internal.OnnxPreScan;
  * dense tensors of a {@link DataType}. Messages name the model and the problem, never a path.
  */
 public final class OnnxInspector {
-  private OnnxInspector() {}
+    private OnnxInspector() {}
 
-  /**
-   * @param model the model name, for messages
-   * @param bytes the whole model file; tensor data is viewed, not copied, while scanning
-   * @throws ArtifactRejectedException naming the model and what is wrong
-   */
-  public static OnnxModelInfo inspect(String model, byte[] bytes, ScanLimits limits) throws ArtifactRejectedException {
-    return OnnxPreScan.inspect(model, bytes, limits);
-  }
+    /**
+     * @param model the model name, for messages
+     * @param bytes the whole model file; tensor data is viewed, not copied, while scanning
+     * @throws ArtifactRejectedException naming the model and what is wrong
+     */
+    public static OnnxModelInfo inspect(String model, byte[] bytes, ScanLimits limits)
+            throws ArtifactRejectedException {
+        return OnnxPreScan.inspect(model, bytes, limits);
+    }
 }

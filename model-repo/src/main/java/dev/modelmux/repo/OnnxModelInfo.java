@@ -19,27 +19,32 @@ import java.util.Set;
  *     request's outputs depend on the other requests stacked with it in a batch
  */
 public record OnnxModelInfo(
-    long irVersion,
-    Map<String, Long> opsetImports,
-    List<TensorSpec> inputs,
-    List<TensorSpec> outputs,
-    long initializerBytes,
-    int nodeCount,
-    boolean batchVariant) {
+        long irVersion,
+        Map<String, Long> opsetImports,
+        List<TensorSpec> inputs,
+        List<TensorSpec> outputs,
+        long initializerBytes,
+        int nodeCount,
+        boolean batchVariant) {
 
-  /** Operators whose result for one row depends on the whole tensor's range. */
-  public static final Set<String> BATCH_VARIANT_OPS = Set.of("DynamicQuantizeLinear", "DynamicQuantizeMatMul",
-      "DynamicQuantizeLSTM");
+    /** Operators whose result for one row depends on the whole tensor's range. */
+    public static final Set<String> BATCH_VARIANT_OPS =
+            Set.of("DynamicQuantizeLinear", "DynamicQuantizeMatMul", "DynamicQuantizeLSTM");
 
-  public OnnxModelInfo {
-    opsetImports = Map.copyOf(opsetImports);
-    inputs = List.copyOf(inputs);
-    outputs = List.copyOf(outputs);
-  }
+    public OnnxModelInfo {
+        opsetImports = Map.copyOf(opsetImports);
+        inputs = List.copyOf(inputs);
+        outputs = List.copyOf(outputs);
+    }
 
-  /** As the canonical constructor, for a graph that is batch-invariant. */
-  public OnnxModelInfo(long irVersion, Map<String, Long> opsetImports, List<TensorSpec> inputs, List<TensorSpec> outputs,
-      long initializerBytes, int nodeCount) {
-    this(irVersion, opsetImports, inputs, outputs, initializerBytes, nodeCount, false);
-  }
+    /** As the canonical constructor, for a graph that is batch-invariant. */
+    public OnnxModelInfo(
+            long irVersion,
+            Map<String, Long> opsetImports,
+            List<TensorSpec> inputs,
+            List<TensorSpec> outputs,
+            long initializerBytes,
+            int nodeCount) {
+        this(irVersion, opsetImports, inputs, outputs, initializerBytes, nodeCount, false);
+    }
 }

@@ -12,27 +12,28 @@ import java.util.Set;
  * @param allowedDomains operator domains served by ONNX Runtime's built-in kernels; any other is a
  *     custom-op domain and is refused (custom-op libraries are never registered from a repository)
  */
-public record ScanLimits(long maxDimValue, long maxTensorBytes, int maxNodes, int maxGraphDepth, Set<String> allowedDomains) {
-  public static final Set<String> BUILT_IN_DOMAINS = Set.of(
-      "", "ai.onnx", "ai.onnx.ml", "com.microsoft", "com.microsoft.nchwc", "ai.onnx.preview.training");
+public record ScanLimits(
+        long maxDimValue, long maxTensorBytes, int maxNodes, int maxGraphDepth, Set<String> allowedDomains) {
+    public static final Set<String> BUILT_IN_DOMAINS =
+            Set.of("", "ai.onnx", "ai.onnx.ml", "com.microsoft", "com.microsoft.nchwc", "ai.onnx.preview.training");
 
-  public ScanLimits {
-    if (maxDimValue < 1) {
-      throw new IllegalArgumentException("maxDimValue must be >= 1, was " + maxDimValue);
+    public ScanLimits {
+        if (maxDimValue < 1) {
+            throw new IllegalArgumentException("maxDimValue must be >= 1, was " + maxDimValue);
+        }
+        if (maxTensorBytes < 1) {
+            throw new IllegalArgumentException("maxTensorBytes must be >= 1, was " + maxTensorBytes);
+        }
+        if (maxNodes < 1) {
+            throw new IllegalArgumentException("maxNodes must be >= 1, was " + maxNodes);
+        }
+        if (maxGraphDepth < 0) {
+            throw new IllegalArgumentException("maxGraphDepth must be >= 0, was " + maxGraphDepth);
+        }
+        allowedDomains = Set.copyOf(allowedDomains);
     }
-    if (maxTensorBytes < 1) {
-      throw new IllegalArgumentException("maxTensorBytes must be >= 1, was " + maxTensorBytes);
-    }
-    if (maxNodes < 1) {
-      throw new IllegalArgumentException("maxNodes must be >= 1, was " + maxNodes);
-    }
-    if (maxGraphDepth < 0) {
-      throw new IllegalArgumentException("maxGraphDepth must be >= 0, was " + maxGraphDepth);
-    }
-    allowedDomains = Set.copyOf(allowedDomains);
-  }
 
-  public static ScanLimits defaults() {
-    return new ScanLimits(1L << 31, (2L << 30) - 1, 1_000_000, 16, BUILT_IN_DOMAINS);
-  }
+    public static ScanLimits defaults() {
+        return new ScanLimits(1L << 31, (2L << 30) - 1, 1_000_000, 16, BUILT_IN_DOMAINS);
+    }
 }

@@ -8,42 +8,42 @@ import java.util.Objects;
  * Used for model inputs and outputs as declared by a config and as reported by a runtime.
  */
 public record TensorSpec(String name, DataType type, long[] dims) {
-  public TensorSpec {
-    Objects.requireNonNull(name, "name");
-    Objects.requireNonNull(type, "type");
-    dims = dims.clone();
-    for (long d : dims) {
-      if (d < -1) {
-        throw new IllegalArgumentException("tensor '" + name + "': dim " + d + " is negative");
-      }
+    public TensorSpec {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(type, "type");
+        dims = dims.clone();
+        for (long d : dims) {
+            if (d < -1) {
+                throw new IllegalArgumentException("tensor '" + name + "': dim " + d + " is negative");
+            }
+        }
     }
-  }
 
-  @Override
-  public long[] dims() {
-    return dims.clone();
-  }
+    @Override
+    public long[] dims() {
+        return dims.clone();
+    }
 
-  public int rank() {
-    return dims.length;
-  }
+    public int rank() {
+        return dims.length;
+    }
 
-  public long dim(int i) {
-    return dims[i];
-  }
+    public long dim(int i) {
+        return dims[i];
+    }
 
-  @Override
-  public boolean equals(Object o) {
-    return o instanceof TensorSpec t && name.equals(t.name) && type == t.type && Arrays.equals(dims, t.dims);
-  }
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof TensorSpec t && name.equals(t.name) && type == t.type && Arrays.equals(dims, t.dims);
+    }
 
-  @Override
-  public int hashCode() {
-    return Objects.hash(name, type, Arrays.hashCode(dims));
-  }
+    @Override
+    public int hashCode() {
+        return Objects.hash(name, type, Arrays.hashCode(dims));
+    }
 
-  @Override
-  public String toString() {
-    return name + ":" + type + Arrays.toString(dims);
-  }
+    @Override
+    public String toString() {
+        return name + ":" + type + Arrays.toString(dims);
+    }
 }

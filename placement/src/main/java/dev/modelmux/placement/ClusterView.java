@@ -16,38 +16,38 @@ import java.util.Set;
  */
 public interface ClusterView {
 
-  /** Indexes a snapshot. Node ids must be unique. */
-  static ClusterView of(List<NodeView> nodes, List<CopyView> copies) {
-    return IndexedView.of(nodes, copies);
-  }
+    /** Indexes a snapshot. Node ids must be unique. */
+    static ClusterView of(List<NodeView> nodes, List<CopyView> copies) {
+        return IndexedView.of(nodes, copies);
+    }
 
-  /** The nodes, in the order given. */
-  List<NodeView> nodes();
+    /** The nodes, in the order given. */
+    List<NodeView> nodes();
 
-  /** All copies recorded, lost ones included. */
-  List<CopyView> copies();
+    /** All copies recorded, lost ones included. */
+    List<CopyView> copies();
 
-  Optional<NodeView> node(String nodeId);
+    Optional<NodeView> node(String nodeId);
 
-  Optional<DeviceView> device(Target target);
+    Optional<DeviceView> device(Target target);
 
-  /** Whether the copy's node is in the view and has the copy's device. */
-  default boolean isPresent(Target target) {
-    return device(target).isPresent();
-  }
+    /** Whether the copy's node is in the view and has the copy's device. */
+    default boolean isPresent(Target target) {
+        return device(target).isPresent();
+    }
 
-  /** Every copy of the model, in any state, lost ones included. */
-  List<CopyView> copiesOf(ModelKey key);
+    /** Every copy of the model, in any state, lost ones included. */
+    List<CopyView> copiesOf(ModelKey key);
 
-  /** The copies recorded on one device. */
-  List<CopyView> copiesOn(Target target);
+    /** The copies recorded on one device. */
+    List<CopyView> copiesOn(Target target);
 
-  /** Models that have at least one copy recorded. */
-  Set<ModelKey> models();
+    /** Models that have at least one copy recorded. */
+    Set<ModelKey> models();
 
-  /** READY copies of the model on devices present in the view. */
-  int readyCount(ModelKey key);
+    /** READY copies of the model on devices present in the view. */
+    int readyCount(ModelKey key);
 
-  /** Copies whose node or device is not in the view. */
-  List<CopyView> lostCopies();
+    /** Copies whose node or device is not in the view. */
+    List<CopyView> lostCopies();
 }

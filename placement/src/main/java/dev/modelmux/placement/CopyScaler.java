@@ -27,13 +27,13 @@ import java.util.Map;
  */
 public interface CopyScaler {
 
-  static CopyScaler create(ScalerConfig config, DevicePicker picker) {
-    return new DefaultCopyScaler(config, picker);
-  }
+    static CopyScaler create(ScalerConfig config, DevicePicker picker) {
+        return new DefaultCopyScaler(config, picker);
+    }
 
-  static CopyScaler defaults() {
-    return create(ScalerConfig.defaults(), DevicePicker.defaults());
-  }
+    static CopyScaler defaults() {
+        return create(ScalerConfig.defaults(), DevicePicker.defaults());
+    }
 
-  ScaleDecision scale(ClusterView view, Map<ModelKey, ModelSpec> specs, long nowNanos);
+    ScaleDecision scale(ClusterView view, Map<ModelKey, ModelSpec> specs, long nowNanos);
 }

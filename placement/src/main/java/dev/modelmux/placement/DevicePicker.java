@@ -21,29 +21,29 @@ import java.util.function.Predicate;
  */
 public interface DevicePicker {
 
-  static DevicePicker create(PickerConfig config, Evictor evictor) {
-    return new DefaultDevicePicker(config, evictor);
-  }
+    static DevicePicker create(PickerConfig config, Evictor evictor) {
+        return new DefaultDevicePicker(config, evictor);
+    }
 
-  static DevicePicker defaults() {
-    return create(PickerConfig.defaults(), Evictor.defaults());
-  }
+    static DevicePicker defaults() {
+        return create(PickerConfig.defaults(), Evictor.defaults());
+    }
 
-  /** The footprint plus headroom a device must offer for {@code model}. */
-  long requiredBytes(ModelSpec model);
+    /** The footprint plus headroom a device must offer for {@code model}. */
+    long requiredBytes(ModelSpec model);
 
-  /** The best device where {@code model} fits as is, among nodes that pass {@code nodes}. */
-  Optional<Target> pickFree(ClusterView view, ModelSpec model, Predicate<NodeView> nodes);
+    /** The best device where {@code model} fits as is, among nodes that pass {@code nodes}. */
+    Optional<Target> pickFree(ClusterView view, ModelSpec model, Predicate<NodeView> nodes);
 
-  /** The best device where {@code model} fits as is. */
-  default Optional<Target> pickFree(ClusterView view, ModelSpec model) {
-    return pickFree(view, model, n -> true);
-  }
+    /** The best device where {@code model} fits as is. */
+    default Optional<Target> pickFree(ClusterView view, ModelSpec model) {
+        return pickFree(view, model, n -> true);
+    }
 
-  /**
-   * A device where {@code model} fits as is; failing that, the device where the
-   * {@link Evictor} makes room most cheaply (spread preference first, then the eviction's cost,
-   * then fewest victims, then ids); empty when no device can make room even by evicting.
-   */
-  Optional<Plan> plan(ClusterView view, ModelSpec model, Map<ModelKey, ModelSpec> specs, long nowNanos);
+    /**
+     * A device where {@code model} fits as is; failing that, the device where the
+     * {@link Evictor} makes room most cheaply (spread preference first, then the eviction's cost,
+     * then fewest victims, then ids); empty when no device can make room even by evicting.
+     */
+    Optional<Plan> plan(ClusterView view, ModelSpec model, Map<ModelKey, ModelSpec> specs, long nowNanos);
 }

@@ -9,8 +9,8 @@ import java.util.List;
  * @param stuck copies on draining nodes that fit nowhere else; they stay and keep serving
  */
 public record DrainDecision(List<Action> actions, List<CopyView> stuck) {
-  public DrainDecision {
-    actions = List.copyOf(actions);
-    stuck = List.copyOf(stuck);
-  }
+    public DrainDecision {
+        actions = List.copyOf(actions);
+        stuck = List.copyOf(stuck);
+    }
 }

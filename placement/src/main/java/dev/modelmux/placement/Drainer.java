@@ -27,15 +27,15 @@ import java.util.Map;
  */
 public interface Drainer {
 
-  int DEFAULT_MAX_MOVES = 8;
+    int DEFAULT_MAX_MOVES = 8;
 
-  static Drainer create(DevicePicker picker, int maxMoves) {
-    return new DefaultDrainer(picker, maxMoves);
-  }
+    static Drainer create(DevicePicker picker, int maxMoves) {
+        return new DefaultDrainer(picker, maxMoves);
+    }
 
-  static Drainer defaults() {
-    return create(DevicePicker.defaults(), DEFAULT_MAX_MOVES);
-  }
+    static Drainer defaults() {
+        return create(DevicePicker.defaults(), DEFAULT_MAX_MOVES);
+    }
 
-  DrainDecision drain(ClusterView view, Map<ModelKey, ModelSpec> specs, long nowNanos);
+    DrainDecision drain(ClusterView view, Map<ModelKey, ModelSpec> specs, long nowNanos);
 }

@@ -11,11 +11,11 @@ import java.util.List;
  *     seconds): the price of this eviction; lower is cheaper
  */
 public record Eviction(List<CopyView> victims, long freedBytes, double cost) {
-  public Eviction {
-    victims = List.copyOf(victims);
-  }
+    public Eviction {
+        victims = List.copyOf(victims);
+    }
 
-  public static Eviction none() {
-    return new Eviction(List.of(), 0, 0);
-  }
+    public static Eviction none() {
+        return new Eviction(List.of(), 0, 0);
+    }
 }

@@ -24,18 +24,18 @@ import java.util.Optional;
  */
 public interface Evictor {
 
-  static Evictor costAware(EvictorConfig config) {
-    return new CostAwareEvictor(config);
-  }
+    static Evictor costAware(EvictorConfig config) {
+        return new CostAwareEvictor(config);
+    }
 
-  static Evictor defaults() {
-    return costAware(EvictorConfig.defaults());
-  }
+    static Evictor defaults() {
+        return costAware(EvictorConfig.defaults());
+    }
 
-  /**
-   * Victims on {@code device} that together free at least {@code bytesToFree}; an empty eviction
-   * when {@code bytesToFree <= 0}; empty when the eligible copies cannot free enough.
-   */
-  Optional<Eviction> choose(
-      ClusterView view, Target device, long bytesToFree, Map<ModelKey, ModelSpec> specs, long nowNanos);
+    /**
+     * Victims on {@code device} that together free at least {@code bytesToFree}; an empty eviction
+     * when {@code bytesToFree <= 0}; empty when the eligible copies cannot free enough.
+     */
+    Optional<Eviction> choose(
+            ClusterView view, Target device, long bytesToFree, Map<ModelKey, ModelSpec> specs, long nowNanos);
 }

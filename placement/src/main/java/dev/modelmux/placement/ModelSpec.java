@@ -15,61 +15,61 @@ import java.util.OptionalLong;
  *     Ignored for pinned models and models with {@code minCopies > 0}.
  */
 public record ModelSpec(
-    ModelKey key,
-    long predictedBytes,
-    OptionalLong measuredBytes,
-    long loadNanos,
-    boolean pinned,
-    int minCopies,
-    long idleTtlNanos) {
+        ModelKey key,
+        long predictedBytes,
+        OptionalLong measuredBytes,
+        long loadNanos,
+        boolean pinned,
+        int minCopies,
+        long idleTtlNanos) {
 
-  public ModelSpec {
-    Objects.requireNonNull(key, "key");
-    Objects.requireNonNull(measuredBytes, "measuredBytes");
-    if (predictedBytes < 0) {
-      throw new IllegalArgumentException(key + ": predictedBytes must be >= 0, was " + predictedBytes);
+    public ModelSpec {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(measuredBytes, "measuredBytes");
+        if (predictedBytes < 0) {
+            throw new IllegalArgumentException(key + ": predictedBytes must be >= 0, was " + predictedBytes);
+        }
+        if (measuredBytes.isPresent() && measuredBytes.getAsLong() < 0) {
+            throw new IllegalArgumentException(key + ": measuredBytes must be >= 0, was " + measuredBytes.getAsLong());
+        }
+        if (loadNanos < 0 || minCopies < 0 || idleTtlNanos < 0) {
+            throw new IllegalArgumentException(key + ": loadNanos, minCopies and idleTtlNanos must be >= 0, were "
+                    + loadNanos + ", " + minCopies + ", " + idleTtlNanos);
+        }
     }
-    if (measuredBytes.isPresent() && measuredBytes.getAsLong() < 0) {
-      throw new IllegalArgumentException(key + ": measuredBytes must be >= 0, was " + measuredBytes.getAsLong());
+
+    /** An unpinned model with only a predicted size: no minimum copies, no idle TTL, load time unknown. */
+    public static ModelSpec of(ModelKey key, long predictedBytes) {
+        return new ModelSpec(key, predictedBytes, OptionalLong.empty(), 0, false, 0, 0);
     }
-    if (loadNanos < 0 || minCopies < 0 || idleTtlNanos < 0) {
-      throw new IllegalArgumentException(key + ": loadNanos, minCopies and idleTtlNanos must be >= 0, were "
-          + loadNanos + ", " + minCopies + ", " + idleTtlNanos);
+
+    /** The footprint placement plans with: measured if known, else predicted. */
+    public long footprintBytes() {
+        return measuredBytes.orElse(predictedBytes);
     }
-  }
 
-  /** An unpinned model with only a predicted size: no minimum copies, no idle TTL, load time unknown. */
-  public static ModelSpec of(ModelKey key, long predictedBytes) {
-    return new ModelSpec(key, predictedBytes, OptionalLong.empty(), 0, false, 0, 0);
-  }
+    /** The fewest copies the model must have: {@code max(minCopies, pinned ? 1 : 0)}. */
+    public int floorCopies() {
+        return Math.max(minCopies, pinned ? 1 : 0);
+    }
 
-  /** The footprint placement plans with: measured if known, else predicted. */
-  public long footprintBytes() {
-    return measuredBytes.orElse(predictedBytes);
-  }
+    public ModelSpec withMeasured(long bytes, long loadNanos) {
+        return new ModelSpec(key, predictedBytes, OptionalLong.of(bytes), loadNanos, pinned, minCopies, idleTtlNanos);
+    }
 
-  /** The fewest copies the model must have: {@code max(minCopies, pinned ? 1 : 0)}. */
-  public int floorCopies() {
-    return Math.max(minCopies, pinned ? 1 : 0);
-  }
+    public ModelSpec withPinned(boolean value) {
+        return new ModelSpec(key, predictedBytes, measuredBytes, loadNanos, value, minCopies, idleTtlNanos);
+    }
 
-  public ModelSpec withMeasured(long bytes, long loadNanos) {
-    return new ModelSpec(key, predictedBytes, OptionalLong.of(bytes), loadNanos, pinned, minCopies, idleTtlNanos);
-  }
+    public ModelSpec withMinCopies(int value) {
+        return new ModelSpec(key, predictedBytes, measuredBytes, loadNanos, pinned, value, idleTtlNanos);
+    }
 
-  public ModelSpec withPinned(boolean value) {
-    return new ModelSpec(key, predictedBytes, measuredBytes, loadNanos, value, minCopies, idleTtlNanos);
-  }
+    public ModelSpec withIdleTtl(long nanos) {
+        return new ModelSpec(key, predictedBytes, measuredBytes, loadNanos, pinned, minCopies, nanos);
+    }
 
-  public ModelSpec withMinCopies(int value) {
-    return new ModelSpec(key, predictedBytes, measuredBytes, loadNanos, pinned, value, idleTtlNanos);
-  }
-
-  public ModelSpec withIdleTtl(long nanos) {
-    return new ModelSpec(key, predictedBytes, measuredBytes, loadNanos, pinned, minCopies, nanos);
-  }
-
-  public ModelSpec withLoadNanos(long nanos) {
-    return new ModelSpec(key, predictedBytes, measuredBytes, nanos, pinned, minCopies, idleTtlNanos);
-  }
+    public ModelSpec withLoadNanos(long nanos) {
+        return new ModelSpec(key, predictedBytes, measuredBytes, nanos, pinned, minCopies, idleTtlNanos);
+    }
 }

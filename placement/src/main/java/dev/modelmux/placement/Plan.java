@@ -10,16 +10,16 @@ import java.util.Objects;
  * @param requiredBytes the footprint plus headroom the device must offer
  */
 public record Plan(Target target, long requiredBytes, Eviction eviction) {
-  public Plan {
-    Objects.requireNonNull(target, "target");
-    Objects.requireNonNull(eviction, "eviction");
-  }
+    public Plan {
+        Objects.requireNonNull(target, "target");
+        Objects.requireNonNull(eviction, "eviction");
+    }
 
-  public List<CopyView> victims() {
-    return eviction.victims();
-  }
+    public List<CopyView> victims() {
+        return eviction.victims();
+    }
 
-  public boolean fitsAsIs() {
-    return eviction.victims().isEmpty();
-  }
+    public boolean fitsAsIs() {
+        return eviction.victims().isEmpty();
+    }
 }

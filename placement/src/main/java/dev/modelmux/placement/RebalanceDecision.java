@@ -9,8 +9,8 @@ import java.util.List;
  * @param unplaced one entry per lost copy of a pinned or {@code minCopies} model that fits nowhere
  */
 public record RebalanceDecision(List<Action> actions, List<ModelKey> unplaced) {
-  public RebalanceDecision {
-    actions = List.copyOf(actions);
-    unplaced = List.copyOf(unplaced);
-  }
+    public RebalanceDecision {
+        actions = List.copyOf(actions);
+        unplaced = List.copyOf(unplaced);
+    }
 }

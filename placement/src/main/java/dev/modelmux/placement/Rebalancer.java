@@ -24,17 +24,17 @@ import java.util.Set;
  */
 public interface Rebalancer {
 
-  static Rebalancer create(RebalancerConfig config, DevicePicker picker) {
-    return new DefaultRebalancer(config, picker);
-  }
+    static Rebalancer create(RebalancerConfig config, DevicePicker picker) {
+        return new DefaultRebalancer(config, picker);
+    }
 
-  static Rebalancer defaults() {
-    return create(RebalancerConfig.defaults(), DevicePicker.defaults());
-  }
+    static Rebalancer defaults() {
+        return create(RebalancerConfig.defaults(), DevicePicker.defaults());
+    }
 
-  /**
-   * @param joinedNodeIds nodes that joined since the last rebalance (empty when only nodes left)
-   */
-  RebalanceDecision rebalance(
-      ClusterView view, Map<ModelKey, ModelSpec> specs, Set<String> joinedNodeIds, long nowNanos);
+    /**
+     * @param joinedNodeIds nodes that joined since the last rebalance (empty when only nodes left)
+     */
+    RebalanceDecision rebalance(
+            ClusterView view, Map<ModelKey, ModelSpec> specs, Set<String> joinedNodeIds, long nowNanos);
 }

@@ -10,24 +10,25 @@ package dev.modelmux.placement;
  *     of loads; 0 turns relieving off
  */
 public record RebalancerConfig(double highWaterFraction, double relieveToFraction, int maxMovesPerJoin) {
-  public static final double DEFAULT_HIGH_WATER_FRACTION = 0.90;
-  public static final double DEFAULT_RELIEVE_TO_FRACTION = 0.75;
-  public static final int DEFAULT_MAX_MOVES_PER_JOIN = 32;
+    public static final double DEFAULT_HIGH_WATER_FRACTION = 0.90;
+    public static final double DEFAULT_RELIEVE_TO_FRACTION = 0.75;
+    public static final int DEFAULT_MAX_MOVES_PER_JOIN = 32;
 
-  public RebalancerConfig {
-    if (!(highWaterFraction > 0 && highWaterFraction <= 1)) {
-      throw new IllegalArgumentException("highWaterFraction must be in (0, 1], was " + highWaterFraction);
+    public RebalancerConfig {
+        if (!(highWaterFraction > 0 && highWaterFraction <= 1)) {
+            throw new IllegalArgumentException("highWaterFraction must be in (0, 1], was " + highWaterFraction);
+        }
+        if (!(relieveToFraction > 0 && relieveToFraction <= highWaterFraction)) {
+            throw new IllegalArgumentException("relieveToFraction must be in (0, highWaterFraction=" + highWaterFraction
+                    + "], was " + relieveToFraction);
+        }
+        if (maxMovesPerJoin < 0) {
+            throw new IllegalArgumentException("maxMovesPerJoin must be >= 0, was " + maxMovesPerJoin);
+        }
     }
-    if (!(relieveToFraction > 0 && relieveToFraction <= highWaterFraction)) {
-      throw new IllegalArgumentException("relieveToFraction must be in (0, highWaterFraction="
-          + highWaterFraction + "], was " + relieveToFraction);
-    }
-    if (maxMovesPerJoin < 0) {
-      throw new IllegalArgumentException("maxMovesPerJoin must be >= 0, was " + maxMovesPerJoin);
-    }
-  }
 
-  public static RebalancerConfig defaults() {
-    return new RebalancerConfig(DEFAULT_HIGH_WATER_FRACTION, DEFAULT_RELIEVE_TO_FRACTION, DEFAULT_MAX_MOVES_PER_JOIN);
-  }
+    public static RebalancerConfig defaults() {
+        return new RebalancerConfig(
+                DEFAULT_HIGH_WATER_FRACTION, DEFAULT_RELIEVE_TO_FRACTION, DEFAULT_MAX_MOVES_PER_JOIN);
+    }
 }

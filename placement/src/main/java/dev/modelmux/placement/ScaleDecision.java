@@ -12,9 +12,9 @@ import java.util.Map;
  * @param unplaced one entry per copy that should be added but fits nowhere, even by evicting
  */
 public record ScaleDecision(Map<ModelKey, Integer> desired, List<Action> actions, List<ModelKey> unplaced) {
-  public ScaleDecision {
-    desired = Map.copyOf(desired);
-    actions = List.copyOf(actions);
-    unplaced = List.copyOf(unplaced);
-  }
+    public ScaleDecision {
+        desired = Map.copyOf(desired);
+        actions = List.copyOf(actions);
+        unplaced = List.copyOf(unplaced);
+    }
 }

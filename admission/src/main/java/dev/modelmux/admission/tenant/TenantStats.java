@@ -9,15 +9,15 @@ import java.util.Map;
  */
 public record TenantStats(String tenantId, long admitted, int inFlight, Map<Reason, Long> rejected) {
 
-  /** Why a request of a known tenant was rejected. */
-  public enum Reason {
-    MODEL_NOT_ALLOWED,
-    RATE,
-    IN_FLIGHT,
-    REQUEST_BYTES
-  }
+    /** Why a request of a known tenant was rejected. */
+    public enum Reason {
+        MODEL_NOT_ALLOWED,
+        RATE,
+        IN_FLIGHT,
+        REQUEST_BYTES
+    }
 
-  public TenantStats {
-    rejected = Map.copyOf(rejected);
-  }
+    public TenantStats {
+        rejected = Map.copyOf(rejected);
+    }
 }

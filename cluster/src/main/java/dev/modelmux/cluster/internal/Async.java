@@ -8,8 +8,7 @@ import java.util.function.Supplier;
 /** Runs blocking Hazelcast calls on the caller-supplied executor, never on the caller's thread. */
 final class Async {
 
-    private Async() {
-    }
+    private Async() {}
 
     /** A rejecting executor (shut down, saturated) fails the future instead of throwing at the caller. */
     static <T> CompletableFuture<T> call(Executor executor, Supplier<T> blocking) {

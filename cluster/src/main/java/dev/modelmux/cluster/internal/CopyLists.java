@@ -2,7 +2,6 @@ package dev.modelmux.cluster.internal;
 
 import dev.modelmux.cluster.Copy;
 import dev.modelmux.cluster.Copy.State;
-
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -23,8 +22,7 @@ final class CopyLists {
         }
     }
 
-    private CopyLists() {
-    }
+    private CopyLists() {}
 
     static Outcome claim(List<Copy> copies, String node, String device, long bytes, long now, boolean onlyIfNoLive) {
         Copy existing = find(copies, node, device);
@@ -42,8 +40,15 @@ final class CopyLists {
     }
 
     /** Moves a copy whose state is in {@code from} to {@code to}; {@code bytes < 0} keeps its size. */
-    static Outcome transition(List<Copy> copies, String node, String device, Set<State> from, State to,
-                              String reason, long bytes, long now) {
+    static Outcome transition(
+            List<Copy> copies,
+            String node,
+            String device,
+            Set<State> from,
+            State to,
+            String reason,
+            long bytes,
+            long now) {
         Copy existing = find(copies, node, device);
         if (existing == null || !from.contains(existing.state())) {
             return Outcome.rejected(copies);

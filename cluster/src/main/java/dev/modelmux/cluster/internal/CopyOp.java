@@ -5,7 +5,6 @@ import dev.modelmux.cluster.Copy;
 import dev.modelmux.cluster.Copy.State;
 import dev.modelmux.cluster.ModelKey;
 import dev.modelmux.cluster.internal.CopyLists.Outcome;
-
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -15,10 +14,26 @@ import java.util.Objects;
  * One change to one copy, run atomically on the partition that owns the version (and re-run on its
  * backups: it is deterministic, time comes in {@code nowMillis}). Returns whether it applied.
  */
-record CopyOp(Kind kind, String nodeId, String deviceId, long bytes, String reason, long lastUsedMillis,
-              double requestRate, long nowMillis) implements EntryProcessor<ModelKey, StoredCopies, Boolean> {
+record CopyOp(
+        Kind kind,
+        String nodeId,
+        String deviceId,
+        long bytes,
+        String reason,
+        long lastUsedMillis,
+        double requestRate,
+        long nowMillis)
+        implements EntryProcessor<ModelKey, StoredCopies, Boolean> {
 
-    enum Kind { CLAIM, CLAIM_FIRST, READY, FAILED, UNLOADING, REMOVE, TOUCH }
+    enum Kind {
+        CLAIM,
+        CLAIM_FIRST,
+        READY,
+        FAILED,
+        UNLOADING,
+        REMOVE,
+        TOUCH
+    }
 
     private static final EnumSet<State> ANY = EnumSet.allOf(State.class);
 
@@ -58,11 +73,13 @@ record CopyOp(Kind kind, String nodeId, String deviceId, long bytes, String reas
         return switch (kind) {
             case CLAIM -> CopyLists.claim(copies, nodeId, deviceId, Math.max(bytes, 0), nowMillis, false);
             case CLAIM_FIRST -> CopyLists.claim(copies, nodeId, deviceId, Math.max(bytes, 0), nowMillis, true);
-            case READY -> CopyLists.transition(copies, nodeId, deviceId, EnumSet.of(State.LOADING), State.READY,
-                    "", bytes, nowMillis);
+            case READY ->
+                CopyLists.transition(
+                        copies, nodeId, deviceId, EnumSet.of(State.LOADING), State.READY, "", bytes, nowMillis);
             case FAILED -> CopyLists.transition(copies, nodeId, deviceId, ANY, State.FAILED, reason, -1, nowMillis);
-            case UNLOADING -> CopyLists.transition(copies, nodeId, deviceId, EnumSet.of(State.READY),
-                    State.UNLOADING, "", -1, nowMillis);
+            case UNLOADING ->
+                CopyLists.transition(
+                        copies, nodeId, deviceId, EnumSet.of(State.READY), State.UNLOADING, "", -1, nowMillis);
             case REMOVE -> CopyLists.remove(copies, nodeId, deviceId);
             case TOUCH -> CopyLists.touch(copies, nodeId, deviceId, lastUsedMillis, requestRate);
         };

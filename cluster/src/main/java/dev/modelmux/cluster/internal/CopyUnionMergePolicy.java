@@ -13,8 +13,7 @@ import com.hazelcast.spi.merge.SplitBrainMergePolicy;
 public final class CopyUnionMergePolicy
         implements SplitBrainMergePolicy<StoredCopies, MergingValue<StoredCopies>, Object> {
 
-    public CopyUnionMergePolicy() {
-    }
+    public CopyUnionMergePolicy() {}
 
     @Override
     public Object merge(MergingValue<StoredCopies> merging, MergingValue<StoredCopies> existing) {

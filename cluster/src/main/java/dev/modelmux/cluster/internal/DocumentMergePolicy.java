@@ -5,7 +5,6 @@ import com.hazelcast.nio.ObjectDataOutput;
 import com.hazelcast.spi.merge.MergingValue;
 import com.hazelcast.spi.merge.SplitBrainMergePolicy;
 import dev.modelmux.cluster.SharedDocument;
-
 import java.util.Comparator;
 
 /**
@@ -21,8 +20,7 @@ public final class DocumentMergePolicy
             .thenComparing(SharedDocument::updatedBy)
             .thenComparing(SharedDocument::text);
 
-    public DocumentMergePolicy() {
-    }
+    public DocumentMergePolicy() {}
 
     @Override
     public Object merge(MergingValue<SharedDocument> merging, MergingValue<SharedDocument> existing) {

@@ -2,7 +2,6 @@ package dev.modelmux.cluster.internal;
 
 import com.hazelcast.map.EntryProcessor;
 import dev.modelmux.cluster.SharedDocument;
-
 import java.util.Map;
 import java.util.Objects;
 

@@ -21,6 +21,7 @@ public final class HazelcastConfigs {
 
     /** Member attribute carrying the modelmux node id. */
     public static final String NODE_ID_ATTRIBUTE = "modelmux.node-id";
+
     static final String NODES_MAP = "modelmux.nodes";
     static final String CATALOG_MAP = "modelmux.catalog";
     static final String PLACEMENTS_MAP = "modelmux.placements";
@@ -28,10 +29,10 @@ public final class HazelcastConfigs {
     static final String FEATURES_MAP = "modelmux.features";
     /** Seconds before the first split-brain merge check, and between later ones. */
     static final int MERGE_FIRST_RUN_DELAY_SECONDS = 5;
+
     static final int MERGE_NEXT_RUN_DELAY_SECONDS = 5;
 
-    private HazelcastConfigs() {
-    }
+    private HazelcastConfigs() {}
 
     public static Config build(ClusterConfig cluster) {
         Config config = new Config();
@@ -42,9 +43,12 @@ public final class HazelcastConfigs {
         config.setProperty("hazelcast.phone.home.enabled", "false");
         // The node owns shutdown order: it leaves the cluster after it stops taking traffic.
         config.setProperty("hazelcast.shutdownhook.enabled", "false");
-        config.setProperty("hazelcast.heartbeat.interval.seconds",
+        config.setProperty(
+                "hazelcast.heartbeat.interval.seconds",
                 Long.toString(cluster.heartbeatInterval().getSeconds()));
-        config.setProperty("hazelcast.max.no.heartbeat.seconds", Long.toString(cluster.maxNoHeartbeat().getSeconds()));
+        config.setProperty(
+                "hazelcast.max.no.heartbeat.seconds",
+                Long.toString(cluster.maxNoHeartbeat().getSeconds()));
         config.setProperty("hazelcast.heartbeat.failuredetector.type", "phi-accrual");
         config.setProperty("hazelcast.merge.first.run.delay.seconds", Integer.toString(MERGE_FIRST_RUN_DELAY_SECONDS));
         config.setProperty("hazelcast.merge.next.run.delay.seconds", Integer.toString(MERGE_NEXT_RUN_DELAY_SECONDS));
@@ -71,13 +75,18 @@ public final class HazelcastConfigs {
         join.getAutoDetectionConfig().setEnabled(false);
         if (cluster.kubernetesServiceDns().isPresent()) {
             join.getTcpIpConfig().setEnabled(false);
-            kubernetesPort(join.getKubernetesConfig().setEnabled(true)
-                    .setProperty("service-dns", cluster.kubernetesServiceDns().get()), cluster);
+            kubernetesPort(
+                    join.getKubernetesConfig()
+                            .setEnabled(true)
+                            .setProperty(
+                                    "service-dns",
+                                    cluster.kubernetesServiceDns().get()),
+                    cluster);
         } else if (cluster.kubernetesApi().isPresent()) {
             ClusterConfig.KubernetesApi api = cluster.kubernetesApi().get();
             join.getTcpIpConfig().setEnabled(false);
-            KubernetesConfig k8s = join.getKubernetesConfig().setEnabled(true)
-                    .setProperty("service-name", api.serviceName());
+            KubernetesConfig k8s =
+                    join.getKubernetesConfig().setEnabled(true).setProperty("service-name", api.serviceName());
             api.namespace().ifPresent(ns -> k8s.setProperty("namespace", ns));
             kubernetesPort(k8s, cluster);
         } else {
@@ -99,8 +108,7 @@ public final class HazelcastConfigs {
     private static void maps(Config config) {
         config.addMapConfig(new MapConfig(NODES_MAP).setBackupCount(1));
         config.addMapConfig(new MapConfig(CATALOG_MAP).setBackupCount(1));
-        MapConfig placements = new MapConfig(PLACEMENTS_MAP).setBackupCount(1)
-                .setInMemoryFormat(InMemoryFormat.BINARY);
+        MapConfig placements = new MapConfig(PLACEMENTS_MAP).setBackupCount(1).setInMemoryFormat(InMemoryFormat.BINARY);
         placements.getMergePolicyConfig().setPolicy(CopyUnionMergePolicy.class.getName());
         config.addMapConfig(placements);
         MapConfig documents = new MapConfig(DOCUMENTS_MAP).setBackupCount(1);

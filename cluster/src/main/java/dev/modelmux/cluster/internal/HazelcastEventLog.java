@@ -9,18 +9,17 @@ import dev.modelmux.cluster.EventLog;
 import dev.modelmux.cluster.MeshEvent;
 import dev.modelmux.cluster.Sequenced;
 import dev.modelmux.cluster.Subscription;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
-import java.util.concurrent.ExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@link EventLog} on a Hazelcast ringbuffer: appends overwrite the oldest entry when full (never
@@ -65,7 +64,8 @@ final class HazelcastEventLog implements EventLog {
                 ReadResultSet<MeshEvent> rs;
                 try {
                     rs = ring.readManyAsync(from, 0, Math.min(BATCH, max - out.size()), null)
-                            .toCompletableFuture().get(30, TimeUnit.SECONDS);
+                            .toCompletableFuture()
+                            .get(30, TimeUnit.SECONDS);
                 } catch (Exception e) {
                     if (cause(e) instanceof StaleSequenceException) {
                         from = ring.headSequence();
@@ -88,14 +88,13 @@ final class HazelcastEventLog implements EventLog {
     @Override
     public Subscription follow(Consumer<List<Sequenced>> listener) {
         AtomicBoolean cancelled = new AtomicBoolean();
-        Async.call(executor, () -> ring.tailSequence() + 1)
-                .whenComplete((start, t) -> {
-                    if (t == null) {
-                        poll(start, listener, cancelled);
-                    } else if (!cancelled.get()) {
-                        LOG.warn("event log: cannot follow the timeline: {}", cause(t).toString());
-                    }
-                });
+        Async.call(executor, () -> ring.tailSequence() + 1).whenComplete((start, t) -> {
+            if (t == null) {
+                poll(start, listener, cancelled);
+            } else if (!cancelled.get()) {
+                LOG.warn("event log: cannot follow the timeline: {}", cause(t).toString());
+            }
+        });
         return () -> {
             cancelled.set(true);
             return CompletableFuture.completedFuture(null);
@@ -135,20 +134,20 @@ final class HazelcastEventLog implements EventLog {
             }
             if (c instanceof StaleSequenceException) {
                 // Overwritten before we read it: resume at the oldest still kept.
-                Async.call(executor, ring::headSequence).whenComplete((head, t2) ->
-                        poll(t2 == null ? head : from, listener, cancelled));
+                Async.call(executor, ring::headSequence)
+                        .whenComplete((head, t2) -> poll(t2 == null ? head : from, listener, cancelled));
                 return;
             }
             LOG.debug("event log: read failed, retrying in a second: {}", c.toString());
-            CompletableFuture.runAsync(() -> poll(from, listener, cancelled),
+            CompletableFuture.runAsync(
+                    () -> poll(from, listener, cancelled),
                     CompletableFuture.delayedExecutor(1, TimeUnit.SECONDS, executor));
         });
     }
 
     private static Throwable cause(Throwable t) {
         Throwable c = t;
-        while ((c instanceof CompletionException || c instanceof ExecutionException)
-                && c.getCause() != null) {
+        while ((c instanceof CompletionException || c instanceof ExecutionException) && c.getCause() != null) {
             c = c.getCause();
         }
         return c;

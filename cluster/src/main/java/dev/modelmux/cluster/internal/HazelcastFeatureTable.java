@@ -4,7 +4,6 @@ import com.hazelcast.map.IMap;
 import com.hazelcast.query.Predicates;
 import dev.modelmux.cluster.FeatureTable;
 import dev.modelmux.cluster.FeatureValue;
-
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -73,8 +72,8 @@ final class HazelcastFeatureTable implements FeatureTable {
             }
             for (Map.Entry<String, Double> f : e.getValue().entrySet()) {
                 if (!FeatureTable.validName(f.getKey())) {
-                    return Async.failed(new IllegalArgumentException("feature name '" + f.getKey() + "' must match "
-                            + NAME));
+                    return Async.failed(
+                            new IllegalArgumentException("feature name '" + f.getKey() + "' must match " + NAME));
                 }
                 if (f.getValue() == null || !Double.isFinite(f.getValue())) {
                     return Async.failed(new IllegalArgumentException("feature " + f.getKey() + " of " + e.getKey()

@@ -15,12 +15,10 @@ import dev.modelmux.cluster.MemberEvent;
 import dev.modelmux.cluster.MeshCluster;
 import dev.modelmux.cluster.ModelCatalog;
 import dev.modelmux.cluster.NodeRegistry;
+import dev.modelmux.cluster.OperatorState;
 import dev.modelmux.cluster.PlacementTable;
 import dev.modelmux.cluster.SharedDocuments;
 import dev.modelmux.cluster.Subscription;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -33,7 +31,8 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
-import dev.modelmux.cluster.OperatorState;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@link MeshCluster} on an embedded Hazelcast member. Owns the member's lifecycle, turns
@@ -58,25 +57,28 @@ public final class HazelcastMeshCluster implements MeshCluster {
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
     private final Set<CompletableFuture<?>> cleanups = ConcurrentHashMap.newKeySet();
 
-    private HazelcastMeshCluster(ClusterConfig config, HazelcastInstance hazelcast, Executor executor,
-                                 LongSupplier clockMillis) {
+    private HazelcastMeshCluster(
+            ClusterConfig config, HazelcastInstance hazelcast, Executor executor, LongSupplier clockMillis) {
         this.config = config;
         this.hazelcast = hazelcast;
         this.executor = executor;
-        this.nodes = new HazelcastNodeRegistry(hazelcast.getMap(HazelcastConfigs.NODES_MAP), config.nodeId(),
-                () -> hazelcast.getCluster().getLocalMember().getUuid().toString(), executor);
+        this.nodes = new HazelcastNodeRegistry(
+                hazelcast.getMap(HazelcastConfigs.NODES_MAP),
+                config.nodeId(),
+                () -> hazelcast.getCluster().getLocalMember().getUuid().toString(),
+                executor);
         this.catalog = new HazelcastModelCatalog(hazelcast.getMap(HazelcastConfigs.CATALOG_MAP), executor);
-        this.placements = new HazelcastPlacementTable(hazelcast.getMap(HazelcastConfigs.PLACEMENTS_MAP), executor,
-                clockMillis);
+        this.placements =
+                new HazelcastPlacementTable(hazelcast.getMap(HazelcastConfigs.PLACEMENTS_MAP), executor, clockMillis);
         this.operators = new HazelcastOperatorState(hazelcast, executor, clockMillis);
-        this.documents = new HazelcastSharedDocuments(hazelcast.getMap(HazelcastConfigs.DOCUMENTS_MAP), config.nodeId(),
-                executor, clockMillis);
+        this.documents = new HazelcastSharedDocuments(
+                hazelcast.getMap(HazelcastConfigs.DOCUMENTS_MAP), config.nodeId(), executor, clockMillis);
         this.clockMillis = clockMillis;
         this.features = features(executor);
     }
 
-    public static CompletableFuture<MeshCluster> start(ClusterConfig config, Executor executor,
-                                                       LongSupplier clockMillis) {
+    public static CompletableFuture<MeshCluster> start(
+            ClusterConfig config, Executor executor, LongSupplier clockMillis) {
         Events events = new Events();
         Config hazelcastConfig = HazelcastConfigs.build(config);
         hazelcastConfig.addListenerConfig(new ListenerConfig(events));
@@ -85,15 +87,20 @@ public final class HazelcastMeshCluster implements MeshCluster {
             HazelcastMeshCluster cluster = new HazelcastMeshCluster(config, instance, executor, clockMillis);
             cluster.warnIfNodeIdTaken();
             events.attach(cluster);
-            LOG.info("node {} joined cluster '{}' at {} with members {}", config.nodeId(), config.clusterName(),
-                    instance.getCluster().getLocalMember().getAddress(), cluster.members());
+            LOG.info(
+                    "node {} joined cluster '{}' at {} with members {}",
+                    config.nodeId(),
+                    config.clusterName(),
+                    instance.getCluster().getLocalMember().getAddress(),
+                    cluster.members());
             return cluster;
         });
     }
 
     /** Completes when the departure cleanups started so far have finished (tests, diagnostics). */
     public CompletableFuture<Void> cleanupsDone() {
-        return CompletableFuture.allOf(cleanups.toArray(CompletableFuture[]::new)).handle((ok, error) -> null);
+        return CompletableFuture.allOf(cleanups.toArray(CompletableFuture[]::new))
+                .handle((ok, error) -> null);
     }
 
     /** The embedded member, for tests and diagnostics. */
@@ -195,8 +202,12 @@ public final class HazelcastMeshCluster implements MeshCluster {
             if (!m.localMember() && config.nodeId().equals(m.getAttribute(HazelcastConfigs.NODE_ID_ATTRIBUTE))) {
                 // Either a restart before the old process was detected as gone (it will leave
                 // shortly), or two nodes configured with one id (fix --node-id).
-                LOG.warn("node id {} is also carried by member {} (this member is {}); if that is not an "
-                        + "earlier run of this node, give each node its own --node-id", config.nodeId(), m, self);
+                LOG.warn(
+                        "node id {} is also carried by member {} (this member is {}); if that is not an "
+                                + "earlier run of this node, give each node its own --node-id",
+                        config.nodeId(),
+                        m,
+                        self);
             }
         }
     }
@@ -215,18 +226,23 @@ public final class HazelcastMeshCluster implements MeshCluster {
         }
         // Snapshot membership now; the cleanup below runs on the executor.
         List<String> liveUuids = new ArrayList<>();
-        hazelcast.getCluster().getMembers().forEach(m -> liveUuids.add(m.getUuid().toString()));
+        hazelcast
+                .getCluster()
+                .getMembers()
+                .forEach(m -> liveUuids.add(m.getUuid().toString()));
         boolean restarted = members().contains(nodeId);
         // A live member with the same id is a restarted node: leave the copies to its reassert,
         // which replaces whatever its earlier run left.
         CompletableFuture<Void> cleanup = nodes.removeDeparted(nodeId, liveUuids)
-                .thenCompose(removed -> restarted ? CompletableFuture.completedFuture(null)
-                        : placements.removeNode(nodeId));
+                .thenCompose(
+                        removed -> restarted ? CompletableFuture.completedFuture(null) : placements.removeNode(nodeId));
         cleanups.add(cleanup);
         cleanup.whenComplete((ok, error) -> {
             cleanups.remove(cleanup);
             if (error != null && hazelcast.getLifecycleService().isRunning()) {
-                LOG.warn("cleanup after node {} left failed (the next reassert will repair): {}", nodeId,
+                LOG.warn(
+                        "cleanup after node {} left failed (the next reassert will repair): {}",
+                        nodeId,
                         error.toString());
             }
         });

@@ -4,7 +4,6 @@ import com.hazelcast.map.IMap;
 import dev.modelmux.cluster.CatalogEntry;
 import dev.modelmux.cluster.ModelCatalog;
 import dev.modelmux.cluster.ModelKey;
-
 import java.util.Collections;
 import java.util.Map;
 import java.util.Optional;
@@ -28,16 +27,18 @@ final class HazelcastModelCatalog implements ModelCatalog {
         if (predictedBytes < 0) {
             return Async.failed(new IllegalArgumentException("predicted size of " + key + " is negative"));
         }
-        return Async.call(executor, () -> map.executeOnKey(key, new CatalogOp(CatalogOp.Kind.PREDICT, predictedBytes, 0)));
+        return Async.call(
+                executor, () -> map.executeOnKey(key, new CatalogOp(CatalogOp.Kind.PREDICT, predictedBytes, 0)));
     }
 
     @Override
     public CompletableFuture<CatalogEntry> recordMeasured(ModelKey key, long measuredBytes, long loadMillis) {
         if (measuredBytes < 0 || loadMillis < 0) {
-            return Async.failed(new IllegalArgumentException("measured size and load time of " + key
-                    + " must be >= 0"));
+            return Async.failed(
+                    new IllegalArgumentException("measured size and load time of " + key + " must be >= 0"));
         }
-        return Async.call(executor,
+        return Async.call(
+                executor,
                 () -> map.executeOnKey(key, new CatalogOp(CatalogOp.Kind.MEASURE, measuredBytes, loadMillis)));
     }
 

@@ -3,7 +3,6 @@ package dev.modelmux.cluster.internal;
 import com.hazelcast.map.IMap;
 import dev.modelmux.cluster.NodeRecord;
 import dev.modelmux.cluster.NodeRegistry;
-
 import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
@@ -23,8 +22,8 @@ final class HazelcastNodeRegistry implements NodeRegistry {
     private final Executor executor;
     private volatile NodeRecord lastPublished;
 
-    HazelcastNodeRegistry(IMap<String, RegistryEntry> map, String localNodeId, Supplier<String> localMemberUuid,
-                          Executor executor) {
+    HazelcastNodeRegistry(
+            IMap<String, RegistryEntry> map, String localNodeId, Supplier<String> localMemberUuid, Executor executor) {
         this.map = map;
         this.localNodeId = localNodeId;
         this.localMemberUuid = localMemberUuid;
@@ -34,8 +33,8 @@ final class HazelcastNodeRegistry implements NodeRegistry {
     @Override
     public CompletableFuture<Void> publish(NodeRecord record) {
         if (!record.nodeId().equals(localNodeId)) {
-            return Async.failed(new IllegalArgumentException("node " + localNodeId
-                    + " may only publish its own record, not " + record.nodeId()));
+            return Async.failed(new IllegalArgumentException(
+                    "node " + localNodeId + " may only publish its own record, not " + record.nodeId()));
         }
         lastPublished = record;
         // One writer per key (the node itself), so a plain write loses nothing.

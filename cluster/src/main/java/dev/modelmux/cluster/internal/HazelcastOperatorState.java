@@ -9,7 +9,6 @@ import com.hazelcast.ringbuffer.Ringbuffer;
 import dev.modelmux.cluster.EventLog;
 import dev.modelmux.cluster.MeshEvent;
 import dev.modelmux.cluster.OperatorState;
-
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
@@ -46,7 +45,8 @@ final class HazelcastOperatorState implements OperatorState {
     static void configure(Config config) {
         config.addMapConfig(new MapConfig(DRAINS_MAP).setBackupCount(1));
         config.addMapConfig(new MapConfig(PINS_MAP).setBackupCount(1));
-        config.addRingBufferConfig(new RingbufferConfig(EVENTS_RINGBUFFER).setCapacity(EVENTS_CAPACITY)
+        config.addRingBufferConfig(new RingbufferConfig(EVENTS_RINGBUFFER)
+                .setCapacity(EVENTS_CAPACITY)
                 .setBackupCount(1));
     }
 
@@ -72,8 +72,8 @@ final class HazelcastOperatorState implements OperatorState {
 
     private CompletableFuture<Boolean> set(IMap<String, Long> map, String key, boolean on) {
         // putIfAbsent keeps the original "since"; both calls are atomic on the key's owner.
-        return Async.call(executor, () -> on ? map.putIfAbsent(key, clockMillis.getAsLong()) == null
-                : map.remove(key) != null);
+        return Async.call(
+                executor, () -> on ? map.putIfAbsent(key, clockMillis.getAsLong()) == null : map.remove(key) != null);
     }
 
     @Override

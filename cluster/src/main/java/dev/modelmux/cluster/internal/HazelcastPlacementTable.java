@@ -11,7 +11,6 @@ import dev.modelmux.cluster.ModelKey;
 import dev.modelmux.cluster.PlacementTable;
 import dev.modelmux.cluster.Subscription;
 import dev.modelmux.cluster.TableEvent;
-
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -46,13 +45,13 @@ final class HazelcastPlacementTable implements PlacementTable {
     }
 
     @Override
-    public CompletableFuture<Boolean> claimFirstLoad(ModelKey key, String nodeId, String deviceId,
-                                                     long predictedBytes) {
+    public CompletableFuture<Boolean> claimFirstLoad(
+            ModelKey key, String nodeId, String deviceId, long predictedBytes) {
         return claim(CopyOp.Kind.CLAIM_FIRST, key, nodeId, deviceId, predictedBytes);
     }
 
-    private CompletableFuture<Boolean> claim(CopyOp.Kind kind, ModelKey key, String nodeId, String deviceId,
-                                             long predictedBytes) {
+    private CompletableFuture<Boolean> claim(
+            CopyOp.Kind kind, ModelKey key, String nodeId, String deviceId, long predictedBytes) {
         if (predictedBytes < 0) {
             return Async.failed(new IllegalArgumentException("predicted size of " + key + " is negative"));
         }
@@ -83,8 +82,8 @@ final class HazelcastPlacementTable implements PlacementTable {
     }
 
     @Override
-    public CompletableFuture<Boolean> touch(ModelKey key, String nodeId, String deviceId, long lastUsedMillis,
-                                            double requestRate) {
+    public CompletableFuture<Boolean> touch(
+            ModelKey key, String nodeId, String deviceId, long lastUsedMillis, double requestRate) {
         if (!(requestRate >= 0) || Double.isInfinite(requestRate)) {
             return Async.failed(new IllegalArgumentException("request rate of " + key + " must be finite and >= 0"));
         }
@@ -103,8 +102,8 @@ final class HazelcastPlacementTable implements PlacementTable {
         for (Map.Entry<ModelKey, List<Copy>> e : held.entrySet()) {
             for (Copy c : e.getValue()) {
                 if (!c.nodeId().equals(nodeId)) {
-                    return Async.failed(new IllegalArgumentException("node " + nodeId
-                            + " reasserted a copy of node " + c.nodeId() + " for " + e.getKey()));
+                    return Async.failed(new IllegalArgumentException(
+                            "node " + nodeId + " reasserted a copy of node " + c.nodeId() + " for " + e.getKey()));
                 }
                 holdings.add(new Holding(e.getKey(), c));
             }
@@ -147,7 +146,10 @@ final class HazelcastPlacementTable implements PlacementTable {
     }
 
     private CopyOp op(CopyOp.Kind kind, String nodeId, String deviceId) {
-        return CopyOp.of(kind, Objects.requireNonNull(nodeId, "nodeId"), Objects.requireNonNull(deviceId, "deviceId"),
+        return CopyOp.of(
+                kind,
+                Objects.requireNonNull(nodeId, "nodeId"),
+                Objects.requireNonNull(deviceId, "deviceId"),
                 clockMillis.getAsLong());
     }
 
@@ -157,9 +159,11 @@ final class HazelcastPlacementTable implements PlacementTable {
     }
 
     /** Entry events → {@link TableEvent}s. */
-    private record Forwarder(Consumer<TableEvent> listener) implements EntryAddedListener<ModelKey, StoredCopies>,
-            EntryUpdatedListener<ModelKey, StoredCopies>, EntryRemovedListener<ModelKey, StoredCopies>,
-            EntryMergedListener<ModelKey, StoredCopies> {
+    private record Forwarder(Consumer<TableEvent> listener)
+            implements EntryAddedListener<ModelKey, StoredCopies>,
+                    EntryUpdatedListener<ModelKey, StoredCopies>,
+                    EntryRemovedListener<ModelKey, StoredCopies>,
+                    EntryMergedListener<ModelKey, StoredCopies> {
 
         @Override
         public void entryAdded(EntryEvent<ModelKey, StoredCopies> event) {

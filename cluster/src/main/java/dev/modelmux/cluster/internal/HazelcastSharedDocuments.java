@@ -9,7 +9,6 @@ import dev.modelmux.cluster.DocumentWrite;
 import dev.modelmux.cluster.SharedDocument;
 import dev.modelmux.cluster.SharedDocuments;
 import dev.modelmux.cluster.Subscription;
-
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 import java.util.Optional;
@@ -27,8 +26,8 @@ final class HazelcastSharedDocuments implements SharedDocuments {
     private final Executor executor;
     private final LongSupplier clockMillis;
 
-    HazelcastSharedDocuments(IMap<String, SharedDocument> map, String nodeId, Executor executor,
-                             LongSupplier clockMillis) {
+    HazelcastSharedDocuments(
+            IMap<String, SharedDocument> map, String nodeId, Executor executor, LongSupplier clockMillis) {
         this.map = map;
         this.nodeId = nodeId;
         this.executor = executor;
@@ -46,18 +45,16 @@ final class HazelcastSharedDocuments implements SharedDocuments {
     }
 
     @Override
-    public CompletableFuture<DocumentWrite> compareAndSet(String name, long expectedVersion, String text,
-                                                          String note) {
+    public CompletableFuture<DocumentWrite> compareAndSet(String name, long expectedVersion, String text, String note) {
         try {
             SharedDocument.checkName(name);
             Objects.requireNonNull(text, "text");
             if (expectedVersion < 0) {
-                throw new IllegalArgumentException("expected version must be >= 0 (0: absent), was "
-                        + expectedVersion);
+                throw new IllegalArgumentException("expected version must be >= 0 (0: absent), was " + expectedVersion);
             }
             if (tooLarge(text)) {
-                throw new IllegalArgumentException("document '" + name + "' is larger than " + MAX_TEXT_BYTES
-                        + " bytes");
+                throw new IllegalArgumentException(
+                        "document '" + name + "' is larger than " + MAX_TEXT_BYTES + " bytes");
             }
         } catch (IllegalArgumentException | NullPointerException e) {
             return Async.failed(e instanceof NullPointerException ? new IllegalArgumentException(e.getMessage()) : e);
@@ -86,8 +83,10 @@ final class HazelcastSharedDocuments implements SharedDocuments {
     }
 
     /** Entry events → documents. Removals are not forwarded: documents are never removed. */
-    private record Forwarder(Consumer<SharedDocument> listener) implements EntryAddedListener<String, SharedDocument>,
-            EntryUpdatedListener<String, SharedDocument>, EntryMergedListener<String, SharedDocument> {
+    private record Forwarder(Consumer<SharedDocument> listener)
+            implements EntryAddedListener<String, SharedDocument>,
+                    EntryUpdatedListener<String, SharedDocument>,
+                    EntryMergedListener<String, SharedDocument> {
 
         @Override
         public void entryAdded(EntryEvent<String, SharedDocument> event) {

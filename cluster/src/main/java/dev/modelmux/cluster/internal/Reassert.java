@@ -3,7 +3,6 @@ package dev.modelmux.cluster.internal;
 import com.hazelcast.map.EntryProcessor;
 import dev.modelmux.cluster.Copy;
 import dev.modelmux.cluster.ModelKey;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -1,7 +1,6 @@
 package dev.modelmux.cluster.internal;
 
 import com.hazelcast.map.EntryProcessor;
-
 import java.util.List;
 import java.util.Map;
 

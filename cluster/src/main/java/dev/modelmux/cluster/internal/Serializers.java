@@ -8,16 +8,15 @@ import com.hazelcast.nio.serialization.compact.CompactWriter;
 import dev.modelmux.cluster.CatalogEntry;
 import dev.modelmux.cluster.Copy;
 import dev.modelmux.cluster.DeviceRecord;
+import dev.modelmux.cluster.FeatureValue;
+import dev.modelmux.cluster.MeshEvent;
 import dev.modelmux.cluster.ModelKey;
 import dev.modelmux.cluster.NodeRecord;
 import dev.modelmux.cluster.SharedDocument;
-
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
-import dev.modelmux.cluster.FeatureValue;
-import dev.modelmux.cluster.MeshEvent;
 
 /**
  * Compact serializers for everything the cluster stores or sends: map keys and values, and the
@@ -34,19 +33,27 @@ import dev.modelmux.cluster.MeshEvent;
  */
 final class Serializers {
 
-    private Serializers() {
-    }
+    private Serializers() {}
 
     static void register(CompactSerializationConfig config) {
-        config.addSerializer(of("modelmux.ModelKey", ModelKey.class,
+        config.addSerializer(of(
+                "modelmux.ModelKey",
+                ModelKey.class,
                 r -> new ModelKey(r.readString("model"), r.readInt64("version")),
                 (w, k) -> {
                     w.writeString("model", k.model());
                     w.writeInt64("version", k.version());
                 }));
-        config.addSerializer(of("modelmux.DeviceRecord", DeviceRecord.class,
-                r -> new DeviceRecord(r.readString("deviceId"), r.readString("kind"), r.readInt64("capacityBytes"),
-                        r.readInt64("usedBytes"), r.readInt64("reservedBytes"), r.readInt32("inFlight")),
+        config.addSerializer(of(
+                "modelmux.DeviceRecord",
+                DeviceRecord.class,
+                r -> new DeviceRecord(
+                        r.readString("deviceId"),
+                        r.readString("kind"),
+                        r.readInt64("capacityBytes"),
+                        r.readInt64("usedBytes"),
+                        r.readInt64("reservedBytes"),
+                        r.readInt32("inFlight")),
                 (w, d) -> {
                     w.writeString("deviceId", d.deviceId());
                     w.writeString("kind", d.kind());
@@ -55,9 +62,15 @@ final class Serializers {
                     w.writeInt64("reservedBytes", d.reservedBytes());
                     w.writeInt32("inFlight", d.inFlight());
                 }));
-        config.addSerializer(of("modelmux.NodeRecord", NodeRecord.class,
-                r -> new NodeRecord(r.readString("nodeId"), r.readString("grpcHost"), r.readInt32("grpcPort"),
-                        list(r.readArrayOfCompact("devices", DeviceRecord.class)), r.readBoolean("draining"),
+        config.addSerializer(of(
+                "modelmux.NodeRecord",
+                NodeRecord.class,
+                r -> new NodeRecord(
+                        r.readString("nodeId"),
+                        r.readString("grpcHost"),
+                        r.readInt32("grpcPort"),
+                        list(r.readArrayOfCompact("devices", DeviceRecord.class)),
+                        r.readBoolean("draining"),
                         r.readInt64("updatedAtMillis")),
                 (w, n) -> {
                     w.writeString("nodeId", n.nodeId());
@@ -67,37 +80,56 @@ final class Serializers {
                     w.writeBoolean("draining", n.draining());
                     w.writeInt64("updatedAtMillis", n.updatedAtMillis());
                 }));
-        config.addSerializer(of("modelmux.RegistryEntry", RegistryEntry.class,
+        config.addSerializer(of(
+                "modelmux.RegistryEntry",
+                RegistryEntry.class,
                 r -> new RegistryEntry(r.readCompact("record"), r.readString("memberUuid")),
                 (w, e) -> {
                     w.writeCompact("record", e.record());
                     w.writeString("memberUuid", e.memberUuid());
                 }));
-        config.addSerializer(of("modelmux.RemoveUnlessLive", RemoveUnlessLive.class,
+        config.addSerializer(of(
+                "modelmux.RemoveUnlessLive",
+                RemoveUnlessLive.class,
                 r -> new RemoveUnlessLive(list(r.readArrayOfString("liveMembers"))),
                 (w, p) -> w.writeArrayOfString("liveMembers", p.liveMembers().toArray(new String[0]))));
-        config.addSerializer(of("modelmux.CatalogEntry", CatalogEntry.class,
-                r -> new CatalogEntry(r.readInt64("predictedBytes"), r.readInt64("measuredBytes"),
-                        r.readInt64("loadMillisTotal"), r.readInt64("samples")),
+        config.addSerializer(of(
+                "modelmux.CatalogEntry",
+                CatalogEntry.class,
+                r -> new CatalogEntry(
+                        r.readInt64("predictedBytes"),
+                        r.readInt64("measuredBytes"),
+                        r.readInt64("loadMillisTotal"),
+                        r.readInt64("samples")),
                 (w, e) -> {
                     w.writeInt64("predictedBytes", e.predictedBytes());
                     w.writeInt64("measuredBytes", e.measuredBytes());
                     w.writeInt64("loadMillisTotal", e.loadMillisTotal());
                     w.writeInt64("samples", e.samples());
                 }));
-        config.addSerializer(of("modelmux.CatalogOp", CatalogOp.class,
-                r -> new CatalogOp(CatalogOp.Kind.valueOf(r.readString("kind")), r.readInt64("bytes"),
-                        r.readInt64("loadMillis")),
+        config.addSerializer(of(
+                "modelmux.CatalogOp",
+                CatalogOp.class,
+                r -> new CatalogOp(
+                        CatalogOp.Kind.valueOf(r.readString("kind")), r.readInt64("bytes"), r.readInt64("loadMillis")),
                 (w, op) -> {
                     w.writeString("kind", op.kind().name());
                     w.writeInt64("bytes", op.bytes());
                     w.writeInt64("loadMillis", op.loadMillis());
                 }));
-        config.addSerializer(of("modelmux.Copy", Copy.class,
-                r -> new Copy(r.readString("nodeId"), r.readString("deviceId"),
-                        Copy.State.valueOf(r.readString("state")), r.readString("reason"), r.readInt64("bytes"),
-                        r.readInt64("lastUsedMillis"), r.readFloat64("requestRate"),
-                        longOr(r, "stateSinceMillis", 0), r.readInt64("version")),
+        config.addSerializer(of(
+                "modelmux.Copy",
+                Copy.class,
+                r -> new Copy(
+                        r.readString("nodeId"),
+                        r.readString("deviceId"),
+                        Copy.State.valueOf(r.readString("state")),
+                        r.readString("reason"),
+                        r.readInt64("bytes"),
+                        r.readInt64("lastUsedMillis"),
+                        r.readFloat64("requestRate"),
+                        longOr(r, "stateSinceMillis", 0),
+                        r.readInt64("version")),
                 (w, c) -> {
                     w.writeString("nodeId", c.nodeId());
                     w.writeString("deviceId", c.deviceId());
@@ -109,13 +141,23 @@ final class Serializers {
                     w.writeInt64("stateSinceMillis", c.stateSinceMillis());
                     w.writeInt64("version", c.version());
                 }));
-        config.addSerializer(of("modelmux.StoredCopies", StoredCopies.class,
+        config.addSerializer(of(
+                "modelmux.StoredCopies",
+                StoredCopies.class,
                 r -> new StoredCopies(list(r.readArrayOfCompact("copies", Copy.class))),
                 (w, s) -> w.writeArrayOfCompact("copies", s.copies().toArray(new Copy[0]))));
-        config.addSerializer(of("modelmux.CopyOp", CopyOp.class,
-                r -> new CopyOp(CopyOp.Kind.valueOf(r.readString("kind")), r.readString("nodeId"),
-                        r.readString("deviceId"), r.readInt64("bytes"), r.readString("reason"),
-                        r.readInt64("lastUsedMillis"), r.readFloat64("requestRate"), r.readInt64("nowMillis")),
+        config.addSerializer(of(
+                "modelmux.CopyOp",
+                CopyOp.class,
+                r -> new CopyOp(
+                        CopyOp.Kind.valueOf(r.readString("kind")),
+                        r.readString("nodeId"),
+                        r.readString("deviceId"),
+                        r.readInt64("bytes"),
+                        r.readString("reason"),
+                        r.readInt64("lastUsedMillis"),
+                        r.readFloat64("requestRate"),
+                        r.readInt64("nowMillis")),
                 (w, op) -> {
                     w.writeString("kind", op.kind().name());
                     w.writeString("nodeId", op.nodeId());
@@ -126,23 +168,36 @@ final class Serializers {
                     w.writeFloat64("requestRate", op.requestRate());
                     w.writeInt64("nowMillis", op.nowMillis());
                 }));
-        config.addSerializer(of("modelmux.Holding", Holding.class,
+        config.addSerializer(of(
+                "modelmux.Holding",
+                Holding.class,
                 r -> new Holding(r.readCompact("key"), r.readCompact("copy")),
                 (w, h) -> {
                     w.writeCompact("key", h.key());
                     w.writeCompact("copy", h.copy());
                 }));
-        config.addSerializer(of("modelmux.Reassert", Reassert.class,
-                r -> new Reassert(r.readString("nodeId"), list(r.readArrayOfCompact("holdings", Holding.class)),
+        config.addSerializer(of(
+                "modelmux.Reassert",
+                Reassert.class,
+                r -> new Reassert(
+                        r.readString("nodeId"),
+                        list(r.readArrayOfCompact("holdings", Holding.class)),
                         r.readInt64("asOfMillis")),
                 (w, p) -> {
                     w.writeString("nodeId", p.nodeId());
                     w.writeArrayOfCompact("holdings", p.holdings().toArray(new Holding[0]));
                     w.writeInt64("asOfMillis", p.asOfMillis());
                 }));
-        config.addSerializer(of("modelmux.SharedDocument", SharedDocument.class,
-                r -> new SharedDocument(r.readString("name"), r.readInt64("version"), r.readString("text"),
-                        r.readString("updatedBy"), r.readInt64("updatedAtMillis"), r.readString("note")),
+        config.addSerializer(of(
+                "modelmux.SharedDocument",
+                SharedDocument.class,
+                r -> new SharedDocument(
+                        r.readString("name"),
+                        r.readInt64("version"),
+                        r.readString("text"),
+                        r.readString("updatedBy"),
+                        r.readInt64("updatedAtMillis"),
+                        r.readString("note")),
                 (w, d) -> {
                     w.writeString("name", d.name());
                     w.writeInt64("version", d.version());
@@ -151,9 +206,15 @@ final class Serializers {
                     w.writeInt64("updatedAtMillis", d.updatedAtMillis());
                     w.writeString("note", d.note());
                 }));
-        config.addSerializer(of("modelmux.DocumentOp", DocumentOp.class,
-                r -> new DocumentOp(r.readInt64("expectedVersion"), r.readString("text"), r.readString("note"),
-                        r.readString("writer"), r.readInt64("nowMillis")),
+        config.addSerializer(of(
+                "modelmux.DocumentOp",
+                DocumentOp.class,
+                r -> new DocumentOp(
+                        r.readInt64("expectedVersion"),
+                        r.readString("text"),
+                        r.readString("note"),
+                        r.readString("writer"),
+                        r.readInt64("nowMillis")),
                 (w, op) -> {
                     w.writeInt64("expectedVersion", op.expectedVersion());
                     w.writeString("text", op.text());
@@ -161,13 +222,17 @@ final class Serializers {
                     w.writeString("writer", op.writer());
                     w.writeInt64("nowMillis", op.nowMillis());
                 }));
-        config.addSerializer(of("modelmux.DocumentOutcome", DocumentOutcome.class,
+        config.addSerializer(of(
+                "modelmux.DocumentOutcome",
+                DocumentOutcome.class,
                 r -> new DocumentOutcome(r.readBoolean("written"), r.readCompact("document")),
                 (w, o) -> {
                     w.writeBoolean("written", o.written());
                     w.writeCompact("document", o.document());
                 }));
-        config.addSerializer(of("modelmux.FeatureValue", FeatureValue.class,
+        config.addSerializer(of(
+                "modelmux.FeatureValue",
+                FeatureValue.class,
                 r -> new FeatureValue(r.readFloat64("value"), r.readInt64("updatedAtMillis")),
                 (w, v) -> {
                     w.writeFloat64("value", v.value());
@@ -178,11 +243,20 @@ final class Serializers {
 
     /** The operators' timeline entry; its kind travels as the enum's name. */
     private static void registerEvents(CompactSerializationConfig config) {
-        config.addSerializer(of("modelmux.MeshEvent", MeshEvent.class,
-                r -> new MeshEvent(r.readInt64("atMillis"),
-                        MeshEvent.Kind.valueOf(r.readString("kind")), r.readString("nodeId"),
-                        r.readString("deviceId"), r.readString("model"), r.readInt64("version"), r.readInt64("bytes"),
-                        r.readInt64("millis"), r.readString("actor"), r.readString("detail")),
+        config.addSerializer(of(
+                "modelmux.MeshEvent",
+                MeshEvent.class,
+                r -> new MeshEvent(
+                        r.readInt64("atMillis"),
+                        MeshEvent.Kind.valueOf(r.readString("kind")),
+                        r.readString("nodeId"),
+                        r.readString("deviceId"),
+                        r.readString("model"),
+                        r.readInt64("version"),
+                        r.readInt64("bytes"),
+                        r.readInt64("millis"),
+                        r.readString("actor"),
+                        r.readString("detail")),
                 (w, e) -> {
                     w.writeInt64("atMillis", e.atMillis());
                     w.writeString("kind", e.kind().name());
@@ -206,8 +280,8 @@ final class Serializers {
         return array == null ? List.of() : Arrays.asList(array);
     }
 
-    private static <T> CompactSerializer<T> of(String typeName, Class<T> type, Function<CompactReader, T> read,
-                                               BiConsumer<CompactWriter, T> write) {
+    private static <T> CompactSerializer<T> of(
+            String typeName, Class<T> type, Function<CompactReader, T> read, BiConsumer<CompactWriter, T> write) {
         return new CompactSerializer<>() {
             @Override
             public T read(CompactReader reader) {

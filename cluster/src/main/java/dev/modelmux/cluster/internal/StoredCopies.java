@@ -1,7 +1,6 @@
 package dev.modelmux.cluster.internal;
 
 import dev.modelmux.cluster.Copy;
-
 import java.util.List;
 
 /** The placement map's value: one version's copies, sorted by place. Never empty in the map. */

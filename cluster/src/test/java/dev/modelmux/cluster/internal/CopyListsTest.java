@@ -1,14 +1,13 @@
 package dev.modelmux.cluster.internal;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.modelmux.cluster.CatalogEntry;
 import dev.modelmux.cluster.Copy;
 import dev.modelmux.cluster.Copy.State;
 import dev.modelmux.cluster.internal.CopyLists.Outcome;
-import org.junit.jupiter.api.Test;
-
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 /** The placement rules as pure functions: no Hazelcast, time passed in. */
 class CopyListsTest {
@@ -20,12 +19,17 @@ class CopyListsTest {
     }
 
     private static List<Copy> claimed(String node, String device) {
-        return CopyOp.of(CopyOp.Kind.CLAIM, node, device, T0).withBytes(100).apply(List.of()).copies();
+        return CopyOp.of(CopyOp.Kind.CLAIM, node, device, T0)
+                .withBytes(100)
+                .apply(List.of())
+                .copies();
     }
 
     @Test
     void claimWinsOnAnEmptyDeviceAndRecordsALoadingCopy() {
-        Outcome o = CopyOp.of(CopyOp.Kind.CLAIM, "a", "gpu0", T0).withBytes(5L << 32).apply(List.of());
+        Outcome o = CopyOp.of(CopyOp.Kind.CLAIM, "a", "gpu0", T0)
+                .withBytes(5L << 32)
+                .apply(List.of());
 
         assertThat(o.applied()).isTrue();
         assertThat(o.copies()).containsExactly(new Copy("a", "gpu0", State.LOADING, "", 5L << 32, T0, 0, T0, 1));
@@ -46,8 +50,10 @@ class CopyListsTest {
 
     @Test
     void claimReplacesAFailedCopyAndKeepsCountingItsVersion() {
-        List<Copy> failed = CopyOp.of(CopyOp.Kind.FAILED, "a", "gpu0", T0 + 1).withReason("OOM")
-                .apply(claimed("a", "gpu0")).copies();
+        List<Copy> failed = CopyOp.of(CopyOp.Kind.FAILED, "a", "gpu0", T0 + 1)
+                .withReason("OOM")
+                .apply(claimed("a", "gpu0"))
+                .copies();
         assertThat(failed.get(0).state()).isEqualTo(State.FAILED);
         assertThat(failed.get(0).reason()).isEqualTo("OOM");
 
@@ -68,7 +74,8 @@ class CopyListsTest {
         assertThat(second.copies()).extracting(Copy::nodeId).containsExactly("a", "b");
 
         assertThat(run(CopyOp.Kind.CLAIM_FIRST, one, "b", "gpu0").applied()).isFalse();
-        assertThat(run(CopyOp.Kind.CLAIM_FIRST, List.of(), "b", "gpu0").applied()).isTrue();
+        assertThat(run(CopyOp.Kind.CLAIM_FIRST, List.of(), "b", "gpu0").applied())
+                .isTrue();
         List<Copy> failed = run(CopyOp.Kind.FAILED, one, "a", "gpu0").copies();
         assertThat(run(CopyOp.Kind.CLAIM_FIRST, failed, "b", "gpu0").applied()).isTrue();
     }
@@ -79,13 +86,17 @@ class CopyListsTest {
 
         assertThat(run(CopyOp.Kind.UNLOADING, loading, "a", "gpu0").applied()).isFalse();
         assertThat(run(CopyOp.Kind.REMOVE, loading, "a", "gpu0").applied()).isFalse();
-        Outcome ready = CopyOp.of(CopyOp.Kind.READY, "a", "gpu0", T0 + 5).withBytes(120).apply(loading);
+        Outcome ready =
+                CopyOp.of(CopyOp.Kind.READY, "a", "gpu0", T0 + 5).withBytes(120).apply(loading);
         assertThat(ready.applied()).isTrue();
-        assertThat(ready.copies().get(0)).extracting(Copy::state, Copy::bytes, Copy::stateSinceMillis, Copy::version)
+        assertThat(ready.copies().get(0))
+                .extracting(Copy::state, Copy::bytes, Copy::stateSinceMillis, Copy::version)
                 .containsExactly(State.READY, 120L, T0 + 5, 2L);
 
-        assertThat(run(CopyOp.Kind.READY, ready.copies(), "a", "gpu0").applied()).isFalse();
-        assertThat(run(CopyOp.Kind.REMOVE, ready.copies(), "a", "gpu0").applied()).isFalse();
+        assertThat(run(CopyOp.Kind.READY, ready.copies(), "a", "gpu0").applied())
+                .isFalse();
+        assertThat(run(CopyOp.Kind.REMOVE, ready.copies(), "a", "gpu0").applied())
+                .isFalse();
         Outcome unloading = run(CopyOp.Kind.UNLOADING, ready.copies(), "a", "gpu0");
         assertThat(unloading.copies().get(0).bytes()).isEqualTo(120);
         Outcome removed = run(CopyOp.Kind.REMOVE, unloading.copies(), "a", "gpu0");
@@ -100,8 +111,14 @@ class CopyListsTest {
     @Test
     void touchMovesLastUseForwardOnlyAndCountsEveryUpdate() {
         List<Copy> copies = claimed("a", "gpu0");
-        copies = CopyOp.of(CopyOp.Kind.TOUCH, "a", "gpu0", 0).withUsage(T0 + 50, 2.5).apply(copies).copies();
-        copies = CopyOp.of(CopyOp.Kind.TOUCH, "a", "gpu0", 0).withUsage(T0 + 20, 4.0).apply(copies).copies();
+        copies = CopyOp.of(CopyOp.Kind.TOUCH, "a", "gpu0", 0)
+                .withUsage(T0 + 50, 2.5)
+                .apply(copies)
+                .copies();
+        copies = CopyOp.of(CopyOp.Kind.TOUCH, "a", "gpu0", 0)
+                .withUsage(T0 + 20, 4.0)
+                .apply(copies)
+                .copies();
 
         assertThat(copies.get(0).lastUsedMillis()).isEqualTo(T0 + 50);
         assertThat(copies.get(0).requestRate()).isEqualTo(4.0);
@@ -127,8 +144,8 @@ class CopyListsTest {
         Copy youngClaim = Copy.loading("b", "gpu1", 10, T0 + 200);
         Copy oldClaim = Copy.loading("b", "gpu2", 10, T0 + 50);
 
-        List<Copy> next = CopyLists.reassert(List.of(same, youngClaim, oldClaim), "b", List.of(same.withVersion(0)),
-                T0 + 100);
+        List<Copy> next =
+                CopyLists.reassert(List.of(same, youngClaim, oldClaim), "b", List.of(same.withVersion(0)), T0 + 100);
 
         assertThat(next).containsExactly(same, youngClaim);
         assertThat(next.get(0)).isSameAs(same);

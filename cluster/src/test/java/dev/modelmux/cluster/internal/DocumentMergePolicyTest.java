@@ -1,9 +1,9 @@
 package dev.modelmux.cluster.internal;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.modelmux.cluster.SharedDocument;
 import org.junit.jupiter.api.Test;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /** After a split brain heals, every member keeps the same version of a document. */
 class DocumentMergePolicyTest {

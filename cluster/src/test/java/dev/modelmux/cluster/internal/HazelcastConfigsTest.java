@@ -1,24 +1,26 @@
 package dev.modelmux.cluster.internal;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.entry;
+
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.properties.PropertyDefinition;
 import com.hazelcast.kubernetes.HazelcastKubernetesDiscoveryStrategyFactory;
 import dev.modelmux.cluster.ClusterConfig;
-import org.junit.jupiter.api.Test;
-
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.entry;
+import org.junit.jupiter.api.Test;
 
 class HazelcastConfigsTest {
 
-    private final ClusterConfig cluster = ClusterConfig.defaults().withNodeId("n1").withClusterName("mesh")
-            .withPort(5801).withPeers(List.of("127.0.0.1:5802", "127.0.0.1:5803"))
+    private final ClusterConfig cluster = ClusterConfig.defaults()
+            .withNodeId("n1")
+            .withClusterName("mesh")
+            .withPort(5801)
+            .withPeers(List.of("127.0.0.1:5802", "127.0.0.1:5803"))
             .withFailureDetection(Duration.ofSeconds(2), Duration.ofSeconds(12));
 
     @Test
@@ -56,37 +58,48 @@ class HazelcastConfigsTest {
 
         assertThat(config.getProperty("hazelcast.heartbeat.interval.seconds")).isEqualTo("2");
         assertThat(config.getProperty("hazelcast.max.no.heartbeat.seconds")).isEqualTo("12");
-        assertThat(config.getProperty("hazelcast.heartbeat.failuredetector.type")).isEqualTo("phi-accrual");
-        assertThat(config.getProperty("hazelcast.merge.first.run.delay.seconds")).isEqualTo("5");
+        assertThat(config.getProperty("hazelcast.heartbeat.failuredetector.type"))
+                .isEqualTo("phi-accrual");
+        assertThat(config.getProperty("hazelcast.merge.first.run.delay.seconds"))
+                .isEqualTo("5");
         assertThat(config.getProperty("hazelcast.logging.type")).isEqualTo("slf4j");
         assertThat(config.getProperty("hazelcast.phone.home.enabled")).isEqualTo("false");
         assertThat(config.getProperty("hazelcast.shutdownhook.enabled")).isEqualTo("false");
-        assertThat(config.getMemberAttributeConfig().getAttribute(HazelcastConfigs.NODE_ID_ATTRIBUTE)).isEqualTo("n1");
+        assertThat(config.getMemberAttributeConfig().getAttribute(HazelcastConfigs.NODE_ID_ATTRIBUTE))
+                .isEqualTo("n1");
     }
 
     @Test
     void placementTableHealsSplitBrainByUnion() {
         Config config = HazelcastConfigs.build(cluster);
 
-        assertThat(config.getMapConfig(HazelcastConfigs.PLACEMENTS_MAP).getMergePolicyConfig().getPolicy())
+        assertThat(config.getMapConfig(HazelcastConfigs.PLACEMENTS_MAP)
+                        .getMergePolicyConfig()
+                        .getPolicy())
                 .isEqualTo(CopyUnionMergePolicy.class.getName());
-        assertThat(config.getMapConfig(HazelcastConfigs.PLACEMENTS_MAP).getBackupCount()).isEqualTo(1);
+        assertThat(config.getMapConfig(HazelcastConfigs.PLACEMENTS_MAP).getBackupCount())
+                .isEqualTo(1);
     }
 
     @Test
     void kubernetesModeUsesServiceDnsInsteadOfTcpIp() {
-        Config config = HazelcastConfigs.build(ClusterConfig.defaults().withBindHost("0.0.0.0").withPort(5701)
+        Config config = HazelcastConfigs.build(ClusterConfig.defaults()
+                .withBindHost("0.0.0.0")
+                .withPort(5701)
                 .withKubernetesServiceDns("mesh-hz.default.svc.cluster.local"));
         JoinConfig join = config.getNetworkConfig().getJoin();
 
         assertThat(join.getTcpIpConfig().isEnabled()).isFalse();
         assertThat(join.getKubernetesConfig().isEnabled()).isTrue();
-        assertThat(join.getKubernetesConfig().getProperty("service-dns")).isEqualTo("mesh-hz.default.svc.cluster.local");
+        assertThat(join.getKubernetesConfig().getProperty("service-dns"))
+                .isEqualTo("mesh-hz.default.svc.cluster.local");
     }
 
     @Test
     void kubernetesDnsModeDialsTheMembersPort() {
-        Config config = HazelcastConfigs.build(ClusterConfig.defaults().withBindHost("0.0.0.0").withPort(5801)
+        Config config = HazelcastConfigs.build(ClusterConfig.defaults()
+                .withBindHost("0.0.0.0")
+                .withPort(5801)
                 .withKubernetesServiceDns("mesh-hz.default.svc.cluster.local"));
 
         assertThat(config.getNetworkConfig().getJoin().getKubernetesConfig().getProperty("service-port"))
@@ -95,7 +108,9 @@ class HazelcastConfigsTest {
 
     @Test
     void kubernetesApiModeListsTheServicesEndpoints() {
-        Config config = HazelcastConfigs.build(ClusterConfig.defaults().withBindHost("0.0.0.0").withPort(5701)
+        Config config = HazelcastConfigs.build(ClusterConfig.defaults()
+                .withBindHost("0.0.0.0")
+                .withPort(5701)
                 .withAdvertiseAddress("10.1.2.3")
                 .withKubernetesApi(ClusterConfig.KubernetesApi.of("mesh-hz").inNamespace("inference")));
         JoinConfig join = config.getNetworkConfig().getJoin();
@@ -104,15 +119,19 @@ class HazelcastConfigsTest {
         assertThat(join.getMulticastConfig().isEnabled()).isFalse();
         assertThat(join.getAutoDetectionConfig().isEnabled()).isFalse();
         assertThat(join.getKubernetesConfig().isEnabled()).isTrue();
-        assertThat(join.getKubernetesConfig().getProperties()).containsOnly(
-                entry("service-name", "mesh-hz"), entry("namespace", "inference"), entry("service-port", "5701"));
+        assertThat(join.getKubernetesConfig().getProperties())
+                .containsOnly(
+                        entry("service-name", "mesh-hz"),
+                        entry("namespace", "inference"),
+                        entry("service-port", "5701"));
         assertThat(config.getNetworkConfig().getPublicAddress()).isEqualTo("10.1.2.3");
         assertThat(config.getProperty("hazelcast.socket.bind.any")).isEqualTo("true");
     }
 
     @Test
     void kubernetesApiModeWithoutANamespaceLeavesItToThePod() {
-        Config config = HazelcastConfigs.build(ClusterConfig.defaults().withBindHost("0.0.0.0")
+        Config config = HazelcastConfigs.build(ClusterConfig.defaults()
+                .withBindHost("0.0.0.0")
                 .withKubernetesApi(ClusterConfig.KubernetesApi.of("mesh-hz")));
 
         assertThat(config.getNetworkConfig().getJoin().getKubernetesConfig().getProperties())
@@ -121,14 +140,30 @@ class HazelcastConfigsTest {
 
     @Test
     void everyKubernetesPropertyIsOneHazelcastDeclares() {
-        Set<String> declared = new HazelcastKubernetesDiscoveryStrategyFactory().getConfigurationProperties().stream()
-                .map(PropertyDefinition::key).collect(Collectors.toSet());
-        Config api = HazelcastConfigs.build(ClusterConfig.defaults().withBindHost("0.0.0.0").withPort(5701)
+        Set<String> declared = new HazelcastKubernetesDiscoveryStrategyFactory()
+                .getConfigurationProperties().stream()
+                        .map(PropertyDefinition::key)
+                        .collect(Collectors.toSet());
+        Config api = HazelcastConfigs.build(ClusterConfig.defaults()
+                .withBindHost("0.0.0.0")
+                .withPort(5701)
                 .withKubernetesApi(ClusterConfig.KubernetesApi.of("mesh-hz").inNamespace("inference")));
-        Config dns = HazelcastConfigs.build(ClusterConfig.defaults().withBindHost("0.0.0.0").withPort(5701)
+        Config dns = HazelcastConfigs.build(ClusterConfig.defaults()
+                .withBindHost("0.0.0.0")
+                .withPort(5701)
                 .withKubernetesServiceDns("mesh-hz.default.svc.cluster.local"));
 
-        assertThat(declared).containsAll(api.getNetworkConfig().getJoin().getKubernetesConfig().getProperties().keySet());
-        assertThat(declared).containsAll(dns.getNetworkConfig().getJoin().getKubernetesConfig().getProperties().keySet());
+        assertThat(declared)
+                .containsAll(api.getNetworkConfig()
+                        .getJoin()
+                        .getKubernetesConfig()
+                        .getProperties()
+                        .keySet());
+        assertThat(declared)
+                .containsAll(dns.getNetworkConfig()
+                        .getJoin()
+                        .getKubernetesConfig()
+                        .getProperties()
+                        .keySet());
     }
 }

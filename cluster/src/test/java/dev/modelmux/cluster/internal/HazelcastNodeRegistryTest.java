@@ -1,18 +1,17 @@
 package dev.modelmux.cluster.internal;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.modelmux.cluster.ClusterConfig;
 import dev.modelmux.cluster.MeshCluster;
 import dev.modelmux.cluster.NodeRecord;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 /** The departure cleanup removes a record only when no live member published it. */
 class HazelcastNodeRegistryTest {
@@ -23,8 +22,13 @@ class HazelcastNodeRegistryTest {
     @BeforeEach
     void start() {
         executor = Executors.newCachedThreadPool();
-        member = (HazelcastMeshCluster) MeshCluster.join(ClusterConfig.defaults().withNodeId("n")
-                .withClusterName("reg-" + UUID.randomUUID().toString().substring(0, 8)), executor).join();
+        member = (HazelcastMeshCluster) MeshCluster.join(
+                        ClusterConfig.defaults()
+                                .withNodeId("n")
+                                .withClusterName(
+                                        "reg-" + UUID.randomUUID().toString().substring(0, 8)),
+                        executor)
+                .join();
     }
 
     @AfterEach
@@ -37,12 +41,14 @@ class HazelcastNodeRegistryTest {
     void keepsARecordPublishedByALiveMemberAndRemovesAnOrphanIdempotently() {
         HazelcastNodeRegistry registry = (HazelcastNodeRegistry) member.nodes();
         String self = member.hazelcast().getCluster().getLocalMember().getUuid().toString();
-        registry.publish(new NodeRecord("n", "127.0.0.1", 1, List.of(), false, 0)).join();
+        registry.publish(new NodeRecord("n", "127.0.0.1", 1, List.of(), false, 0))
+                .join();
 
         assertThat(registry.removeDeparted("n", List.of(self)).join()).isFalse();
         assertThat(registry.get("n").join()).isPresent();
 
-        assertThat(registry.removeDeparted("n", List.of("some-other-member")).join()).isTrue();
+        assertThat(registry.removeDeparted("n", List.of("some-other-member")).join())
+                .isTrue();
         assertThat(registry.get("n").join()).isEmpty();
         assertThat(registry.removeDeparted("n", List.of()).join()).isFalse();
     }

@@ -1,5 +1,7 @@
 package dev.modelmux.cluster.internal;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.hazelcast.internal.serialization.Data;
 import com.hazelcast.internal.serialization.InternalSerializationService;
 import com.hazelcast.internal.serialization.impl.SerializationConstants;
@@ -8,21 +10,18 @@ import dev.modelmux.cluster.CatalogEntry;
 import dev.modelmux.cluster.ClusterConfig;
 import dev.modelmux.cluster.Copy;
 import dev.modelmux.cluster.DeviceRecord;
+import dev.modelmux.cluster.FeatureValue;
 import dev.modelmux.cluster.MeshCluster;
 import dev.modelmux.cluster.ModelKey;
 import dev.modelmux.cluster.NodeRecord;
 import dev.modelmux.cluster.SharedDocument;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import dev.modelmux.cluster.FeatureValue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * Everything the cluster stores or sends, entry processors included, goes through Compact (never
@@ -38,10 +37,15 @@ class SerializationTest {
     @BeforeAll
     static void start() {
         executor = Executors.newCachedThreadPool();
-        member = MeshCluster.join(ClusterConfig.defaults().withNodeId("ser")
-                .withClusterName("ser-" + UUID.randomUUID().toString().substring(0, 8)), executor).join();
-        serialization = (InternalSerializationService) ((SerializationServiceSupport) ((HazelcastMeshCluster) member).hazelcast())
-                .getSerializationService();
+        member = MeshCluster.join(
+                        ClusterConfig.defaults()
+                                .withNodeId("ser")
+                                .withClusterName(
+                                        "ser-" + UUID.randomUUID().toString().substring(0, 8)),
+                        executor)
+                .join();
+        serialization = (InternalSerializationService)
+                ((SerializationServiceSupport) ((HazelcastMeshCluster) member).hazelcast()).getSerializationService();
     }
 
     @AfterAll
@@ -54,10 +58,13 @@ class SerializationTest {
     void everyStoredOrSentTypeIsCompactAndRoundTrips() {
         ModelKey key = ModelKey.of("resnet", 7);
         Copy copy = new Copy("a", "cuda0", Copy.State.FAILED, "out of memory", 9L << 32, 5, 0.25, 4, 11);
-        NodeRecord node = new NodeRecord("a", "10.0.0.1", 50051,
-                List.of(new DeviceRecord("cuda0", "cuda", 80L << 30, 1, 2, 3)), true, 99);
+        NodeRecord node = new NodeRecord(
+                "a", "10.0.0.1", 50051, List.of(new DeviceRecord("cuda0", "cuda", 80L << 30, 1, 2, 3)), true, 99);
         List<Object> values = List.of(
-                key, copy, node, new CatalogEntry(1, 2, 3, 4),
+                key,
+                copy,
+                node,
+                new CatalogEntry(1, 2, 3, 4),
                 new StoredCopies(List.of(copy, Copy.loading("b", "cpu0", 1, 2))),
                 new RegistryEntry(node, UUID.randomUUID().toString()),
                 new CopyOp(CopyOp.Kind.TOUCH, "a", "cuda0", 5, "r", 6, 7.5, 8),
@@ -73,7 +80,8 @@ class SerializationTest {
 
         for (Object value : values) {
             Data data = serialization.toData(value);
-            assertThat(data.getType()).as("serializer of %s", value.getClass().getSimpleName())
+            assertThat(data.getType())
+                    .as("serializer of %s", value.getClass().getSimpleName())
                     .isEqualTo(SerializationConstants.TYPE_COMPACT);
             Object back = serialization.toObject(data);
             assertThat(back).isEqualTo(value);

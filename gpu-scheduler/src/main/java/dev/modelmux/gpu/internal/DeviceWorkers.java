@@ -16,59 +16,70 @@ import java.util.concurrent.atomic.AtomicInteger;
  * All daemon threads, named {@code modelmux-<device>-infer-<n>} and {@code modelmux-<device>-load}.
  */
 final class DeviceWorkers {
-  /** Default bound of the inference queue, per inference thread. */
-  static final int QUEUE_PER_THREAD = 256;
+    /** Default bound of the inference queue, per inference thread. */
+    static final int QUEUE_PER_THREAD = 256;
 
-  private final ThreadPoolExecutor infer;
-  private final ThreadPoolExecutor load;
-  private final int queueCapacity;
+    private final ThreadPoolExecutor infer;
+    private final ThreadPoolExecutor load;
+    private final int queueCapacity;
 
-  DeviceWorkers(DeviceSpec device, int queueCapacity) {
-    if (queueCapacity < 1) {
-      throw new IllegalArgumentException("inference queue capacity must be >= 1, was " + queueCapacity);
+    DeviceWorkers(DeviceSpec device, int queueCapacity) {
+        if (queueCapacity < 1) {
+            throw new IllegalArgumentException("inference queue capacity must be >= 1, was " + queueCapacity);
+        }
+        this.queueCapacity = queueCapacity;
+        this.infer = new ThreadPoolExecutor(
+                device.concurrency(),
+                device.concurrency(),
+                0,
+                TimeUnit.MILLISECONDS,
+                new ArrayBlockingQueue<>(queueCapacity),
+                threads("modelmux-" + device.id() + "-infer-", true),
+                new ThreadPoolExecutor.AbortPolicy());
+        this.infer.prestartAllCoreThreads();
+        this.load = new ThreadPoolExecutor(
+                1,
+                1,
+                0,
+                TimeUnit.MILLISECONDS,
+                new LinkedBlockingQueue<>(),
+                threads("modelmux-" + device.id() + "-load", false),
+                new ThreadPoolExecutor.AbortPolicy());
     }
-    this.queueCapacity = queueCapacity;
-    this.infer = new ThreadPoolExecutor(device.concurrency(), device.concurrency(), 0, TimeUnit.MILLISECONDS,
-        new ArrayBlockingQueue<>(queueCapacity), threads("modelmux-" + device.id() + "-infer-", true),
-        new ThreadPoolExecutor.AbortPolicy());
-    this.infer.prestartAllCoreThreads();
-    this.load = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
-        threads("modelmux-" + device.id() + "-load", false), new ThreadPoolExecutor.AbortPolicy());
-  }
 
-  ExecutorService infer() {
-    return infer;
-  }
+    ExecutorService infer() {
+        return infer;
+    }
 
-  ExecutorService load() {
-    return load;
-  }
+    ExecutorService load() {
+        return load;
+    }
 
-  int queueCapacity() {
-    return queueCapacity;
-  }
+    int queueCapacity() {
+        return queueCapacity;
+    }
 
-  int queued() {
-    return infer.getQueue().size();
-  }
+    int queued() {
+        return infer.getQueue().size();
+    }
 
-  void shutdown() {
-    infer.shutdown();
-    load.shutdown();
-  }
+    void shutdown() {
+        infer.shutdown();
+        load.shutdown();
+    }
 
-  boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
-    long deadline = System.nanoTime() + unit.toNanos(timeout);
-    return infer.awaitTermination(timeout, unit)
-        && load.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-  }
+    boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
+        long deadline = System.nanoTime() + unit.toNanos(timeout);
+        return infer.awaitTermination(timeout, unit)
+                && load.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    }
 
-  private static ThreadFactory threads(String prefix, boolean numbered) {
-    AtomicInteger n = new AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, numbered ? prefix + n.getAndIncrement() : prefix);
-      t.setDaemon(true);
-      return t;
-    };
-  }
+    private static ThreadFactory threads(String prefix, boolean numbered) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, numbered ? prefix + n.getAndIncrement() : prefix);
+            t.setDaemon(true);
+            return t;
+        };
+    }
 }

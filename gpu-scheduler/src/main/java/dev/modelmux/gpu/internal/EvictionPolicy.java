@@ -19,72 +19,72 @@ import java.util.Optional;
  */
 public final class EvictionPolicy {
 
-  /** What the policy needs to know about a resident. */
-  public record Candidate(
-      ModelKey key,
-      DeviceSnapshot.State state,
-      long bytes,
-      boolean pinned,
-      int inFlight,
-      long lastUsedNanos,
-      long loadedAtNanos) {}
+    /** What the policy needs to know about a resident. */
+    public record Candidate(
+            ModelKey key,
+            DeviceSnapshot.State state,
+            long bytes,
+            boolean pinned,
+            int inFlight,
+            long lastUsedNanos,
+            long loadedAtNanos) {}
 
-  private static final Comparator<Candidate> LRU =
-      Comparator.comparingLong(Candidate::lastUsedNanos).thenComparing(Candidate::key);
+    private static final Comparator<Candidate> LRU =
+            Comparator.comparingLong(Candidate::lastUsedNanos).thenComparing(Candidate::key);
 
-  private final long guardNanos;
+    private final long guardNanos;
 
-  public EvictionPolicy(long guardNanos) {
-    if (guardNanos < 0) {
-      throw new IllegalArgumentException("guard must be >= 0 ns, was " + guardNanos);
+    public EvictionPolicy(long guardNanos) {
+        if (guardNanos < 0) {
+            throw new IllegalArgumentException("guard must be >= 0 ns, was " + guardNanos);
+        }
+        this.guardNanos = guardNanos;
     }
-    this.guardNanos = guardNanos;
-  }
 
-  public boolean evictable(Candidate c, long nowNanos) {
-    return c.state() == DeviceSnapshot.State.READY
-        && !c.pinned()
-        && c.inFlight() == 0
-        // nanoTime-style clocks: compare differences, never absolute values.
-        && nowNanos - c.loadedAtNanos() >= guardNanos;
-  }
+    public boolean evictable(Candidate c, long nowNanos) {
+        return c.state() == DeviceSnapshot.State.READY
+                && !c.pinned()
+                && c.inFlight() == 0
+                // nanoTime-style clocks: compare differences, never absolute values.
+                && nowNanos - c.loadedAtNanos() >= guardNanos;
+    }
 
-  /** Bytes that evicting every evictable resident would free. */
-  public long evictableBytes(Collection<Candidate> residents, long nowNanos) {
-    long sum = 0;
-    for (Candidate c : residents) {
-      if (evictable(c, nowNanos)) {
-        sum += c.bytes();
-      }
+    /** Bytes that evicting every evictable resident would free. */
+    public long evictableBytes(Collection<Candidate> residents, long nowNanos) {
+        long sum = 0;
+        for (Candidate c : residents) {
+            if (evictable(c, nowNanos)) {
+                sum += c.bytes();
+            }
+        }
+        return sum;
     }
-    return sum;
-  }
 
-  /**
-   * The victims that free at least {@code bytesNeeded}, least recently used first (ties by key),
-   * or empty if all the evictable residents together cannot free that much. Never returns a
-   * partial set. {@code bytesNeeded <= 0} needs no victims.
-   */
-  public Optional<List<Candidate>> select(Collection<Candidate> residents, long bytesNeeded, long nowNanos) {
-    if (bytesNeeded <= 0) {
-      return Optional.of(List.of());
+    /**
+     * The victims that free at least {@code bytesNeeded}, least recently used first (ties by key),
+     * or empty if all the evictable residents together cannot free that much. Never returns a
+     * partial set. {@code bytesNeeded <= 0} needs no victims.
+     */
+    public Optional<List<Candidate>> select(Collection<Candidate> residents, long bytesNeeded, long nowNanos) {
+        if (bytesNeeded <= 0) {
+            return Optional.of(List.of());
+        }
+        List<Candidate> ordered = new ArrayList<>();
+        for (Candidate c : residents) {
+            if (evictable(c, nowNanos)) {
+                ordered.add(c);
+            }
+        }
+        ordered.sort(LRU);
+        List<Candidate> victims = new ArrayList<>();
+        long freed = 0;
+        for (Candidate c : ordered) {
+            if (freed >= bytesNeeded) {
+                break;
+            }
+            victims.add(c);
+            freed += c.bytes();
+        }
+        return freed >= bytesNeeded ? Optional.of(List.copyOf(victims)) : Optional.empty();
     }
-    List<Candidate> ordered = new ArrayList<>();
-    for (Candidate c : residents) {
-      if (evictable(c, nowNanos)) {
-        ordered.add(c);
-      }
-    }
-    ordered.sort(LRU);
-    List<Candidate> victims = new ArrayList<>();
-    long freed = 0;
-    for (Candidate c : ordered) {
-      if (freed >= bytesNeeded) {
-        break;
-      }
-      victims.add(c);
-      freed += c.bytes();
-    }
-    return freed >= bytesNeeded ? Optional.of(List.copyOf(victims)) : Optional.empty();
-  }
 }

@@ -8,23 +8,23 @@ import dev.modelmux.gpu.DeviceSpec;
  */
 public interface FootprintMeter {
 
-  Measurement begin(DeviceSpec device);
+    Measurement begin(DeviceSpec device);
 
-  /** One load's measurement. */
-  @FunctionalInterface
-  interface Measurement extends AutoCloseable {
-    /**
-     * The measured footprint, given the prediction and the pre-scan's initializer bytes (a lower
-     * bound: the weights must live somewhere).
-     */
-    long bytes(long predictedBytes, long initializerBytes);
+    /** One load's measurement. */
+    @FunctionalInterface
+    interface Measurement extends AutoCloseable {
+        /**
+         * The measured footprint, given the prediction and the pre-scan's initializer bytes (a lower
+         * bound: the weights must live somewhere).
+         */
+        long bytes(long predictedBytes, long initializerBytes);
 
-    @Override
-    default void close() {}
-  }
+        @Override
+        default void close() {}
+    }
 
-  /** A meter that trusts the pre-scan alone: measured = initializer bytes. Deterministic, for tests and simulations. */
-  static FootprintMeter initializerBytes() {
-    return device -> (predicted, initializers) -> initializers;
-  }
+    /** A meter that trusts the pre-scan alone: measured = initializer bytes. Deterministic, for tests and simulations. */
+    static FootprintMeter initializerBytes() {
+        return device -> (predicted, initializers) -> initializers;
+    }
 }

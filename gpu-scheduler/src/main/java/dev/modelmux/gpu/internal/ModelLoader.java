@@ -31,133 +31,161 @@ import org.slf4j.LoggerFactory;
  * the model and what is wrong, never a path.
  */
 final class ModelLoader {
-  private static final Logger BATCH_LOG = LoggerFactory.getLogger(ModelLoader.class);
+    private static final Logger BATCH_LOG = LoggerFactory.getLogger(ModelLoader.class);
 
-  /** Sessions per model, at most (what model-repo's config validation also allows). */
-  static final int MAX_INSTANCES = 128;
+    /** Sessions per model, at most (what model-repo's config validation also allows). */
+    static final int MAX_INSTANCES = 128;
 
-  private final OrtRuntime runtime;
-  private final FootprintMeter meter;
-  private final ScanLimits limits;
-  private final LongSupplier clock;
+    private final OrtRuntime runtime;
+    private final FootprintMeter meter;
+    private final ScanLimits limits;
+    private final LongSupplier clock;
 
-  ModelLoader(OrtRuntime runtime, FootprintMeter meter, ScanLimits limits, LongSupplier clock) {
-    this.runtime = runtime;
-    this.meter = meter;
-    this.limits = limits;
-    this.clock = clock;
-  }
-
-  /** Loads {@code key} on {@code device}; the caller has reserved {@code predictedBytes}. */
-  OrtModel load(ModelKey key, DeviceSpec device, LoadSpec spec, long predictedBytes, long startNanos) {
-    Artifact artifact = read(key, spec);
-    OnnxModelInfo info;
-    try {
-      info = OnnxInspector.inspect(key.model(), artifact.bytes(), limits);
-    } catch (ArtifactRejectedException e) {
-      String reason = OrtMessages.of(e);
-      String named = "model '" + key.model() + "': ";
-      throw failure(Kind.ARTIFACT, key, "artifact rejected: "
-          + (reason.startsWith(named) ? reason.substring(named.length()) : reason), null);
+    ModelLoader(OrtRuntime runtime, FootprintMeter meter, ScanLimits limits, LongSupplier clock) {
+        this.runtime = runtime;
+        this.meter = meter;
+        this.limits = limits;
+        this.clock = clock;
     }
-    ModelConfig config = config(key, spec, info);
-    if (info.batchVariant() && config.hasDynamicBatching()) {
-      BATCH_LOG.warn("model {} quantizes activations dynamically (one scale per input tensor): with dynamic_batching its"
-          + " outputs depend on the other requests in a batch (quantization noise); remove dynamic_batching if results"
-          + " must not depend on batch-mates", key);
-    }
-    int instances = ModelConfigs.instanceCount(config);
-    if (instances > MAX_INSTANCES) {
-      throw failure(Kind.CONFIG, key, "instance_group asks for " + instances + " instances; at most "
-          + MAX_INSTANCES + " per model", null);
-    }
-    List<OrtSession> sessions = new ArrayList<>(instances);
-    try {
-      long measured;
-      List<TensorSpec> inputs;
-      List<TensorSpec> outputs;
-      try (FootprintMeter.Measurement measurement = meter.begin(device)) {
-        try (OrtSession.SessionOptions options = runtime.sessionOptions(device)) {
-          for (int i = 0; i < instances; i++) {
-            sessions.add(runtime.env().createSession(artifact.bytes(), options));
-          }
+
+    /** Loads {@code key} on {@code device}; the caller has reserved {@code predictedBytes}. */
+    OrtModel load(ModelKey key, DeviceSpec device, LoadSpec spec, long predictedBytes, long startNanos) {
+        Artifact artifact = read(key, spec);
+        OnnxModelInfo info;
+        try {
+            info = OnnxInspector.inspect(key.model(), artifact.bytes(), limits);
+        } catch (ArtifactRejectedException e) {
+            String reason = OrtMessages.of(e);
+            String named = "model '" + key.model() + "': ";
+            throw failure(
+                    Kind.ARTIFACT,
+                    key,
+                    "artifact rejected: " + (reason.startsWith(named) ? reason.substring(named.length()) : reason),
+                    null);
+        }
+        ModelConfig config = config(key, spec, info);
+        if (info.batchVariant() && config.hasDynamicBatching()) {
+            BATCH_LOG.warn(
+                    "model {} quantizes activations dynamically (one scale per input tensor): with dynamic_batching its"
+                            + " outputs depend on the other requests in a batch (quantization noise); remove dynamic_batching if results"
+                            + " must not depend on batch-mates",
+                    key);
+        }
+        int instances = ModelConfigs.instanceCount(config);
+        if (instances > MAX_INSTANCES) {
+            throw failure(
+                    Kind.CONFIG,
+                    key,
+                    "instance_group asks for " + instances + " instances; at most " + MAX_INSTANCES + " per model",
+                    null);
+        }
+        List<OrtSession> sessions = new ArrayList<>(instances);
+        try {
+            long measured;
+            List<TensorSpec> inputs;
+            List<TensorSpec> outputs;
+            try (FootprintMeter.Measurement measurement = meter.begin(device)) {
+                try (OrtSession.SessionOptions options = runtime.sessionOptions(device)) {
+                    for (int i = 0; i < instances; i++) {
+                        sessions.add(runtime.env().createSession(artifact.bytes(), options));
+                    }
+                } catch (OrtException e) {
+                    throw failure(Kind.RUNTIME, key, "the runtime could not load it: " + OrtMessages.of(e), null);
+                }
+                inputs = signature(key, "input", sessions.get(0).getInputInfo());
+                for (TensorSpec in : inputs) {
+                    if (!Tensors.creatable(in.type())) {
+                        throw failure(
+                                Kind.SIGNATURE,
+                                key,
+                                "input '" + in.name() + "' has element type " + in.type()
+                                        + ", which the runtime's Java binding cannot feed",
+                                null);
+                    }
+                }
+                outputs = signature(key, "output", sessions.get(0).getOutputInfo());
+                List<String> mismatches = ModelConfigs.signatureMismatches(config, inputs, outputs);
+                if (!mismatches.isEmpty()) {
+                    throw failure(
+                            Kind.SIGNATURE,
+                            key,
+                            "the model does not match its config: " + String.join("; ", mismatches),
+                            null);
+                }
+                Warmup.run(runtime.env(), key, sessions, config, inputs);
+                measured = measurement.bytes(predictedBytes, info.initializerBytes());
+            }
+            return new OrtModel(
+                    key,
+                    device,
+                    config,
+                    inputs,
+                    outputs,
+                    artifact.sha256(),
+                    predictedBytes,
+                    measured,
+                    clock.getAsLong() - startNanos,
+                    sessions,
+                    runtime.env());
         } catch (OrtException e) {
-          throw failure(Kind.RUNTIME, key, "the runtime could not load it: " + OrtMessages.of(e), null);
+            closeAll(sessions);
+            throw failure(Kind.RUNTIME, key, OrtMessages.of(e), null);
+        } catch (RuntimeException | Error e) {
+            closeAll(sessions);
+            throw e;
         }
-        inputs = signature(key, "input", sessions.get(0).getInputInfo());
-        for (TensorSpec in : inputs) {
-          if (!Tensors.creatable(in.type())) {
-            throw failure(Kind.SIGNATURE, key, "input '" + in.name() + "' has element type " + in.type()
-                + ", which the runtime's Java binding cannot feed", null);
-          }
+    }
+
+    private static Artifact read(ModelKey key, LoadSpec spec) {
+        try {
+            Artifact artifact = spec.source().read();
+            if (artifact == null) {
+                throw failure(Kind.ARTIFACT, key, "the artifact could not be read", null);
+            }
+            return artifact;
+        } catch (ModelLoadException e) {
+            throw e;
+        } catch (Exception e) {
+            throw failure(Kind.ARTIFACT, key, "the artifact could not be read: " + OrtMessages.of(e), null);
         }
-        outputs = signature(key, "output", sessions.get(0).getOutputInfo());
-        List<String> mismatches = ModelConfigs.signatureMismatches(config, inputs, outputs);
-        if (!mismatches.isEmpty()) {
-          throw failure(Kind.SIGNATURE, key, "the model does not match its config: " + String.join("; ", mismatches), null);
+    }
+
+    private static ModelConfig config(ModelKey key, LoadSpec spec, OnnxModelInfo info) {
+        try {
+            // A config that lists no tensors relies on auto-complete from the graph, as in Triton.
+            return spec.config().isPresent()
+                    ? ModelConfigs.autoComplete(spec.config().get(), info)
+                    : ModelConfigs.derive(key.model(), info);
+        } catch (RuntimeException e) {
+            throw failure(Kind.CONFIG, key, "no config could be derived from the graph: " + OrtMessages.of(e), null);
         }
-        Warmup.run(runtime.env(), key, sessions, config, inputs);
-        measured = measurement.bytes(predictedBytes, info.initializerBytes());
-      }
-      return new OrtModel(key, device, config, inputs, outputs, artifact.sha256(), predictedBytes, measured,
-          clock.getAsLong() - startNanos, sessions, runtime.env());
-    } catch (OrtException e) {
-      closeAll(sessions);
-      throw failure(Kind.RUNTIME, key, OrtMessages.of(e), null);
-    } catch (RuntimeException | Error e) {
-      closeAll(sessions);
-      throw e;
     }
-  }
 
-  private static Artifact read(ModelKey key, LoadSpec spec) {
-    try {
-      Artifact artifact = spec.source().read();
-      if (artifact == null) {
-        throw failure(Kind.ARTIFACT, key, "the artifact could not be read", null);
-      }
-      return artifact;
-    } catch (ModelLoadException e) {
-      throw e;
-    } catch (Exception e) {
-      throw failure(Kind.ARTIFACT, key, "the artifact could not be read: " + OrtMessages.of(e), null);
+    private static List<TensorSpec> signature(ModelKey key, String what, Map<String, NodeInfo> nodes) {
+        List<TensorSpec> specs = new ArrayList<>(nodes.size());
+        for (NodeInfo node : nodes.values()) {
+            try {
+                specs.add(Tensors.spec(node));
+            } catch (Tensors.SignatureException e) {
+                throw failure(Kind.SIGNATURE, key, what + " " + e.getMessage(), null);
+            }
+        }
+        return specs;
     }
-  }
 
-  private static ModelConfig config(ModelKey key, LoadSpec spec, OnnxModelInfo info) {
-    try {
-      // A config that lists no tensors relies on auto-complete from the graph, as in Triton.
-      return spec.config().isPresent() ? ModelConfigs.autoComplete(spec.config().get(), info)
-          : ModelConfigs.derive(key.model(), info);
-    } catch (RuntimeException e) {
-      throw failure(Kind.CONFIG, key, "no config could be derived from the graph: " + OrtMessages.of(e), null);
+    static void closeAll(List<OrtSession> sessions) {
+        for (OrtSession s : sessions) {
+            try {
+                s.close();
+            } catch (OrtException | RuntimeException ignored) {
+                // Closing is best effort; the native memory goes with the process at worst.
+            }
+        }
     }
-  }
 
-  private static List<TensorSpec> signature(ModelKey key, String what, Map<String, NodeInfo> nodes) {
-    List<TensorSpec> specs = new ArrayList<>(nodes.size());
-    for (NodeInfo node : nodes.values()) {
-      try {
-        specs.add(Tensors.spec(node));
-      } catch (Tensors.SignatureException e) {
-        throw failure(Kind.SIGNATURE, key, what + " " + e.getMessage(), null);
-      }
+    /** A failure whose message starts with the model and version: "model 'm' version 3: ...". */
+    static ModelLoadException failure(Kind kind, ModelKey key, String detail, Throwable cause) {
+        return new ModelLoadException(
+                kind, "model '" + key.model() + "' version " + key.version() + ": " + detail, cause);
     }
-    return specs;
-  }
-
-  static void closeAll(List<OrtSession> sessions) {
-    for (OrtSession s : sessions) {
-      try {
-        s.close();
-      } catch (OrtException | RuntimeException ignored) {
-        // Closing is best effort; the native memory goes with the process at worst.
-      }
-    }
-  }
-
-  /** A failure whose message starts with the model and version: "model 'm' version 3: ...". */
-  static ModelLoadException failure(Kind kind, ModelKey key, String detail, Throwable cause) {
-    return new ModelLoadException(kind, "model '" + key.model() + "' version " + key.version() + ": " + detail, cause);
-  }
 }

@@ -31,174 +31,188 @@ import java.util.function.LongSupplier;
  * {@link #close} only once nothing can call it any more.
  */
 final class OrtModel implements LoadedModel {
-  private final ModelKey key;
-  private final DeviceSpec device;
-  private final ModelConfig config;
-  private final List<TensorSpec> inputs;
-  private final List<TensorSpec> outputs;
-  private final Map<String, TensorSpec> inputsByName = new HashMap<>();
-  private final List<String> outputNames;
-  private final String sha256;
-  private final long predictedBytes;
-  private final long measuredBytes;
-  private final long loadNanos;
-  private final List<OrtSession> sessions;
-  private final OrtEnvironment env;
-  private final AtomicInteger next = new AtomicInteger();
+    private final ModelKey key;
+    private final DeviceSpec device;
+    private final ModelConfig config;
+    private final List<TensorSpec> inputs;
+    private final List<TensorSpec> outputs;
+    private final Map<String, TensorSpec> inputsByName = new HashMap<>();
+    private final List<String> outputNames;
+    private final String sha256;
+    private final long predictedBytes;
+    private final long measuredBytes;
+    private final long loadNanos;
+    private final List<OrtSession> sessions;
+    private final OrtEnvironment env;
+    private final AtomicInteger next = new AtomicInteger();
 
-  OrtModel(ModelKey key, DeviceSpec device, ModelConfig config, List<TensorSpec> inputs, List<TensorSpec> outputs,
-      String sha256, long predictedBytes, long measuredBytes, long loadNanos, List<OrtSession> sessions,
-      OrtEnvironment env) {
-    this.key = key;
-    this.device = device;
-    this.config = config;
-    this.inputs = List.copyOf(inputs);
-    this.outputs = List.copyOf(outputs);
-    this.outputNames = outputs.stream().map(TensorSpec::name).toList();
-    inputs.forEach(t -> inputsByName.put(t.name(), t));
-    this.sha256 = sha256;
-    this.predictedBytes = predictedBytes;
-    this.measuredBytes = measuredBytes;
-    this.loadNanos = loadNanos;
-    this.sessions = List.copyOf(sessions);
-    this.env = env;
-  }
-
-  /**
-   * Runs one inference on the calling thread. Every tensor and result is closed before it returns.
-   *
-   * @throws InferenceException bad input (unknown names, types, shapes the runtime rejects) or a
-   *     runtime failure, with a message safe to show the caller
-   */
-  List<TensorData> infer(List<TensorData> in, Set<String> requested) {
-    return infer(in, requested, Long.MAX_VALUE, System::nanoTime);
-  }
-
-  /**
-   * As {@link #infer(List, Set)}; with a deadline ({@code deadlineNanos} on {@code clock}, not
-   * {@code Long.MAX_VALUE}) the run gets its own run options, whose terminate flag a timer sets
-   * when the deadline passes, and then fails with {@link DeadlineExceededException}.
-   */
-  List<TensorData> infer(List<TensorData> in, Set<String> requested, long deadlineNanos, LongSupplier clock) {
-    Set<String> wanted = requestedOutputs(requested);
-    Map<String, OnnxTensor> tensors = new LinkedHashMap<>();
-    RunDeadlines.Guard guard = null;
-    ScheduledFuture<?>[] timer = new ScheduledFuture<?>[1];
-    try {
-      for (TensorData t : in) {
-        if (!inputsByName.containsKey(t.name())) {
-          throw new InferenceException("unknown input '" + t.name() + "'; model " + key + " has inputs "
-              + inputs.stream().map(TensorSpec::name).toList(), true, null);
-        }
-        if (tensors.containsKey(t.name())) {
-          throw new InferenceException("input '" + t.name() + "' given twice", true, null);
-        }
-        tensors.put(t.name(), Tensors.toOrt(env, t));
-      }
-      OrtSession session = sessions.get(Math.floorMod(next.getAndIncrement(), sessions.size()));
-      if (deadlineNanos != Long.MAX_VALUE) {
-        guard = RunDeadlines.open(deadlineNanos - clock.getAsLong(), timer);
-      }
-      try (OrtSession.Result result = guard == null ? session.run(tensors, wanted) : session.run(tensors, wanted, guard.options)) {
-        List<TensorData> out = new ArrayList<>(wanted.size());
-        for (String name : wanted) {
-          Optional<OnnxValue> value = result.get(name);
-          if (value.isEmpty()) {
-            throw new InferenceException("the runtime returned no output '" + name + "'", false, null);
-          }
-          out.add(Tensors.fromOrt(name, value.get()));
-        }
-        return out;
-      }
-    } catch (OrtException e) {
-      if (guard != null && guard.terminated()) {
-        throw new DeadlineExceededException("deadline exceeded while running on " + device.id()
-            + "; ONNX Runtime terminated the inference", true);
-      }
-      boolean badInput = e.getCode() == OrtException.OrtErrorCode.ORT_INVALID_ARGUMENT;
-      throw new InferenceException(OrtMessages.of(e), badInput, null);
-    } catch (IllegalArgumentException | IllegalStateException e) {
-      // ONNX Runtime's Java binding checks buffer sizes and shapes with these.
-      throw new InferenceException(OrtMessages.of(e), true, null);
-    } finally {
-      if (timer[0] != null) {
-        timer[0].cancel(false);
-      }
-      tensors.values().forEach(OnnxTensor::close);
-      if (guard != null) {
-        guard.close();
-      }
+    OrtModel(
+            ModelKey key,
+            DeviceSpec device,
+            ModelConfig config,
+            List<TensorSpec> inputs,
+            List<TensorSpec> outputs,
+            String sha256,
+            long predictedBytes,
+            long measuredBytes,
+            long loadNanos,
+            List<OrtSession> sessions,
+            OrtEnvironment env) {
+        this.key = key;
+        this.device = device;
+        this.config = config;
+        this.inputs = List.copyOf(inputs);
+        this.outputs = List.copyOf(outputs);
+        this.outputNames = outputs.stream().map(TensorSpec::name).toList();
+        inputs.forEach(t -> inputsByName.put(t.name(), t));
+        this.sha256 = sha256;
+        this.predictedBytes = predictedBytes;
+        this.measuredBytes = measuredBytes;
+        this.loadNanos = loadNanos;
+        this.sessions = List.copyOf(sessions);
+        this.env = env;
     }
-  }
 
-  private Set<String> requestedOutputs(Set<String> requested) {
-    if (requested.isEmpty()) {
-      return new LinkedHashSet<>(outputNames);
+    /**
+     * Runs one inference on the calling thread. Every tensor and result is closed before it returns.
+     *
+     * @throws InferenceException bad input (unknown names, types, shapes the runtime rejects) or a
+     *     runtime failure, with a message safe to show the caller
+     */
+    List<TensorData> infer(List<TensorData> in, Set<String> requested) {
+        return infer(in, requested, Long.MAX_VALUE, System::nanoTime);
     }
-    for (String name : requested) {
-      if (!outputNames.contains(name)) {
-        throw new InferenceException("unknown output '" + name + "'; model " + key + " has outputs " + outputNames,
-            true, null);
-      }
+
+    /**
+     * As {@link #infer(List, Set)}; with a deadline ({@code deadlineNanos} on {@code clock}, not
+     * {@code Long.MAX_VALUE}) the run gets its own run options, whose terminate flag a timer sets
+     * when the deadline passes, and then fails with {@link DeadlineExceededException}.
+     */
+    List<TensorData> infer(List<TensorData> in, Set<String> requested, long deadlineNanos, LongSupplier clock) {
+        Set<String> wanted = requestedOutputs(requested);
+        Map<String, OnnxTensor> tensors = new LinkedHashMap<>();
+        RunDeadlines.Guard guard = null;
+        ScheduledFuture<?>[] timer = new ScheduledFuture<?>[1];
+        try {
+            for (TensorData t : in) {
+                if (!inputsByName.containsKey(t.name())) {
+                    throw new InferenceException(
+                            "unknown input '" + t.name() + "'; model " + key + " has inputs "
+                                    + inputs.stream().map(TensorSpec::name).toList(),
+                            true,
+                            null);
+                }
+                if (tensors.containsKey(t.name())) {
+                    throw new InferenceException("input '" + t.name() + "' given twice", true, null);
+                }
+                tensors.put(t.name(), Tensors.toOrt(env, t));
+            }
+            OrtSession session = sessions.get(Math.floorMod(next.getAndIncrement(), sessions.size()));
+            if (deadlineNanos != Long.MAX_VALUE) {
+                guard = RunDeadlines.open(deadlineNanos - clock.getAsLong(), timer);
+            }
+            try (OrtSession.Result result =
+                    guard == null ? session.run(tensors, wanted) : session.run(tensors, wanted, guard.options)) {
+                List<TensorData> out = new ArrayList<>(wanted.size());
+                for (String name : wanted) {
+                    Optional<OnnxValue> value = result.get(name);
+                    if (value.isEmpty()) {
+                        throw new InferenceException("the runtime returned no output '" + name + "'", false, null);
+                    }
+                    out.add(Tensors.fromOrt(name, value.get()));
+                }
+                return out;
+            }
+        } catch (OrtException e) {
+            if (guard != null && guard.terminated()) {
+                throw new DeadlineExceededException(
+                        "deadline exceeded while running on " + device.id() + "; ONNX Runtime terminated the inference",
+                        true);
+            }
+            boolean badInput = e.getCode() == OrtException.OrtErrorCode.ORT_INVALID_ARGUMENT;
+            throw new InferenceException(OrtMessages.of(e), badInput, null);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            // ONNX Runtime's Java binding checks buffer sizes and shapes with these.
+            throw new InferenceException(OrtMessages.of(e), true, null);
+        } finally {
+            if (timer[0] != null) {
+                timer[0].cancel(false);
+            }
+            tensors.values().forEach(OnnxTensor::close);
+            if (guard != null) {
+                guard.close();
+            }
+        }
     }
-    return new LinkedHashSet<>(requested);
-  }
 
-  int instances() {
-    return sessions.size();
-  }
+    private Set<String> requestedOutputs(Set<String> requested) {
+        if (requested.isEmpty()) {
+            return new LinkedHashSet<>(outputNames);
+        }
+        for (String name : requested) {
+            if (!outputNames.contains(name)) {
+                throw new InferenceException(
+                        "unknown output '" + name + "'; model " + key + " has outputs " + outputNames, true, null);
+            }
+        }
+        return new LinkedHashSet<>(requested);
+    }
 
-  void close() {
-    ModelLoader.closeAll(sessions);
-  }
+    int instances() {
+        return sessions.size();
+    }
 
-  @Override
-  public ModelKey key() {
-    return key;
-  }
+    void close() {
+        ModelLoader.closeAll(sessions);
+    }
 
-  @Override
-  public DeviceSpec device() {
-    return device;
-  }
+    @Override
+    public ModelKey key() {
+        return key;
+    }
 
-  @Override
-  public ModelConfig config() {
-    return config;
-  }
+    @Override
+    public DeviceSpec device() {
+        return device;
+    }
 
-  @Override
-  public List<TensorSpec> inputs() {
-    return inputs;
-  }
+    @Override
+    public ModelConfig config() {
+        return config;
+    }
 
-  @Override
-  public List<TensorSpec> outputs() {
-    return outputs;
-  }
+    @Override
+    public List<TensorSpec> inputs() {
+        return inputs;
+    }
 
-  @Override
-  public String sha256() {
-    return sha256;
-  }
+    @Override
+    public List<TensorSpec> outputs() {
+        return outputs;
+    }
 
-  @Override
-  public long predictedBytes() {
-    return predictedBytes;
-  }
+    @Override
+    public String sha256() {
+        return sha256;
+    }
 
-  @Override
-  public long measuredBytes() {
-    return measuredBytes;
-  }
+    @Override
+    public long predictedBytes() {
+        return predictedBytes;
+    }
 
-  @Override
-  public long loadNanos() {
-    return loadNanos;
-  }
+    @Override
+    public long measuredBytes() {
+        return measuredBytes;
+    }
 
-  @Override
-  public String toString() {
-    return key + "@" + device.id();
-  }
+    @Override
+    public long loadNanos() {
+        return loadNanos;
+    }
+
+    @Override
+    public String toString() {
+        return key + "@" + device.id();
+    }
 }

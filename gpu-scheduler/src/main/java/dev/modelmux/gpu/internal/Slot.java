@@ -17,38 +17,41 @@ import java.util.concurrent.CompletableFuture;
  * {@code closed} completes). A failed load leaves LOADING by removal.
  */
 final class Slot {
-  final ModelKey key;
-  final OrtDevicePool.Device device;
-  final long predictedBytes;
-  /** Completes when the load has ended, successfully or not. */
-  final CompletableFuture<Void> loadEnded = new CompletableFuture<>();
-  /** Completes when the sessions are closed and the bytes released. */
-  final CompletableFuture<Void> closed = new CompletableFuture<>();
+    final ModelKey key;
+    final OrtDevicePool.Device device;
+    final long predictedBytes;
+    /** Completes when the load has ended, successfully or not. */
+    final CompletableFuture<Void> loadEnded = new CompletableFuture<>();
+    /** Completes when the sessions are closed and the bytes released. */
+    final CompletableFuture<Void> closed = new CompletableFuture<>();
 
-  State state = State.LOADING;
-  boolean pinned;
-  /** Whether the ledger holds a reservation or commitment for this slot yet. */
-  boolean inLedger;
-  int inFlight;
-  long lastUsedNanos;
-  long loadedAtNanos;
-  /** Leases opened on this copy so far (a frequency for cost-aware eviction). */
-  long uses;
-  OrtModel model;
-  /** Set when its close has begun, so that it runs once. */
-  boolean closeStarted;
-  /** The model this one was evicted to make room for, when eviction is why it is UNLOADING. */
-  ModelKey evictedFor;
-  final List<CompletableFuture<Lease>> waiters = new ArrayList<>();
+    State state = State.LOADING;
+    boolean pinned;
+    /** Whether the ledger holds a reservation or commitment for this slot yet. */
+    boolean inLedger;
 
-  Slot(ModelKey key, OrtDevicePool.Device device, long predictedBytes, boolean pinned) {
-    this.key = key;
-    this.device = device;
-    this.predictedBytes = predictedBytes;
-    this.pinned = pinned;
-  }
+    int inFlight;
+    long lastUsedNanos;
+    long loadedAtNanos;
+    /** Leases opened on this copy so far (a frequency for cost-aware eviction). */
+    long uses;
 
-  EvictionPolicy.Candidate candidate(long bytes) {
-    return new EvictionPolicy.Candidate(key, state, bytes, pinned, inFlight, lastUsedNanos, loadedAtNanos);
-  }
+    OrtModel model;
+    /** Set when its close has begun, so that it runs once. */
+    boolean closeStarted;
+    /** The model this one was evicted to make room for, when eviction is why it is UNLOADING. */
+    ModelKey evictedFor;
+
+    final List<CompletableFuture<Lease>> waiters = new ArrayList<>();
+
+    Slot(ModelKey key, OrtDevicePool.Device device, long predictedBytes, boolean pinned) {
+        this.key = key;
+        this.device = device;
+        this.predictedBytes = predictedBytes;
+        this.pinned = pinned;
+    }
+
+    EvictionPolicy.Candidate candidate(long bytes) {
+        return new EvictionPolicy.Candidate(key, state, bytes, pinned, inFlight, lastUsedNanos, loadedAtNanos);
+    }
 }

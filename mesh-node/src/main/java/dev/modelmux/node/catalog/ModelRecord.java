@@ -2,12 +2,12 @@ package dev.modelmux.node.catalog;
 
 import dev.modelmux.repo.ModelEntry;
 import dev.modelmux.repo.config.ModelConfig;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Optional;
 import java.util.NavigableSet;
+import java.util.Optional;
 import java.util.TreeSet;
-import java.util.Collections;
 
 /**
  * What the node knows of one model, replaced whole on every change (so readers never see a
@@ -24,62 +24,65 @@ import java.util.Collections;
  * @param passed versions that passed their gate at least once (for their current fingerprint)
  */
 public record ModelRecord(
-    String name,
-    ModelEntry scanned,
-    ModelEntry serving,
-    Optional<String> configProblem,
-    Map<Long, Failure> failures,
-    NavigableSet<Long> retained,
-    NavigableSet<Long> passed,
-    Map<Long, String> sha256) {
+        String name,
+        ModelEntry scanned,
+        ModelEntry serving,
+        Optional<String> configProblem,
+        Map<Long, Failure> failures,
+        NavigableSet<Long> retained,
+        NavigableSet<Long> passed,
+        Map<Long, String> sha256) {
 
-  public ModelRecord {
-    failures = Map.copyOf(failures);
-    retained = Collections.unmodifiableNavigableSet(new TreeSet<>(retained));
-    passed = Collections.unmodifiableNavigableSet(new TreeSet<>(passed));
-    sha256 = Map.copyOf(sha256);
-  }
+    public ModelRecord {
+        failures = Map.copyOf(failures);
+        retained = Collections.unmodifiableNavigableSet(new TreeSet<>(retained));
+        passed = Collections.unmodifiableNavigableSet(new TreeSet<>(passed));
+        sha256 = Map.copyOf(sha256);
+    }
 
-  static ModelRecord first(ModelEntry entry) {
-    return new ModelRecord(entry.name(), entry, entry, entry.configError(), Map.of(), new TreeSet<>(), new TreeSet<>(), Map.of());
-  }
+    static ModelRecord first(ModelEntry entry) {
+        return new ModelRecord(
+                entry.name(), entry, entry, entry.configError(), Map.of(), new TreeSet<>(), new TreeSet<>(), Map.of());
+    }
 
-  Optional<ModelConfig> config() {
-    return serving.config();
-  }
+    Optional<ModelConfig> config() {
+        return serving.config();
+    }
 
-  /** Versions that take traffic: selected by the policy, plus retained ones. */
-  NavigableSet<Long> served() {
-    TreeSet<Long> s = new TreeSet<>(serving.servedVersions());
-    s.addAll(retained);
-    return s;
-  }
+    /** Versions that take traffic: selected by the policy, plus retained ones. */
+    NavigableSet<Long> served() {
+        TreeSet<Long> s = new TreeSet<>(serving.servedVersions());
+        s.addAll(retained);
+        return s;
+    }
 
-  /** The selected version an unversioned request should use: the highest that has not failed. */
-  public Optional<Long> top() {
-    return serving.servedVersions().stream().filter(v -> !failures.containsKey(v)).max(Long::compare);
-  }
+    /** The selected version an unversioned request should use: the highest that has not failed. */
+    public Optional<Long> top() {
+        return serving.servedVersions().stream()
+                .filter(v -> !failures.containsKey(v))
+                .max(Long::compare);
+    }
 
-  ModelRecord withFailure(long version, Failure f) {
-    Map<Long, Failure> m = new HashMap<>(failures);
-    m.put(version, f);
-    TreeSet<Long> p = new TreeSet<>(passed);
-    p.remove(version);
-    return new ModelRecord(name, scanned, serving, configProblem, m, retained, p, sha256);
-  }
+    ModelRecord withFailure(long version, Failure f) {
+        Map<Long, Failure> m = new HashMap<>(failures);
+        m.put(version, f);
+        TreeSet<Long> p = new TreeSet<>(passed);
+        p.remove(version);
+        return new ModelRecord(name, scanned, serving, configProblem, m, retained, p, sha256);
+    }
 
-  ModelRecord withPassed(long version, String sha) {
-    Map<Long, Failure> m = new HashMap<>(failures);
-    m.remove(version);
-    TreeSet<Long> p = new TreeSet<>(passed);
-    p.add(version);
-    Map<Long, String> h = new HashMap<>(sha256);
-    h.put(version, sha);
-    // A selected version passed: the retained fallbacks are no longer needed.
-    boolean selected = serving.servedVersions().contains(version);
-    return new ModelRecord(name, scanned, serving, configProblem, m, selected ? new TreeSet<>() : retained, p, h);
-  }
+    ModelRecord withPassed(long version, String sha) {
+        Map<Long, Failure> m = new HashMap<>(failures);
+        m.remove(version);
+        TreeSet<Long> p = new TreeSet<>(passed);
+        p.add(version);
+        Map<Long, String> h = new HashMap<>(sha256);
+        h.put(version, sha);
+        // A selected version passed: the retained fallbacks are no longer needed.
+        boolean selected = serving.servedVersions().contains(version);
+        return new ModelRecord(name, scanned, serving, configProblem, m, selected ? new TreeSet<>() : retained, p, h);
+    }
 
-  /** A gate failure, tied to the file that failed. */
-  record Failure(String reason, long sizeBytes, long lastModifiedMillis, boolean permanent) {}
+    /** A gate failure, tied to the file that failed. */
+    record Failure(String reason, long sizeBytes, long lastModifiedMillis, boolean permanent) {}
 }

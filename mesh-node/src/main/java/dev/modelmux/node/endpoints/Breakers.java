@@ -17,32 +17,34 @@ import org.slf4j.LoggerFactory;
  * publisher.
  */
 final class Breakers {
-  private static final Logger LOG = LoggerFactory.getLogger(Breakers.class);
+    private static final Logger LOG = LoggerFactory.getLogger(Breakers.class);
 
-  private record Key(EndpointSpec.TargetRef target, EndpointSpec.Breaker spec) {}
+    private record Key(EndpointSpec.TargetRef target, EndpointSpec.Breaker spec) {}
 
-  private final Map<Key, CircuitBreaker> breakers = new ConcurrentHashMap<>();
+    private final Map<Key, CircuitBreaker> breakers = new ConcurrentHashMap<>();
 
-  CircuitBreaker of(EndpointSpec.TargetRef target, EndpointSpec.Breaker spec) {
-    return breakers.computeIfAbsent(new Key(target, spec), k -> create(target.toString(), spec));
-  }
+    CircuitBreaker of(EndpointSpec.TargetRef target, EndpointSpec.Breaker spec) {
+        return breakers.computeIfAbsent(new Key(target, spec), k -> create(target.toString(), spec));
+    }
 
-  /** The state of the breaker an endpoint with {@code spec} uses for {@code target}; CLOSED before its first call. */
-  String state(EndpointSpec.TargetRef target, EndpointSpec.Breaker spec) {
-    CircuitBreaker cb = breakers.get(new Key(target, spec));
-    return cb == null ? CircuitBreaker.State.CLOSED.name() : cb.getState().name();
-  }
+    /** The state of the breaker an endpoint with {@code spec} uses for {@code target}; CLOSED before its first call. */
+    String state(EndpointSpec.TargetRef target, EndpointSpec.Breaker spec) {
+        CircuitBreaker cb = breakers.get(new Key(target, spec));
+        return cb == null ? CircuitBreaker.State.CLOSED.name() : cb.getState().name();
+    }
 
-  private static CircuitBreaker create(String name, EndpointSpec.Breaker spec) {
-    CircuitBreaker cb = CircuitBreaker.of(name, CircuitBreakerConfig.custom()
-        .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
-        .slidingWindowSize(spec.window())
-        .minimumNumberOfCalls(spec.minimumCalls())
-        .failureRateThreshold(spec.failureRatePercent())
-        .waitDurationInOpenState(Duration.ofMillis(spec.openMs()))
-        .permittedNumberOfCallsInHalfOpenState(Math.max(1, Math.min(5, spec.minimumCalls())))
-        .build());
-    cb.getEventPublisher().onStateTransition(e -> LOG.info("circuit breaker {}: {}", name, e.getStateTransition()));
-    return cb;
-  }
+    private static CircuitBreaker create(String name, EndpointSpec.Breaker spec) {
+        CircuitBreaker cb = CircuitBreaker.of(
+                name,
+                CircuitBreakerConfig.custom()
+                        .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+                        .slidingWindowSize(spec.window())
+                        .minimumNumberOfCalls(spec.minimumCalls())
+                        .failureRateThreshold(spec.failureRatePercent())
+                        .waitDurationInOpenState(Duration.ofMillis(spec.openMs()))
+                        .permittedNumberOfCallsInHalfOpenState(Math.max(1, Math.min(5, spec.minimumCalls())))
+                        .build());
+        cb.getEventPublisher().onStateTransition(e -> LOG.info("circuit breaker {}: {}", name, e.getStateTransition()));
+        return cb;
+    }
 }

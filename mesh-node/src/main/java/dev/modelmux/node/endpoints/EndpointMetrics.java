@@ -25,36 +25,56 @@ import java.util.function.LongSupplier;
  * </ul>
  */
 final class EndpointMetrics {
-  private final MeterRegistry registry;
+    private final MeterRegistry registry;
 
-  EndpointMetrics(MeterRegistry registry, LongSupplier policyVersion) {
-    this.registry = registry;
-    Gauge.builder("modelmux_endpoint_policy_version", policyVersion, s -> s.getAsLong())
-        .description("The version of the mesh's endpoints in force on this node").strongReference(true).register(registry);
-  }
+    EndpointMetrics(MeterRegistry registry, LongSupplier policyVersion) {
+        this.registry = registry;
+        Gauge.builder("modelmux_endpoint_policy_version", policyVersion, s -> s.getAsLong())
+                .description("The version of the mesh's endpoints in force on this node")
+                .strongReference(true)
+                .register(registry);
+    }
 
-  void answered(String endpoint, String api, String step) {
-    Counter.builder("modelmux_endpoint_requests_total").description("Requests answered through endpoints, by ladder step")
-        .tag("endpoint", endpoint).tag("api", api).tag("step", step).register(registry).increment();
-  }
+    void answered(String endpoint, String api, String step) {
+        Counter.builder("modelmux_endpoint_requests_total")
+                .description("Requests answered through endpoints, by ladder step")
+                .tag("endpoint", endpoint)
+                .tag("api", api)
+                .tag("step", step)
+                .register(registry)
+                .increment();
+    }
 
-  void shadow(String endpoint, String outcome) {
-    Counter.builder("modelmux_endpoint_shadow_total").description("Shadow copies sent, completed, failed or dropped")
-        .tag("endpoint", endpoint).tag("outcome", outcome).register(registry).increment();
-  }
+    void shadow(String endpoint, String outcome) {
+        Counter.builder("modelmux_endpoint_shadow_total")
+                .description("Shadow copies sent, completed, failed or dropped")
+                .tag("endpoint", endpoint)
+                .tag("outcome", outcome)
+                .register(registry)
+                .increment();
+    }
 
-  double shadowCount(String endpoint, String outcome) {
-    Counter c = registry.find("modelmux_endpoint_shadow_total").tag("endpoint", endpoint).tag("outcome", outcome).counter();
-    return c == null ? 0 : c.count();
-  }
+    double shadowCount(String endpoint, String outcome) {
+        Counter c = registry.find("modelmux_endpoint_shadow_total")
+                .tag("endpoint", endpoint)
+                .tag("outcome", outcome)
+                .counter();
+        return c == null ? 0 : c.count();
+    }
 
-  void decided(String endpoint, long nanos) {
-    Timer.builder("modelmux_decide_duration_seconds").description("Decision latency, feature fetch included")
-        .tag("endpoint", endpoint).publishPercentileHistogram(false).register(registry).record(nanos, TimeUnit.NANOSECONDS);
-  }
+    void decided(String endpoint, long nanos) {
+        Timer.builder("modelmux_decide_duration_seconds")
+                .description("Decision latency, feature fetch included")
+                .tag("endpoint", endpoint)
+                .publishPercentileHistogram(false)
+                .register(registry)
+                .record(nanos, TimeUnit.NANOSECONDS);
+    }
 
-  void logRefused() {
-    Counter.builder("modelmux_prediction_log_refused_total").description("Records the prediction log refused (buffer full)")
-        .register(registry).increment();
-  }
+    void logRefused() {
+        Counter.builder("modelmux_prediction_log_refused_total")
+                .description("Records the prediction log refused (buffer full)")
+                .register(registry)
+                .increment();
+    }
 }

@@ -1,10 +1,10 @@
 package dev.modelmux.node.endpoints;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Collections;
 
 /**
  * The endpoints in force on a node: one version of the shared document, immutable.
@@ -13,31 +13,31 @@ import java.util.Collections;
  * @param updatedBy the node that wrote it; {@code note} says how (file, api call)
  */
 public record EndpointTable(long version, Map<String, EndpointDocument.Entry> entries, String updatedBy, String note) {
-  public static final EndpointTable EMPTY = new EndpointTable(0, Map.of(), "", "");
+    public static final EndpointTable EMPTY = new EndpointTable(0, Map.of(), "", "");
 
-  public EndpointTable {
-    entries = Collections.unmodifiableMap(new LinkedHashMap<>(entries));
-  }
+    public EndpointTable {
+        entries = Collections.unmodifiableMap(new LinkedHashMap<>(entries));
+    }
 
-  static EndpointTable of(long version, EndpointDocument doc, String updatedBy, String note) {
-    Map<String, EndpointDocument.Entry> m = new LinkedHashMap<>();
-    doc.entries().forEach(e -> m.put(e.spec().name(), e));
-    return new EndpointTable(version, m, updatedBy, note);
-  }
+    static EndpointTable of(long version, EndpointDocument doc, String updatedBy, String note) {
+        Map<String, EndpointDocument.Entry> m = new LinkedHashMap<>();
+        doc.entries().forEach(e -> m.put(e.spec().name(), e));
+        return new EndpointTable(version, m, updatedBy, note);
+    }
 
-  public Optional<EndpointDocument.Entry> find(String name) {
-    return Optional.ofNullable(entries.get(name));
-  }
+    public Optional<EndpointDocument.Entry> find(String name) {
+        return Optional.ofNullable(entries.get(name));
+    }
 
-  public boolean has(String name) {
-    return entries.containsKey(name);
-  }
+    public boolean has(String name) {
+        return entries.containsKey(name);
+    }
 
-  public List<EndpointDocument.Entry> list() {
-    return List.copyOf(entries.values());
-  }
+    public List<EndpointDocument.Entry> list() {
+        return List.copyOf(entries.values());
+    }
 
-  public EndpointDocument document() {
-    return new EndpointDocument(list());
-  }
+    public EndpointDocument document() {
+        return new EndpointDocument(list());
+    }
 }

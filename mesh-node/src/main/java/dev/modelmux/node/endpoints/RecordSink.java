@@ -15,38 +15,38 @@ import org.slf4j.LoggerFactory;
  * any listeners (tests, tools), which see the same records.
  */
 final class RecordSink {
-  private static final Logger LOG = LoggerFactory.getLogger(RecordSink.class);
+    private static final Logger LOG = LoggerFactory.getLogger(RecordSink.class);
 
-  private final PredictionLog log;
-  private final EndpointMetrics metrics;
-  private final List<Consumer<PredictionRecord>> listeners = new CopyOnWriteArrayList<>();
+    private final PredictionLog log;
+    private final EndpointMetrics metrics;
+    private final List<Consumer<PredictionRecord>> listeners = new CopyOnWriteArrayList<>();
 
-  RecordSink(PredictionLog log, EndpointMetrics metrics) {
-    this.log = log;
-    this.metrics = metrics;
-  }
-
-  static boolean sampled(EndpointSpec e, String requestId) {
-    return StableHash.sampled(e.name() + "/log", requestId, e.logSampleRate());
-  }
-
-  void offer(EndpointSpec e, PredictionRecord r) {
-    if (!sampled(e, r.requestId())) {
-      return;
+    RecordSink(PredictionLog log, EndpointMetrics metrics) {
+        this.log = log;
+        this.metrics = metrics;
     }
-    try {
-      if (!log.append(r)) {
-        metrics.logRefused();
-      }
-    } catch (RuntimeException ex) {
-      LOG.warn("prediction log: append failed: {}", ex.toString());
-    }
-    for (Consumer<PredictionRecord> l : listeners) {
-      l.accept(r);
-    }
-  }
 
-  void listen(Consumer<PredictionRecord> listener) {
-    listeners.add(listener);
-  }
+    static boolean sampled(EndpointSpec e, String requestId) {
+        return StableHash.sampled(e.name() + "/log", requestId, e.logSampleRate());
+    }
+
+    void offer(EndpointSpec e, PredictionRecord r) {
+        if (!sampled(e, r.requestId())) {
+            return;
+        }
+        try {
+            if (!log.append(r)) {
+                metrics.logRefused();
+            }
+        } catch (RuntimeException ex) {
+            LOG.warn("prediction log: append failed: {}", ex.toString());
+        }
+        for (Consumer<PredictionRecord> l : listeners) {
+            l.accept(r);
+        }
+    }
+
+    void listen(Consumer<PredictionRecord> listener) {
+        listeners.add(listener);
+    }
 }

@@ -24,48 +24,48 @@ import java.util.concurrent.ThreadLocalRandom;
  * A request with neither id is split at random.
  */
 public final class TrafficRouting {
-  private TrafficRouting() {}
+    private TrafficRouting() {}
 
-  public static TargetRef choose(EndpointSpec e, String entityId, String requestId, Map<String, String> context) {
-    Policy p = e.policy();
-    switch (p.type()) {
-      case SINGLE:
-        return p.targets().get(0).ref();
-      case BLUE_GREEN:
-        return p.activeTarget().ref();
-      case SEGMENT:
-        for (SegmentRule r : p.rules()) {
-          if (r.when().entrySet().stream().allMatch(w -> w.getValue().equals(context.get(w.getKey())))) {
-            return r.target();
-          }
+    public static TargetRef choose(EndpointSpec e, String entityId, String requestId, Map<String, String> context) {
+        Policy p = e.policy();
+        switch (p.type()) {
+            case SINGLE:
+                return p.targets().get(0).ref();
+            case BLUE_GREEN:
+                return p.activeTarget().ref();
+            case SEGMENT:
+                for (SegmentRule r : p.rules()) {
+                    if (r.when().entrySet().stream().allMatch(w -> w.getValue().equals(context.get(w.getKey())))) {
+                        return r.target();
+                    }
+                }
+                return p.defaultTarget();
+            case CANARY:
+                return weighted(p.targets(), bucket(e.name(), !isEmpty(entityId) ? entityId : requestId));
+            case CHAMPION_CHALLENGER:
+                return weighted(p.targets(), bucket(e.name(), requestId));
+            default:
+                throw new IllegalStateException(p.type().name());
         }
-        return p.defaultTarget();
-      case CANARY:
-        return weighted(p.targets(), bucket(e.name(), !isEmpty(entityId) ? entityId : requestId));
-      case CHAMPION_CHALLENGER:
-        return weighted(p.targets(), bucket(e.name(), requestId));
-      default:
-        throw new IllegalStateException(p.type().name());
     }
-  }
 
-  private static int bucket(String salt, String key) {
-    return isEmpty(key) ? ThreadLocalRandom.current().nextInt(StableHash.BUCKETS) : StableHash.bucket(salt, key);
-  }
-
-  /** The target whose cumulative share (weights in percent, in declaration order) covers the bucket. */
-  static TargetRef weighted(List<Target> targets, int bucket) {
-    int cumulative = 0;
-    for (Target t : targets) {
-      cumulative += t.weight() * (StableHash.BUCKETS / 100);
-      if (bucket < cumulative) {
-        return t.ref();
-      }
+    private static int bucket(String salt, String key) {
+        return isEmpty(key) ? ThreadLocalRandom.current().nextInt(StableHash.BUCKETS) : StableHash.bucket(salt, key);
     }
-    return targets.get(targets.size() - 1).ref();
-  }
 
-  private static boolean isEmpty(String s) {
-    return s == null || s.isEmpty();
-  }
+    /** The target whose cumulative share (weights in percent, in declaration order) covers the bucket. */
+    static TargetRef weighted(List<Target> targets, int bucket) {
+        int cumulative = 0;
+        for (Target t : targets) {
+            cumulative += t.weight() * (StableHash.BUCKETS / 100);
+            if (bucket < cumulative) {
+                return t.ref();
+            }
+        }
+        return targets.get(targets.size() - 1).ref();
+    }
+
+    private static boolean isEmpty(String s) {
+        return s == null || s.isEmpty();
+    }
 }

@@ -6,21 +6,22 @@ package dev.modelmux.node.errors;
  * force, so the caller can read it again and retry.
  */
 public final class VersionConflict extends RuntimeException {
-  private static final long serialVersionUID = 1L;
-  private final long currentVersion;
+    private static final long serialVersionUID = 1L;
+    private final long currentVersion;
 
-  public VersionConflict(String message, long currentVersion) {
-    super(message, null, false, false);
-    this.currentVersion = currentVersion;
-  }
+    public VersionConflict(String message, long currentVersion) {
+        super(message, null, false, false);
+        this.currentVersion = currentVersion;
+    }
 
-  /** {@code what} (e.g. "the tenant policy is") at {@code current}, not the {@code expected} version. */
-  public static VersionConflict expected(String what, long expected, long current) {
-    return new VersionConflict(what + " at version " + current + ", not " + expected
-        + " (If-Match); read it again and retry", current);
-  }
+    /** {@code what} (e.g. "the tenant policy is") at {@code current}, not the {@code expected} version. */
+    public static VersionConflict expected(String what, long expected, long current) {
+        return new VersionConflict(
+                what + " at version " + current + ", not " + expected + " (If-Match); read it again and retry",
+                current);
+    }
 
-  public long currentVersion() {
-    return currentVersion;
-  }
+    public long currentVersion() {
+        return currentVersion;
+    }
 }

@@ -15,28 +15,28 @@ import java.util.Optional;
  */
 public record FeatureStoreConfig(Optional<Path> file, Duration lookupDelay, int cacheEntries) {
 
-  public static final int DEFAULT_CACHE_ENTRIES = 100_000;
+    public static final int DEFAULT_CACHE_ENTRIES = 100_000;
 
-  public FeatureStoreConfig {
-    Objects.requireNonNull(file, "features");
-    Objects.requireNonNull(lookupDelay, "feature-store-delay-ms");
-    if (lookupDelay.isNegative()) {
-      throw new IllegalArgumentException("feature-store-delay-ms: must be >= 0, was " + lookupDelay.toMillis());
+    public FeatureStoreConfig {
+        Objects.requireNonNull(file, "features");
+        Objects.requireNonNull(lookupDelay, "feature-store-delay-ms");
+        if (lookupDelay.isNegative()) {
+            throw new IllegalArgumentException("feature-store-delay-ms: must be >= 0, was " + lookupDelay.toMillis());
+        }
+        if (cacheEntries < 0) {
+            throw new IllegalArgumentException("feature-cache-entries: must be >= 0, was " + cacheEntries);
+        }
     }
-    if (cacheEntries < 0) {
-      throw new IllegalArgumentException("feature-cache-entries: must be >= 0, was " + cacheEntries);
+
+    public static FeatureStoreConfig defaults() {
+        return new FeatureStoreConfig(Optional.empty(), Duration.ZERO, DEFAULT_CACHE_ENTRIES);
     }
-  }
 
-  public static FeatureStoreConfig defaults() {
-    return new FeatureStoreConfig(Optional.empty(), Duration.ZERO, DEFAULT_CACHE_ENTRIES);
-  }
+    public FeatureStoreConfig withFile(Path f) {
+        return new FeatureStoreConfig(Optional.of(f), lookupDelay, cacheEntries);
+    }
 
-  public FeatureStoreConfig withFile(Path f) {
-    return new FeatureStoreConfig(Optional.of(f), lookupDelay, cacheEntries);
-  }
-
-  public FeatureStoreConfig withLookupDelay(Duration d) {
-    return new FeatureStoreConfig(file, d, cacheEntries);
-  }
+    public FeatureStoreConfig withLookupDelay(Duration d) {
+        return new FeatureStoreConfig(file, d, cacheEntries);
+    }
 }

@@ -13,26 +13,26 @@ import dev.modelmux.gpu.PoolEvent;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicBoolean;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
-import java.util.Collections;
-import java.util.Comparator;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * This node's membership of the mesh: joins the Hazelcast cluster, publishes the node's record
@@ -42,299 +42,348 @@ import java.util.concurrent.atomic.LongAdder;
  * other nodes' records. Every Hazelcast call runs on this link's own threads.
  */
 public final class ClusterLink implements PoolEvent.Listener {
-  private static final Logger LOG = LoggerFactory.getLogger(ClusterLink.class);
-  private static final long REFRESH_MS = 1000;
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterLink.class);
+    private static final long REFRESH_MS = 1000;
 
-  private final Vertx vertx;
-  private final Context context;
-  private final MeshCluster cluster;
-  private final ExecutorService executor;
-  private final AtomicBoolean publishing = new AtomicBoolean();
-  private final AtomicBoolean dirty = new AtomicBoolean();
-  private volatile DevicePool pool;
-  private volatile String grpcHost;
-  private volatile int grpcPort;
-  private volatile Map<String, NodeRecord> nodes = Map.of();
-  private long timer = -1;
-  private volatile boolean closed;
-  /** Requests served here per model version since start, and where the last report left them. */
-  private final Map<ModelKey, LongAdder> served = new ConcurrentHashMap<>();
-  private final Map<ModelKey, long[]> lastReport = new ConcurrentHashMap<>();
-  /** A local copy of the placement table, fed by its change events and re-read every few seconds. */
-  private final Map<ModelKey, List<Copy>> table = new ConcurrentHashMap<>();
-  private volatile boolean tableLive;
-  /** Nodes the operators flagged draining (shared, re-read with every refresh). */
-  private volatile Set<String> draining = Set.of();
-  private int ticks;
+    private final Vertx vertx;
+    private final Context context;
+    private final MeshCluster cluster;
+    private final ExecutorService executor;
+    private final AtomicBoolean publishing = new AtomicBoolean();
+    private final AtomicBoolean dirty = new AtomicBoolean();
+    private volatile DevicePool pool;
+    private volatile String grpcHost;
+    private volatile int grpcPort;
+    private volatile Map<String, NodeRecord> nodes = Map.of();
+    private long timer = -1;
+    private volatile boolean closed;
+    /** Requests served here per model version since start, and where the last report left them. */
+    private final Map<ModelKey, LongAdder> served = new ConcurrentHashMap<>();
 
-  private ClusterLink(Vertx vertx, MeshCluster cluster, ExecutorService executor) {
-    this.vertx = vertx;
-    this.context = vertx.getOrCreateContext();
-    this.cluster = cluster;
-    this.executor = executor;
-  }
+    private final Map<ModelKey, long[]> lastReport = new ConcurrentHashMap<>();
+    /** A local copy of the placement table, fed by its change events and re-read every few seconds. */
+    private final Map<ModelKey, List<Copy>> table = new ConcurrentHashMap<>();
 
-  /** Joins the mesh; completes once this node is a member. */
-  public static Future<ClusterLink> join(Vertx vertx, ClusterConfig config) {
-    ExecutorService executor = Executors.newFixedThreadPool(2, r -> {
-      Thread t = new Thread(r, "modelmux-cluster");
-      t.setDaemon(true);
-      return t;
-    });
-    return Future.fromCompletionStage(MeshCluster.join(config, executor), vertx.getOrCreateContext())
-        .map(c -> new ClusterLink(vertx, c, executor))
-        .onFailure(t -> executor.shutdownNow());
-  }
+    private volatile boolean tableLive;
+    /** Nodes the operators flagged draining (shared, re-read with every refresh). */
+    private volatile Set<String> draining = Set.of();
 
-  /** Starts publishing: the pool to report, and where forwarded requests reach this node. */
-  public void start(DevicePool pool, String grpcHost, int grpcPort) {
-    this.pool = pool;
-    this.grpcHost = grpcHost;
-    this.grpcPort = grpcPort;
-    cluster.onMembership(e -> {
-      if (e instanceof MemberEvent.Merged) {
-        dirty.set(true);
-      }
-      LOG.info("mesh: {} {}", e.getClass().getSimpleName().toLowerCase(Locale.ROOT), e.nodeId());
-      context.runOnContext(v -> refresh());
-    });
-    timer = vertx.setPeriodic(0, REFRESH_MS, id -> {
-      refresh();
-      if (++ticks % 5 == 0) {
-        reloadTable();
-      }
-    });
-    // Routing reads copies from a local table: subscribe first, then fill from a snapshot (an
-    // event that arrives meanwhile is newer than the snapshot, so the snapshot never overwrites it).
-    cluster.placements().listen(e -> {
-      if (e.copies().isEmpty()) {
-        table.remove(e.key());
-      } else {
-        table.put(e.key(), e.copies());
-      }
-    }).thenCompose(sub -> cluster.placements().snapshot()).whenComplete((snap, t) -> {
-      if (t == null) {
-        snap.forEach(table::putIfAbsent);
-        tableLive = true;
-      } else {
-        LOG.warn("mesh: cannot follow the placement table, reading it per request: {}", t.getMessage());
-      }
-    });
-  }
+    private int ticks;
 
-  /** Re-reads the whole table, in case an event was lost (Hazelcast's listeners are best effort). */
-  private void reloadTable() {
-    if (!tableLive || closed) {
-      return;
+    private ClusterLink(Vertx vertx, MeshCluster cluster, ExecutorService executor) {
+        this.vertx = vertx;
+        this.context = vertx.getOrCreateContext();
+        this.cluster = cluster;
+        this.executor = executor;
     }
-    cluster.placements().snapshot().whenComplete((snap, t) -> {
-      if (t == null) {
-        table.keySet().retainAll(snap.keySet());
-        table.putAll(snap);
-      }
-    });
-  }
 
-  public String nodeId() {
-    return cluster.localNodeId();
-  }
-
-  public MeshCluster cluster() {
-    return cluster;
-  }
-
-  /** Other nodes' records as last read (at most about a second old). */
-  public Map<String, NodeRecord> nodes() {
-    return nodes;
-  }
-
-  public Optional<NodeRecord> node(String id) {
-    return Optional.ofNullable(nodes.get(id));
-  }
-
-  /** Whether the operators flagged {@code nodeId} draining (as of the last refresh). */
-  public boolean isDraining(String nodeId) {
-    return draining.contains(nodeId);
-  }
-
-  /** Re-reads the draining flags now (after an operator changed one) and republishes. */
-  public void drainingChanged() {
-    dirty.set(true);
-    context.runOnContext(v -> refresh());
-  }
-
-  /** The local follower of the placement table (read-only; empty until it is up). */
-  public Map<ModelKey, List<Copy>> table() {
-    return Collections.unmodifiableMap(table);
-  }
-
-  /**
-   * The copies of one model version, from the local follower of the table (milliseconds stale at
-   * most, re-read every few seconds); read from the shared table itself until the follower is up.
-   */
-  public Future<List<Copy>> copies(String model, long version) {
-    if (tableLive) {
-      return Future.succeededFuture(table.getOrDefault(ModelKey.of(model, version), List.of()));
+    /** Joins the mesh; completes once this node is a member. */
+    public static Future<ClusterLink> join(Vertx vertx, ClusterConfig config) {
+        ExecutorService executor = Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "modelmux-cluster");
+            t.setDaemon(true);
+            return t;
+        });
+        return Future.fromCompletionStage(MeshCluster.join(config, executor), vertx.getOrCreateContext())
+                .map(c -> new ClusterLink(vertx, c, executor))
+                .onFailure(t -> executor.shutdownNow());
     }
-    return copiesNow(model, version);
-  }
 
-  /** The copies of one model version, read from the shared table now. */
-  public Future<List<Copy>> copiesNow(String model, long version) {
-    return Future.fromCompletionStage(cluster.placements().copies(ModelKey.of(model, version)), vertx.getOrCreateContext());
-  }
-
-  /** Claims the first load of a version cluster-wide; true for exactly one caller while no copy exists. */
-  public Future<Boolean> claimFirstLoad(String model, long version, String nodeId, String deviceId, long predictedBytes) {
-    return Future.fromCompletionStage(cluster.placements().claimFirstLoad(ModelKey.of(model, version), nodeId, deviceId,
-        predictedBytes), vertx.getOrCreateContext());
-  }
-
-  /**
-   * The operators' read model of the mesh: every node with its devices and memory, and every
-   * model version's copies with their states, as JSON.
-   */
-  public Future<JsonObject> view() {
-    Future<Map<ModelKey, List<Copy>>> source = tableLive ? Future.succeededFuture(new TreeMap<>(this.table))
-        : Future.fromCompletionStage(cluster.placements().snapshot(), vertx.getOrCreateContext());
-    return source.map(table -> {
-      JsonArray nodeArray = new JsonArray();
-      nodes.values().stream().sorted(Comparator.comparing(NodeRecord::nodeId)).forEach(n -> {
-        JsonArray devs = new JsonArray();
-        for (DeviceRecord d : n.devices()) {
-          devs.add(new JsonObject().put("id", d.deviceId()).put("kind", d.kind())
-              .put("capacity_bytes", d.capacityBytes()).put("used_bytes", d.usedBytes())
-              .put("reserved_bytes", d.reservedBytes())
-              .put("free_bytes", d.capacityBytes() - d.usedBytes() - d.reservedBytes()).put("in_flight", d.inFlight()));
-        }
-        nodeArray.add(new JsonObject().put("id", n.nodeId()).put("grpc", n.grpcHost() + ":" + n.grpcPort())
-            .put("draining", n.draining()).put("updated_at_ms", n.updatedAtMillis()).put("devices", devs));
-      });
-      JsonArray modelArray = new JsonArray();
-      table.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
-        JsonArray copies = new JsonArray();
-        for (Copy c : e.getValue()) {
-          JsonObject o = new JsonObject().put("node", c.nodeId()).put("device", c.deviceId())
-              .put("state", c.state().name()).put("bytes", c.bytes()).put("last_used_ms", c.lastUsedMillis())
-              .put("request_rate", c.requestRate()).put("since_ms", c.stateSinceMillis());
-          if (!c.reason().isEmpty()) {
-            o.put("reason", c.reason());
-          }
-          copies.add(o);
-        }
-        modelArray.add(new JsonObject().put("model", e.getKey().model())
-            .put("version", Long.toString(e.getKey().version())).put("copies", copies));
-      });
-      return new JsonObject().put("node", nodeId()).put("members", new JsonArray(
-          new ArrayList<>(new TreeSet<>(cluster.members())))).put("nodes", nodeArray).put("models", modelArray);
-    });
-  }
-
-  /** Counts a request served on this node (for the request rate and last use it reports). */
-  public void recordUse(String model, long version) {
-    served.computeIfAbsent(ModelKey.of(model, version), k -> new LongAdder()).increment();
-  }
-
-  /** Request rate since the last report, and when it was last used (epoch millis). */
-  private double[] usage(ModelKey key, long nowMillis) {
-    LongAdder a = served.get(key);
-    long count = a == null ? 0 : a.sum();
-    long[] last = lastReport.getOrDefault(key, new long[] {0, nowMillis, nowMillis});
-    double seconds = Math.max(0.001, (nowMillis - last[1]) / 1000.0);
-    double rate = (count - last[0]) / seconds;
-    long lastUsed = count > last[0] ? nowMillis : last[2];
-    lastReport.put(key, new long[] {count, nowMillis, lastUsed});
-    return new double[] {rate, lastUsed};
-  }
-
-  @Override
-  public void on(PoolEvent event) {
-    if (event instanceof PoolEvent.Loaded l && !closed) {
-      // The catalog keeps predicted and measured sizes apart; placement prefers the measured one.
-      ModelKey key = ModelKey.of(l.key().model(), l.key().version());
-      cluster.catalog().predict(key, l.predictedBytes())
-          .thenCompose(e -> cluster.catalog().recordMeasured(key, l.measuredBytes(), l.loadNanos() / 1_000_000L))
-          .whenComplete((e, t) -> {
-            if (t != null && !closed) {
-              LOG.warn("mesh: recording the measured size of {} failed: {}", key, t.getMessage());
+    /** Starts publishing: the pool to report, and where forwarded requests reach this node. */
+    public void start(DevicePool pool, String grpcHost, int grpcPort) {
+        this.pool = pool;
+        this.grpcHost = grpcHost;
+        this.grpcPort = grpcPort;
+        cluster.onMembership(e -> {
+            if (e instanceof MemberEvent.Merged) {
+                dirty.set(true);
             }
-          });
-    }
-    // Report the change now rather than at the next tick; coalesced if one is running.
-    dirty.set(true);
-    context.runOnContext(v -> refresh());
-  }
-
-  /** Publishes this node's record, re-asserts its copies and re-reads the other nodes' records. */
-  private void refresh() {
-    DevicePool p = pool;
-    if (p == null || closed || !publishing.compareAndSet(false, true)) {
-      return;
-    }
-    dirty.set(false);
-    long now = System.currentTimeMillis();
-    List<DeviceSnapshot> snapshot = p.snapshot();
-    List<DeviceRecord> devices = new ArrayList<>();
-    Map<ModelKey, List<Copy>> held = new HashMap<>();
-    for (DeviceSnapshot d : snapshot) {
-      int inFlight = 0;
-      for (DeviceSnapshot.Resident r : d.residents()) {
-        inFlight += r.inFlight();
-        ModelKey key = ModelKey.of(r.key().model(), r.key().version());
-        Copy c = switch (r.state()) {
-          case LOADING -> Copy.loading(nodeId(), d.spec().id(), r.bytes(), now);
-          case READY -> {
-            double[] use = usage(key, now);
-            yield Copy.ready(nodeId(), d.spec().id(), r.bytes(), (long) use[1], use[0], now);
-          }
-          case UNLOADING -> null;
-        };
-        if (c != null) {
-          held.computeIfAbsent(key, k -> new ArrayList<>()).add(c);
-        }
-      }
-      devices.add(new DeviceRecord(d.spec().id(), d.spec().kind().name().toLowerCase(Locale.ROOT), d.spec().capacityBytes(),
-          d.usedBytes(), d.reservedBytes(), inFlight));
-    }
-    cluster.operators().draining().thenCompose(drains -> {
-      draining = Set.copyOf(drains);
-      return cluster.nodes().publish(new NodeRecord(nodeId(), grpcHost, grpcPort, devices, drains.contains(nodeId()), now));
-    })
-        .thenCompose(v -> cluster.placements().reassert(nodeId(), held, now))
-        .thenCompose(v -> cluster.nodes().all())
-        .whenComplete((all, t) -> {
-          if (t != null && !closed) {
-            LOG.warn("mesh: publishing this node's state failed: {}", t.getMessage());
-          } else {
-            Map<String, NodeRecord> live = new HashMap<>(all);
-            live.keySet().retainAll(cluster.members());
-            // The shared flag wins over a record published before the operator flagged the node.
-            live.replaceAll((id, n) -> n.draining() == draining.contains(id) ? n
-                : new NodeRecord(n.nodeId(), n.grpcHost(), n.grpcPort(), n.devices(), draining.contains(id), n.updatedAtMillis()));
-            nodes = Map.copyOf(live);
-          }
-          publishing.set(false);
-          if (dirty.get() && !closed) {
+            LOG.info("mesh: {} {}", e.getClass().getSimpleName().toLowerCase(Locale.ROOT), e.nodeId());
             context.runOnContext(v -> refresh());
-          }
         });
-  }
-
-  /** Stops publishing (the node is going away, gracefully or not). */
-  public void stop() {
-    closed = true;
-    if (timer >= 0) {
-      vertx.cancelTimer(timer);
+        timer = vertx.setPeriodic(0, REFRESH_MS, id -> {
+            refresh();
+            if (++ticks % 5 == 0) {
+                reloadTable();
+            }
+        });
+        // Routing reads copies from a local table: subscribe first, then fill from a snapshot (an
+        // event that arrives meanwhile is newer than the snapshot, so the snapshot never overwrites it).
+        cluster.placements()
+                .listen(e -> {
+                    if (e.copies().isEmpty()) {
+                        table.remove(e.key());
+                    } else {
+                        table.put(e.key(), e.copies());
+                    }
+                })
+                .thenCompose(sub -> cluster.placements().snapshot())
+                .whenComplete((snap, t) -> {
+                    if (t == null) {
+                        snap.forEach(table::putIfAbsent);
+                        tableLive = true;
+                    } else {
+                        LOG.warn("mesh: cannot follow the placement table, reading it per request: {}", t.getMessage());
+                    }
+                });
     }
-  }
 
-  /** Leaves the mesh gracefully. */
-  public Future<Void> close() {
-    stop();
-    return Future.fromCompletionStage(cluster.close(), vertx.getOrCreateContext())
-        .eventually(() -> {
-          executor.shutdown();
-          return Future.succeededFuture();
+    /** Re-reads the whole table, in case an event was lost (Hazelcast's listeners are best effort). */
+    private void reloadTable() {
+        if (!tableLive || closed) {
+            return;
+        }
+        cluster.placements().snapshot().whenComplete((snap, t) -> {
+            if (t == null) {
+                table.keySet().retainAll(snap.keySet());
+                table.putAll(snap);
+            }
         });
-  }
+    }
+
+    public String nodeId() {
+        return cluster.localNodeId();
+    }
+
+    public MeshCluster cluster() {
+        return cluster;
+    }
+
+    /** Other nodes' records as last read (at most about a second old). */
+    public Map<String, NodeRecord> nodes() {
+        return nodes;
+    }
+
+    public Optional<NodeRecord> node(String id) {
+        return Optional.ofNullable(nodes.get(id));
+    }
+
+    /** Whether the operators flagged {@code nodeId} draining (as of the last refresh). */
+    public boolean isDraining(String nodeId) {
+        return draining.contains(nodeId);
+    }
+
+    /** Re-reads the draining flags now (after an operator changed one) and republishes. */
+    public void drainingChanged() {
+        dirty.set(true);
+        context.runOnContext(v -> refresh());
+    }
+
+    /** The local follower of the placement table (read-only; empty until it is up). */
+    public Map<ModelKey, List<Copy>> table() {
+        return Collections.unmodifiableMap(table);
+    }
+
+    /**
+     * The copies of one model version, from the local follower of the table (milliseconds stale at
+     * most, re-read every few seconds); read from the shared table itself until the follower is up.
+     */
+    public Future<List<Copy>> copies(String model, long version) {
+        if (tableLive) {
+            return Future.succeededFuture(table.getOrDefault(ModelKey.of(model, version), List.of()));
+        }
+        return copiesNow(model, version);
+    }
+
+    /** The copies of one model version, read from the shared table now. */
+    public Future<List<Copy>> copiesNow(String model, long version) {
+        return Future.fromCompletionStage(
+                cluster.placements().copies(ModelKey.of(model, version)), vertx.getOrCreateContext());
+    }
+
+    /** Claims the first load of a version cluster-wide; true for exactly one caller while no copy exists. */
+    public Future<Boolean> claimFirstLoad(
+            String model, long version, String nodeId, String deviceId, long predictedBytes) {
+        return Future.fromCompletionStage(
+                cluster.placements().claimFirstLoad(ModelKey.of(model, version), nodeId, deviceId, predictedBytes),
+                vertx.getOrCreateContext());
+    }
+
+    /**
+     * The operators' read model of the mesh: every node with its devices and memory, and every
+     * model version's copies with their states, as JSON.
+     */
+    public Future<JsonObject> view() {
+        Future<Map<ModelKey, List<Copy>>> source = tableLive
+                ? Future.succeededFuture(new TreeMap<>(this.table))
+                : Future.fromCompletionStage(cluster.placements().snapshot(), vertx.getOrCreateContext());
+        return source.map(table -> {
+            JsonArray nodeArray = new JsonArray();
+            nodes.values().stream()
+                    .sorted(Comparator.comparing(NodeRecord::nodeId))
+                    .forEach(n -> {
+                        JsonArray devs = new JsonArray();
+                        for (DeviceRecord d : n.devices()) {
+                            devs.add(new JsonObject()
+                                    .put("id", d.deviceId())
+                                    .put("kind", d.kind())
+                                    .put("capacity_bytes", d.capacityBytes())
+                                    .put("used_bytes", d.usedBytes())
+                                    .put("reserved_bytes", d.reservedBytes())
+                                    .put("free_bytes", d.capacityBytes() - d.usedBytes() - d.reservedBytes())
+                                    .put("in_flight", d.inFlight()));
+                        }
+                        nodeArray.add(new JsonObject()
+                                .put("id", n.nodeId())
+                                .put("grpc", n.grpcHost() + ":" + n.grpcPort())
+                                .put("draining", n.draining())
+                                .put("updated_at_ms", n.updatedAtMillis())
+                                .put("devices", devs));
+                    });
+            JsonArray modelArray = new JsonArray();
+            table.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
+                JsonArray copies = new JsonArray();
+                for (Copy c : e.getValue()) {
+                    JsonObject o = new JsonObject()
+                            .put("node", c.nodeId())
+                            .put("device", c.deviceId())
+                            .put("state", c.state().name())
+                            .put("bytes", c.bytes())
+                            .put("last_used_ms", c.lastUsedMillis())
+                            .put("request_rate", c.requestRate())
+                            .put("since_ms", c.stateSinceMillis());
+                    if (!c.reason().isEmpty()) {
+                        o.put("reason", c.reason());
+                    }
+                    copies.add(o);
+                }
+                modelArray.add(new JsonObject()
+                        .put("model", e.getKey().model())
+                        .put("version", Long.toString(e.getKey().version()))
+                        .put("copies", copies));
+            });
+            return new JsonObject()
+                    .put("node", nodeId())
+                    .put("members", new JsonArray(new ArrayList<>(new TreeSet<>(cluster.members()))))
+                    .put("nodes", nodeArray)
+                    .put("models", modelArray);
+        });
+    }
+
+    /** Counts a request served on this node (for the request rate and last use it reports). */
+    public void recordUse(String model, long version) {
+        served.computeIfAbsent(ModelKey.of(model, version), k -> new LongAdder())
+                .increment();
+    }
+
+    /** Request rate since the last report, and when it was last used (epoch millis). */
+    private double[] usage(ModelKey key, long nowMillis) {
+        LongAdder a = served.get(key);
+        long count = a == null ? 0 : a.sum();
+        long[] last = lastReport.getOrDefault(key, new long[] {0, nowMillis, nowMillis});
+        double seconds = Math.max(0.001, (nowMillis - last[1]) / 1000.0);
+        double rate = (count - last[0]) / seconds;
+        long lastUsed = count > last[0] ? nowMillis : last[2];
+        lastReport.put(key, new long[] {count, nowMillis, lastUsed});
+        return new double[] {rate, lastUsed};
+    }
+
+    @Override
+    public void on(PoolEvent event) {
+        if (event instanceof PoolEvent.Loaded l && !closed) {
+            // The catalog keeps predicted and measured sizes apart; placement prefers the measured one.
+            ModelKey key = ModelKey.of(l.key().model(), l.key().version());
+            cluster.catalog()
+                    .predict(key, l.predictedBytes())
+                    .thenCompose(
+                            e -> cluster.catalog().recordMeasured(key, l.measuredBytes(), l.loadNanos() / 1_000_000L))
+                    .whenComplete((e, t) -> {
+                        if (t != null && !closed) {
+                            LOG.warn("mesh: recording the measured size of {} failed: {}", key, t.getMessage());
+                        }
+                    });
+        }
+        // Report the change now rather than at the next tick; coalesced if one is running.
+        dirty.set(true);
+        context.runOnContext(v -> refresh());
+    }
+
+    /** Publishes this node's record, re-asserts its copies and re-reads the other nodes' records. */
+    private void refresh() {
+        DevicePool p = pool;
+        if (p == null || closed || !publishing.compareAndSet(false, true)) {
+            return;
+        }
+        dirty.set(false);
+        long now = System.currentTimeMillis();
+        List<DeviceSnapshot> snapshot = p.snapshot();
+        List<DeviceRecord> devices = new ArrayList<>();
+        Map<ModelKey, List<Copy>> held = new HashMap<>();
+        for (DeviceSnapshot d : snapshot) {
+            int inFlight = 0;
+            for (DeviceSnapshot.Resident r : d.residents()) {
+                inFlight += r.inFlight();
+                ModelKey key = ModelKey.of(r.key().model(), r.key().version());
+                Copy c = switch (r.state()) {
+                    case LOADING -> Copy.loading(nodeId(), d.spec().id(), r.bytes(), now);
+                    case READY -> {
+                        double[] use = usage(key, now);
+                        yield Copy.ready(nodeId(), d.spec().id(), r.bytes(), (long) use[1], use[0], now);
+                    }
+                    case UNLOADING -> null;
+                };
+                if (c != null) {
+                    held.computeIfAbsent(key, k -> new ArrayList<>()).add(c);
+                }
+            }
+            devices.add(new DeviceRecord(
+                    d.spec().id(),
+                    d.spec().kind().name().toLowerCase(Locale.ROOT),
+                    d.spec().capacityBytes(),
+                    d.usedBytes(),
+                    d.reservedBytes(),
+                    inFlight));
+        }
+        cluster.operators()
+                .draining()
+                .thenCompose(drains -> {
+                    draining = Set.copyOf(drains);
+                    return cluster.nodes()
+                            .publish(new NodeRecord(
+                                    nodeId(), grpcHost, grpcPort, devices, drains.contains(nodeId()), now));
+                })
+                .thenCompose(v -> cluster.placements().reassert(nodeId(), held, now))
+                .thenCompose(v -> cluster.nodes().all())
+                .whenComplete((all, t) -> {
+                    if (t != null && !closed) {
+                        LOG.warn("mesh: publishing this node's state failed: {}", t.getMessage());
+                    } else {
+                        Map<String, NodeRecord> live = new HashMap<>(all);
+                        live.keySet().retainAll(cluster.members());
+                        // The shared flag wins over a record published before the operator flagged the node.
+                        live.replaceAll((id, n) -> n.draining() == draining.contains(id)
+                                ? n
+                                : new NodeRecord(
+                                        n.nodeId(),
+                                        n.grpcHost(),
+                                        n.grpcPort(),
+                                        n.devices(),
+                                        draining.contains(id),
+                                        n.updatedAtMillis()));
+                        nodes = Map.copyOf(live);
+                    }
+                    publishing.set(false);
+                    if (dirty.get() && !closed) {
+                        context.runOnContext(v -> refresh());
+                    }
+                });
+    }
+
+    /** Stops publishing (the node is going away, gracefully or not). */
+    public void stop() {
+        closed = true;
+        if (timer >= 0) {
+            vertx.cancelTimer(timer);
+        }
+    }
+
+    /** Leaves the mesh gracefully. */
+    public Future<Void> close() {
+        stop();
+        return Future.fromCompletionStage(cluster.close(), vertx.getOrCreateContext())
+                .eventually(() -> {
+                    executor.shutdown();
+                    return Future.succeededFuture();
+                });
+    }
 }

@@ -10,19 +10,22 @@ import dev.modelmux.admission.tenant.TenantPolicy;
  * requests may wait on one device.
  */
 public record Caller(String tenantId, Priority priority, int weightUnits, int maxQueued) {
-  /** Requests of the open default tenant (no --tenants) and of callers unknown to this node. */
-  public static final Caller DEFAULT = new Caller(TenantPolicy.DEFAULT_TENANT_ID, Priority.DEFAULT, 10, 256);
+    /** Requests of the open default tenant (no --tenants) and of callers unknown to this node. */
+    public static final Caller DEFAULT = new Caller(TenantPolicy.DEFAULT_TENANT_ID, Priority.DEFAULT, 10, 256);
 
-  public static Caller of(Tenant t) {
-    return new Caller(t.id(), t.priority(), (int) Math.max(1, Math.min(1_000_000, Math.round(t.weight() * 10))),
-        t.maxQueued());
-  }
-
-  /** The caller of a request another node admitted: its tenant as this node's policy knows it. */
-  public static Caller forwarded(String tenantId, TenantPolicy policy) {
-    if (tenantId == null || tenantId.isEmpty()) {
-      return DEFAULT;
+    public static Caller of(Tenant t) {
+        return new Caller(
+                t.id(),
+                t.priority(),
+                (int) Math.max(1, Math.min(1_000_000, Math.round(t.weight() * 10))),
+                t.maxQueued());
     }
-    return policy.tenant(tenantId).map(Caller::of).orElse(DEFAULT);
-  }
+
+    /** The caller of a request another node admitted: its tenant as this node's policy knows it. */
+    public static Caller forwarded(String tenantId, TenantPolicy policy) {
+        if (tenantId == null || tenantId.isEmpty()) {
+            return DEFAULT;
+        }
+        return policy.tenant(tenantId).map(Caller::of).orElse(DEFAULT);
+    }
 }

@@ -1,9 +1,9 @@
 package dev.modelmux.node.path;
 
 import dev.modelmux.gpu.TensorData;
+import dev.modelmux.node.oip.ModelInferRequest;
 import java.util.List;
 import java.util.Map;
-import dev.modelmux.node.oip.ModelInferRequest;
 
 /**
  * A decoded inference request, independent of the protocol it came in on. Inputs have passed
@@ -16,18 +16,18 @@ import dev.modelmux.node.oip.ModelInferRequest;
  *     bytes are passed through, not re-encoded); null when it came over REST
  */
 public record InferRequest(
-    String model,
-    String version,
-    String id,
-    List<TensorData> inputs,
-    List<String> outputs,
-    Map<String, Object> parameters,
-    long deadlineNanos,
-    ModelInferRequest wire) {
+        String model,
+        String version,
+        String id,
+        List<TensorData> inputs,
+        List<String> outputs,
+        Map<String, Object> parameters,
+        long deadlineNanos,
+        ModelInferRequest wire) {
 
-  public InferRequest {
-    inputs = List.copyOf(inputs);
-    outputs = List.copyOf(outputs);
-    parameters = Map.copyOf(parameters);
-  }
+    public InferRequest {
+        inputs = List.copyOf(inputs);
+        outputs = List.copyOf(outputs);
+        parameters = Map.copyOf(parameters);
+    }
 }

@@ -1,24 +1,23 @@
 package dev.modelmux.node.path;
 
-import dev.modelmux.node.errors.ServingException;
-import dev.modelmux.node.metrics.NodeMetrics;
-import dev.modelmux.node.catalog.ModelManager;
-
 import dev.modelmux.gpu.InferenceResult;
 import dev.modelmux.gpu.Lease;
+import dev.modelmux.gpu.LoadedModel;
+import dev.modelmux.node.catalog.ModelManager;
+import dev.modelmux.node.errors.ServingException;
+import dev.modelmux.node.metrics.NodeMetrics;
+import dev.modelmux.node.oip.ModelInferResponse;
+import dev.modelmux.repo.ModelNames;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import java.util.Set;
-import java.util.function.LongSupplier;
-import dev.modelmux.gpu.LoadedModel;
-import dev.modelmux.node.oip.ModelInferResponse;
-import dev.modelmux.repo.ModelNames;
 import java.util.Collections;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.WeakHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 
 /**
  * The data plane shared by gRPC and REST: resolve the model version (loading it if needed),
@@ -26,182 +25,232 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Runs on the event loop except the inference itself, which the pool runs on a device thread.
  */
 public final class InferencePath {
-  private final Vertx vertx;
-  private final ModelManager models;
-  private final NodeMetrics metrics;
-  private final LongSupplier nanoClock;
-  private final Router router;
-  private final DeviceSchedulers schedulers;
-  private final AtomicInteger inFlight = new AtomicInteger();
-  private final Map<LoadedModel, Optional<Batching.Policy>> batching =
-      Collections.synchronizedMap(new WeakHashMap<>());
+    private final Vertx vertx;
+    private final ModelManager models;
+    private final NodeMetrics metrics;
+    private final LongSupplier nanoClock;
+    private final Router router;
+    private final DeviceSchedulers schedulers;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final Map<LoadedModel, Optional<Batching.Policy>> batching =
+            Collections.synchronizedMap(new WeakHashMap<>());
 
-  /**
-   * @param router decides when another node serves a request; null for a node on its own
-   * @param schedulers the queue in front of each device
-   */
-  public InferencePath(Vertx vertx, ModelManager models, NodeMetrics metrics, LongSupplier nanoClock, Router router,
-      DeviceSchedulers schedulers) {
-    this.vertx = vertx;
-    this.models = models;
-    this.metrics = metrics;
-    this.nanoClock = nanoClock;
-    this.router = router;
-    this.schedulers = schedulers;
-    metrics.bindInFlight(inFlight::get);
-  }
-
-  /** Requests received and not yet answered. */
-  public int inFlight() {
-    return inFlight.get();
-  }
-
-  /**
-   * The answer to one request: the outputs computed here ({@code result}), or the response of the
-   * node the request was forwarded to ({@code forwarded}), passed back as it came.
-   */
-  public record Answer(String model, long version, String id, InferenceResult result,
-      ModelInferResponse forwarded, Map<String, Object> parameters) {
-    public Answer {
-      parameters = Map.copyOf(parameters);
+    /**
+     * @param router decides when another node serves a request; null for a node on its own
+     * @param schedulers the queue in front of each device
+     */
+    public InferencePath(
+            Vertx vertx,
+            ModelManager models,
+            NodeMetrics metrics,
+            LongSupplier nanoClock,
+            Router router,
+            DeviceSchedulers schedulers) {
+        this.vertx = vertx;
+        this.models = models;
+        this.metrics = metrics;
+        this.nanoClock = nanoClock;
+        this.router = router;
+        this.schedulers = schedulers;
+        metrics.bindInFlight(inFlight::get);
     }
 
-    public Answer(String model, long version, String id, InferenceResult result,
-        ModelInferResponse forwarded) {
-      this(model, version, id, result, forwarded, Map.of());
+    /** Requests received and not yet answered. */
+    public int inFlight() {
+        return inFlight.get();
     }
 
-    /** The same answer with response parameters added (an endpoint's name and policy version). */
-    public Answer withParameters(Map<String, Object> p) {
-      return new Answer(model, version, id, result, forwarded, p);
-    }
-  }
-
-  /** Resolves requests that name an endpoint rather than a model (the endpoints package implements it). */
-  public interface EndpointRouter {
-    /** Whether {@code name} is an endpoint in force on this node. */
-    boolean handles(String name);
-
-    /** Serves a request for an endpoint: picks the version under its policy and calls {@link #inferModel}. */
-    Future<Answer> infer(InferRequest request, Caller caller, String protocol, long startNanos);
-  }
-
-  private volatile EndpointRouter endpoints;
-
-  /** Requests for an endpoint's name go to {@code router} from now on. */
-  public void endpoints(EndpointRouter router) {
-    this.endpoints = router;
-  }
-
-  /**
-   * @param forwardedIn the request was forwarded here by another node: serve it here, never
-   *     forward it again
-   */
-  public Future<Answer> infer(InferRequest request, Caller caller, String protocol, long startNanos, boolean forwardedIn) {
-    EndpointRouter e = endpoints;
-    if (e != null && !forwardedIn && e.handles(request.model())) {
-      return e.infer(request, caller, protocol, startNanos);
-    }
-    return inferModel(request, caller, protocol, startNanos, forwardedIn);
-  }
-
-  /** As {@link #infer}, for a model name only (never resolved as an endpoint). */
-  public Future<Answer> inferModel(InferRequest request, Caller caller, String protocol, long startNanos, boolean forwardedIn) {
-    inFlight.incrementAndGet();
-    InferRequest req;
-    try {
-      req = Deadlines.withTimeoutParameter(request, startNanos);
-    } catch (RuntimeException e) {
-      return failed(protocol, request, startNanos, e).andThen(ar -> inFlight.decrementAndGet());
-    }
-    return route(req, caller, protocol, startNanos, forwardedIn).andThen(ar -> {
-      inFlight.decrementAndGet();
-      String model = ar.succeeded() ? ar.result().model() : label(req, ar.cause());
-      metrics.tenantRequest(caller.tenantId(), model, ar.succeeded() ? "success" : ServingException.of(ar.cause()).code().label(),
-          nanoClock.getAsLong() - startNanos);
-    });
-  }
-
-  private Future<Answer> route(InferRequest req, Caller caller, String protocol, long startNanos, boolean forwardedIn) {
-    if (router == null || forwardedIn) {
-      return local(req, caller, protocol, startNanos);
-    }
-    Future<Optional<ModelInferResponse>> routed;
-    try {
-      routed = router.route(req, caller.tenantId());
-    } catch (RuntimeException e) {
-      return failed(protocol, req, startNanos, e);
-    }
-    return routed.transform(ar -> {
-      if (ar.failed()) {
-        return failed(protocol, req, startNanos, ar.cause());
-      }
-      if (ar.result().isEmpty()) {
-        return local(req, caller, protocol, startNanos);
-      }
-      ModelInferResponse r = ar.result().get();
-      long version = Long.parseLong(r.getModelVersion());
-      metrics.request(protocol, r.getModelName(), r.getModelVersion(), "forwarded", nanoClock.getAsLong() - startNanos, 0, 0);
-      return Future.succeededFuture(new Answer(r.getModelName(), version, req.id(), null, r));
-    });
-  }
-
-  private Future<Answer> local(InferRequest req, Caller caller, String protocol, long startNanos) {
-    Context ctx = vertx.getOrCreateContext();
-    Future<Lease> lease;
-    try {
-      lease = models.acquire(req.model(), req.version());
-    } catch (RuntimeException e) {
-      return failed(protocol, req, startNanos, e);
-    }
-    return lease.compose(l -> {
-      DeviceScheduler.Job job;
-      try {
-        Set<String> outputs = InputValidator.validate(l.model(), req);
-        Batching.Policy policy = batching.computeIfAbsent(l.model(), m -> Batching.policy(m.config())).orElse(null);
-        long now = nanoClock.getAsLong();
-        long deadline = req.deadlineNanos();
-        if (policy != null && policy.rejectTimeoutNanos() > 0) {
-          // The model's default queue timeout; a request may shorten it, never extend it.
-          deadline = Math.min(deadline, now + policy.rejectTimeoutNanos());
+    /**
+     * The answer to one request: the outputs computed here ({@code result}), or the response of the
+     * node the request was forwarded to ({@code forwarded}), passed back as it came.
+     */
+    public record Answer(
+            String model,
+            long version,
+            String id,
+            InferenceResult result,
+            ModelInferResponse forwarded,
+            Map<String, Object> parameters) {
+        public Answer {
+            parameters = Map.copyOf(parameters);
         }
-        job = new DeviceScheduler.Job(caller, l, req.inputs(), outputs, now, deadline, policy,
-            Deadlines.priorityLevel(req, policy));
-      } catch (RuntimeException e) {
-        l.close();
-        return Future.failedFuture(e);
-      }
-      return Future.fromCompletionStage(schedulers.of(l.model().device().id()).submit(job), ctx)
-          .andThen(ar -> l.close())
-          .map(r -> new Answer(l.model().key().model(), l.model().key().version(), req.id(), r, null));
-    }).andThen(ar -> {
-      if (ar.succeeded()) {
-        Answer a = ar.result();
-        if (router != null) {
-          router.served(a.model(), a.version());
+
+        public Answer(String model, long version, String id, InferenceResult result, ModelInferResponse forwarded) {
+            this(model, version, id, result, forwarded, Map.of());
         }
-        metrics.request(protocol, a.model(), Long.toString(a.version()), "success", nanoClock.getAsLong() - startNanos,
-            a.result().queueNanos(), a.result().computeNanos());
-      } else {
-        record(protocol, req, startNanos, ar.cause());
-      }
-    }).recover(t -> Future.failedFuture(ServingException.of(t)));
-  }
 
-  private Future<Answer> failed(String protocol, InferRequest req, long startNanos, Throwable t) {
-    record(protocol, req, startNanos, t);
-    return Future.failedFuture(ServingException.of(t));
-  }
+        /** The same answer with response parameters added (an endpoint's name and policy version). */
+        public Answer withParameters(Map<String, Object> p) {
+            return new Answer(model, version, id, result, forwarded, p);
+        }
+    }
 
-  private void record(String protocol, InferRequest req, long startNanos, Throwable t) {
-    metrics.request(protocol, label(req, t), "", ServingException.of(t).code().label(), nanoClock.getAsLong() - startNanos, 0, 0);
-  }
+    /** Resolves requests that name an endpoint rather than a model (the endpoints package implements it). */
+    public interface EndpointRouter {
+        /** Whether {@code name} is an endpoint in force on this node. */
+        boolean handles(String name);
 
-  /** The model label of a failed request: its name when the repository knows it, never a raw request string. */
-  private String label(InferRequest req, Throwable t) {
-    ServingException se = ServingException.of(t);
-    boolean known = se.code() != ServingException.Code.NOT_FOUND && ModelNames.isValid(req.model())
-        && models.knows(req.model());
-    return known ? req.model() : NodeMetrics.UNKNOWN_MODEL;
-  }
+        /** Serves a request for an endpoint: picks the version under its policy and calls {@link #inferModel}. */
+        Future<Answer> infer(InferRequest request, Caller caller, String protocol, long startNanos);
+    }
+
+    private volatile EndpointRouter endpoints;
+
+    /** Requests for an endpoint's name go to {@code router} from now on. */
+    public void endpoints(EndpointRouter router) {
+        this.endpoints = router;
+    }
+
+    /**
+     * @param forwardedIn the request was forwarded here by another node: serve it here, never
+     *     forward it again
+     */
+    public Future<Answer> infer(
+            InferRequest request, Caller caller, String protocol, long startNanos, boolean forwardedIn) {
+        EndpointRouter e = endpoints;
+        if (e != null && !forwardedIn && e.handles(request.model())) {
+            return e.infer(request, caller, protocol, startNanos);
+        }
+        return inferModel(request, caller, protocol, startNanos, forwardedIn);
+    }
+
+    /** As {@link #infer}, for a model name only (never resolved as an endpoint). */
+    public Future<Answer> inferModel(
+            InferRequest request, Caller caller, String protocol, long startNanos, boolean forwardedIn) {
+        inFlight.incrementAndGet();
+        InferRequest req;
+        try {
+            req = Deadlines.withTimeoutParameter(request, startNanos);
+        } catch (RuntimeException e) {
+            return failed(protocol, request, startNanos, e).andThen(ar -> inFlight.decrementAndGet());
+        }
+        return route(req, caller, protocol, startNanos, forwardedIn).andThen(ar -> {
+            inFlight.decrementAndGet();
+            String model = ar.succeeded() ? ar.result().model() : label(req, ar.cause());
+            metrics.tenantRequest(
+                    caller.tenantId(),
+                    model,
+                    ar.succeeded()
+                            ? "success"
+                            : ServingException.of(ar.cause()).code().label(),
+                    nanoClock.getAsLong() - startNanos);
+        });
+    }
+
+    private Future<Answer> route(
+            InferRequest req, Caller caller, String protocol, long startNanos, boolean forwardedIn) {
+        if (router == null || forwardedIn) {
+            return local(req, caller, protocol, startNanos);
+        }
+        Future<Optional<ModelInferResponse>> routed;
+        try {
+            routed = router.route(req, caller.tenantId());
+        } catch (RuntimeException e) {
+            return failed(protocol, req, startNanos, e);
+        }
+        return routed.transform(ar -> {
+            if (ar.failed()) {
+                return failed(protocol, req, startNanos, ar.cause());
+            }
+            if (ar.result().isEmpty()) {
+                return local(req, caller, protocol, startNanos);
+            }
+            ModelInferResponse r = ar.result().get();
+            long version = Long.parseLong(r.getModelVersion());
+            metrics.request(
+                    protocol,
+                    r.getModelName(),
+                    r.getModelVersion(),
+                    "forwarded",
+                    nanoClock.getAsLong() - startNanos,
+                    0,
+                    0);
+            return Future.succeededFuture(new Answer(r.getModelName(), version, req.id(), null, r));
+        });
+    }
+
+    private Future<Answer> local(InferRequest req, Caller caller, String protocol, long startNanos) {
+        Context ctx = vertx.getOrCreateContext();
+        Future<Lease> lease;
+        try {
+            lease = models.acquire(req.model(), req.version());
+        } catch (RuntimeException e) {
+            return failed(protocol, req, startNanos, e);
+        }
+        return lease.compose(l -> {
+                    DeviceScheduler.Job job;
+                    try {
+                        Set<String> outputs = InputValidator.validate(l.model(), req);
+                        Batching.Policy policy = batching.computeIfAbsent(l.model(), m -> Batching.policy(m.config()))
+                                .orElse(null);
+                        long now = nanoClock.getAsLong();
+                        long deadline = req.deadlineNanos();
+                        if (policy != null && policy.rejectTimeoutNanos() > 0) {
+                            // The model's default queue timeout; a request may shorten it, never extend it.
+                            deadline = Math.min(deadline, now + policy.rejectTimeoutNanos());
+                        }
+                        job = new DeviceScheduler.Job(
+                                caller,
+                                l,
+                                req.inputs(),
+                                outputs,
+                                now,
+                                deadline,
+                                policy,
+                                Deadlines.priorityLevel(req, policy));
+                    } catch (RuntimeException e) {
+                        l.close();
+                        return Future.failedFuture(e);
+                    }
+                    return Future.fromCompletionStage(
+                                    schedulers.of(l.model().device().id()).submit(job), ctx)
+                            .andThen(ar -> l.close())
+                            .map(r -> new Answer(
+                                    l.model().key().model(), l.model().key().version(), req.id(), r, null));
+                })
+                .andThen(ar -> {
+                    if (ar.succeeded()) {
+                        Answer a = ar.result();
+                        if (router != null) {
+                            router.served(a.model(), a.version());
+                        }
+                        metrics.request(
+                                protocol,
+                                a.model(),
+                                Long.toString(a.version()),
+                                "success",
+                                nanoClock.getAsLong() - startNanos,
+                                a.result().queueNanos(),
+                                a.result().computeNanos());
+                    } else {
+                        record(protocol, req, startNanos, ar.cause());
+                    }
+                })
+                .recover(t -> Future.failedFuture(ServingException.of(t)));
+    }
+
+    private Future<Answer> failed(String protocol, InferRequest req, long startNanos, Throwable t) {
+        record(protocol, req, startNanos, t);
+        return Future.failedFuture(ServingException.of(t));
+    }
+
+    private void record(String protocol, InferRequest req, long startNanos, Throwable t) {
+        metrics.request(
+                protocol,
+                label(req, t),
+                "",
+                ServingException.of(t).code().label(),
+                nanoClock.getAsLong() - startNanos,
+                0,
+                0);
+    }
+
+    /** The model label of a failed request: its name when the repository knows it, never a raw request string. */
+    private String label(InferRequest req, Throwable t) {
+        ServingException se = ServingException.of(t);
+        boolean known = se.code() != ServingException.Code.NOT_FOUND
+                && ModelNames.isValid(req.model())
+                && models.knows(req.model());
+        return known ? req.model() : NodeMetrics.UNKNOWN_MODEL;
+    }
 }

@@ -1,13 +1,13 @@
 package dev.modelmux.node.path;
 
-import dev.modelmux.node.errors.ServingException;
-import dev.modelmux.node.tensors.Shapes;
-
 import dev.modelmux.gpu.LoadedModel;
 import dev.modelmux.gpu.TensorData;
+import dev.modelmux.node.errors.ServingException;
+import dev.modelmux.node.tensors.Shapes;
 import dev.modelmux.repo.DataType;
 import dev.modelmux.repo.ModelConfigs;
 import dev.modelmux.repo.ModelNames;
+import dev.modelmux.repo.TensorSpec;
 import dev.modelmux.repo.config.ModelConfig;
 import dev.modelmux.repo.config.ModelInput;
 import dev.modelmux.repo.config.ModelOutput;
@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
-import dev.modelmux.repo.TensorSpec;
 
 /**
  * Checks a decoded request against the signature of the model version that will run it: known
@@ -25,74 +24,80 @@ import dev.modelmux.repo.TensorSpec;
  * batch dim within {@code max_batch_size} that agrees across inputs.
  */
 public final class InputValidator {
-  private InputValidator() {}
+    private InputValidator() {}
 
-  /** Returns the output names to produce, in order. */
-  public static Set<String> validate(LoadedModel model, InferRequest req) {
-    ModelConfig config = model.config();
-    String m = model.key().toString();
-    Map<String, ModelInput> declared = new HashMap<>();
-    for (ModelInput in : config.getInputList()) {
-      declared.put(in.getName(), in);
-    }
-    long batch = -1;
-    for (TensorData t : req.inputs()) {
-      ModelInput in = declared.get(t.name());
-      if (in == null) {
-        throw ServingException.invalid("model '" + m + "' has no input '" + ModelNames.printable(t.name())
-            + "'; its inputs are " + names(config.getInputList().stream().map(ModelInput::getName).toList()));
-      }
-      DataType want = DataType.fromConfig(in.getDataType()).orElseThrow();
-      if (t.type() != want) {
-        throw ServingException.invalid("input '" + t.name() + "' of model '" + m + "' is " + want + ", not " + t.type());
-      }
-      long[] dims = ModelConfigs.fullDims(config, in.getDimsList());
-      long[] shape = t.shape();
-      if (shape.length != dims.length) {
-        throw ServingException.invalid("input '" + t.name() + "' of model '" + m + "' has rank " + dims.length
-            + " " + Shapes.str(dims) + ", got shape " + Shapes.str(shape));
-      }
-      for (int i = 0; i < dims.length; i++) {
-        if (dims[i] >= 0 && dims[i] != shape[i]) {
-          throw ServingException.invalid("input '" + t.name() + "' of model '" + m + "' must have shape "
-              + Shapes.str(dims) + " (-1 = any), got " + Shapes.str(shape));
+    /** Returns the output names to produce, in order. */
+    public static Set<String> validate(LoadedModel model, InferRequest req) {
+        ModelConfig config = model.config();
+        String m = model.key().toString();
+        Map<String, ModelInput> declared = new HashMap<>();
+        for (ModelInput in : config.getInputList()) {
+            declared.put(in.getName(), in);
         }
-      }
-      if (config.getMaxBatchSize() > 0) {
-        long b = shape[0];
-        if (b < 1 || b > config.getMaxBatchSize()) {
-          throw ServingException.invalid("input '" + t.name() + "': batch size " + b + " is outside [1, "
-              + config.getMaxBatchSize() + "] for model '" + m + "'");
+        long batch = -1;
+        for (TensorData t : req.inputs()) {
+            ModelInput in = declared.get(t.name());
+            if (in == null) {
+                throw ServingException.invalid(
+                        "model '" + m + "' has no input '" + ModelNames.printable(t.name()) + "'; its inputs are "
+                                + names(config.getInputList().stream()
+                                        .map(ModelInput::getName)
+                                        .toList()));
+            }
+            DataType want = DataType.fromConfig(in.getDataType()).orElseThrow();
+            if (t.type() != want) {
+                throw ServingException.invalid(
+                        "input '" + t.name() + "' of model '" + m + "' is " + want + ", not " + t.type());
+            }
+            long[] dims = ModelConfigs.fullDims(config, in.getDimsList());
+            long[] shape = t.shape();
+            if (shape.length != dims.length) {
+                throw ServingException.invalid("input '" + t.name() + "' of model '" + m + "' has rank " + dims.length
+                        + " " + Shapes.str(dims) + ", got shape " + Shapes.str(shape));
+            }
+            for (int i = 0; i < dims.length; i++) {
+                if (dims[i] >= 0 && dims[i] != shape[i]) {
+                    throw ServingException.invalid("input '" + t.name() + "' of model '" + m + "' must have shape "
+                            + Shapes.str(dims) + " (-1 = any), got " + Shapes.str(shape));
+                }
+            }
+            if (config.getMaxBatchSize() > 0) {
+                long b = shape[0];
+                if (b < 1 || b > config.getMaxBatchSize()) {
+                    throw ServingException.invalid("input '" + t.name() + "': batch size " + b + " is outside [1, "
+                            + config.getMaxBatchSize() + "] for model '" + m + "'");
+                }
+                if (batch >= 0 && b != batch) {
+                    throw ServingException.invalid(
+                            "inputs of one request must share the batch size; got " + batch + " and " + b);
+                }
+                batch = b;
+            }
         }
-        if (batch >= 0 && b != batch) {
-          throw ServingException.invalid("inputs of one request must share the batch size; got " + batch + " and " + b);
+        for (ModelInput in : config.getInputList()) {
+            if (!in.getOptional()
+                    && req.inputs().stream().noneMatch(t -> t.name().equals(in.getName()))) {
+                throw ServingException.invalid("model '" + m + "' requires input '" + in.getName() + "'");
+            }
         }
-        batch = b;
-      }
+        List<String> known = config.getOutputCount() > 0
+                ? config.getOutputList().stream().map(ModelOutput::getName).toList()
+                : model.outputs().stream().map(TensorSpec::name).toList();
+        if (req.outputs().isEmpty()) {
+            return new LinkedHashSet<>(known);
+        }
+        Set<String> out = new LinkedHashSet<>();
+        for (String o : req.outputs()) {
+            if (!known.contains(o)) {
+                throw ServingException.invalid("model '" + m + "' has no output '" + ModelNames.printable(o)
+                        + "'; its outputs are " + names(known));
+            }
+            out.add(o);
+        }
+        return out;
     }
-    for (ModelInput in : config.getInputList()) {
-      if (!in.getOptional() && req.inputs().stream().noneMatch(t -> t.name().equals(in.getName()))) {
-        throw ServingException.invalid("model '" + m + "' requires input '" + in.getName() + "'");
-      }
-    }
-    List<String> known = config.getOutputCount() > 0
-        ? config.getOutputList().stream().map(ModelOutput::getName).toList()
-        : model.outputs().stream().map(TensorSpec::name).toList();
-    if (req.outputs().isEmpty()) {
-      return new LinkedHashSet<>(known);
-    }
-    Set<String> out = new LinkedHashSet<>();
-    for (String o : req.outputs()) {
-      if (!known.contains(o)) {
-        throw ServingException.invalid("model '" + m + "' has no output '" + ModelNames.printable(o)
-            + "'; its outputs are " + names(known));
-      }
-      out.add(o);
-    }
-    return out;
-  }
 
-  private static String names(List<String> names) {
-    return names.stream().collect(Collectors.joining(", ", "[", "]"));
-  }
+    private static String names(List<String> names) {
+        return names.stream().collect(Collectors.joining(", ", "[", "]"));
+    }
 }

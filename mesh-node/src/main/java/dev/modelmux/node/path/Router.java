@@ -1,30 +1,28 @@
 package dev.modelmux.node.path;
 
-import dev.modelmux.node.errors.ServingException;
-import dev.modelmux.node.catalog.ModelManager;
-import dev.modelmux.node.mesh.ClusterLink;
-import dev.modelmux.node.mesh.MeshController;
-import dev.modelmux.node.mesh.Forwarder;
-
-
 import dev.modelmux.cluster.Copy;
 import dev.modelmux.cluster.DeviceRecord;
 import dev.modelmux.cluster.NodeRecord;
 import dev.modelmux.gpu.DevicePool;
 import dev.modelmux.gpu.DeviceSnapshot;
+import dev.modelmux.node.catalog.ModelManager;
+import dev.modelmux.node.errors.ServingException;
+import dev.modelmux.node.mesh.ClusterLink;
+import dev.modelmux.node.mesh.Forwarder;
+import dev.modelmux.node.mesh.MeshController;
 import dev.modelmux.node.oip.ModelInferResponse;
+import dev.modelmux.placement.DevicePicker;
+import dev.modelmux.placement.ModelKey;
+import dev.modelmux.placement.ModelSpec;
 import io.vertx.core.Future;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.LongSupplier;
-import dev.modelmux.placement.DevicePicker;
-import dev.modelmux.placement.ModelKey;
-import dev.modelmux.placement.ModelSpec;
-import java.util.Map;
-import java.util.OptionalLong;
 
 /**
  * Decides where a request runs: here when this node holds a ready copy; otherwise on a ready
@@ -34,149 +32,171 @@ import java.util.OptionalLong;
  * is retried once on another holder, then served here.
  */
 public final class Router {
-  private final ClusterLink link;
-  private final ModelManager models;
-  private final DevicePool pool;
-  private final Forwarder forwarder;
-  private final LongSupplier nanoClock;
-  private final DevicePicker picker = DevicePicker.defaults();
+    private final ClusterLink link;
+    private final ModelManager models;
+    private final DevicePool pool;
+    private final Forwarder forwarder;
+    private final LongSupplier nanoClock;
+    private final DevicePicker picker = DevicePicker.defaults();
 
-  public Router(ClusterLink link, ModelManager models, DevicePool pool, Forwarder forwarder,
-      LongSupplier nanoClock) {
-    this.link = link;
-    this.models = models;
-    this.pool = pool;
-    this.forwarder = forwarder;
-    this.nanoClock = nanoClock;
-  }
-
-  /** Counts a request served on this node, for the rate this node reports to the mesh. */
-  public void served(String model, long version) {
-    link.recordUse(model, version);
-  }
-
-  /** Completes with the peer's answer, or empty when the request should be served on this node. */
-  public Future<Optional<ModelInferResponse>> route(InferRequest req, String tenantId) {
-    Optional<Long> version = models.routingVersion(req.model(), req.version());
-    if (version.isEmpty()) {
-      return Future.succeededFuture(Optional.empty());
+    public Router(ClusterLink link, ModelManager models, DevicePool pool, Forwarder forwarder, LongSupplier nanoClock) {
+        this.link = link;
+        this.models = models;
+        this.pool = pool;
+        this.forwarder = forwarder;
+        this.nanoClock = nanoClock;
     }
-    long v = version.get();
-    return link.copies(req.model(), v).compose(copies -> {
-      List<NodeRecord> ready = holders(copies, Copy.State.READY);
-      if (!ready.isEmpty()) {
-        return forwardWithRetry(req, ready, tenantId);
-      }
-      if (heldHere(copies)) {
-        return Future.succeededFuture(Optional.empty());
-      }
-      List<NodeRecord> loading = holders(copies, Copy.State.LOADING);
-      if (!loading.isEmpty()) {
-        return forwardWithRetry(req, loading, tenantId);
-      }
-      long predicted = models.predictedBytes(req.model(), v);
-      Target target = target(predicted);
-      return link.claimFirstLoad(req.model(), v, target.nodeId(), target.deviceId(), predicted).compose(won -> {
-        if (won) {
-          return target.node().isEmpty() ? Future.succeededFuture(Optional.empty()) : forwardWithRetry(req, List.of(target.node().get()), tenantId);
+
+    /** Counts a request served on this node, for the rate this node reports to the mesh. */
+    public void served(String model, long version) {
+        link.recordUse(model, version);
+    }
+
+    /** Completes with the peer's answer, or empty when the request should be served on this node. */
+    public Future<Optional<ModelInferResponse>> route(InferRequest req, String tenantId) {
+        Optional<Long> version = models.routingVersion(req.model(), req.version());
+        if (version.isEmpty()) {
+            return Future.succeededFuture(Optional.empty());
         }
-        // Someone else claimed it first: go where that copy is (read the table itself, not the follower).
-        return link.copiesNow(req.model(), v).compose(now -> {
-          List<NodeRecord> elsewhere = holders(now, null);
-          return elsewhere.isEmpty() ? Future.succeededFuture(Optional.<ModelInferResponse>empty()) : forwardWithRetry(req, elsewhere, tenantId);
+        long v = version.get();
+        return link.copies(req.model(), v).compose(copies -> {
+            List<NodeRecord> ready = holders(copies, Copy.State.READY);
+            if (!ready.isEmpty()) {
+                return forwardWithRetry(req, ready, tenantId);
+            }
+            if (heldHere(copies)) {
+                return Future.succeededFuture(Optional.empty());
+            }
+            List<NodeRecord> loading = holders(copies, Copy.State.LOADING);
+            if (!loading.isEmpty()) {
+                return forwardWithRetry(req, loading, tenantId);
+            }
+            long predicted = models.predictedBytes(req.model(), v);
+            Target target = target(predicted);
+            return link.claimFirstLoad(req.model(), v, target.nodeId(), target.deviceId(), predicted)
+                    .compose(won -> {
+                        if (won) {
+                            return target.node().isEmpty()
+                                    ? Future.succeededFuture(Optional.empty())
+                                    : forwardWithRetry(
+                                            req, List.of(target.node().get()), tenantId);
+                        }
+                        // Someone else claimed it first: go where that copy is (read the table itself, not the
+                        // follower).
+                        return link.copiesNow(req.model(), v).compose(now -> {
+                            List<NodeRecord> elsewhere = holders(now, null);
+                            return elsewhere.isEmpty()
+                                    ? Future.succeededFuture(Optional.<ModelInferResponse>empty())
+                                    : forwardWithRetry(req, elsewhere, tenantId);
+                        });
+                    });
         });
-      });
-    });
-  }
-
-  /** Live holders other than this node in the given state (any state but FAILED/UNLOADING when null). */
-  private List<NodeRecord> holders(List<Copy> copies, Copy.State state) {
-    List<NodeRecord> out = new ArrayList<>();
-    for (Copy c : copies) {
-      boolean wanted = state == null ? c.state() == Copy.State.READY || c.state() == Copy.State.LOADING : c.state() == state;
-      if (wanted && !c.nodeId().equals(link.nodeId())) {
-        link.node(c.nodeId()).filter(n -> out.stream().noneMatch(o -> o.nodeId().equals(n.nodeId()))).ifPresent(out::add);
-      }
     }
-    return out;
-  }
 
-  private boolean heldHere(List<Copy> copies) {
-    return copies.stream().anyMatch(c -> c.nodeId().equals(link.nodeId())
-        && (c.state() == Copy.State.READY || c.state() == Copy.State.LOADING));
-  }
-
-  private Future<Optional<ModelInferResponse>> forwardWithRetry(InferRequest req, List<NodeRecord> holders, String tenantId) {
-    List<NodeRecord> order = twoChoices(holders);
-    return forward(req, order, 0, tenantId);
-  }
-
-  private Future<Optional<ModelInferResponse>> forward(InferRequest req, List<NodeRecord> order, int i, String tenantId) {
-    if (i >= order.size() || i >= 2) {
-      // The holders are gone: serve it here (inference is idempotent).
-      return Future.succeededFuture(Optional.empty());
+    /** Live holders other than this node in the given state (any state but FAILED/UNLOADING when null). */
+    private List<NodeRecord> holders(List<Copy> copies, Copy.State state) {
+        List<NodeRecord> out = new ArrayList<>();
+        for (Copy c : copies) {
+            boolean wanted = state == null
+                    ? c.state() == Copy.State.READY || c.state() == Copy.State.LOADING
+                    : c.state() == state;
+            if (wanted && !c.nodeId().equals(link.nodeId())) {
+                link.node(c.nodeId())
+                        .filter(n -> out.stream().noneMatch(o -> o.nodeId().equals(n.nodeId())))
+                        .ifPresent(out::add);
+            }
+        }
+        return out;
     }
-    long remaining = req.deadlineNanos() == Long.MAX_VALUE ? Long.MAX_VALUE : req.deadlineNanos() - nanoClock.getAsLong();
-    return forwarder.forward(order.get(i), WireForm.toWire(req), remaining, tenantId)
-        .map(Optional::of)
-        .recover(t -> {
-          ServingException se = ServingException.of(t);
-          boolean peerDown = se.reason() == ServingException.Reason.PEER_UNREACHABLE;
-          return peerDown ? forward(req, order, i + 1, tenantId) : Future.failedFuture(se);
-        });
-  }
 
-  /** Power of two choices on in-flight requests: the less busy of two random holders first. */
-  private List<NodeRecord> twoChoices(List<NodeRecord> holders) {
-    List<NodeRecord> order = new ArrayList<>(holders);
-    if (order.size() > 2) {
-      int a = ThreadLocalRandom.current().nextInt(order.size());
-      int b = ThreadLocalRandom.current().nextInt(order.size() - 1);
-      b = b >= a ? b + 1 : b;
-      order = new ArrayList<>(List.of(order.get(a), order.get(b)));
+    private boolean heldHere(List<Copy> copies) {
+        return copies.stream()
+                .anyMatch(c -> c.nodeId().equals(link.nodeId())
+                        && (c.state() == Copy.State.READY || c.state() == Copy.State.LOADING));
     }
-    order.sort(Comparator.comparingInt(Router::inFlight));
-    return order;
-  }
 
-  private static int inFlight(NodeRecord n) {
-    return n.devices().stream().mapToInt(DeviceRecord::inFlight).sum();
-  }
+    private Future<Optional<ModelInferResponse>> forwardWithRetry(
+            InferRequest req, List<NodeRecord> holders, String tenantId) {
+        List<NodeRecord> order = twoChoices(holders);
+        return forward(req, order, 0, tenantId);
+    }
 
-  /** Where a first copy goes: here if a device has room, else the peer with the most free memory. */
-  private Target target(long predicted) {
-    boolean draining = link.isDraining(link.nodeId());
-    for (DeviceSnapshot d : draining ? List.<DeviceSnapshot>of() : pool.snapshot()) {
-      if (d.freeBytes() >= predicted) {
-        return new Target(link.nodeId(), d.spec().id(), Optional.empty());
-      }
+    private Future<Optional<ModelInferResponse>> forward(
+            InferRequest req, List<NodeRecord> order, int i, String tenantId) {
+        if (i >= order.size() || i >= 2) {
+            // The holders are gone: serve it here (inference is idempotent).
+            return Future.succeededFuture(Optional.empty());
+        }
+        long remaining =
+                req.deadlineNanos() == Long.MAX_VALUE ? Long.MAX_VALUE : req.deadlineNanos() - nanoClock.getAsLong();
+        return forwarder
+                .forward(order.get(i), WireForm.toWire(req), remaining, tenantId)
+                .map(Optional::of)
+                .recover(t -> {
+                    ServingException se = ServingException.of(t);
+                    boolean peerDown = se.reason() == ServingException.Reason.PEER_UNREACHABLE;
+                    return peerDown ? forward(req, order, i + 1, tenantId) : Future.failedFuture(se);
+                });
     }
-    // Placement's device picker over the other nodes: fits with headroom, least loaded, most free.
-    ModelKey key = new ModelKey("first-load", 1);
-    ModelSpec spec = new ModelSpec(key, predicted, OptionalLong.empty(),
-        0, false, 0, 0);
-    Optional<dev.modelmux.placement.Target> picked = picker.pickFree(MeshController.view(link.nodes(), Map.of()), spec,
-        n -> !n.nodeId().equals(link.nodeId()));
-    if (picked.isPresent()) {
-      Optional<NodeRecord> node = link.node(picked.get().nodeId());
-      if (node.isPresent()) {
-        return new Target(picked.get().nodeId(), picked.get().deviceId(), node);
-      }
-    }
-    if (draining) {
-      // A draining node takes no new copies: the peer with the most free memory evicts for it.
-      Optional<NodeRecord> peer = link.nodes().values().stream()
-          .filter(n -> !n.nodeId().equals(link.nodeId()) && !n.draining() && !n.devices().isEmpty())
-          .max(Comparator.comparingLong(n -> n.devices().stream().mapToLong(DeviceRecord::freeBytes).max().orElse(0)));
-      if (peer.isPresent()) {
-        return new Target(peer.get().nodeId(), peer.get().devices().get(0).deviceId(), peer);
-      }
-    }
-    // Nowhere has free room: load here and let the local pool evict what is cold.
-    String device = pool.devices().get(0).id();
-    return new Target(link.nodeId(), device, Optional.empty());
-  }
 
-  /** A node and device for a first copy; {@code node} is empty for this node. */
-  private record Target(String nodeId, String deviceId, Optional<NodeRecord> node) {}
+    /** Power of two choices on in-flight requests: the less busy of two random holders first. */
+    private List<NodeRecord> twoChoices(List<NodeRecord> holders) {
+        List<NodeRecord> order = new ArrayList<>(holders);
+        if (order.size() > 2) {
+            int a = ThreadLocalRandom.current().nextInt(order.size());
+            int b = ThreadLocalRandom.current().nextInt(order.size() - 1);
+            b = b >= a ? b + 1 : b;
+            order = new ArrayList<>(List.of(order.get(a), order.get(b)));
+        }
+        order.sort(Comparator.comparingInt(Router::inFlight));
+        return order;
+    }
+
+    private static int inFlight(NodeRecord n) {
+        return n.devices().stream().mapToInt(DeviceRecord::inFlight).sum();
+    }
+
+    /** Where a first copy goes: here if a device has room, else the peer with the most free memory. */
+    private Target target(long predicted) {
+        boolean draining = link.isDraining(link.nodeId());
+        for (DeviceSnapshot d : draining ? List.<DeviceSnapshot>of() : pool.snapshot()) {
+            if (d.freeBytes() >= predicted) {
+                return new Target(link.nodeId(), d.spec().id(), Optional.empty());
+            }
+        }
+        // Placement's device picker over the other nodes: fits with headroom, least loaded, most free.
+        ModelKey key = new ModelKey("first-load", 1);
+        ModelSpec spec = new ModelSpec(key, predicted, OptionalLong.empty(), 0, false, 0, 0);
+        Optional<dev.modelmux.placement.Target> picked = picker.pickFree(
+                MeshController.view(link.nodes(), Map.of()),
+                spec,
+                n -> !n.nodeId().equals(link.nodeId()));
+        if (picked.isPresent()) {
+            Optional<NodeRecord> node = link.node(picked.get().nodeId());
+            if (node.isPresent()) {
+                return new Target(picked.get().nodeId(), picked.get().deviceId(), node);
+            }
+        }
+        if (draining) {
+            // A draining node takes no new copies: the peer with the most free memory evicts for it.
+            Optional<NodeRecord> peer = link.nodes().values().stream()
+                    .filter(n -> !n.nodeId().equals(link.nodeId())
+                            && !n.draining()
+                            && !n.devices().isEmpty())
+                    .max(Comparator.comparingLong(n -> n.devices().stream()
+                            .mapToLong(DeviceRecord::freeBytes)
+                            .max()
+                            .orElse(0)));
+            if (peer.isPresent()) {
+                return new Target(
+                        peer.get().nodeId(), peer.get().devices().get(0).deviceId(), peer);
+            }
+        }
+        // Nowhere has free room: load here and let the local pool evict what is cold.
+        String device = pool.devices().get(0).id();
+        return new Target(link.nodeId(), device, Optional.empty());
+    }
+
+    /** A node and device for a first copy; {@code node} is empty for this node. */
+    private record Target(String nodeId, String deviceId, Optional<NodeRecord> node) {}
 }

@@ -15,48 +15,63 @@ import java.util.List;
 
 /** A request and a response in the form they cross between nodes: the gRPC messages of the protocol. */
 public final class WireForm {
-  private WireForm() {}
+    private WireForm() {}
 
-  /** The request in wire form: as it arrived over gRPC, or built (raw contents) from a REST request. */
-  public static ModelInferRequest toWire(InferRequest req) {
-    if (req.wire() != null) {
-      return req.wire();
+    /** The request in wire form: as it arrived over gRPC, or built (raw contents) from a REST request. */
+    public static ModelInferRequest toWire(InferRequest req) {
+        if (req.wire() != null) {
+            return req.wire();
+        }
+        ModelInferRequest.Builder b = ModelInferRequest.newBuilder()
+                .setModelName(req.model())
+                .setModelVersion(req.version())
+                .setId(req.id());
+        for (TensorData t : req.inputs()) {
+            ModelInferRequest.InferInputTensor.Builder in = ModelInferRequest.InferInputTensor.newBuilder()
+                    .setName(t.name())
+                    .setDatatype(t.type().protocolName());
+            for (long d : t.shape()) {
+                in.addShape(d);
+            }
+            b.addInputs(in);
+            b.addRawInputContents(
+                    t.type() == DataType.BYTES
+                            ? ByteString.copyFrom(Codecs.joinLengthPrefixed(t.strings()))
+                            : ByteString.copyFrom(t.raw().duplicate()));
+        }
+        for (String o : req.outputs()) {
+            b.addOutputs(
+                    ModelInferRequest.InferRequestedOutputTensor.newBuilder().setName(o));
+        }
+        return b.build();
     }
-    ModelInferRequest.Builder b = ModelInferRequest.newBuilder().setModelName(req.model()).setModelVersion(req.version())
-        .setId(req.id());
-    for (TensorData t : req.inputs()) {
-      ModelInferRequest.InferInputTensor.Builder in = ModelInferRequest.InferInputTensor.newBuilder()
-          .setName(t.name()).setDatatype(t.type().protocolName());
-      for (long d : t.shape()) {
-        in.addShape(d);
-      }
-      b.addInputs(in);
-      b.addRawInputContents(t.type() == DataType.BYTES ? ByteString.copyFrom(Codecs.joinLengthPrefixed(t.strings()))
-          : ByteString.copyFrom(t.raw().duplicate()));
-    }
-    for (String o : req.outputs()) {
-      b.addOutputs(ModelInferRequest.InferRequestedOutputTensor.newBuilder().setName(o));
-    }
-    return b.build();
-  }
 
-  /** The outputs of a response another node produced, for re-encoding in another protocol. */
-  public static InferenceResult fromWire(ModelInferResponse r) {
-    List<TensorData> outputs = new ArrayList<>(r.getOutputsCount());
-    for (int i = 0; i < r.getOutputsCount(); i++) {
-      ModelInferResponse.InferOutputTensor o = r.getOutputs(i);
-      DataType type = DataType.fromProtocol(o.getDatatype()).orElseThrow(() -> new ServingException(
-          ServingException.Code.INTERNAL, "a peer answered with an unknown datatype"));
-      long[] shape = Shapes.toArray(o.getShapeList());
-      ByteString raw = r.getRawOutputContents(i);
-      long elements = 1;
-      for (long d : shape) {
-        elements = Math.multiplyExact(elements, d);
-      }
-      outputs.add(type == DataType.BYTES
-          ? TensorData.ofStrings(o.getName(), shape, Codecs.splitLengthPrefixed(o.getName(), raw.asReadOnlyByteBuffer(), elements))
-          : TensorData.ofRaw(o.getName(), type, shape, raw.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN)));
+    /** The outputs of a response another node produced, for re-encoding in another protocol. */
+    public static InferenceResult fromWire(ModelInferResponse r) {
+        List<TensorData> outputs = new ArrayList<>(r.getOutputsCount());
+        for (int i = 0; i < r.getOutputsCount(); i++) {
+            ModelInferResponse.InferOutputTensor o = r.getOutputs(i);
+            DataType type = DataType.fromProtocol(o.getDatatype())
+                    .orElseThrow(() -> new ServingException(
+                            ServingException.Code.INTERNAL, "a peer answered with an unknown datatype"));
+            long[] shape = Shapes.toArray(o.getShapeList());
+            ByteString raw = r.getRawOutputContents(i);
+            long elements = 1;
+            for (long d : shape) {
+                elements = Math.multiplyExact(elements, d);
+            }
+            outputs.add(
+                    type == DataType.BYTES
+                            ? TensorData.ofStrings(
+                                    o.getName(),
+                                    shape,
+                                    Codecs.splitLengthPrefixed(o.getName(), raw.asReadOnlyByteBuffer(), elements))
+                            : TensorData.ofRaw(
+                                    o.getName(),
+                                    type,
+                                    shape,
+                                    raw.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN)));
+        }
+        return new InferenceResult(outputs, 0, 0);
     }
-    return new InferenceResult(outputs, 0, 0);
-  }
 }

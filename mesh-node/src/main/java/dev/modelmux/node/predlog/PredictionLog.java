@@ -12,21 +12,21 @@ package dev.modelmux.node.predlog;
  */
 public interface PredictionLog extends AutoCloseable {
 
-  /**
-   * Queues a record for the writer. Never blocks: when the bounded buffer is full (or the log is
-   * closed) it returns {@code false} and counts the record as dropped
-   * ({@code modelmux_prediction_log_dropped_total}).
-   */
-  boolean append(PredictionRecord r);
+    /**
+     * Queues a record for the writer. Never blocks: when the bounded buffer is full (or the log is
+     * closed) it returns {@code false} and counts the record as dropped
+     * ({@code modelmux_prediction_log_dropped_total}).
+     */
+    boolean append(PredictionRecord r);
 
-  /** Records dropped so far (buffer full, or appended after close). */
-  long dropped();
+    /** Records dropped so far (buffer full, or appended after close). */
+    long dropped();
 
-  /**
-   * Writes and flushes everything appended before the call, closes the open segment (fsync,
-   * rename), and stops the writer. Blocks until done: call it from a worker thread, never an
-   * event loop. Later appends are dropped. Idempotent.
-   */
-  @Override
-  void close();
+    /**
+     * Writes and flushes everything appended before the call, closes the open segment (fsync,
+     * rename), and stops the writer. Blocks until done: call it from a worker thread, never an
+     * event loop. Later appends are dropped. Idempotent.
+     */
+    @Override
+    void close();
 }

@@ -26,16 +26,29 @@ import java.util.Set;
  * @param fallbackUsed  whether a step other than the primary model answered
  * @param atMillis      epoch millis of the answer
  */
-public record PredictionRecord(String kind, String requestId, String tenant, String endpoint, String model, long version,
-    long policyVersion, Map<String, Object> features, Object output, Double score, String decision, long latencyMicros,
-    String ladderStep, boolean fallbackUsed, long atMillis) {
+public record PredictionRecord(
+        String kind,
+        String requestId,
+        String tenant,
+        String endpoint,
+        String model,
+        long version,
+        long policyVersion,
+        Map<String, Object> features,
+        Object output,
+        Double score,
+        String decision,
+        long latencyMicros,
+        String ladderStep,
+        boolean fallbackUsed,
+        long atMillis) {
 
-  public static final Set<String> KINDS = Set.of("decide", "infer", "shadow");
+    public static final Set<String> KINDS = Set.of("decide", "infer", "shadow");
 
-  public PredictionRecord {
-    Objects.requireNonNull(kind, "kind");
-    if (!KINDS.contains(kind)) {
-      throw new IllegalArgumentException("kind must be decide, infer or shadow, was '" + kind + "'");
+    public PredictionRecord {
+        Objects.requireNonNull(kind, "kind");
+        if (!KINDS.contains(kind)) {
+            throw new IllegalArgumentException("kind must be decide, infer or shadow, was '" + kind + "'");
+        }
     }
-  }
 }

@@ -1,7 +1,7 @@
 package dev.modelmux.node.protocol;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import dev.modelmux.node.errors.ServingException;
-
 import io.vertx.core.Future;
 import io.vertx.core.http.StreamResetException;
 import io.vertx.grpc.common.CodecException;
@@ -14,7 +14,6 @@ import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import com.google.protobuf.InvalidProtocolBufferException;
 
 /**
  * Binds unary gRPC methods so that every call is answered exactly once: with the handler's
@@ -24,92 +23,106 @@ import com.google.protobuf.InvalidProtocolBufferException;
  * write to a stream the client has already cancelled.
  */
 public final class GrpcCalls {
-  private static final Logger LOG = LoggerFactory.getLogger(GrpcCalls.class);
+    private static final Logger LOG = LoggerFactory.getLogger(GrpcCalls.class);
 
-  private GrpcCalls() {}
+    private GrpcCalls() {}
 
-  /**
-   * Binds {@code method}; {@code fn} runs once the whole request has arrived and decoded.
-   * {@code undecodable} is told the method's name for each message that could not be decoded.
-   */
-  public static <Q, R> void unary(GrpcServer server, ServiceMethod<Q, R> method,
-      BiFunction<Q, GrpcServerRequest<Q, R>, Future<R>> fn, Consumer<String> undecodable) {
-    String name = method.methodName();
-    server.callHandler(method, call -> {
-      call.invalidMessageHandler(invalid -> {
-        boolean tooBig = invalid instanceof MessageSizeOverflowException;
-        if (!tooBig) {
-          undecodable.accept(name);
-        }
-        fail(call, tooBig ? GrpcStatus.RESOURCE_EXHAUSTED : GrpcStatus.INVALID_ARGUMENT,
-            tooBig ? "request message exceeds the server's maximum message size" : "request message could not be decoded");
-      });
-      // Answer only once the request stream has ended: replying while the client's end-of-stream
-      // is still in flight can leave the call hanging on the client side.
-      call.last().onComplete(last -> {
-        if (last.failed()) {
-          Throwable t = last.cause();
-          if (t instanceof StreamResetException) {
-            LOG.debug("{}: the client cancelled the call before its request ended", name);
-            return;
-          }
-          undecodable.accept(name);
-          fail(call, GrpcStatus.INVALID_ARGUMENT, "the request message could not be decoded as "
-              + method.serviceName().fullyQualifiedName() + "." + name + "'s request: " + reason(t));
-          return;
-        }
-        Future<R> result;
-        try {
-          result = fn.apply(last.result(), call);
-        } catch (RuntimeException e) {
-          result = Future.failedFuture(e);
-        }
-        result.onComplete(ar -> {
-          if (ar.succeeded()) {
-            write(call, () -> call.response().end(ar.result()));
-            return;
-          }
-          ServingException se = ServingException.of(ar.cause());
-          if (se.code() == ServingException.Code.INTERNAL) {
-            LOG.error("{} failed", name, ar.cause());
-          }
-          write(call, () -> {
-            if (se.retryAfterMillis() > 0) {
-              call.response().trailers().set("retry-after-ms", Long.toString(se.retryAfterMillis()));
-            }
-            call.response().status(se.code().grpc()).statusMessage(se.getMessage()).end();
-          });
+    /**
+     * Binds {@code method}; {@code fn} runs once the whole request has arrived and decoded.
+     * {@code undecodable} is told the method's name for each message that could not be decoded.
+     */
+    public static <Q, R> void unary(
+            GrpcServer server,
+            ServiceMethod<Q, R> method,
+            BiFunction<Q, GrpcServerRequest<Q, R>, Future<R>> fn,
+            Consumer<String> undecodable) {
+        String name = method.methodName();
+        server.callHandler(method, call -> {
+            call.invalidMessageHandler(invalid -> {
+                boolean tooBig = invalid instanceof MessageSizeOverflowException;
+                if (!tooBig) {
+                    undecodable.accept(name);
+                }
+                fail(
+                        call,
+                        tooBig ? GrpcStatus.RESOURCE_EXHAUSTED : GrpcStatus.INVALID_ARGUMENT,
+                        tooBig
+                                ? "request message exceeds the server's maximum message size"
+                                : "request message could not be decoded");
+            });
+            // Answer only once the request stream has ended: replying while the client's end-of-stream
+            // is still in flight can leave the call hanging on the client side.
+            call.last().onComplete(last -> {
+                if (last.failed()) {
+                    Throwable t = last.cause();
+                    if (t instanceof StreamResetException) {
+                        LOG.debug("{}: the client cancelled the call before its request ended", name);
+                        return;
+                    }
+                    undecodable.accept(name);
+                    fail(
+                            call,
+                            GrpcStatus.INVALID_ARGUMENT,
+                            "the request message could not be decoded as "
+                                    + method.serviceName().fullyQualifiedName() + "." + name + "'s request: "
+                                    + reason(t));
+                    return;
+                }
+                Future<R> result;
+                try {
+                    result = fn.apply(last.result(), call);
+                } catch (RuntimeException e) {
+                    result = Future.failedFuture(e);
+                }
+                result.onComplete(ar -> {
+                    if (ar.succeeded()) {
+                        write(call, () -> call.response().end(ar.result()));
+                        return;
+                    }
+                    ServingException se = ServingException.of(ar.cause());
+                    if (se.code() == ServingException.Code.INTERNAL) {
+                        LOG.error("{} failed", name, ar.cause());
+                    }
+                    write(call, () -> {
+                        if (se.retryAfterMillis() > 0) {
+                            call.response().trailers().set("retry-after-ms", Long.toString(se.retryAfterMillis()));
+                        }
+                        call.response()
+                                .status(se.code().grpc())
+                                .statusMessage(se.getMessage())
+                                .end();
+                    });
+                });
+            });
         });
-      });
-    });
-  }
-
-  /** Why decoding failed, in protobuf's words (they name no path, class or input bytes). */
-  static String reason(Throwable t) {
-    Throwable c = t instanceof CodecException && t.getCause() != null ? t.getCause() : t;
-    if (c instanceof InvalidProtocolBufferException && c.getMessage() != null) {
-      return c.getMessage();
     }
-    if (c instanceof UnsupportedOperationException) {
-      return "unsupported message encoding";
-    }
-    return "malformed message";
-  }
 
-  private static void fail(GrpcServerRequest<?, ?> call, GrpcStatus status, String message) {
-    write(call, () -> call.response().status(status).statusMessage(message).end());
-  }
-
-  /**
-   * Writes the answer unless the stream is gone: a call the client cancelled, or one Vert.x already
-   * answered (its deadline passed), is cleaned up silently.
-   */
-  private static void write(GrpcServerRequest<?, ?> call, Runnable write) {
-    try {
-      write.run();
-    } catch (IllegalStateException e) {
-      // The stream closed between the check and the write (the client cancelled or reset it).
-      LOG.debug("answer to a closed stream dropped: {}", e.getMessage());
+    /** Why decoding failed, in protobuf's words (they name no path, class or input bytes). */
+    static String reason(Throwable t) {
+        Throwable c = t instanceof CodecException && t.getCause() != null ? t.getCause() : t;
+        if (c instanceof InvalidProtocolBufferException && c.getMessage() != null) {
+            return c.getMessage();
+        }
+        if (c instanceof UnsupportedOperationException) {
+            return "unsupported message encoding";
+        }
+        return "malformed message";
     }
-  }
+
+    private static void fail(GrpcServerRequest<?, ?> call, GrpcStatus status, String message) {
+        write(call, () -> call.response().status(status).statusMessage(message).end());
+    }
+
+    /**
+     * Writes the answer unless the stream is gone: a call the client cancelled, or one Vert.x already
+     * answered (its deadline passed), is cleaned up silently.
+     */
+    private static void write(GrpcServerRequest<?, ?> call, Runnable write) {
+        try {
+            write.run();
+        } catch (IllegalStateException e) {
+            // The stream closed between the check and the write (the client cancelled or reset it).
+            LOG.debug("answer to a closed stream dropped: {}", e.getMessage());
+        }
+    }
 }

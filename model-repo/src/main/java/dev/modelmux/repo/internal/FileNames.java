@@ -8,12 +8,12 @@ import java.util.regex.Pattern;
  * VFS provider might decode, no scheme characters; at most 255 characters.
  */
 public final class FileNames {
-  public static final String DEFAULT_MODEL_FILENAME = "model.onnx";
-  private static final Pattern PLAIN = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.\\-]{0,254}");
+    public static final String DEFAULT_MODEL_FILENAME = "model.onnx";
+    private static final Pattern PLAIN = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.\\-]{0,254}");
 
-  private FileNames() {}
+    private FileNames() {}
 
-  public static boolean isPlain(String name) {
-    return name != null && PLAIN.matcher(name).matches() && !name.equals("..");
-  }
+    public static boolean isPlain(String name) {
+        return name != null && PLAIN.matcher(name).matches() && !name.equals("..");
+    }
 }

@@ -22,156 +22,172 @@ import org.slf4j.LoggerFactory;
 
 /** Reads the files of one model folder: its config.pbtxt, its version folders and their artifacts. */
 final class ModelFiles {
-  static final String CONFIG_FILE = "config.pbtxt";
-  /** The largest Java array that every JVM allocates. */
-  private static final long MAX_ARRAY = Integer.MAX_VALUE - 8;
-  private static final Logger log = LoggerFactory.getLogger(ModelFiles.class);
+    static final String CONFIG_FILE = "config.pbtxt";
+    /** The largest Java array that every JVM allocates. */
+    private static final long MAX_ARRAY = Integer.MAX_VALUE - 8;
 
-  /**
-   * config.pbtxt as read: the parsed config, or the error that kept it out, and its bytes (null
-   * when there is no config.pbtxt).
-   */
-  record ConfigRead(Optional<ModelConfig> config, Optional<String> error, byte[] bytes) {}
+    private static final Logger log = LoggerFactory.getLogger(ModelFiles.class);
 
-  private final RepositoryTree tree;
-  private final RepositoryOptions options;
+    /**
+     * config.pbtxt as read: the parsed config, or the error that kept it out, and its bytes (null
+     * when there is no config.pbtxt).
+     */
+    record ConfigRead(Optional<ModelConfig> config, Optional<String> error, byte[] bytes) {}
 
-  ModelFiles(RepositoryTree tree, RepositoryOptions options) {
-    this.tree = tree;
-    this.options = options;
-  }
+    private final RepositoryTree tree;
+    private final RepositoryOptions options;
 
-  /** Reads and parses config.pbtxt; a config that is too big, not UTF-8 or invalid becomes an error, not an exception. */
-  ConfigRead readConfig(String model, FileObject dir) throws RepositoryException {
-    String relative = model + "/" + CONFIG_FILE;
-    Optional<FileObject> file;
-    try {
-      file = tree.child(dir, CONFIG_FILE, relative);
-    } catch (RepositoryTree.OutsideRoot e) {
-      return error(model, CONFIG_FILE + " resolves outside the repository root; refused", new byte[0]);
+    ModelFiles(RepositoryTree tree, RepositoryOptions options) {
+        this.tree = tree;
+        this.options = options;
     }
-    if (file.isEmpty()) {
-      return new ConfigRead(Optional.empty(), Optional.empty(), null);
-    }
-    byte[] bytes;
-    try {
-      if (!file.get().isFile()) {
-        return error(model, CONFIG_FILE + " is not a file", new byte[0]);
-      }
-      bytes = readBounded(file.get(), options.maxConfigBytes(), relative);
-    } catch (FileSystemException e) {
-      throw RepositoryTree.unreadable(relative, e);
-    } catch (TooLarge e) {
-      return error(model, CONFIG_FILE + " is " + e.size + " bytes, more than the " + options.maxConfigBytes()
-          + " allowed", new byte[0]);
-    }
-    String text;
-    try {
-      text = StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(bytes)).toString();
-    } catch (CharacterCodingException e) {
-      return error(model, CONFIG_FILE + " is not valid UTF-8", bytes);
-    }
-    try {
-      return new ConfigRead(Optional.of(ModelConfigs.parse(model, CONFIG_FILE, text)), Optional.empty(), bytes);
-    } catch (ModelConfigException e) {
-      return new ConfigRead(Optional.empty(), Optional.of(e.getMessage()), bytes);
-    }
-  }
 
-  private static ConfigRead error(String model, String what, byte[] bytes) {
-    return new ConfigRead(Optional.empty(), Optional.of("model '" + model + "': " + what), bytes);
-  }
-
-  /** The model file name in each version folder: default_model_filename, else model.onnx. */
-  String modelFileName(ConfigRead config) {
-    return config.config().map(ModelConfig::getDefaultModelFilename).filter(n -> !n.isEmpty())
-        .orElse(FileNames.DEFAULT_MODEL_FILENAME);
-  }
-
-  /** A version folder that holds the model file, or empty (logged) when it does not. */
-  Optional<ModelEntry.VersionEntry> versionEntry(String model, FileObject dir, long version, String fileName)
-      throws RepositoryException {
-    String relative = model + "/" + version;
-    try {
-      if (!dir.isFolder()) {
-        return Optional.empty();
-      }
-      if (!tree.inside(dir)) {
-        log.warn("model '{}' version {} skipped: {} resolves outside the repository root", model, version, relative);
-        return Optional.empty();
-      }
-      Optional<FileObject> file;
-      try {
-        file = tree.child(dir, fileName, relative + "/" + fileName);
-      } catch (RepositoryException e) {
-        log.warn("model '{}' version {} skipped: {}", model, version, e.getMessage());
-        return Optional.empty();
-      }
-      if (file.isEmpty() || !file.get().isFile()) {
-        log.debug("model '{}' version {} skipped: no {}", model, version, fileName);
-        return Optional.empty();
-      }
-      var content = file.get().getContent();
-      return Optional.of(new ModelEntry.VersionEntry(version, fileName, content.getSize(), content.getLastModifiedTime()));
-    } catch (FileSystemException e) {
-      throw RepositoryTree.unreadable(relative, e);
+    /** Reads and parses config.pbtxt; a config that is too big, not UTF-8 or invalid becomes an error, not an exception. */
+    ConfigRead readConfig(String model, FileObject dir) throws RepositoryException {
+        String relative = model + "/" + CONFIG_FILE;
+        Optional<FileObject> file;
+        try {
+            file = tree.child(dir, CONFIG_FILE, relative);
+        } catch (RepositoryTree.OutsideRoot e) {
+            return error(model, CONFIG_FILE + " resolves outside the repository root; refused", new byte[0]);
+        }
+        if (file.isEmpty()) {
+            return new ConfigRead(Optional.empty(), Optional.empty(), null);
+        }
+        byte[] bytes;
+        try {
+            if (!file.get().isFile()) {
+                return error(model, CONFIG_FILE + " is not a file", new byte[0]);
+            }
+            bytes = readBounded(file.get(), options.maxConfigBytes(), relative);
+        } catch (FileSystemException e) {
+            throw RepositoryTree.unreadable(relative, e);
+        } catch (TooLarge e) {
+            return error(
+                    model,
+                    CONFIG_FILE + " is " + e.size + " bytes, more than the " + options.maxConfigBytes() + " allowed",
+                    new byte[0]);
+        }
+        String text;
+        try {
+            text = StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes))
+                    .toString();
+        } catch (CharacterCodingException e) {
+            return error(model, CONFIG_FILE + " is not valid UTF-8", bytes);
+        }
+        try {
+            return new ConfigRead(Optional.of(ModelConfigs.parse(model, CONFIG_FILE, text)), Optional.empty(), bytes);
+        } catch (ModelConfigException e) {
+            return new ConfigRead(Optional.empty(), Optional.of(e.getMessage()), bytes);
+        }
     }
-  }
 
-  /** Reads one version's file whole, bounded by maxArtifactBytes, hashing what was read. */
-  Artifact readArtifact(String model, long version, FileObject versionDir, String fileName) throws RepositoryException {
-    String relative = model + "/" + version + "/" + fileName;
-    FileObject file = tree.child(versionDir, fileName, relative)
-        .orElseThrow(() -> new RepositoryException.NotFound("model '" + model + "' version " + version + " has no " + fileName));
-    try {
-      if (!file.isFile()) {
-        throw new RepositoryException.NotFound("model '" + model + "' version " + version + " has no " + fileName);
-      }
-      byte[] bytes = readBounded(file, options.maxArtifactBytes(), relative);
-      MessageDigest sha = Fingerprints.sha256();
-      return new Artifact(model, version, bytes, Fingerprints.hex(sha.digest(bytes)));
-    } catch (FileSystemException e) {
-      throw RepositoryTree.unreadable(relative, e);
-    } catch (TooLarge e) {
-      throw new RepositoryException(relative + " is " + e.size + " bytes, more than the " + options.maxArtifactBytes()
-          + " allowed");
+    private static ConfigRead error(String model, String what, byte[] bytes) {
+        return new ConfigRead(Optional.empty(), Optional.of("model '" + model + "': " + what), bytes);
     }
-  }
 
-  /**
-   * Reads a file whole into one array of the size it reports, refusing files above {@code max};
-   * a file whose length changes while it is read (still being copied in) is an error.
-   */
-  private static byte[] readBounded(FileObject file, long max, String relative) throws FileSystemException, TooLarge,
-      RepositoryException {
-    long size = file.getContent().getSize();
-    if (size > Math.min(max, MAX_ARRAY)) {
-      throw new TooLarge(size);
+    /** The model file name in each version folder: default_model_filename, else model.onnx. */
+    String modelFileName(ConfigRead config) {
+        return config.config()
+                .map(ModelConfig::getDefaultModelFilename)
+                .filter(n -> !n.isEmpty())
+                .orElse(FileNames.DEFAULT_MODEL_FILENAME);
     }
-    try (InputStream in = file.getContent().getInputStream()) {
-      byte[] bytes = new byte[(int) size];
-      int n = in.readNBytes(bytes, 0, bytes.length);
-      if (n < bytes.length || in.read() >= 0) {
-        throw new RepositoryException(relative + " changed while it was read; it will be read again");
-      }
-      return bytes;
-    } catch (FileSystemException e) {
-      throw e;
-    } catch (IOException e) {
-      throw RepositoryTree.unreadable(relative, e);
-    }
-  }
 
-  /** A file larger than the limit; {@code size} as far as known. */
-  private static final class TooLarge extends Exception {
-    private static final long serialVersionUID = 1L;
-    final long size;
-
-    TooLarge(long size) {
-      super(null, null, false, false);
-      this.size = size;
+    /** A version folder that holds the model file, or empty (logged) when it does not. */
+    Optional<ModelEntry.VersionEntry> versionEntry(String model, FileObject dir, long version, String fileName)
+            throws RepositoryException {
+        String relative = model + "/" + version;
+        try {
+            if (!dir.isFolder()) {
+                return Optional.empty();
+            }
+            if (!tree.inside(dir)) {
+                log.warn(
+                        "model '{}' version {} skipped: {} resolves outside the repository root",
+                        model,
+                        version,
+                        relative);
+                return Optional.empty();
+            }
+            Optional<FileObject> file;
+            try {
+                file = tree.child(dir, fileName, relative + "/" + fileName);
+            } catch (RepositoryException e) {
+                log.warn("model '{}' version {} skipped: {}", model, version, e.getMessage());
+                return Optional.empty();
+            }
+            if (file.isEmpty() || !file.get().isFile()) {
+                log.debug("model '{}' version {} skipped: no {}", model, version, fileName);
+                return Optional.empty();
+            }
+            var content = file.get().getContent();
+            return Optional.of(
+                    new ModelEntry.VersionEntry(version, fileName, content.getSize(), content.getLastModifiedTime()));
+        } catch (FileSystemException e) {
+            throw RepositoryTree.unreadable(relative, e);
+        }
     }
-  }
+
+    /** Reads one version's file whole, bounded by maxArtifactBytes, hashing what was read. */
+    Artifact readArtifact(String model, long version, FileObject versionDir, String fileName)
+            throws RepositoryException {
+        String relative = model + "/" + version + "/" + fileName;
+        FileObject file = tree.child(versionDir, fileName, relative)
+                .orElseThrow(() -> new RepositoryException.NotFound(
+                        "model '" + model + "' version " + version + " has no " + fileName));
+        try {
+            if (!file.isFile()) {
+                throw new RepositoryException.NotFound(
+                        "model '" + model + "' version " + version + " has no " + fileName);
+            }
+            byte[] bytes = readBounded(file, options.maxArtifactBytes(), relative);
+            MessageDigest sha = Fingerprints.sha256();
+            return new Artifact(model, version, bytes, Fingerprints.hex(sha.digest(bytes)));
+        } catch (FileSystemException e) {
+            throw RepositoryTree.unreadable(relative, e);
+        } catch (TooLarge e) {
+            throw new RepositoryException(
+                    relative + " is " + e.size + " bytes, more than the " + options.maxArtifactBytes() + " allowed");
+        }
+    }
+
+    /**
+     * Reads a file whole into one array of the size it reports, refusing files above {@code max};
+     * a file whose length changes while it is read (still being copied in) is an error.
+     */
+    private static byte[] readBounded(FileObject file, long max, String relative)
+            throws FileSystemException, TooLarge, RepositoryException {
+        long size = file.getContent().getSize();
+        if (size > Math.min(max, MAX_ARRAY)) {
+            throw new TooLarge(size);
+        }
+        try (InputStream in = file.getContent().getInputStream()) {
+            byte[] bytes = new byte[(int) size];
+            int n = in.readNBytes(bytes, 0, bytes.length);
+            if (n < bytes.length || in.read() >= 0) {
+                throw new RepositoryException(relative + " changed while it was read; it will be read again");
+            }
+            return bytes;
+        } catch (FileSystemException e) {
+            throw e;
+        } catch (IOException e) {
+            throw RepositoryTree.unreadable(relative, e);
+        }
+    }
+
+    /** A file larger than the limit; {@code size} as far as known. */
+    private static final class TooLarge extends Exception {
+        private static final long serialVersionUID = 1L;
+        final long size;
+
+        TooLarge(long size) {
+            super(null, null, false, false);
+            this.size = size;
+        }
+    }
 }

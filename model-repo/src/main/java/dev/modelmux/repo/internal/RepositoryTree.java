@@ -15,87 +15,88 @@ import org.apache.commons.vfs2.NameScope;
  * symbolic link cannot lead outside. Messages name files relative to the root.
  */
 final class RepositoryTree {
-  private final FileObject root;
-  /** The root's real path when it is a local folder; null for other schemes. */
-  private final Path canonicalRoot;
+    private final FileObject root;
+    /** The root's real path when it is a local folder; null for other schemes. */
+    private final Path canonicalRoot;
 
-  RepositoryTree(FileObject root) throws IOException {
-    this.root = root;
-    this.canonicalRoot = isLocal(root) ? Path.of(root.getName().getPathDecoded()).toRealPath() : null;
-  }
-
-  FileObject root() {
-    return root;
-  }
-
-  /**
-   * The existing child {@code name} of {@code parent}, or empty.
-   *
-   * @param relative the child's name relative to the root, for messages ({@code model/3})
-   * @throws RepositoryException if it resolves outside the root or cannot be read
-   */
-  Optional<FileObject> child(FileObject parent, String name, String relative) throws RepositoryException {
-    try {
-      FileObject f = parent.resolveFile(name, NameScope.CHILD);
-      if (!root.getName().isDescendent(f.getName(), NameScope.DESCENDENT)) {
-        throw outside(relative);
-      }
-      if (!f.exists()) {
-        return Optional.empty();
-      }
-      if (!inside(f)) {
-        throw outside(relative);
-      }
-      return Optional.of(f);
-    } catch (FileSystemException e) {
-      throw unreadable(relative, e);
+    RepositoryTree(FileObject root) throws IOException {
+        this.root = root;
+        this.canonicalRoot =
+                isLocal(root) ? Path.of(root.getName().getPathDecoded()).toRealPath() : null;
     }
-  }
 
-  /** The children of a folder as they are now. */
-  List<FileObject> children(FileObject folder, String relative) throws RepositoryException {
-    try {
-      folder.refresh();
-      FileObject[] children = folder.getChildren();
-      return children == null ? List.of() : List.of(children);
-    } catch (FileSystemException e) {
-      throw unreadable(relative, e);
+    FileObject root() {
+        return root;
     }
-  }
 
-  /** True when {@code f} is under the root, following symbolic links for local roots. */
-  boolean inside(FileObject f) throws FileSystemException {
-    if (!root.getName().isDescendent(f.getName(), NameScope.DESCENDENT)) {
-      return false;
+    /**
+     * The existing child {@code name} of {@code parent}, or empty.
+     *
+     * @param relative the child's name relative to the root, for messages ({@code model/3})
+     * @throws RepositoryException if it resolves outside the root or cannot be read
+     */
+    Optional<FileObject> child(FileObject parent, String name, String relative) throws RepositoryException {
+        try {
+            FileObject f = parent.resolveFile(name, NameScope.CHILD);
+            if (!root.getName().isDescendent(f.getName(), NameScope.DESCENDENT)) {
+                throw outside(relative);
+            }
+            if (!f.exists()) {
+                return Optional.empty();
+            }
+            if (!inside(f)) {
+                throw outside(relative);
+            }
+            return Optional.of(f);
+        } catch (FileSystemException e) {
+            throw unreadable(relative, e);
+        }
     }
-    if (canonicalRoot == null) {
-      return true;
+
+    /** The children of a folder as they are now. */
+    List<FileObject> children(FileObject folder, String relative) throws RepositoryException {
+        try {
+            folder.refresh();
+            FileObject[] children = folder.getChildren();
+            return children == null ? List.of() : List.of(children);
+        } catch (FileSystemException e) {
+            throw unreadable(relative, e);
+        }
     }
-    try {
-      return Path.of(f.getName().getPathDecoded()).toRealPath().startsWith(canonicalRoot);
-    } catch (IOException e) {
-      return false; // a dangling link or a file that vanished: not usable either way
+
+    /** True when {@code f} is under the root, following symbolic links for local roots. */
+    boolean inside(FileObject f) throws FileSystemException {
+        if (!root.getName().isDescendent(f.getName(), NameScope.DESCENDENT)) {
+            return false;
+        }
+        if (canonicalRoot == null) {
+            return true;
+        }
+        try {
+            return Path.of(f.getName().getPathDecoded()).toRealPath().startsWith(canonicalRoot);
+        } catch (IOException e) {
+            return false; // a dangling link or a file that vanished: not usable either way
+        }
     }
-  }
 
-  static RepositoryException outside(String relative) {
-    return new OutsideRoot(relative + " resolves outside the repository root; refused");
-  }
-
-  /** A file that resolves outside the root (a symbolic link leading out). */
-  static final class OutsideRoot extends RepositoryException {
-    private static final long serialVersionUID = 1L;
-
-    OutsideRoot(String message) {
-      super(message);
+    static RepositoryException outside(String relative) {
+        return new OutsideRoot(relative + " resolves outside the repository root; refused");
     }
-  }
 
-  static RepositoryException unreadable(String relative, Exception cause) {
-    return new RepositoryException("could not read " + relative + " in the repository", cause);
-  }
+    /** A file that resolves outside the root (a symbolic link leading out). */
+    static final class OutsideRoot extends RepositoryException {
+        private static final long serialVersionUID = 1L;
 
-  private static boolean isLocal(FileObject f) {
-    return "file".equals(f.getName().getScheme());
-  }
+        OutsideRoot(String message) {
+            super(message);
+        }
+    }
+
+    static RepositoryException unreadable(String relative, Exception cause) {
+        return new RepositoryException("could not read " + relative + " in the repository", cause);
+    }
+
+    private static boolean isLocal(FileObject f) {
+        return "file".equals(f.getName().getScheme());
+    }
 }

@@ -17,46 +17,53 @@ import org.apache.hc.core5.ssl.SSLContexts;
  * HttpClient credentials still share, so Basic auth would send NULs).
  */
 final class SecureHttpProviders {
-  private SecureHttpProviders() {}
+    private SecureHttpProviders() {}
 
-  static final class Http extends Http5FileProvider {
-    @Override
-    protected SSLContext createSSLContext(Http5FileSystemConfigBuilder builder, FileSystemOptions options) {
-      return SSLContexts.createSystemDefault();
-    }
+    static final class Http extends Http5FileProvider {
+        @Override
+        protected SSLContext createSSLContext(Http5FileSystemConfigBuilder builder, FileSystemOptions options) {
+            return SSLContexts.createSystemDefault();
+        }
 
-    @Override
-    protected HttpClientContext createHttpClientContext(Http5FileSystemConfigBuilder builder, GenericFileName rootName,
-        FileSystemOptions options, UserAuthenticationData authData) {
-      return super.createHttpClientContext(builder, rootName, options, copy(authData));
-    }
-  }
-
-  static final class Https extends Http5sFileProvider {
-    @Override
-    protected SSLContext createSSLContext(Http5FileSystemConfigBuilder builder, FileSystemOptions options) {
-      return SSLContexts.createSystemDefault();
+        @Override
+        protected HttpClientContext createHttpClientContext(
+                Http5FileSystemConfigBuilder builder,
+                GenericFileName rootName,
+                FileSystemOptions options,
+                UserAuthenticationData authData) {
+            return super.createHttpClientContext(builder, rootName, options, copy(authData));
+        }
     }
 
-    @Override
-    protected HttpClientContext createHttpClientContext(Http5FileSystemConfigBuilder builder, GenericFileName rootName,
-        FileSystemOptions options, UserAuthenticationData authData) {
-      return super.createHttpClientContext(builder, rootName, options, copy(authData));
-    }
-  }
+    static final class Https extends Http5sFileProvider {
+        @Override
+        protected SSLContext createSSLContext(Http5FileSystemConfigBuilder builder, FileSystemOptions options) {
+            return SSLContexts.createSystemDefault();
+        }
 
-  private static UserAuthenticationData copy(UserAuthenticationData data) {
-    if (data == null) {
-      return null;
+        @Override
+        protected HttpClientContext createHttpClientContext(
+                Http5FileSystemConfigBuilder builder,
+                GenericFileName rootName,
+                FileSystemOptions options,
+                UserAuthenticationData authData) {
+            return super.createHttpClientContext(builder, rootName, options, copy(authData));
+        }
     }
-    UserAuthenticationData copy = new UserAuthenticationData();
-    for (UserAuthenticationData.Type type : new UserAuthenticationData.Type[] {
-        UserAuthenticationData.USERNAME, UserAuthenticationData.PASSWORD, UserAuthenticationData.DOMAIN}) {
-      char[] value = data.getData(type);
-      if (value != null) {
-        copy.setData(type, value.clone());
-      }
+
+    private static UserAuthenticationData copy(UserAuthenticationData data) {
+        if (data == null) {
+            return null;
+        }
+        UserAuthenticationData copy = new UserAuthenticationData();
+        for (UserAuthenticationData.Type type : new UserAuthenticationData.Type[] {
+            UserAuthenticationData.USERNAME, UserAuthenticationData.PASSWORD, UserAuthenticationData.DOMAIN
+        }) {
+            char[] value = data.getData(type);
+            if (value != null) {
+                copy.setData(type, value.clone());
+            }
+        }
+        return copy;
     }
-    return copy;
-  }
 }

@@ -9,7 +9,6 @@ import org.apache.commons.vfs2.provider.jar.JarFileProvider;
 import org.apache.commons.vfs2.provider.local.DefaultLocalFileProvider;
 import org.apache.commons.vfs2.provider.ram.RamFileProvider;
 import org.apache.commons.vfs2.provider.zip.ZipFileProvider;
-import java.net.URL;
 
 /**
  * A VFS manager with exactly the providers a repository may use (no default provider, so no
@@ -17,23 +16,24 @@ import java.net.URL;
  * is resolved so that rescans see changes.
  */
 final class VfsManagers {
-  private VfsManagers() {}
+    private VfsManagers() {}
 
-  static DefaultFileSystemManager create() throws FileSystemException {
-    DefaultFileSystemManager m = new DefaultFileSystemManager();
-    m.addProvider("file", new DefaultLocalFileProvider());
-    m.addProvider("zip", new ZipFileProvider());
-    m.addProvider("jar", new JarFileProvider());
-    m.addProvider("ram", new RamFileProvider());
-    m.addProvider("http", new SecureHttpProviders.Http());
-    m.addProvider("https", new SecureHttpProviders.Https());
-    // Archives fetched over http(s) are copied here before they are opened; removed on close.
-    DefaultFileReplicator replicator = new DefaultFileReplicator(
-        new File(System.getProperty("java.io.tmpdir"), "modelmux-vfs-" + ProcessHandle.current().pid()));
-    m.setReplicator(replicator);
-    m.setTemporaryFileStore(replicator);
-    m.setCacheStrategy(CacheStrategy.ON_RESOLVE);
-    m.init();
-    return m;
-  }
+    static DefaultFileSystemManager create() throws FileSystemException {
+        DefaultFileSystemManager m = new DefaultFileSystemManager();
+        m.addProvider("file", new DefaultLocalFileProvider());
+        m.addProvider("zip", new ZipFileProvider());
+        m.addProvider("jar", new JarFileProvider());
+        m.addProvider("ram", new RamFileProvider());
+        m.addProvider("http", new SecureHttpProviders.Http());
+        m.addProvider("https", new SecureHttpProviders.Https());
+        // Archives fetched over http(s) are copied here before they are opened; removed on close.
+        DefaultFileReplicator replicator = new DefaultFileReplicator(new File(
+                System.getProperty("java.io.tmpdir"),
+                "modelmux-vfs-" + ProcessHandle.current().pid()));
+        m.setReplicator(replicator);
+        m.setTemporaryFileStore(replicator);
+        m.setCacheStrategy(CacheStrategy.ON_RESOLVE);
+        m.init();
+        return m;
+    }
 }

@@ -15,10 +15,18 @@ import java.util.List;
  * @param underProvisioned      models with fewer copies than they need, by name
  * @param overProvisioned       models with more copies than they need, by name
  */
-public record ClusterAdvice(int nodes, long capacityBytes, long usedBytes, long requiredBytes, long perNodeCapacityBytes,
-    int nodesNeeded, ModelAdvice.Status status, List<String> underProvisioned, List<String> overProvisioned) {
-  public ClusterAdvice {
-    underProvisioned = List.copyOf(underProvisioned);
-    overProvisioned = List.copyOf(overProvisioned);
-  }
+public record ClusterAdvice(
+        int nodes,
+        long capacityBytes,
+        long usedBytes,
+        long requiredBytes,
+        long perNodeCapacityBytes,
+        int nodesNeeded,
+        ModelAdvice.Status status,
+        List<String> underProvisioned,
+        List<String> overProvisioned) {
+    public ClusterAdvice {
+        underProvisioned = List.copyOf(underProvisioned);
+        overProvisioned = List.copyOf(overProvisioned);
+    }
 }

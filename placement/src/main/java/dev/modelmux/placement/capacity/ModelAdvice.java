@@ -1,7 +1,7 @@
 package dev.modelmux.placement.capacity;
 
-import java.util.OptionalDouble;
 import java.util.Locale;
+import java.util.OptionalDouble;
 
 /**
  * The advice for one model (see {@link CapacityPlan#compute} for the arithmetic).
@@ -14,18 +14,34 @@ import java.util.Locale;
  * @param fitsOnADevice    whether one copy fits on the largest device of a node that is not draining
  * @param note             what the figures lacked, empty when nothing
  */
-public record ModelAdvice(String model, double peakQps, double currentQps, OptionalDouble p99Seconds,
-    OptionalDouble loadSeconds, double extraTrafficShare, int baseCopies, int loadHeadroom, int failoverHeadroom,
-    int floorCopies, int requiredCopies, int currentCopies, long bytesPerCopy, long requiredBytes, boolean fitsOnADevice,
-    Status status, String note) {
+public record ModelAdvice(
+        String model,
+        double peakQps,
+        double currentQps,
+        OptionalDouble p99Seconds,
+        OptionalDouble loadSeconds,
+        double extraTrafficShare,
+        int baseCopies,
+        int loadHeadroom,
+        int failoverHeadroom,
+        int floorCopies,
+        int requiredCopies,
+        int currentCopies,
+        long bytesPerCopy,
+        long requiredBytes,
+        boolean fitsOnADevice,
+        Status status,
+        String note) {
 
-  /** Whether the model has fewer copies than it needs, more than it needs, or about right. */
-  public enum Status {
-    UNDER_PROVISIONED, OVER_PROVISIONED, OK;
+    /** Whether the model has fewer copies than it needs, more than it needs, or about right. */
+    public enum Status {
+        UNDER_PROVISIONED,
+        OVER_PROVISIONED,
+        OK;
 
-    /** The JSON spelling: {@code under_provisioned}, {@code over_provisioned}, {@code ok}. */
-    public String label() {
-      return name().toLowerCase(Locale.ROOT);
+        /** The JSON spelling: {@code under_provisioned}, {@code over_provisioned}, {@code ok}. */
+        public String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
     }
-  }
 }

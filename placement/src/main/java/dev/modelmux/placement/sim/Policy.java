@@ -19,37 +19,37 @@ import java.util.Map;
  */
 public interface Policy {
 
-  /** Least recently used first; always admits. */
-  static Policy lru(long capacityBytes) {
-    return new LruPolicy(capacityBytes);
-  }
+    /** Least recently used first; always admits. */
+    static Policy lru(long capacityBytes) {
+        return new LruPolicy(capacityBytes);
+    }
 
-  /**
-   * Eviction by {@code evictor} over a one-device view of the residents; {@code models} supply
-   * load times. A miss is not admitted when the evictor finds no eligible victims.
-   */
-  static Policy costAware(long capacityBytes, Evictor evictor, Map<ModelKey, ModelSpec> models) {
-    return new CostAwarePolicy(capacityBytes, evictor, models);
-  }
+    /**
+     * Eviction by {@code evictor} over a one-device view of the residents; {@code models} supply
+     * load times. A miss is not admitted when the evictor finds no eligible victims.
+     */
+    static Policy costAware(long capacityBytes, Evictor evictor, Map<ModelKey, ModelSpec> models) {
+        return new CostAwarePolicy(capacityBytes, evictor, models);
+    }
 
-  /**
-   * The offline reference: evicts the resident whose next request is farthest in the future, and
-   * does not admit a model whose next request is farther than those of the residents it would
-   * displace. It must be fed exactly {@code trace}, in order. With variable sizes this is the
-   * usual size-aware approximation of the offline optimum, not a proven optimum: a reference to
-   * measure against, not a bound.
-   */
-  static Policy belady(long capacityBytes, List<Access> trace) {
-    return new BeladyPolicy(capacityBytes, trace);
-  }
+    /**
+     * The offline reference: evicts the resident whose next request is farthest in the future, and
+     * does not admit a model whose next request is farther than those of the residents it would
+     * displace. It must be fed exactly {@code trace}, in order. With variable sizes this is the
+     * usual size-aware approximation of the offline optimum, not a proven optimum: a reference to
+     * measure against, not a bound.
+     */
+    static Policy belady(long capacityBytes, List<Access> trace) {
+        return new BeladyPolicy(capacityBytes, trace);
+    }
 
-  String name();
+    String name();
 
-  /** Serves one request; true on a hit. */
-  boolean record(Access access);
+    /** Serves one request; true on a hit. */
+    boolean record(Access access);
 
-  PolicyStats stats();
+    PolicyStats stats();
 
-  /** Bytes resident now; never above the capacity. */
-  long residentBytes();
+    /** Bytes resident now; never above the capacity. */
+    long residentBytes();
 }

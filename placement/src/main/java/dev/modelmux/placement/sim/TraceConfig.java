@@ -14,39 +14,48 @@ import java.util.SplittableRandom;
  * @param meanGapNanos mean time between requests (exponential gaps)
  * @param seed for the {@link SplittableRandom}
  */
-public record TraceConfig(int models, int accesses, double skew, long minBytes, long maxBytes, long loadNanosPerMiB,
-    long meanGapNanos, long seed) {
-  public static final long MIB = 1L << 20;
+public record TraceConfig(
+        int models,
+        int accesses,
+        double skew,
+        long minBytes,
+        long maxBytes,
+        long loadNanosPerMiB,
+        long meanGapNanos,
+        long seed) {
+    public static final long MIB = 1L << 20;
 
-  public TraceConfig {
-    if (models < 1 || accesses < 0) {
-      throw new IllegalArgumentException("models must be >= 1 and accesses >= 0, were " + models + ", " + accesses);
+    public TraceConfig {
+        if (models < 1 || accesses < 0) {
+            throw new IllegalArgumentException(
+                    "models must be >= 1 and accesses >= 0, were " + models + ", " + accesses);
+        }
+        if (!(skew >= 0) || Double.isInfinite(skew)) {
+            throw new IllegalArgumentException("skew must be finite and >= 0, was " + skew);
+        }
+        if (minBytes < 1 || maxBytes < minBytes || maxBytes == Long.MAX_VALUE) {
+            throw new IllegalArgumentException(
+                    "need 1 <= minBytes <= maxBytes < Long.MAX_VALUE, were " + minBytes + ", " + maxBytes);
+        }
+        if (loadNanosPerMiB < 0 || meanGapNanos < 0) {
+            throw new IllegalArgumentException("loadNanosPerMiB and meanGapNanos must be >= 0");
+        }
     }
-    if (!(skew >= 0) || Double.isInfinite(skew)) {
-      throw new IllegalArgumentException("skew must be finite and >= 0, was " + skew);
+
+    /** Zipf(1.0) over 1,000 models of 1–40 MiB, 200,000 requests ~1 ms apart, 5 ms to load a MiB. */
+    public static TraceConfig defaults() {
+        return new TraceConfig(1_000, 200_000, 1.0, MIB, 40 * MIB, 5_000_000L, 1_000_000L, 42L);
     }
-    if (minBytes < 1 || maxBytes < minBytes || maxBytes == Long.MAX_VALUE) {
-      throw new IllegalArgumentException("need 1 <= minBytes <= maxBytes < Long.MAX_VALUE, were " + minBytes + ", " + maxBytes);
+
+    public TraceConfig withSkew(double value) {
+        return new TraceConfig(models, accesses, value, minBytes, maxBytes, loadNanosPerMiB, meanGapNanos, seed);
     }
-    if (loadNanosPerMiB < 0 || meanGapNanos < 0) {
-      throw new IllegalArgumentException("loadNanosPerMiB and meanGapNanos must be >= 0");
+
+    public TraceConfig withSize(int modelCount, int accessCount) {
+        return new TraceConfig(modelCount, accessCount, skew, minBytes, maxBytes, loadNanosPerMiB, meanGapNanos, seed);
     }
-  }
 
-  /** Zipf(1.0) over 1,000 models of 1–40 MiB, 200,000 requests ~1 ms apart, 5 ms to load a MiB. */
-  public static TraceConfig defaults() {
-    return new TraceConfig(1_000, 200_000, 1.0, MIB, 40 * MIB, 5_000_000L, 1_000_000L, 42L);
-  }
-
-  public TraceConfig withSkew(double value) {
-    return new TraceConfig(models, accesses, value, minBytes, maxBytes, loadNanosPerMiB, meanGapNanos, seed);
-  }
-
-  public TraceConfig withSize(int modelCount, int accessCount) {
-    return new TraceConfig(modelCount, accessCount, skew, minBytes, maxBytes, loadNanosPerMiB, meanGapNanos, seed);
-  }
-
-  public TraceConfig withSeed(long value) {
-    return new TraceConfig(models, accesses, skew, minBytes, maxBytes, loadNanosPerMiB, meanGapNanos, value);
-  }
+    public TraceConfig withSeed(long value) {
+        return new TraceConfig(models, accesses, skew, minBytes, maxBytes, loadNanosPerMiB, meanGapNanos, value);
+    }
 }

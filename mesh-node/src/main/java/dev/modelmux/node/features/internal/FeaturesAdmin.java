@@ -2,10 +2,10 @@ package dev.modelmux.node.features.internal;
 
 import dev.modelmux.cluster.FeatureTable;
 import dev.modelmux.cluster.FeatureValue;
-import dev.modelmux.node.security.AdminAuth;
 import dev.modelmux.node.admin.AdminRoutes;
 import dev.modelmux.node.admin.AdminRoutes.Reply;
 import dev.modelmux.node.errors.ServingException;
+import dev.modelmux.node.security.AdminAuth;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -25,51 +25,66 @@ import java.util.function.LongSupplier;
  * </ul>
  */
 public final class FeaturesAdmin {
-  static final String BASE = "/api/v1/features";
-  public static final long MAX_BODY_BYTES = 16L << 20;
+    static final String BASE = "/api/v1/features";
+    public static final long MAX_BODY_BYTES = 16L << 20;
 
-  private final Vertx vertx;
-  private final AdminAuth admin;
-  private final FeatureTable table;
-  private final LongSupplier clockMillis;
+    private final Vertx vertx;
+    private final AdminAuth admin;
+    private final FeatureTable table;
+    private final LongSupplier clockMillis;
 
-  public FeaturesAdmin(Vertx vertx, AdminAuth admin, FeatureTable table, LongSupplier clockMillis) {
-    this.vertx = vertx;
-    this.admin = admin;
-    this.table = table;
-    this.clockMillis = clockMillis;
-  }
-
-  public void mount(Router r) {
-    BodyHandler body = BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES);
-    r.put(BASE).handler(body).handler(ctx -> AdminRoutes.handle(ctx, admin, () -> {
-      String text = AdminRoutes.body(ctx, "{\"features\": [{\"entity_id\": ..., \"values\": {...}}]} or JSON lines");
-      return vertx.executeBlocking(() -> {
-        try {
-          return FeatureBatch.parse(text);
-        } catch (IllegalArgumentException e) {
-          throw ServingException.invalid(e.getMessage());
-        }
-      }, false).compose(batch -> Future.fromCompletionStage(table.put(batch)).map(n -> Reply.ok(new JsonObject()
-          .put("entities", batch.size()).put("values", n))));
-    })).failureHandler(ctx -> AdminRoutes.failure(ctx, MAX_BODY_BYTES));
-    r.get(BASE + "/:entity_id").handler(ctx -> AdminRoutes.handle(ctx, admin, () -> {
-      String id = ctx.pathParam("entity_id");
-      if (!FeatureTable.validName(id)) {
-        throw ServingException.invalid("entity_id: must match " + FeatureTable.NAME.pattern());
-      }
-      return Future.fromCompletionStage(table.entity(id)).map(values -> view(id, values));
-    })).failureHandler(ctx -> AdminRoutes.failure(ctx, 0));
-  }
-
-  private Reply view(String id, Map<String, FeatureValue> values) {
-    if (values.isEmpty()) {
-      throw ServingException.notFound("no features stored for entity '" + id + "'");
+    public FeaturesAdmin(Vertx vertx, AdminAuth admin, FeatureTable table, LongSupplier clockMillis) {
+        this.vertx = vertx;
+        this.admin = admin;
+        this.table = table;
+        this.clockMillis = clockMillis;
     }
-    long now = clockMillis.getAsLong();
-    JsonObject features = new JsonObject();
-    values.forEach((name, v) -> features.put(name, new JsonObject().put("value", v.value())
-        .put("updated_at_ms", v.updatedAtMillis()).put("age_ms", Math.max(0, now - v.updatedAtMillis()))));
-    return Reply.ok(new JsonObject().put("entity_id", id).put("features", features));
-  }
+
+    public void mount(Router r) {
+        BodyHandler body = BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES);
+        r.put(BASE)
+                .handler(body)
+                .handler(ctx -> AdminRoutes.handle(ctx, admin, () -> {
+                    String text = AdminRoutes.body(
+                            ctx, "{\"features\": [{\"entity_id\": ..., \"values\": {...}}]} or JSON lines");
+                    return vertx.executeBlocking(
+                                    () -> {
+                                        try {
+                                            return FeatureBatch.parse(text);
+                                        } catch (IllegalArgumentException e) {
+                                            throw ServingException.invalid(e.getMessage());
+                                        }
+                                    },
+                                    false)
+                            .compose(batch -> Future.fromCompletionStage(table.put(batch))
+                                    .map(n -> Reply.ok(new JsonObject()
+                                            .put("entities", batch.size())
+                                            .put("values", n))));
+                }))
+                .failureHandler(ctx -> AdminRoutes.failure(ctx, MAX_BODY_BYTES));
+        r.get(BASE + "/:entity_id")
+                .handler(ctx -> AdminRoutes.handle(ctx, admin, () -> {
+                    String id = ctx.pathParam("entity_id");
+                    if (!FeatureTable.validName(id)) {
+                        throw ServingException.invalid("entity_id: must match " + FeatureTable.NAME.pattern());
+                    }
+                    return Future.fromCompletionStage(table.entity(id)).map(values -> view(id, values));
+                }))
+                .failureHandler(ctx -> AdminRoutes.failure(ctx, 0));
+    }
+
+    private Reply view(String id, Map<String, FeatureValue> values) {
+        if (values.isEmpty()) {
+            throw ServingException.notFound("no features stored for entity '" + id + "'");
+        }
+        long now = clockMillis.getAsLong();
+        JsonObject features = new JsonObject();
+        values.forEach((name, v) -> features.put(
+                name,
+                new JsonObject()
+                        .put("value", v.value())
+                        .put("updated_at_ms", v.updatedAtMillis())
+                        .put("age_ms", Math.max(0, now - v.updatedAtMillis()))));
+        return Reply.ok(new JsonObject().put("entity_id", id).put("features", features));
+    }
 }

@@ -10,104 +10,104 @@ import java.util.Map;
  * any other object as its string. Output is always one line.
  */
 final class Json {
-  private Json() {}
+    private Json() {}
 
-  static void value(StringBuilder out, Object v) {
-    if (v == null) {
-      out.append("null");
-    } else if (v instanceof String s) {
-      string(out, s);
-    } else if (v instanceof Double d) {
-      number(out, d);
-    } else if (v instanceof Float f) {
-      if (Float.isFinite(f) && f != Math.rint(f)) {
-        out.append(f.floatValue()); // the float's shortest form: 0.1f is 0.1, not 0.10000000149011612
-      } else {
-        number(out, f.doubleValue());
-      }
-    } else if (v instanceof Number || v instanceof Boolean) {
-      out.append(v);
-    } else if (v instanceof Map<?, ?> m) {
-      out.append('{');
-      boolean first = true;
-      for (Map.Entry<?, ?> e : m.entrySet()) {
-        if (!first) {
-          out.append(',');
+    static void value(StringBuilder out, Object v) {
+        if (v == null) {
+            out.append("null");
+        } else if (v instanceof String s) {
+            string(out, s);
+        } else if (v instanceof Double d) {
+            number(out, d);
+        } else if (v instanceof Float f) {
+            if (Float.isFinite(f) && f != Math.rint(f)) {
+                out.append(f.floatValue()); // the float's shortest form: 0.1f is 0.1, not 0.10000000149011612
+            } else {
+                number(out, f.doubleValue());
+            }
+        } else if (v instanceof Number || v instanceof Boolean) {
+            out.append(v);
+        } else if (v instanceof Map<?, ?> m) {
+            out.append('{');
+            boolean first = true;
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                if (!first) {
+                    out.append(',');
+                }
+                first = false;
+                string(out, String.valueOf(e.getKey()));
+                out.append(':');
+                value(out, e.getValue());
+            }
+            out.append('}');
+        } else if (v instanceof Collection<?> c) {
+            out.append('[');
+            boolean first = true;
+            for (Object o : c) {
+                if (!first) {
+                    out.append(',');
+                }
+                first = false;
+                value(out, o);
+            }
+            out.append(']');
+        } else if (v.getClass().isArray()) {
+            out.append('[');
+            int n = Array.getLength(v);
+            for (int i = 0; i < n; i++) {
+                if (i > 0) {
+                    out.append(',');
+                }
+                value(out, Array.get(v, i));
+            }
+            out.append(']');
+        } else if (v instanceof Character c) {
+            string(out, c.toString());
+        } else {
+            string(out, v.toString());
         }
-        first = false;
-        string(out, String.valueOf(e.getKey()));
+    }
+
+    static void number(StringBuilder out, double d) {
+        if (Double.isFinite(d)) {
+            if (d == Math.rint(d) && Math.abs(d) < 1e15) {
+                out.append((long) d);
+            } else {
+                out.append(d);
+            }
+        } else {
+            out.append("null");
+        }
+    }
+
+    static void string(StringBuilder out, String s) {
+        out.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> out.append("\\\"");
+                case '\\' -> out.append("\\\\");
+                case '\n' -> out.append("\\n");
+                case '\r' -> out.append("\\r");
+                case '\t' -> out.append("\\t");
+                default -> {
+                    if (c < 0x20 || c == 0x2028 || c == 0x2029) {
+                        out.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        out.append(c);
+                    }
+                }
+            }
+        }
+        out.append('"');
+    }
+
+    /** Appends {@code "key":} (after a comma unless first). */
+    static void key(StringBuilder out, String key, boolean first) {
+        if (!first) {
+            out.append(',');
+        }
+        string(out, key);
         out.append(':');
-        value(out, e.getValue());
-      }
-      out.append('}');
-    } else if (v instanceof Collection<?> c) {
-      out.append('[');
-      boolean first = true;
-      for (Object o : c) {
-        if (!first) {
-          out.append(',');
-        }
-        first = false;
-        value(out, o);
-      }
-      out.append(']');
-    } else if (v.getClass().isArray()) {
-      out.append('[');
-      int n = Array.getLength(v);
-      for (int i = 0; i < n; i++) {
-        if (i > 0) {
-          out.append(',');
-        }
-        value(out, Array.get(v, i));
-      }
-      out.append(']');
-    } else if (v instanceof Character c) {
-      string(out, c.toString());
-    } else {
-      string(out, v.toString());
     }
-  }
-
-  static void number(StringBuilder out, double d) {
-    if (Double.isFinite(d)) {
-      if (d == Math.rint(d) && Math.abs(d) < 1e15) {
-        out.append((long) d);
-      } else {
-        out.append(d);
-      }
-    } else {
-      out.append("null");
-    }
-  }
-
-  static void string(StringBuilder out, String s) {
-    out.append('"');
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '"' -> out.append("\\\"");
-        case '\\' -> out.append("\\\\");
-        case '\n' -> out.append("\\n");
-        case '\r' -> out.append("\\r");
-        case '\t' -> out.append("\\t");
-        default -> {
-          if (c < 0x20 || c == 0x2028 || c == 0x2029) {
-            out.append(String.format("\\u%04x", (int) c));
-          } else {
-            out.append(c);
-          }
-        }
-      }
-    }
-    out.append('"');
-  }
-
-  /** Appends {@code "key":} (after a comma unless first). */
-  static void key(StringBuilder out, String key, boolean first) {
-    if (!first) {
-      out.append(',');
-    }
-    string(out, key);
-    out.append(':');
-  }
 }

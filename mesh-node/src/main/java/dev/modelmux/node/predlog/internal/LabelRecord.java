@@ -6,14 +6,14 @@ package dev.modelmux.node.predlog.internal;
  */
 record LabelRecord(String requestId, Object label, long atMillis) {
 
-  static void encode(LabelRecord r, StringBuilder out) {
-    out.append('{');
-    Json.key(out, "request_id", true);
-    Json.string(out, r.requestId());
-    Json.key(out, "label", false);
-    Json.value(out, r.label());
-    Json.key(out, "at_ms", false);
-    out.append(r.atMillis());
-    out.append('}');
-  }
+    static void encode(LabelRecord r, StringBuilder out) {
+        out.append('{');
+        Json.key(out, "request_id", true);
+        Json.string(out, r.requestId());
+        Json.key(out, "label", false);
+        Json.value(out, r.label());
+        Json.key(out, "at_ms", false);
+        out.append(r.atMillis());
+        out.append('}');
+    }
 }
