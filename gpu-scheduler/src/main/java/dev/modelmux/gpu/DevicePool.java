@@ -62,6 +62,9 @@ public interface DevicePool extends AutoCloseable {
      */
     CompletableFuture<Void> unload(ModelKey key);
 
+    /** Sets where every execution is reported (before traffic starts). */
+    void executions(Executions listener);
+
     /** Marks or clears a resident's pin (a pinned model is never evicted). */
     void pin(ModelKey key, boolean pinned);
 

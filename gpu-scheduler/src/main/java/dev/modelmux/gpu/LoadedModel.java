@@ -3,6 +3,7 @@ package dev.modelmux.gpu;
 import dev.modelmux.repo.TensorSpec;
 import dev.modelmux.repo.config.ModelConfig;
 import java.util.List;
+import java.util.Map;
 
 /** A model version resident on a device, passed its gate (loaded, signature checked, warmed up). */
 public interface LoadedModel {
@@ -15,6 +16,14 @@ public interface LoadedModel {
 
     /** Inputs as the runtime reports them ({@code -1} for variable dims). */
     List<TensorSpec> inputs();
+
+    /**
+     * The graph's symbolic dimension names of each input ({@code dim_param}, "" for a fixed or unnamed
+     * dim): inputs that share a name must agree on its size.
+     */
+    default Map<String, List<String>> inputDimNames() {
+        return Map.of();
+    }
 
     /** Outputs as the runtime reports them. */
     List<TensorSpec> outputs();

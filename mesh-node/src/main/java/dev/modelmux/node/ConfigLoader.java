@@ -5,6 +5,7 @@ import dev.modelmux.cluster.ClusterConfig;
 import dev.modelmux.gpu.DeviceKind;
 import dev.modelmux.gpu.DeviceSpec;
 import dev.modelmux.node.catalog.ControlMode;
+import dev.modelmux.node.catalog.ModelReadiness;
 import dev.modelmux.node.features.FeatureStoreConfig;
 import dev.modelmux.node.predlog.PredictionLogConfig;
 import java.io.IOException;
@@ -55,6 +56,10 @@ public final class ConfigLoader {
                 "admin bearer token, >= 16 chars (default: generated, printed once, saved in the data dir)");
         k.put("data-dir", "where the node keeps state (default .modelmux)");
         k.put("model-control", "poll | explicit (default poll)");
+        k.put(
+                "model-readiness",
+                "what ModelReady reports: servable (the mesh can serve it; a call may pay a load) | loaded (Triton's"
+                        + " meaning: loaded on this node) (default servable)");
         k.put("poll-interval", "repository rescan interval in poll mode, e.g. 10s (default 10s)");
         k.put("max-message-size", "largest gRPC message / HTTP body (default 64MiB)");
         k.put("max-tensor-elements", "most elements in one request tensor (default 67108864)");
@@ -238,7 +243,20 @@ public final class ConfigLoader {
                         : NodeConfig.DEFAULT_DRAIN_TIMEOUT,
                 features(v),
                 predictionLog(v),
-                endpoints(v, example ? Optional.of(repo) : Optional.empty()));
+                endpoints(v, example ? Optional.of(repo) : Optional.empty()),
+                serving(v));
+    }
+
+    private static ServingOptions serving(Map<String, String> v) {
+        String readiness = v.getOrDefault("model-readiness", "servable").toLowerCase(Locale.ROOT);
+        return new ServingOptions(
+                switch (readiness) {
+                    case "servable" -> ModelReadiness.SERVABLE;
+                    case "loaded" -> ModelReadiness.LOADED;
+                    default ->
+                        throw new IllegalArgumentException(
+                                "model-readiness: must be servable or loaded, was '" + readiness + "'");
+                });
     }
 
     private static FeatureStoreConfig features(Map<String, String> v) {

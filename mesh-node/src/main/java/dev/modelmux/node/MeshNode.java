@@ -23,6 +23,7 @@ import dev.modelmux.node.mesh.MeshLoader;
 import dev.modelmux.node.mesh.Operators;
 import dev.modelmux.node.mesh.ScaleIn;
 import dev.modelmux.node.mesh.TenantPolicySync;
+import dev.modelmux.node.metrics.InferStats;
 import dev.modelmux.node.metrics.ModelStats;
 import dev.modelmux.node.metrics.NodeMetrics;
 import dev.modelmux.node.path.DeviceSchedulers;
@@ -171,7 +172,10 @@ public final class MeshNode {
         AdminAuth admin = new AdminAuth(adminToken);
         Router router = new Router(link, models, pool, forwarder, System::nanoTime);
         schedulers = new DeviceSchedulers(pool, System::nanoTime, metrics);
+        InferStats stats = new InferStats(System::currentTimeMillis);
+        pool.executions(stats);
         InferencePath path = new InferencePath(vertx, models, metrics, System::nanoTime, router, schedulers);
+        path.stats(stats);
 
         GrpcServer grpc = GrpcServer.server(
                 vertx,
@@ -188,7 +192,10 @@ public final class MeshNode {
                 new Offload(codecWorker),
                 link,
                 tenants,
-                metrics);
+                metrics,
+                config.serving().readiness(),
+                stats,
+                forwarder);
         new GrpcApi(api, new GrpcCodec(limits), new SecretCheck(clusterSecret, "cluster secret")).bind(grpc);
         RestApi rest = new RestApi(api, new JsonCodec(limits), prometheus, config.maxMessageBytes());
         adminApi = new AdminApi(vertx, api, operators, forwarder, new ModelStats(prometheus, System::nanoTime));

@@ -38,6 +38,7 @@ import java.util.Optional;
  * @param features the feature store: its seed file, the fault-injection lookup delay, the cache size
  * @param predictionLog the prediction (and label) log's segment size and age, retention, buffer
  * @param endpoints the endpoints file (YAML or JSON) published to the mesh at start unless it has endpoints already
+ * @param serving how the protocol answers: what "model ready" means
  */
 public record NodeConfig(
         String repository,
@@ -61,7 +62,8 @@ public record NodeConfig(
         Duration drainTimeout,
         FeatureStoreConfig features,
         PredictionLogConfig predictionLog,
-        Optional<Path> endpoints) {
+        Optional<Path> endpoints,
+        ServingOptions serving) {
 
     public static final int DEFAULT_GRPC_PORT = 8001;
     public static final int DEFAULT_HTTP_PORT = 8000;
@@ -126,6 +128,57 @@ public record NodeConfig(
         }
         Objects.requireNonNull(features, "features");
         Objects.requireNonNull(predictionLog, "prediction-log");
+        Objects.requireNonNull(serving, "serving");
+    }
+
+    /** The settings before the serving options existed: their defaults. */
+    public NodeConfig(
+            String repository,
+            String host,
+            int grpcPort,
+            int httpPort,
+            List<DeviceSpec> devices,
+            Optional<String> adminToken,
+            Path dataDir,
+            ControlMode modelControl,
+            Duration pollInterval,
+            long maxMessageBytes,
+            long maxTensorElements,
+            double footprintFactor,
+            int intraOpThreads,
+            Duration shutdownGrace,
+            boolean detectGpus,
+            ClusterConfig cluster,
+            Optional<String> clusterSecret,
+            Optional<Path> tenants,
+            Duration drainTimeout,
+            FeatureStoreConfig features,
+            PredictionLogConfig predictionLog,
+            Optional<Path> endpoints) {
+        this(
+                repository,
+                host,
+                grpcPort,
+                httpPort,
+                devices,
+                adminToken,
+                dataDir,
+                modelControl,
+                pollInterval,
+                maxMessageBytes,
+                maxTensorElements,
+                footprintFactor,
+                intraOpThreads,
+                shutdownGrace,
+                detectGpus,
+                cluster,
+                clusterSecret,
+                tenants,
+                drainTimeout,
+                features,
+                predictionLog,
+                endpoints,
+                ServingOptions.defaults());
     }
     /** The settings before {@code drain-timeout}, the feature store and the prediction log existed: no drain on stop, their defaults. */
     public NodeConfig(
@@ -248,7 +301,8 @@ public record NodeConfig(
                 drainTimeout,
                 features,
                 predictionLog,
-                endpoints);
+                endpoints,
+                serving);
     }
 
     /** A copy that joins the mesh with {@code cluster}, authenticating forwards with {@code secret}. */
@@ -275,7 +329,8 @@ public record NodeConfig(
                 drainTimeout,
                 features,
                 predictionLog,
-                endpoints);
+                endpoints,
+                serving);
     }
 
     /** A copy whose tenants come from {@code file}. */
@@ -302,7 +357,8 @@ public record NodeConfig(
                 drainTimeout,
                 features,
                 predictionLog,
-                endpoints);
+                endpoints,
+                serving);
     }
 
     /** A copy whose endpoints come from {@code file}. */
@@ -329,7 +385,8 @@ public record NodeConfig(
                 drainTimeout,
                 features,
                 predictionLog,
-                Optional.of(file));
+                Optional.of(file),
+                serving);
     }
 
     /** A copy that drains for up to {@code timeout} on stop (0: no drain). */
@@ -356,7 +413,8 @@ public record NodeConfig(
                 timeout,
                 features,
                 predictionLog,
-                endpoints);
+                endpoints,
+                serving);
     }
 
     /** A copy with other feature store settings. */
@@ -383,7 +441,8 @@ public record NodeConfig(
                 drainTimeout,
                 f,
                 predictionLog,
-                endpoints);
+                endpoints,
+                serving);
     }
 
     /** A copy with other prediction log settings. */
@@ -410,6 +469,35 @@ public record NodeConfig(
                 drainTimeout,
                 features,
                 p,
-                endpoints);
+                endpoints,
+                serving);
+    }
+
+    /** A copy with other serving options. */
+    public NodeConfig withServing(ServingOptions s) {
+        return new NodeConfig(
+                repository,
+                host,
+                grpcPort,
+                httpPort,
+                devices,
+                adminToken,
+                dataDir,
+                modelControl,
+                pollInterval,
+                maxMessageBytes,
+                maxTensorElements,
+                footprintFactor,
+                intraOpThreads,
+                shutdownGrace,
+                detectGpus,
+                cluster,
+                clusterSecret,
+                tenants,
+                drainTimeout,
+                features,
+                predictionLog,
+                endpoints,
+                s);
     }
 }

@@ -104,6 +104,20 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void modelReadinessIsServableUnlessSetToLoaded() {
+        assertThat(ConfigLoader.load(List.of(), Map.of(), Optional.of("/r"))
+                        .serving()
+                        .readiness())
+                .isEqualTo(dev.modelmux.node.catalog.ModelReadiness.SERVABLE);
+        assertThat(ConfigLoader.load(List.of("--model-readiness", "loaded"), Map.of(), Optional.of("/r"))
+                        .serving()
+                        .readiness())
+                .isEqualTo(dev.modelmux.node.catalog.ModelReadiness.LOADED);
+        assertThatThrownBy(() -> ConfigLoader.load(List.of("--model-readiness", "always"), Map.of(), Optional.of("/r")))
+                .hasMessageStartingWith("model-readiness:");
+    }
+
+    @Test
     void featureStoreAndPredictionLogSettings() {
         NodeConfig d = ConfigLoader.load(List.of("--repo", "/r"), Map.of(), Optional.empty());
         assertThat(d.features()).isEqualTo(FeatureStoreConfig.defaults());

@@ -68,7 +68,7 @@ class DecideApiTest {
                     Files.readAllBytes(repo.root.resolve("risk/2/model.onnx")), new float[] {35, 40000, 50, 1})[1];
             assertThat(d.getString("request_id")).isEqualTo("req-1");
             assertThat(d.getString("model_version")).isEqualTo("risk:2");
-            assertThat(d.getLong("policy_version")).isEqualTo(version);
+            assertThat(d.getString("policy_version")).isEqualTo(Long.toString(version));
             assertThat(d.getDouble("score")).isCloseTo(want, Offset.offset(1e-6));
             String expected = want >= 0.8 ? "decline" : want >= 0.5 ? "review" : "approve";
             assertThat(d.getString("decision")).isEqualTo(expected);
@@ -92,7 +92,7 @@ class DecideApiTest {
             assertThat(gr.getModelVersion()).isEqualTo("risk:2");
             assertThat(gr.getScore()).isEqualTo(d.getDouble("score"));
             assertThat(gr.getDecision()).isEqualTo(expected);
-            assertThat(gr.getPolicyVersion()).isEqualTo(version);
+            assertThat(gr.getPolicyVersion()).isEqualTo(Long.toString(version));
             assertThat(gr.getRequestId()).isNotEmpty();
 
             // Errors: unknown endpoint, missing entity, a feature the endpoint does not have, bad JSON.
@@ -131,8 +131,8 @@ class DecideApiTest {
             assertThat(resp.getModelName()).isEqualTo("risk");
             assertThat(resp.getModelVersion()).isEqualTo("2");
             assertThat(resp.getParametersMap().get("endpoint").getStringParam()).isEqualTo("credit");
-            assertThat(resp.getParametersMap().get("policy_version").getInt64Param())
-                    .isEqualTo(version);
+            assertThat(resp.getParametersMap().get("policy_version").getStringParam())
+                    .isEqualTo(Long.toString(version));
             assertThat(Requests.floats(resp, 0)[1]).isEqualTo(want);
             OipClient.Http rest = f.client.post(
                     "/v2/models/credit/infer",
@@ -142,8 +142,8 @@ class DecideApiTest {
             assertThat(restBody.getString("model_name")).isEqualTo("risk");
             assertThat(restBody.getJsonObject("parameters").getString("endpoint"))
                     .isEqualTo("credit");
-            assertThat(restBody.getJsonObject("parameters").getLong("policy_version"))
-                    .isEqualTo(version);
+            assertThat(restBody.getJsonObject("parameters").getString("policy_version"))
+                    .isEqualTo(Long.toString(version));
             // An endpoint picks its own version.
             ModelInferRequest pinned = infer.toBuilder()
                     .setModelVersion("1")
@@ -277,12 +277,78 @@ class DecideApiTest {
                             .put("context", new JsonObject().put("region", "eu")));
             assertThat(r.status()).as(r.body()).isEqualTo(200);
             assertThat(r.json().getString("model_version")).isIn("risk:1", "risk:2");
-            assertThat(r.json().getLong("policy_version")).isEqualTo(1);
+            assertThat(r.json().getString("policy_version")).isEqualTo("1");
             assertThat(r.json().getString("decision")).isIn("approve", "review", "decline");
             JsonObject listed = admin(f, "GET", "/api/v1/endpoints", null).json();
             assertThat(listed.getString("source")).isEqualTo("file");
             assertThat(listed.getJsonArray("endpoints").getJsonObject(0).getString("name"))
                     .isEqualTo("example");
+        }
+    }
+
+    @Test
+    void featureRefsAsAnObjectLookEachGroupUpUnderItsOwnKey() throws Exception {
+        TestRepo repo = EndpointSupport.scorers(new TestRepo(tmp.resolve("repo")), "risk", 1, 2);
+        try (NodeFixture f = NodeFixture.start(repo.root, tmp.resolve("data"), 256L << 20, ControlMode.POLL)) {
+            put(f, "credit", endpoint(single("risk", 2)));
+            EndpointSupport.Reply stored = admin(
+                    f,
+                    "PUT",
+                    "/api/v1/features",
+                    "{\"features\": [{\"entity_id\": \"user-42\", \"values\": {\"user.age\": 61, \"user.income\": 90000}},"
+                            + " {\"entity_id\": \"m-7\", \"values\": {\"txn.amount\": 900, \"txn.count_24h\": 9}}]}");
+            assertThat(stored.status()).as(stored.body()).isEqualTo(200);
+
+            // The user's features under user-42, the transaction's under m-7: nothing defaulted.
+            EndpointSupport.Reply r = decide(
+                    f,
+                    decideBody("credit", "someone-else")
+                            .put(
+                                    "feature_refs",
+                                    new JsonObject().put("user", "user-42").put("txn", "m-7")));
+            assertThat(r.status()).as(r.body()).isEqualTo(200);
+            assertThat(r.json().getBoolean("features_defaulted")).isFalse();
+            float want = reference(
+                    Files.readAllBytes(repo.root.resolve("risk/2/model.onnx")), new float[] {61, 90000, 900, 9})[1];
+            assertThat(r.json().getDouble("score")).isCloseTo(want, Offset.offset(1e-6));
+
+            // A feature's own entry wins over its group's; the rest fall back to entity_id (absent: defaults).
+            EndpointSupport.Reply mixed = decide(
+                    f,
+                    decideBody("credit", "nobody")
+                            .put(
+                                    "feature_refs",
+                                    new JsonObject().put("user", "user-42").put("user.income", "m-7")));
+            assertThat(mixed.json().getBoolean("features_defaulted")).isTrue();
+            float wantMixed = reference(
+                    Files.readAllBytes(repo.root.resolve("risk/2/model.onnx")), new float[] {61, 40000, 50, 1})[1];
+            assertThat(mixed.json().getDouble("score")).isCloseTo(wantMixed, Offset.offset(1e-6));
+
+            // An empty object means the endpoint's defaults, as an empty array does.
+            assertThat(decide(f, decideBody("credit", "user-42").put("feature_refs", new JsonObject()))
+                            .status())
+                    .isEqualTo(200);
+            EndpointSupport.Reply unknown =
+                    decide(f, decideBody("credit", "u").put("feature_refs", new JsonObject().put("shoe", "x")));
+            assertThat(unknown.status()).isEqualTo(400);
+            assertThat(unknown.json().getString("error")).contains("'shoe' is neither a feature nor a feature group");
+            EndpointSupport.Reply badKey =
+                    decide(f, decideBody("credit", "u").put("feature_refs", new JsonObject().put("user", "a b")));
+            assertThat(badKey.status()).isEqualTo(400);
+
+            // gRPC: the object form travels in feature_ref_keys.
+            DecideResponse g = NodeFixture.await(EndpointSupport.decideGrpc(
+                            f,
+                            DecideRequest.newBuilder()
+                                    .setModelName("credit")
+                                    .setEntityId("someone-else")
+                                    .putFeatureRefKeys("user", "user-42")
+                                    .putFeatureRefKeys("txn", "m-7")
+                                    .build(),
+                            Map.of()))
+                    .ok();
+            assertThat(g.getFeaturesDefaulted()).isFalse();
+            assertThat(g.getPolicyVersion()).isEqualTo("1");
         }
     }
 

@@ -56,7 +56,7 @@ class ShadowTest {
                 assertThat(b.toBuilder().setPolicyVersion(a.getPolicyVersion()).build())
                         .as("request %d", i)
                         .isEqualTo(a);
-                assertThat(b.getPolicyVersion()).isEqualTo(a.getPolicyVersion() + 1);
+                assertThat(b.getPolicyVersion()).isEqualTo(Long.toString(Long.parseLong(a.getPolicyVersion()) + 1));
             }
             // Each primary request's shadow result is logged under its request id, from the shadow's version.
             await().atMost(Duration.ofSeconds(30))

@@ -46,6 +46,12 @@ final class TestRepo {
         return this;
     }
 
+    /** Another file in the model's folder (a label file, say). */
+    TestRepo extra(String name, String fileName, String text) {
+        write(root.resolve(name).resolve(fileName), text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return this;
+    }
+
     TestRepo file(String name, long version, byte[] bytes) {
         write(root.resolve(name).resolve(Long.toString(version)).resolve("model.onnx"), bytes);
         return this;

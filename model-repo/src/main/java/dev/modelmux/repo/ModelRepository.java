@@ -49,6 +49,16 @@ public interface ModelRepository extends AutoCloseable {
      */
     Artifact read(String modelName, long version) throws RepositoryException;
 
+    /**
+     * Reads the label file {@code fileName} of a model (named by an output's {@code label_filename} in
+     * its config): one label per line, index = line number. The name must be a plain file name in the
+     * model's folder; the file is bounded by {@link RepositoryOptions#maxConfigBytes()}.
+     *
+     * @throws RepositoryException.NotFound if the model or the file does not exist
+     * @throws RepositoryException if the name is not a plain file name, or the file is too large or unreadable
+     */
+    List<String> readLabels(String modelName, String fileName) throws RepositoryException;
+
     @Override
     void close();
 }

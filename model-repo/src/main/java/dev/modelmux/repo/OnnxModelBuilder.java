@@ -48,6 +48,28 @@ public final class OnnxModelBuilder {
         return model(graph).toByteArray();
     }
 
+    /** One input passed through to one output by an Identity node, for {@link #identities}. */
+    public record Passthrough(String input, String output, DataType type, long... dims) {}
+
+    /**
+     * A model of several Identity nodes, one per {@code Passthrough}: a graph with inputs and outputs
+     * of different types and symbolic dims (the same {@code -1} position shares a name across tensors,
+     * "batch" first, as in {@link #valueInfo}).
+     */
+    public static byte[] identities(Passthrough... ios) {
+        GraphProto.Builder graph = GraphProto.newBuilder().setName("identities");
+        for (Passthrough io : ios) {
+            graph.addNode(NodeProto.newBuilder()
+                            .setOpType("Identity")
+                            .setName("id_" + io.input())
+                            .addInput(io.input())
+                            .addOutput(io.output()))
+                    .addInput(valueInfo(io.input(), io.type(), io.dims()))
+                    .addOutput(valueInfo(io.output(), io.type(), io.dims()));
+        }
+        return model(graph.build()).toByteArray();
+    }
+
     /** Wraps a graph in a ModelProto with our IR version and the default-domain opset. */
     public static ModelProto model(GraphProto graph) {
         return ModelProto.newBuilder()

@@ -3,6 +3,7 @@ package dev.modelmux.gpu.internal;
 import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
 import dev.modelmux.gpu.DeviceSpec;
 import dev.modelmux.gpu.LoadSpec;
 import dev.modelmux.gpu.ModelKey;
@@ -17,6 +18,7 @@ import dev.modelmux.repo.ScanLimits;
 import dev.modelmux.repo.TensorSpec;
 import dev.modelmux.repo.config.ModelConfig;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongSupplier;
@@ -126,7 +128,8 @@ final class ModelLoader {
                     measured,
                     clock.getAsLong() - startNanos,
                     sessions,
-                    runtime.env());
+                    runtime.env(),
+                    dimNames(sessions.get(0).getInputInfo()));
         } catch (OrtException e) {
             closeAll(sessions);
             throw failure(Kind.RUNTIME, key, OrtMessages.of(e), null);
@@ -159,6 +162,23 @@ final class ModelLoader {
         } catch (RuntimeException e) {
             throw failure(Kind.CONFIG, key, "no config could be derived from the graph: " + OrtMessages.of(e), null);
         }
+    }
+
+    /** Each input's symbolic dim names as the runtime reports them ("" where none). */
+    private static Map<String, List<String>> dimNames(Map<String, NodeInfo> nodes) {
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        for (NodeInfo node : nodes.values()) {
+            if (node.getInfo() instanceof TensorInfo info) {
+                List<String> names = new ArrayList<>();
+                String[] raw = info.getDimensionNames();
+                for (int i = 0; i < info.getShape().length; i++) {
+                    String n = raw != null && i < raw.length && raw[i] != null ? raw[i] : "";
+                    names.add(info.getShape()[i] >= 0 ? "" : n);
+                }
+                out.put(node.getName(), List.copyOf(names));
+            }
+        }
+        return out;
     }
 
     private static List<TensorSpec> signature(ModelKey key, String what, Map<String, NodeInfo> nodes) {

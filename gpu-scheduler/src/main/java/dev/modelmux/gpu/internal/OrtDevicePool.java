@@ -5,6 +5,7 @@ import dev.modelmux.gpu.DevicePool;
 import dev.modelmux.gpu.DeviceSnapshot;
 import dev.modelmux.gpu.DeviceSnapshot.State;
 import dev.modelmux.gpu.DeviceSpec;
+import dev.modelmux.gpu.Executions;
 import dev.modelmux.gpu.Lease;
 import dev.modelmux.gpu.LoadSpec;
 import dev.modelmux.gpu.LoadedModel;
@@ -13,6 +14,7 @@ import dev.modelmux.gpu.ModelLoadException;
 import dev.modelmux.gpu.ModelLoadException.Kind;
 import dev.modelmux.gpu.PoolConfig;
 import dev.modelmux.gpu.PoolEvent;
+import dev.modelmux.gpu.TensorData;
 import dev.modelmux.gpu.VictimChooser;
 import dev.modelmux.repo.ModelConfigs;
 import dev.modelmux.repo.ScanLimits;
@@ -73,6 +75,7 @@ public final class OrtDevicePool implements DevicePool {
     private final VictimChooser chooser;
 
     private final Object lock = new Object();
+    private volatile Executions executions = Executions.NONE;
     /** At most one slot per key, over all devices. Guarded by {@link #lock}. */
     private final Map<ModelKey, Slot> slots = new HashMap<>();
     /** Non-null once close() has started. Guarded by {@link #lock}. */
@@ -313,6 +316,26 @@ public final class OrtDevicePool implements DevicePool {
         log.info("device pool closed{}", clean ? "" : " (some sessions left open: runs outlived the close timeout)");
         done.complete(clean);
         return clean;
+    }
+
+    /** Where each execution is reported (statistics); set once at start, before traffic. */
+    public void executions(Executions listener) {
+        this.executions = listener;
+    }
+
+    /** Reports one run of {@code model} on {@code inputs} (on the device thread that ran it). */
+    void executed(OrtModel model, List<TensorData> inputs, long[] timing, boolean ok) {
+        long batch = 1;
+        if (model.config().getMaxBatchSize() > 0
+                && !inputs.isEmpty()
+                && inputs.get(0).shape().length > 0) {
+            batch = inputs.get(0).shape()[0];
+        }
+        try {
+            executions.executed(model.key(), batch, timing[0], timing[1], timing[2], ok);
+        } catch (RuntimeException e) {
+            log.warn("execution listener failed", e);
+        }
     }
 
     /** Keys whose sessions are not closed yet, with their open leases. */

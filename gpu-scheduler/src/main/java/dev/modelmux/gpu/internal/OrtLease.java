@@ -58,8 +58,10 @@ final class OrtLease implements Lease {
         try {
             workers.infer().execute(() -> {
                 long started = clock.getAsLong();
+                long[] timing = new long[3];
                 InferenceResult out = null;
                 InferenceException failure = null;
+                boolean ran = false;
                 try {
                     if (deadlineNanos != Long.MAX_VALUE && deadlineNanos - started <= 0) {
                         throw new DeadlineExceededException(
@@ -67,13 +69,18 @@ final class OrtLease implements Lease {
                                         + " µs for a device thread; the inference did not run",
                                 false);
                     }
-                    List<TensorData> tensors = model.infer(in, wanted, deadlineNanos, clock);
-                    out = new InferenceResult(tensors, started - submitted, clock.getAsLong() - started);
+                    ran = true;
+                    List<TensorData> tensors = model.infer(in, wanted, deadlineNanos, clock, timing);
+                    out = new InferenceResult(
+                            tensors, started - submitted, clock.getAsLong() - started, timing[0], timing[2]);
                 } catch (InferenceException e) {
                     failure = e;
                 } catch (RuntimeException | Error e) {
                     failure = new InferenceException(
                             "internal error running " + model.key() + ": " + OrtMessages.of(e), false, null);
+                }
+                if (ran) {
+                    pool.executed(model, in, timing, failure == null);
                 }
                 // Count the run as finished before the caller hears of it, so that a close() right after
                 // the result drops the in-flight count at once.

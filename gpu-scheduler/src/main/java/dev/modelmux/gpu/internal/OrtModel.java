@@ -45,6 +45,7 @@ final class OrtModel implements LoadedModel {
     private final List<OrtSession> sessions;
     private final OrtEnvironment env;
     private final AtomicInteger next = new AtomicInteger();
+    private final Map<String, List<String>> inputDimNames;
 
     OrtModel(
             ModelKey key,
@@ -57,7 +58,9 @@ final class OrtModel implements LoadedModel {
             long measuredBytes,
             long loadNanos,
             List<OrtSession> sessions,
-            OrtEnvironment env) {
+            OrtEnvironment env,
+            Map<String, List<String>> inputDimNames) {
+        this.inputDimNames = Map.copyOf(inputDimNames);
         this.key = key;
         this.device = device;
         this.config = config;
@@ -89,7 +92,17 @@ final class OrtModel implements LoadedModel {
      * when the deadline passes, and then fails with {@link DeadlineExceededException}.
      */
     List<TensorData> infer(List<TensorData> in, Set<String> requested, long deadlineNanos, LongSupplier clock) {
+        return infer(in, requested, deadlineNanos, clock, new long[3]);
+    }
+
+    /**
+     * As {@link #infer(List, Set, long, LongSupplier)}, reporting in {@code timing} the nanoseconds spent
+     * preparing the inputs [0], in the runtime's run [1] and extracting the outputs [2].
+     */
+    List<TensorData> infer(
+            List<TensorData> in, Set<String> requested, long deadlineNanos, LongSupplier clock, long[] timing) {
         Set<String> wanted = requestedOutputs(requested);
+        long t0 = clock.getAsLong();
         Map<String, OnnxTensor> tensors = new LinkedHashMap<>();
         RunDeadlines.Guard guard = null;
         ScheduledFuture<?>[] timer = new ScheduledFuture<?>[1];
@@ -108,11 +121,15 @@ final class OrtModel implements LoadedModel {
                 tensors.put(t.name(), Tensors.toOrt(env, t));
             }
             OrtSession session = sessions.get(Math.floorMod(next.getAndIncrement(), sessions.size()));
+            long t1 = clock.getAsLong();
+            timing[0] = t1 - t0;
             if (deadlineNanos != Long.MAX_VALUE) {
                 guard = RunDeadlines.open(deadlineNanos - clock.getAsLong(), timer);
             }
             try (OrtSession.Result result =
                     guard == null ? session.run(tensors, wanted) : session.run(tensors, wanted, guard.options)) {
+                long t2 = clock.getAsLong();
+                timing[1] = t2 - t1;
                 List<TensorData> out = new ArrayList<>(wanted.size());
                 for (String name : wanted) {
                     Optional<OnnxValue> value = result.get(name);
@@ -121,6 +138,7 @@ final class OrtModel implements LoadedModel {
                     }
                     out.add(Tensors.fromOrt(name, value.get()));
                 }
+                timing[2] = clock.getAsLong() - t2;
                 return out;
             }
         } catch (OrtException e) {
@@ -184,6 +202,11 @@ final class OrtModel implements LoadedModel {
     @Override
     public List<TensorSpec> inputs() {
         return inputs;
+    }
+
+    @Override
+    public Map<String, List<String>> inputDimNames() {
+        return inputDimNames;
     }
 
     @Override

@@ -492,13 +492,35 @@ public final class ModelManager {
         return Optional.of(Long.parseLong(version));
     }
 
-    /** Whether the version a request would get is loaded and ready. */
-    public boolean ready(String name, String version) {
-        ModelRecord r = record(name);
-        Optional<Long> v = parseVersion(version).or(r::top);
-        return v.isPresent()
-                && r.served().contains(v.get())
-                && pool.resident(new ModelKey(name, v.get())).isPresent();
+    /**
+     * What {@code ModelReady} answers. Unknown models, unknown or malformed versions are simply not
+     * ready (never an error, as in Triton). {@link ModelReadiness#SERVABLE}: the version a request would
+     * get is served and not known to have failed its gate (a call may pay a load, here or on a peer);
+     * {@link ModelReadiness#LOADED}: it is loaded on this node.
+     */
+    public boolean ready(String name, String version, ModelReadiness readiness) {
+        if (!ModelNames.isValid(name)) {
+            return false;
+        }
+        ModelRecord r = models.get(name);
+        if (r == null) {
+            return false;
+        }
+        Optional<Long> explicit;
+        try {
+            explicit = parseVersion(version);
+        } catch (ServingException e) {
+            return false;
+        }
+        Optional<Long> v = explicit.or(r::top);
+        if (v.isEmpty() || !r.served().contains(v.get())) {
+            return false;
+        }
+        if (readiness == ModelReadiness.LOADED) {
+            return pool.resident(new ModelKey(name, v.get())).isPresent();
+        }
+        return !r.failures().containsKey(v.get())
+                && (r.config().isPresent() || r.configProblem().isEmpty());
     }
 
     /** One row per model version for RepositoryIndex. */
@@ -668,6 +690,14 @@ public final class ModelManager {
      */
     public List<Long> servedVersions(String name) {
         return new ArrayList<>(record(name).served());
+    }
+
+    /** Reads the label file {@code fileName} of a model (off the event loop); empty lines included. */
+    public Future<List<String>> labels(String name, String fileName) {
+        return repoWorker
+                .executeBlocking(() -> repo.readLabels(name, fileName), false)
+                .recover(t -> Future.failedFuture(ServingException.unavailable(
+                        "model '" + name + "': its label file cannot be read: " + t.getMessage())));
     }
 
     /** Whether {@code name} is a model of the catalog (a safe metrics label). */

@@ -63,7 +63,9 @@ final class DecideApi {
                             req.getRequestId(),
                             req.getEntityId(),
                             req.getModelName(),
-                            req.getFeatureRefsList(),
+                            req.getFeatureRefKeysCount() > 0
+                                    ? FeatureRefs.keyed(req.getFeatureRefKeysMap())
+                                    : FeatureRefs.of(req.getFeatureRefsList()),
                             req.getContextMap(),
                             start,
                             timeoutMs > 0 ? start + TimeUnit.MILLISECONDS.toNanos(timeoutMs) : Long.MAX_VALUE,
@@ -161,7 +163,7 @@ final class DecideApi {
                 .put("request_id", r.requestId())
                 .put("endpoint", r.endpoint())
                 .put("model_version", r.modelVersion())
-                .put("policy_version", r.policyVersion())
+                .put("policy_version", Long.toString(r.policyVersion()))
                 .put("score", r.score())
                 .put("decision", r.decision())
                 .put("confidence", r.confidence())
@@ -179,7 +181,7 @@ final class DecideApi {
                 .setRequestId(r.requestId())
                 .setEndpoint(r.endpoint())
                 .setModelVersion(r.modelVersion())
-                .setPolicyVersion(r.policyVersion())
+                .setPolicyVersion(Long.toString(r.policyVersion()))
                 .setScore(r.score())
                 .setDecision(r.decision())
                 .setConfidence(r.confidence())
@@ -203,22 +205,35 @@ final class DecideApi {
         return s;
     }
 
-    private static List<String> refs(JsonObject body) {
+    /** {@code feature_refs}: an array of feature names, or an object of feature group or name to lookup key. */
+    private static FeatureRefs refs(JsonObject body) {
         Object v = body.getValue("feature_refs");
         if (v == null) {
-            return List.of();
+            return FeatureRefs.ALL;
+        }
+        if (v instanceof JsonObject o) {
+            Map<String, String> keys = new LinkedHashMap<>();
+            for (Map.Entry<String, Object> e : o) {
+                if (!(e.getValue() instanceof String key)) {
+                    throw ServingException.invalid("'feature_refs' as an object maps a feature group or feature name"
+                            + " to the key to look it up under (a string), e.g. {\"user\": \"user-42\"}");
+                }
+                keys.put(e.getKey(), key);
+            }
+            return FeatureRefs.keyed(keys);
         }
         if (!(v instanceof JsonArray a)) {
-            throw ServingException.invalid("'feature_refs' must be an array of feature names");
+            throw ServingException.invalid("'feature_refs' must be an array of feature names or an object of"
+                    + " feature group or name to lookup key");
         }
         List<String> out = new ArrayList<>();
         for (Object o : a) {
             if (!(o instanceof String s)) {
-                throw ServingException.invalid("'feature_refs' must be an array of feature names");
+                throw ServingException.invalid("'feature_refs' as an array holds feature names (strings)");
             }
             out.add(s);
         }
-        return out;
+        return FeatureRefs.of(out);
     }
 
     private static Map<String, String> context(JsonObject body) {

@@ -45,7 +45,7 @@ public final class DecisionService {
             String requestId,
             String entityId,
             String endpoint,
-            List<String> featureRefs,
+            FeatureRefs featureRefs,
             Map<String, String> context,
             long startNanos,
             long deadlineNanos,
@@ -121,12 +121,14 @@ public final class DecisionService {
                     ServingException.Code.FAILED_PRECONDITION,
                     "endpoint '" + e.name() + "' has no features and decision sections; call it with ModelInfer");
         }
-        List<String> refs = refs(e, c.featureRefs());
+        List<String> refs = refs(e, c.featureRefs().names());
+        Map<String, List<String>> lookups =
+                c.featureRefs().lookups(c.entityId(), refs, e.features().refs(), e.name());
         String requestId = c.requestId().isEmpty() ? UUID.randomUUID().toString() : c.requestId();
         Map<String, String> context = new HashMap<>(c.context());
         context.put("tenant", c.caller().tenantId());
         TargetRef primary = TrafficRouting.choose(e, c.entityId(), requestId, context);
-        return fetch(e, c.entityId(), refs).compose(fv -> {
+        return fetchAll(e, lookups).compose(fv -> {
             Map<String, Double> values = new LinkedHashMap<>();
             float[] x = new float[e.features().refs().size()];
             for (int i = 0; i < x.length; i++) {
@@ -327,6 +329,32 @@ public final class DecisionService {
     }
 
     /** The features fetched within the endpoint's timeout; a store that does not answer in time gives the defaults. */
+    /** Looks up each group of features under its key, at once, and joins the answers. */
+    private Future<FeatureVector> fetchAll(EndpointSpec e, Map<String, List<String>> lookups) {
+        if (lookups.size() == 1) {
+            Map.Entry<String, List<String>> only = lookups.entrySet().iterator().next();
+            return fetch(e, only.getKey(), only.getValue());
+        }
+        List<Future<FeatureVector>> parts = new ArrayList<>();
+        lookups.forEach((key, refs) -> parts.add(fetch(e, key, refs)));
+        return Future.join(parts).map(v -> {
+            Map<String, Double> values = new LinkedHashMap<>();
+            Map<String, FeatureVector.Source> sources = new LinkedHashMap<>();
+            boolean defaulted = false;
+            boolean timedOut = false;
+            long age = 0;
+            for (Future<FeatureVector> f : parts) {
+                FeatureVector fv = f.result();
+                values.putAll(fv.values());
+                sources.putAll(fv.sources());
+                defaulted |= fv.anyDefaulted();
+                timedOut |= fv.timedOut();
+                age = Math.max(age, fv.maxAgeMillis());
+            }
+            return new FeatureVector(values, sources, defaulted, timedOut, age);
+        });
+    }
+
     private Future<FeatureVector> fetch(EndpointSpec e, String entityId, List<String> refs) {
         EndpointSpec.Features f = e.features();
         Map<String, Double> defaults = new LinkedHashMap<>();

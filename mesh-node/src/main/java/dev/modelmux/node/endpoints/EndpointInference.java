@@ -79,7 +79,8 @@ final class EndpointInference implements InferencePath.EndpointRouter {
         TargetRef t = TrafficRouting.choose(e, entityId, req.id(), context);
         String logId = req.id().isEmpty() ? UUID.randomUUID().toString() : req.id();
         return path.inferModel(to(req, t), caller, protocol, startNanos, false)
-                .map(a -> a.withParameters(Map.of("endpoint", e.name(), "policy_version", table.version())))
+                .map(a -> a.withParameters(
+                        Map.of("endpoint", e.name(), "policy_version", Long.toString(table.version()))))
                 .andThen(ar -> {
                     metrics.answered(e.name(), "infer", ar.succeeded() ? DecisionService.PRIMARY : "error");
                     if (ar.succeeded()) {
@@ -140,14 +141,9 @@ final class EndpointInference implements InferencePath.EndpointRouter {
     /** The request as one for model version {@code t} (gRPC bytes passed on as they came, with the model renamed). */
     private static InferRequest to(InferRequest req, TargetRef t) {
         String v = Long.toString(t.version());
-        return new InferRequest(
+        return req.forTarget(
                 t.model(),
                 v,
-                req.id(),
-                req.inputs(),
-                req.outputs(),
-                req.parameters(),
-                req.deadlineNanos(),
                 req.wire() == null
                         ? null
                         : req.wire().toBuilder()

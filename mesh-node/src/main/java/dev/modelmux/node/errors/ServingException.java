@@ -24,6 +24,8 @@ public final class ServingException extends RuntimeException {
         UNAUTHENTICATED(GrpcStatus.UNAUTHENTICATED, 401),
         PERMISSION_DENIED(GrpcStatus.PERMISSION_DENIED, 403),
         RESOURCE_EXHAUSTED(GrpcStatus.RESOURCE_EXHAUSTED, 429),
+        /** A message or body over the server's size limit: RESOURCE_EXHAUSTED over gRPC, 413 over HTTP. */
+        TOO_LARGE(GrpcStatus.RESOURCE_EXHAUSTED, 413),
         DEADLINE_EXCEEDED(GrpcStatus.DEADLINE_EXCEEDED, 504),
         FAILED_PRECONDITION(GrpcStatus.FAILED_PRECONDITION, 400),
         INTERNAL(GrpcStatus.INTERNAL, 500);

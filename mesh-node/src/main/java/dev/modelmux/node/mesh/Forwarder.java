@@ -6,6 +6,8 @@ import dev.modelmux.node.oip.GRPCInferenceServiceGrpcClient;
 import dev.modelmux.node.oip.ModelInferRequest;
 import dev.modelmux.node.oip.ModelInferResponse;
 import dev.modelmux.node.oip.ModelRepositoryParameter;
+import dev.modelmux.node.oip.ModelStatisticsRequest;
+import dev.modelmux.node.oip.ModelStatisticsResponse;
 import dev.modelmux.node.oip.RepositoryModelLoadRequest;
 import dev.modelmux.node.oip.RepositoryModelUnloadRequest;
 import io.vertx.core.Future;
@@ -111,6 +113,22 @@ public final class Forwarder {
                         code(s),
                         "node " + target.nodeId() + " could not " + (load ? "load " : "unload ") + model + ":"
                                 + version)));
+    }
+
+    /** Asks {@code target} for its own statistics (not its peers'): one part of the mesh's figures. */
+    public Future<ModelStatisticsResponse> statistics(
+            NodeRecord target, String model, String version, long timeoutMillis) {
+        SocketAddress address = SocketAddress.inetSocketAddress(target.grpcPort(), target.grpcHost());
+        return client.request(address, GRPCInferenceServiceGrpcClient.ModelStatistics)
+                .compose(call -> {
+                    call.headers().set(HOP_HEADER, "1").set(SECRET_HEADER, secret);
+                    call.timeout(timeoutMillis, TimeUnit.MILLISECONDS);
+                    call.end(ModelStatisticsRequest.newBuilder()
+                            .setName(model)
+                            .setVersion(version)
+                            .build());
+                    return call.response().compose(resp -> resp.last());
+                });
     }
 
     private static ServingException peerDown(NodeRecord target) {

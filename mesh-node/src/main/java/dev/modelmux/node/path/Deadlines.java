@@ -49,8 +49,7 @@ public final class Deadlines {
         if (d == req.deadlineNanos()) {
             return req;
         }
-        return new InferRequest(
-                req.model(), req.version(), req.id(), req.inputs(), req.outputs(), req.parameters(), d, req.wire());
+        return req.withDeadline(d);
     }
 
     /**

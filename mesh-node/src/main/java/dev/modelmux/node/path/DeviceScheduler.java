@@ -547,7 +547,7 @@ public final class DeviceScheduler {
             return;
         }
         for (int i = 0; i < u.jobs.size(); i++) {
-            answer(u.jobs.get(i), new InferenceResult(parts.get(i), r.queueNanos(), r.computeNanos()), null);
+            answer(u.jobs.get(i), r.withOutputs(parts.get(i)), null);
         }
     }
 
@@ -575,7 +575,7 @@ public final class DeviceScheduler {
             return;
         }
         long waited = j.dispatchedNanos - j.enqueuedNanos;
-        j.result.complete(new InferenceResult(r.outputs(), waited + r.queueNanos(), r.computeNanos()));
+        j.result.complete(r.withQueueNanos(waited + r.queueNanos()));
     }
 
     /** A unit finished: free its slot, teach the limit, start what is waiting. */

@@ -14,6 +14,8 @@ import java.util.Map;
  * @param deadlineNanos absolute deadline on the node's nano clock, or {@code Long.MAX_VALUE}
  * @param wire the request as it arrived over gRPC, forwarded as is to another node (its tensor
  *     bytes are passed through, not re-encoded); null when it came over REST
+ * @param classifications outputs to answer as their top classes (Triton's classification extension):
+ *     output name to the number of classes
  */
 public record InferRequest(
         String model,
@@ -23,11 +25,45 @@ public record InferRequest(
         List<String> outputs,
         Map<String, Object> parameters,
         long deadlineNanos,
-        ModelInferRequest wire) {
+        ModelInferRequest wire,
+        Map<String, Integer> classifications) {
 
     public InferRequest {
         inputs = List.copyOf(inputs);
         outputs = List.copyOf(outputs);
         parameters = Map.copyOf(parameters);
+        classifications = Map.copyOf(classifications);
+    }
+
+    /** The same request with another deadline. */
+    public InferRequest withDeadline(long nanos) {
+        return new InferRequest(model, version, id, inputs, outputs, parameters, nanos, wire, classifications);
+    }
+
+    /** The same request for another model version (an endpoint's target); {@code wire} renamed to match. */
+    public InferRequest forTarget(String targetModel, String targetVersion, ModelInferRequest renamedWire) {
+        return new InferRequest(
+                targetModel,
+                targetVersion,
+                id,
+                inputs,
+                outputs,
+                parameters,
+                deadlineNanos,
+                renamedWire,
+                classifications);
+    }
+
+    /** A request without classification outputs. */
+    public InferRequest(
+            String model,
+            String version,
+            String id,
+            List<TensorData> inputs,
+            List<String> outputs,
+            Map<String, Object> parameters,
+            long deadlineNanos,
+            ModelInferRequest wire) {
+        this(model, version, id, inputs, outputs, parameters, deadlineNanos, wire, Map.of());
     }
 }

@@ -5,6 +5,7 @@ import dev.modelmux.gpu.Lease;
 import dev.modelmux.gpu.LoadedModel;
 import dev.modelmux.node.catalog.ModelManager;
 import dev.modelmux.node.errors.ServingException;
+import dev.modelmux.node.metrics.InferStats;
 import dev.modelmux.node.metrics.NodeMetrics;
 import dev.modelmux.node.oip.ModelInferResponse;
 import dev.modelmux.repo.ModelNames;
@@ -31,7 +32,9 @@ public final class InferencePath {
     private final LongSupplier nanoClock;
     private final Router router;
     private final DeviceSchedulers schedulers;
+    private final LabelCache labels;
     private final AtomicInteger inFlight = new AtomicInteger();
+    private volatile InferStats stats = new InferStats(System::currentTimeMillis);
     private final Map<LoadedModel, Optional<Batching.Policy>> batching =
             Collections.synchronizedMap(new WeakHashMap<>());
 
@@ -52,7 +55,22 @@ public final class InferencePath {
         this.nanoClock = nanoClock;
         this.router = router;
         this.schedulers = schedulers;
+        this.labels = new LabelCache(models);
         metrics.bindInFlight(inFlight::get);
+    }
+
+    /** Where requests that ran here are counted for the statistics extension (set before traffic). */
+    public void stats(InferStats s) {
+        this.stats = s;
+    }
+
+    /** The inferences a request carries: its batch size, or 1 for a model without a batch dimension. */
+    private static long rows(LoadedModel model, InferRequest req) {
+        if (model.config().getMaxBatchSize() > 0 && !req.inputs().isEmpty()) {
+            long[] shape = req.inputs().get(0).shape();
+            return shape.length > 0 ? Math.max(1, shape[0]) : 1;
+        }
+        return 1;
     }
 
     /** Requests received and not yet answered. */
@@ -204,7 +222,23 @@ public final class InferencePath {
                     }
                     return Future.fromCompletionStage(
                                     schedulers.of(l.model().device().id()).submit(job), ctx)
-                            .andThen(ar -> l.close())
+                            .compose(r -> req.classifications().isEmpty()
+                                    ? Future.succeededFuture(r)
+                                    : labels.of(l.model(), req.classifications().keySet())
+                                            .map(lab -> Classifications.apply(
+                                                    r,
+                                                    req.classifications(),
+                                                    l.model().config().getMaxBatchSize() > 0,
+                                                    lab)))
+                            .andThen(ar -> {
+                                long took = nanoClock.getAsLong() - startNanos;
+                                if (ar.succeeded()) {
+                                    stats.success(l.model().key(), rows(l.model(), req), took, ar.result());
+                                } else {
+                                    stats.failure(l.model().key(), took);
+                                }
+                                l.close();
+                            })
                             .map(r -> new Answer(
                                     l.model().key().model(), l.model().key().version(), req.id(), r, null));
                 })

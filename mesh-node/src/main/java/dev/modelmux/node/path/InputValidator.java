@@ -74,6 +74,7 @@ public final class InputValidator {
                 batch = b;
             }
         }
+        symbolicDims(model, req, m);
         for (ModelInput in : config.getInputList()) {
             if (!in.getOptional()
                     && req.inputs().stream().noneMatch(t -> t.name().equals(in.getName()))) {
@@ -95,6 +96,40 @@ public final class InputValidator {
             out.add(o);
         }
         return out;
+    }
+
+    /**
+     * Inputs whose graph names a dimension the same ({@code dim_param}, e.g. MiniLM's "sequence") must
+     * agree on its size: checked here, so that the runtime never sees them disagree.
+     */
+    private static void symbolicDims(LoadedModel model, InferRequest req, String m) {
+        Map<String, List<String>> names = model.inputDimNames();
+        if (names.isEmpty()) {
+            return;
+        }
+        Map<String, String> firstInput = new HashMap<>();
+        Map<String, Long> firstSize = new HashMap<>();
+        for (TensorData t : req.inputs()) {
+            List<String> dims = names.get(t.name());
+            if (dims == null) {
+                continue;
+            }
+            long[] shape = t.shape();
+            for (int i = 0; i < Math.min(dims.size(), shape.length); i++) {
+                String symbol = dims.get(i);
+                if (symbol.isEmpty()) {
+                    continue;
+                }
+                Long size = firstSize.putIfAbsent(symbol, shape[i]);
+                if (size == null) {
+                    firstInput.put(symbol, t.name());
+                } else if (size != shape[i]) {
+                    throw ServingException.invalid("inputs '" + firstInput.get(symbol) + "' and '" + t.name()
+                            + "' of model '" + m + "' must agree on dimension '" + ModelNames.printable(symbol)
+                            + "': " + size + " vs " + shape[i]);
+                }
+            }
+        }
     }
 
     private static String names(List<String> names) {

@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import dev.modelmux.gpu.InferenceResult;
 import dev.modelmux.gpu.TensorData;
 import dev.modelmux.node.errors.ServingException;
+import dev.modelmux.node.oip.InferParameter;
 import dev.modelmux.node.oip.ModelInferRequest;
 import dev.modelmux.node.oip.ModelInferResponse;
 import dev.modelmux.node.tensors.Codecs;
@@ -40,8 +41,15 @@ public final class WireForm {
                             : ByteString.copyFrom(t.raw().duplicate()));
         }
         for (String o : req.outputs()) {
-            b.addOutputs(
-                    ModelInferRequest.InferRequestedOutputTensor.newBuilder().setName(o));
+            ModelInferRequest.InferRequestedOutputTensor.Builder out =
+                    ModelInferRequest.InferRequestedOutputTensor.newBuilder().setName(o);
+            Integer classes = req.classifications().get(o);
+            if (classes != null) {
+                out.putParameters(
+                        "classification",
+                        InferParameter.newBuilder().setInt64Param(classes).build());
+            }
+            b.addOutputs(out);
         }
         return b.build();
     }

@@ -1,7 +1,10 @@
 package dev.modelmux.node.protocol;
 
 import dev.modelmux.node.catalog.ModelManager;
+import dev.modelmux.node.catalog.ModelReadiness;
 import dev.modelmux.node.mesh.ClusterLink;
+import dev.modelmux.node.mesh.Forwarder;
+import dev.modelmux.node.metrics.InferStats;
 import dev.modelmux.node.metrics.NodeMetrics;
 import dev.modelmux.node.path.EdgeAdmission;
 import dev.modelmux.node.path.InferencePath;
@@ -20,4 +23,7 @@ public record ApiContext(
         Offload offload,
         ClusterLink cluster,
         EdgeAdmission tenants,
-        NodeMetrics metrics) {}
+        NodeMetrics metrics,
+        ModelReadiness readiness,
+        InferStats stats,
+        Forwarder peers) {}

@@ -5,6 +5,9 @@ import dev.modelmux.node.catalog.ModelManager;
 import dev.modelmux.node.errors.ServingException;
 import dev.modelmux.node.mesh.Forwarder;
 import dev.modelmux.node.oip.GRPCInferenceServiceGrpcService;
+import dev.modelmux.node.oip.ModelConfigResponse;
+import dev.modelmux.node.oip.ModelInferRequest;
+import dev.modelmux.node.oip.ModelInferResponse;
 import dev.modelmux.node.oip.ModelMetadataResponse;
 import dev.modelmux.node.oip.ModelReadyResponse;
 import dev.modelmux.node.oip.ModelRepositoryParameter;
@@ -23,6 +26,7 @@ import dev.modelmux.repo.config.ModelConfig;
 import dev.modelmux.repo.config.ModelInput;
 import dev.modelmux.repo.config.ModelOutput;
 import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
 import io.vertx.grpc.common.ServiceMethod;
 import io.vertx.grpc.server.GrpcServer;
 import io.vertx.grpc.server.GrpcServerRequest;
@@ -67,46 +71,36 @@ public final class GrpcApi {
                 server,
                 GRPCInferenceServiceGrpcService.ModelReady,
                 (req, call) -> Future.succeededFuture(ModelReadyResponse.newBuilder()
-                        .setReady(api.models().ready(req.getName(), req.getVersion()))
+                        .setReady(api.models().ready(req.getName(), req.getVersion(), api.readiness()))
                         .build()));
         unary(
                 server,
                 GRPCInferenceServiceGrpcService.ModelMetadata,
                 (req, call) ->
                         api.models().describe(req.getName(), req.getVersion()).map(GrpcApi::metadata));
+        unary(
+                server,
+                GRPCInferenceServiceGrpcService.ModelConfig,
+                (req, call) -> api.models()
+                        .describe(req.getName(), req.getVersion())
+                        .map(v -> ModelConfigResponse.newBuilder()
+                                .setConfig(effectiveConfig(v))
+                                .build()));
+        Statistics statistics = new Statistics(api, api.stats(), api.peers());
+        unary(
+                server,
+                GRPCInferenceServiceGrpcService.ModelStatistics,
+                (req, call) -> statistics.collect(req.getName(), req.getVersion(), fromPeer(call)));
         unary(server, GRPCInferenceServiceGrpcService.ModelInfer, (req, call) -> {
             long start = api.nanoClock().getAsLong();
             long timeoutMs = call.timeout();
             long deadline = timeoutMs > 0 ? start + timeoutMs * 1_000_000L : Long.MAX_VALUE;
-            boolean forwardedIn = fromPeer(call);
-            Ticket ticket = forwardedIn
-                    ? null
-                    : api.tenants()
-                            .admit(call.headers().get("authorization"), req.getModelName(), req.getSerializedSize());
-            Caller caller = ticket != null
-                    ? Caller.of(ticket.tenant())
-                    : Caller.forwarded(
-                            call.headers().get(Forwarder.TENANT_HEADER),
-                            api.tenants().admission().policy());
-            return api.offload()
-                    .run(req.getSerializedSize(), () -> codec.decode(req, deadline))
-                    .compose(decoded -> api.path().infer(decoded, caller, PROTOCOL, start, forwardedIn))
-                    .compose(a -> (a.forwarded() != null
-                                    ? Future.succeededFuture(a.forwarded())
-                                    : api.offload()
-                                            .run(
-                                                    Offload.outputBytes(a.result()),
-                                                    () -> codec.encode(a.model(), a.version(), a.id(), a.result())))
-                            .map(r -> GrpcCodec.withParameters(r, a.parameters())))
-                    .andThen(ar -> {
-                        if (ticket != null) {
-                            ticket.close();
-                        }
-                    });
+            return infer(req, call.headers(), start, deadline, fromPeer(call));
         });
+        new StreamInfer(api, this, server).bind();
         unary(server, GRPCInferenceServiceGrpcService.RepositoryIndex, (req, call) -> {
             RepositoryIndexResponse.Builder b = RepositoryIndexResponse.newBuilder();
-            for (ModelManager.IndexEntry e : api.models().index(req.getReady())) {
+            for (ModelManager.IndexEntry e : MeshIndex.of(api, req.getReady())) {
                 b.addModels(RepositoryIndexResponse.ModelIndex.newBuilder()
                         .setName(e.name())
                         .setVersion(e.version())
@@ -141,6 +135,37 @@ public final class GrpcApi {
         });
     }
 
+    /**
+     * One inference, for a unary call or one message of a stream: admission (unless forwarded from a
+     * peer, which admitted it), decoding off the event loop when large, the request path, encoding.
+     */
+    Future<ModelInferResponse> infer(
+            ModelInferRequest req, MultiMap headers, long start, long deadline, boolean forwardedIn) {
+        Ticket ticket = forwardedIn
+                ? null
+                : api.tenants().admit(headers.get("authorization"), req.getModelName(), req.getSerializedSize());
+        Caller caller = ticket != null
+                ? Caller.of(ticket.tenant())
+                : Caller.forwarded(
+                        headers.get(Forwarder.TENANT_HEADER),
+                        api.tenants().admission().policy());
+        return api.offload()
+                .run(req.getSerializedSize(), () -> codec.decode(req, deadline))
+                .compose(decoded -> api.path().infer(decoded, caller, PROTOCOL, start, forwardedIn))
+                .compose(a -> (a.forwarded() != null
+                                ? Future.succeededFuture(a.forwarded())
+                                : api.offload()
+                                        .run(
+                                                Offload.outputBytes(a.result()),
+                                                () -> codec.encode(a.model(), a.version(), a.id(), a.result())))
+                        .map(r -> GrpcCodec.withParameters(r, a.parameters())))
+                .andThen(ar -> {
+                    if (ticket != null) {
+                        ticket.close();
+                    }
+                });
+    }
+
     /** Whether the call comes from another node of the mesh (then it must carry the cluster secret). */
     private boolean fromPeer(GrpcServerRequest<?, ?> call) {
         if (!call.headers().contains(Forwarder.HOP_HEADER)) {
@@ -156,6 +181,27 @@ public final class GrpcApi {
             throw ServingException.invalid("a placement request names the version as an int64 'version' parameter");
         }
         return v.getInt64Param();
+    }
+
+    /**
+     * The configuration a model runs with, as Triton reports it: the repository's {@code config.pbtxt}
+     * completed from the graph (or derived from it when there is none), with its name, platform and
+     * backend filled in.
+     */
+    static ModelConfig effectiveConfig(ModelManager.ModelView view) {
+        ModelConfig c = view.config();
+        ModelConfig.Builder b = c.toBuilder();
+        if (c.getName().isEmpty()) {
+            b.setName(view.name());
+        }
+        if (c.getPlatform().isEmpty() && c.getBackend().isEmpty()) {
+            b.setPlatform("onnxruntime_onnx").setBackend("onnxruntime");
+        } else if (c.getBackend().isEmpty() && c.getPlatform().equals("onnxruntime_onnx")) {
+            b.setBackend("onnxruntime");
+        } else if (c.getPlatform().isEmpty() && c.getBackend().equals("onnxruntime")) {
+            b.setPlatform("onnxruntime_onnx");
+        }
+        return b.build();
     }
 
     static ModelMetadataResponse metadata(ModelManager.ModelView view) {

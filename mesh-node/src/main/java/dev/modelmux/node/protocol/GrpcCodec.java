@@ -8,6 +8,7 @@ import dev.modelmux.node.oip.InferParameter;
 import dev.modelmux.node.oip.InferTensorContents;
 import dev.modelmux.node.oip.ModelInferRequest;
 import dev.modelmux.node.oip.ModelInferResponse;
+import dev.modelmux.node.path.Classifications;
 import dev.modelmux.node.path.InferRequest;
 import dev.modelmux.node.tensors.Codecs;
 import dev.modelmux.node.tensors.Shapes;
@@ -71,10 +72,16 @@ public final class GrpcCodec {
         }
         List<String> outputs = new ArrayList<>(req.getOutputsCount());
         Set<String> outNames = new HashSet<>();
+        Map<String, Integer> classifications = new HashMap<>();
         for (ModelInferRequest.InferRequestedOutputTensor o : req.getOutputsList()) {
-            if (o.getParametersMap().containsKey("classification")) {
-                throw ServingException.invalid(
-                        "output '" + o.getName() + "': the classification extension is not supported");
+            InferParameter c = o.getParametersMap().get("classification");
+            if (c != null) {
+                long n = c.getParameterChoiceCase() == InferParameter.ParameterChoiceCase.INT64_PARAM
+                        ? c.getInt64Param()
+                        : c.getParameterChoiceCase() == InferParameter.ParameterChoiceCase.UINT64_PARAM
+                                ? c.getUint64Param()
+                                : -1;
+                classifications.put(o.getName(), Classifications.count(o.getName(), n));
             }
             if (!outNames.add(o.getName())) {
                 throw ServingException.invalid(
@@ -90,7 +97,8 @@ public final class GrpcCodec {
                 outputs,
                 parameters(req.getParametersMap()),
                 deadlineNanos,
-                req);
+                req,
+                classifications);
     }
 
     static TensorData fromRaw(String name, DataType type, long[] shape, long elements, ByteString bytes) {

@@ -3,6 +3,7 @@ package dev.modelmux.node.protocol;
 import dev.modelmux.gpu.InferenceResult;
 import dev.modelmux.gpu.TensorData;
 import dev.modelmux.node.errors.ServingException;
+import dev.modelmux.node.path.Classifications;
 import dev.modelmux.node.path.InferRequest;
 import dev.modelmux.node.tensors.Codecs;
 import dev.modelmux.node.tensors.Half;
@@ -10,6 +11,7 @@ import dev.modelmux.node.tensors.Shapes;
 import dev.modelmux.node.tensors.TensorLimits;
 import dev.modelmux.repo.DataType;
 import dev.modelmux.repo.ModelNames;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.math.BigDecimal;
@@ -18,11 +20,13 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 
 /**
  * The Open Inference Protocol's REST/JSON form: {@code {"id", "parameters", "inputs": [{"name",
@@ -37,7 +41,33 @@ public final class JsonCodec {
         this.limits = limits;
     }
 
+    /** A decoded REST request and how its outputs are to be sent back. */
+    public record RestRequest(
+            InferRequest request, Set<String> binaryOutputs, Set<String> jsonOutputs, boolean allBinary) {
+        /**
+         * Whether output {@code name} goes back as binary data (Triton's binary tensor data extension):
+         * its own {@code binary_data} parameter decides, else the request's {@code binary_data_output}.
+         */
+        public boolean binary(String name) {
+            return binaryOutputs.contains(name) || allBinary && !jsonOutputs.contains(name);
+        }
+    }
+
+    /** Decodes a request whose JSON part has no binary section. */
     public InferRequest decode(String model, String version, JsonObject body, long deadlineNanos) {
+        return decode(model, version, new HttpBody(body, ByteBuffer.allocate(0)), deadlineNanos)
+                .request();
+    }
+
+    /**
+     * Decodes a request: inputs from JSON {@code data} or, when an input carries the parameter
+     * {@code binary_data_size}, from the next that many bytes of the binary section (in input order;
+     * every byte of it must be claimed); outputs with the parameter {@code binary_data} (or all, with
+     * the request parameter {@code binary_data_output}) are to be answered as binary data.
+     */
+    public RestRequest decode(String model, String version, HttpBody http, long deadlineNanos) {
+        JsonObject body = http.header();
+        ByteBuffer binary = http.binary().duplicate();
         JsonArray inputs = array(body, "inputs");
         List<TensorData> decoded = new ArrayList<>();
         Set<String> names = new HashSet<>();
@@ -61,6 +91,24 @@ public final class JsonCodec {
                 shape.add(n.longValue());
             }
             long elements = Shapes.elementCount(name, shape, limits);
+            JsonObject inParams = parameters(in, "input '" + name + "'");
+            if (inParams.containsKey("binary_data_size")) {
+                if (in.containsKey("data")) {
+                    throw ServingException.invalid(
+                            "input '" + name + "' has both 'data' and the parameter binary_data_size; send one");
+                }
+                long size =
+                        wholeNumber(inParams.getValue("binary_data_size"), "input '" + name + "': binary_data_size");
+                if (size > binary.remaining()) {
+                    throw ServingException.invalid("input '" + name + "': binary_data_size " + size + " but only "
+                            + binary.remaining() + " bytes of binary data remain after the JSON header"
+                            + (http.binary().remaining() == 0 ? " (send Inference-Header-Content-Length)" : ""));
+                }
+                ByteBuffer slice = binary.slice().limit((int) size);
+                binary.position(binary.position() + (int) size);
+                decoded.add(binaryTensor(name, type, Shapes.toArray(shape), elements, slice));
+                continue;
+            }
             Object data = in.getValue("data");
             if (!(data instanceof JsonArray arr)) {
                 throw ServingException.invalid("input '" + name + "': 'data' must be an array");
@@ -73,17 +121,34 @@ public final class JsonCodec {
             }
             decoded.add(toTensor(name, type, Shapes.toArray(shape), flat));
         }
+        if (binary.hasRemaining()) {
+            throw ServingException.invalid(binary.remaining() + " bytes of binary data after the JSON header are not"
+                    + " claimed by any input's binary_data_size");
+        }
+        JsonObject requestParams = parameters(body, "the request");
+        boolean allBinary = bool(requestParams.getValue("binary_data_output"), "parameter binary_data_output");
+        Map<String, Integer> classifications = new HashMap<>();
+        Set<String> binaryOutputs = new HashSet<>();
+        Set<String> jsonOutputs = new HashSet<>();
         List<String> outputs = new ArrayList<>();
         JsonArray outs = body.getValue("outputs") == null ? new JsonArray() : array(body, "outputs");
         for (int i = 0; i < outs.size(); i++) {
             if (!(outs.getValue(i) instanceof JsonObject o)) {
                 throw ServingException.invalid("outputs[" + i + "] must be an object");
             }
-            JsonObject p = o.getValue("parameters") instanceof JsonObject po ? po : new JsonObject();
-            if (p.containsKey("classification")) {
-                throw ServingException.invalid("the classification extension is not supported");
-            }
             String name = string(o, "name", "outputs[" + i + "]");
+            JsonObject p = parameters(o, "output '" + name + "'");
+            if (p.containsKey("classification")) {
+                Object c = p.getValue("classification");
+                classifications.put(
+                        name,
+                        Classifications.count(
+                                name, c instanceof Integer || c instanceof Long ? ((Number) c).longValue() : -1));
+            }
+            if (p.containsKey("binary_data")) {
+                (bool(p.getValue("binary_data"), "output '" + name + "': binary_data") ? binaryOutputs : jsonOutputs)
+                        .add(name);
+            }
             if (outputs.contains(name)) {
                 throw ServingException.invalid(
                         "output '" + ModelNames.printable(name) + "' is requested more than once");
@@ -91,16 +156,17 @@ public final class JsonCodec {
             outputs.add(name);
         }
         Object id = body.getValue("id");
-        Object params = body.getValue("parameters");
-        return new InferRequest(
+        InferRequest req = new InferRequest(
                 model,
                 version == null ? "" : version,
                 id == null ? "" : String.valueOf(id),
                 decoded,
                 outputs,
-                params instanceof JsonObject po ? po.getMap() : Map.of(),
+                requestParams.getMap(),
                 deadlineNanos,
-                null);
+                null,
+                classifications);
+        return new RestRequest(req, Set.copyOf(binaryOutputs), Set.copyOf(jsonOutputs), allBinary);
     }
 
     private static void flatten(String name, JsonArray arr, List<Object> out, long limit, int depth) {
@@ -195,18 +261,76 @@ public final class JsonCodec {
         return params.isEmpty() ? response : response.put("parameters", new JsonObject(new TreeMap<>(params)));
     }
 
+    /**
+     * A response body: JSON, or (when an output goes back as binary data) {@code headerLength} bytes
+     * of JSON followed by those outputs' bytes in output order.
+     */
+    public record Encoded(Buffer body, int headerLength) {
+        public boolean binary() {
+            return headerLength >= 0;
+        }
+    }
+
+    /**
+     * Encodes a response with {@code params} as its parameters; outputs {@code binary} selects are sent
+     * as binary data (the parameter {@code binary_data_size} instead of {@code data}).
+     */
+    public Encoded encode(
+            String model,
+            long version,
+            String id,
+            InferenceResult result,
+            Map<String, Object> params,
+            Predicate<String> binary) {
+        List<ByteBuffer> blobs = new ArrayList<>();
+        JsonObject o = encode(model, version, id, result, binary, blobs);
+        Buffer header = withParameters(o, params).toBuffer();
+        if (blobs.isEmpty()) {
+            return new Encoded(header, -1);
+        }
+        Buffer body = Buffer.buffer(
+                header.length() + blobs.stream().mapToInt(ByteBuffer::remaining).sum());
+        body.appendBuffer(header);
+        for (ByteBuffer b : blobs) {
+            byte[] a = new byte[b.remaining()];
+            b.get(a);
+            body.appendBytes(a);
+        }
+        return new Encoded(body, header.length());
+    }
+
     public JsonObject encode(String model, long version, String id, InferenceResult result) {
+        return encode(model, version, id, result, name -> false, new ArrayList<>());
+    }
+
+    /** The JSON part; the bytes of outputs {@code binary} selects are added to {@code blobs} instead of {@code data}. */
+    private static JsonObject encode(
+            String model,
+            long version,
+            String id,
+            InferenceResult result,
+            Predicate<String> binary,
+            List<ByteBuffer> blobs) {
         JsonArray outputs = new JsonArray();
         for (TensorData t : result.outputs()) {
             JsonArray shape = new JsonArray();
             for (long d : t.shape()) {
                 shape.add(d);
             }
-            outputs.add(new JsonObject()
+            JsonObject out = new JsonObject()
                     .put("name", t.name())
                     .put("datatype", t.type().protocolName())
-                    .put("shape", shape)
-                    .put("data", data(t)));
+                    .put("shape", shape);
+            if (binary.test(t.name())) {
+                ByteBuffer bytes = t.type() == DataType.BYTES
+                        ? ByteBuffer.wrap(Codecs.joinLengthPrefixed(t.strings()))
+                        : t.raw().duplicate();
+                out.put("parameters", new JsonObject().put("binary_data_size", bytes.remaining()));
+                blobs.add(bytes);
+            } else {
+                out.put("data", data(t));
+            }
+            outputs.add(out);
         }
         JsonObject o = new JsonObject().put("model_name", model).put("model_version", Long.toString(version));
         if (id != null && !id.isEmpty()) {
@@ -241,6 +365,52 @@ public final class JsonCodec {
             }
         }
         return a;
+    }
+
+    private static TensorData binaryTensor(String name, DataType type, long[] shape, long elements, ByteBuffer bytes) {
+        if (type == DataType.BYTES) {
+            return TensorData.ofStrings(name, shape, Codecs.splitLengthPrefixed(name, bytes, elements));
+        }
+        long expected = elements * type.byteSize();
+        if (bytes.remaining() != expected) {
+            throw ServingException.invalid("input '" + name + "': binary_data_size " + bytes.remaining()
+                    + " does not match its shape " + Shapes.str(shape) + " of " + type + " (" + expected + " bytes)");
+        }
+        return TensorData.ofRaw(name, type, shape, bytes.order(ByteOrder.LITTLE_ENDIAN));
+    }
+
+    private static JsonObject parameters(JsonObject o, String where) {
+        Object p = o.getValue("parameters");
+        if (p == null) {
+            return new JsonObject();
+        }
+        if (!(p instanceof JsonObject po)) {
+            throw ServingException.invalid(where + ": 'parameters' must be an object");
+        }
+        return po;
+    }
+
+    private static long wholeNumber(Object v, String what) {
+        if (!(v instanceof Number n)
+                || v instanceof Double d && (d != Math.rint(d) || !Double.isFinite(d))
+                || v instanceof Float
+                || v instanceof BigDecimal
+                || v instanceof BigInteger bi && bi.bitLength() > 31
+                || n.longValue() < 0
+                || n.longValue() > Integer.MAX_VALUE) {
+            throw ServingException.invalid(what + " must be a whole number of bytes in [0, " + Integer.MAX_VALUE + "]");
+        }
+        return n.longValue();
+    }
+
+    private static boolean bool(Object v, String what) {
+        if (v == null) {
+            return false;
+        }
+        if (!(v instanceof Boolean b)) {
+            throw ServingException.invalid(what + " must be true or false");
+        }
+        return b;
     }
 
     private static JsonArray array(JsonObject o, String key) {

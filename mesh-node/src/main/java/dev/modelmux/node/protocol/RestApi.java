@@ -12,7 +12,6 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -59,8 +58,15 @@ public final class RestApi {
                                 .put("name", api.info().name())
                                 .put("version", api.info().version())
                                 .put("extensions", new JsonArray(api.info().extensions()))));
+        Statistics statistics = new Statistics(api, api.stats(), api.peers());
+        r.get("/v2/models/stats").handler(ctx -> stats(ctx, statistics, "", ""));
+        r.get("/v2/models/:model/stats").handler(ctx -> stats(ctx, statistics, ctx.pathParam("model"), ""));
+        r.get("/v2/models/:model/versions/:version/stats")
+                .handler(ctx -> stats(ctx, statistics, ctx.pathParam("model"), ctx.pathParam("version")));
         r.get("/v2/models/:model").handler(ctx -> metadata(ctx, null));
         r.get("/v2/models/:model/versions/:version").handler(ctx -> metadata(ctx, ctx.pathParam("version")));
+        r.get("/v2/models/:model/config").handler(ctx -> config(ctx, null));
+        r.get("/v2/models/:model/versions/:version/config").handler(ctx -> config(ctx, ctx.pathParam("version")));
         r.get("/v2/models/:model/ready").handler(ctx -> modelReady(ctx, null));
         r.get("/v2/models/:model/versions/:version/ready").handler(ctx -> modelReady(ctx, ctx.pathParam("version")));
         BodyHandler body = BodyHandler.create(false).setBodyLimit(maxBodyBytes);
@@ -82,6 +88,14 @@ public final class RestApi {
                     api.admin().check(ctx.request().getHeader("authorization"));
                     return api.cluster().view();
                 }));
+        // Triton extensions this server does not implement: a clear refusal rather than a 404.
+        r.route()
+                .pathRegex("/v2/(systemsharedmemory|cudasharedmemory)(/.*)?")
+                .handler(ctx -> error(ctx, 501, "the shared-memory extensions are not supported by this server"));
+        r.route()
+                .pathRegex("/v2(/models/[^/]+)?/trace/setting")
+                .handler(ctx -> error(ctx, 501, "the trace extension is not supported by this server"));
+        r.route("/v2/logging").handler(ctx -> error(ctx, 501, "the logging extension is not supported by this server"));
         r.get("/metrics")
                 .handler(ctx -> ctx.response()
                         .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
@@ -120,6 +134,18 @@ public final class RestApi {
                 }));
     }
 
+    private void stats(RoutingContext ctx, Statistics statistics, String model, String version) {
+        handle(ctx, () -> statistics.collect(model, version, false).map(ProtoJson::toJson));
+    }
+
+    private void config(RoutingContext ctx, String version) {
+        handle(
+                ctx,
+                () -> api.models()
+                        .describe(ctx.pathParam("model"), version)
+                        .map(v -> ProtoJson.toJson(GrpcApi.effectiveConfig(v))));
+    }
+
     private static JsonArray tensors(List<ModelMetadataResponse.TensorMetadata> list) {
         JsonArray a = new JsonArray();
         for (ModelMetadataResponse.TensorMetadata t : list) {
@@ -134,7 +160,7 @@ public final class RestApi {
     private void modelReady(RoutingContext ctx, String version) {
         try {
             String name = ctx.pathParam("model");
-            boolean ok = api.models().ready(name, version);
+            boolean ok = api.models().ready(name, version, api.readiness());
             json(ctx, ok ? 200 : 400, new JsonObject().put("name", name).put("ready", ok));
         } catch (RuntimeException e) {
             fail(ctx, e);
@@ -162,32 +188,32 @@ public final class RestApi {
         });
     }
 
-    private Future<Buffer> inferAdmitted(
+    private Future<JsonCodec.Encoded> inferAdmitted(
             RoutingContext ctx, String version, String model, long start, long deadline, Caller caller) {
+        String encoding = ctx.request().getHeader("content-encoding");
+        String headerLength = ctx.request().getHeader(HttpBody.HEADER_LENGTH);
+        Buffer raw = ctx.body().buffer() == null ? Buffer.buffer() : ctx.body().buffer();
         return api.offload()
-                .run(ctx.body().length(), () -> {
-                    JsonObject body;
-                    try {
-                        body = ctx.body().asJsonObject();
-                    } catch (DecodeException | ClassCastException e) {
-                        throw ServingException.invalid("request body is not a JSON object");
-                    }
-                    if (body == null) {
-                        throw ServingException.invalid("request body is empty; send a JSON object with 'inputs'");
-                    }
-                    return codec.decode(model, version, body, deadline);
-                })
-                .compose(req -> api.path().infer(req, caller, PROTOCOL, start, false))
-                .compose(a -> {
-                    InferenceResult result = a.forwarded() != null ? WireForm.fromWire(a.forwarded()) : a.result();
-                    return api.offload()
-                            .run(
-                                    Offload.outputBytes(result),
-                                    () -> JsonCodec.withParameters(
-                                                    codec.encode(a.model(), a.version(), a.id(), result),
-                                                    a.parameters())
-                                            .toBuffer());
-                });
+                .run(
+                        raw.length() * (encoding == null ? 1L : 4L),
+                        () -> codec.decode(
+                                model, version, HttpBody.parse(raw, encoding, headerLength, maxBodyBytes), deadline))
+                .compose(rest -> api.path()
+                        .infer(rest.request(), caller, PROTOCOL, start, false)
+                        .compose(a -> {
+                            InferenceResult result =
+                                    a.forwarded() != null ? WireForm.fromWire(a.forwarded()) : a.result();
+                            return api.offload()
+                                    .run(
+                                            Offload.outputBytes(result),
+                                            () -> codec.encode(
+                                                    a.model(),
+                                                    a.version(),
+                                                    a.id(),
+                                                    result,
+                                                    a.parameters(),
+                                                    rest::binary));
+                        }));
     }
 
     private void index(RoutingContext ctx) {
@@ -201,7 +227,7 @@ public final class RestApi {
                 }
             }
             JsonArray a = new JsonArray();
-            for (ModelManager.IndexEntry e : api.models().index(readyOnly)) {
+            for (ModelManager.IndexEntry e : MeshIndex.of(api, readyOnly)) {
                 JsonObject o = new JsonObject()
                         .put("name", e.name())
                         .put("version", e.version())
@@ -235,6 +261,17 @@ public final class RestApi {
         f.onComplete(ar -> {
             if (ar.succeeded()) {
                 Object v = ar.result();
+                if (v instanceof JsonCodec.Encoded e) {
+                    if (e.binary()) {
+                        ctx.response()
+                                .putHeader("content-type", "application/octet-stream")
+                                .putHeader(HttpBody.HEADER_LENGTH, Integer.toString(e.headerLength()));
+                    } else {
+                        ctx.response().putHeader("content-type", "application/json");
+                    }
+                    ctx.response().setStatusCode(200).end(e.body());
+                    return;
+                }
                 ctx.response()
                         .setStatusCode(200)
                         .putHeader("content-type", "application/json")
@@ -269,6 +306,10 @@ public final class RestApi {
 
     private static void json(RoutingContext ctx, int status, JsonObject body) {
         if (!ctx.response().ended()) {
+            if (status >= 400) {
+                // Error bodies are never compressed: Triton's clients read them without decompressing.
+                ctx.response().putHeader("content-encoding", "identity");
+            }
             ctx.response()
                     .setStatusCode(status)
                     .putHeader("content-type", "application/json")

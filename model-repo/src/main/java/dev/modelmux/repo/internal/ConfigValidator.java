@@ -378,6 +378,15 @@ public final class ConfigValidator {
                             + ModelNames.printable(c.getDefaultModelFilename())
                             + "' must be a plain file name in the version folder (letters, digits, '_', '.', '-')");
         }
+        for (int i = 0; i < c.getOutputCount(); i++) {
+            String label = c.getOutput(i).getLabelFilename();
+            if (!label.isEmpty() && !FileNames.isPlain(label)) {
+                problems.add(
+                        ConfigPath.at("output", i).then("label_filename"),
+                        "label_filename '" + ModelNames.printable(label)
+                                + "' must be a plain file name in the model's folder");
+            }
+        }
         int index = 0;
         for (String name : c.getCcModelFilenamesMap().values()) {
             if (!FileNames.isPlain(name)) {

@@ -4,6 +4,7 @@ import dev.modelmux.repo.Artifact;
 import dev.modelmux.repo.ModelConfigException;
 import dev.modelmux.repo.ModelConfigs;
 import dev.modelmux.repo.ModelEntry;
+import dev.modelmux.repo.ModelNames;
 import dev.modelmux.repo.RepositoryException;
 import dev.modelmux.repo.RepositoryOptions;
 import dev.modelmux.repo.config.ModelConfig;
@@ -14,6 +15,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.List;
 import java.util.Optional;
 import org.apache.commons.vfs2.FileObject;
 import org.apache.commons.vfs2.FileSystemException;
@@ -128,6 +130,29 @@ final class ModelFiles {
             var content = file.get().getContent();
             return Optional.of(
                     new ModelEntry.VersionEntry(version, fileName, content.getSize(), content.getLastModifiedTime()));
+        } catch (FileSystemException e) {
+            throw RepositoryTree.unreadable(relative, e);
+        }
+    }
+
+    /** Reads a label file of the model folder: its lines, bounded by maxConfigBytes. */
+    List<String> readLabels(String model, FileObject dir, String fileName) throws RepositoryException {
+        if (!FileNames.isPlain(fileName)) {
+            throw new RepositoryException("model '" + model + "': label file '" + ModelNames.printable(fileName)
+                    + "' is not a plain file name in the model's folder");
+        }
+        String relative = model + "/" + fileName;
+        FileObject file = tree.child(dir, fileName, relative)
+                .orElseThrow(() ->
+                        new RepositoryException.NotFound("model '" + model + "' has no label file '" + fileName + "'"));
+        try {
+            byte[] bytes = readBounded(file, options.maxConfigBytes(), relative);
+            return new String(bytes, java.nio.charset.StandardCharsets.UTF_8)
+                    .lines()
+                    .toList();
+        } catch (TooLarge e) {
+            throw new RepositoryException(relative + " is " + e.size + " bytes, more than the "
+                    + options.maxConfigBytes() + " allowed for a label file");
         } catch (FileSystemException e) {
             throw RepositoryTree.unreadable(relative, e);
         }

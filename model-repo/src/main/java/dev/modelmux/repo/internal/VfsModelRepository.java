@@ -215,6 +215,12 @@ public final class VfsModelRepository implements ModelRepository {
     }
 
     @Override
+    public List<String> readLabels(String modelName, String fileName) throws RepositoryException {
+        String model = ModelNames.validate(modelName);
+        return files.readLabels(model, modelFolder(model), fileName);
+    }
+
+    @Override
     public void close() {
         if (ownedManager != null) {
             ownedManager.close();
