@@ -77,11 +77,6 @@ public final class RestApi {
         r.post("/v2/repository/models/:model/unload")
                 .handler(BodyHandler.create(false).setBodyLimit(64 * 1024))
                 .handler(ctx -> adminCall(ctx, m -> api.models().unloadModel(m)));
-        r.get("/api/v1/cluster")
-                .handler(ctx -> handle(ctx, () -> {
-                    api.admin().check(ctx.request().getHeader("authorization"));
-                    return api.cluster().view();
-                }));
         r.get("/metrics")
                 .handler(ctx -> ctx.response()
                         .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
