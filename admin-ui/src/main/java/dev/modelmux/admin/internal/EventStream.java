@@ -71,7 +71,11 @@ final class EventStream {
     }
 
     private void open(RoutingContext ctx) {
-        if (closed || streams.size() >= maxStreams) {
+        if (closed) {
+            http.fail(ctx, AdminFailure.of(AdminFailure.Kind.UNAVAILABLE, "this node is stopping; streams are closed"));
+            return;
+        }
+        if (streams.size() >= maxStreams) {
             http.fail(
                     ctx,
                     AdminFailure.of(AdminFailure.Kind.TOO_MANY_REQUESTS, "too many admin streams open on this node"));
