@@ -63,9 +63,9 @@ final class EndpointsAdmin {
         handle(r.post(BASE + "/:name/rollback"), small, this::rollback);
     }
 
-    private Future<Reply> replaceAll(RoutingContext ctx) {
+    private Future<AdminReply> replaceAll(RoutingContext ctx) {
         OptionalLong ifMatch = ifMatch(ctx);
-        String text = body(ctx, "endpoints (YAML or JSON, as the --endpoints file)");
+        String text = AdminHttp.text(ctx, "endpoints (YAML or JSON, as the --endpoints file)");
         return vertx.executeBlocking(() -> EndpointsLoader.parse(text), false)
                 .compose(specs -> sync.change(
                         ifMatch,
@@ -87,10 +87,11 @@ final class EndpointsAdmin {
         });
     }
 
-    private Future<Reply> put(RoutingContext ctx) {
+    private Future<AdminReply> put(RoutingContext ctx) {
         String name = name(ctx);
         OptionalLong ifMatch = ifMatch(ctx);
-        String text = body(ctx, "one endpoint object (JSON or YAML), as an element of the file's 'endpoints' list");
+        String text =
+                AdminHttp.text(ctx, "one endpoint object (JSON or YAML), as an element of the file's 'endpoints' list");
         AtomicBoolean created = new AtomicBoolean();
         return vertx.executeBlocking(
                         () -> {
@@ -112,7 +113,7 @@ final class EndpointsAdmin {
                 .map(t -> one(t, name, created.get() ? 201 : 200));
     }
 
-    private Future<Reply> delete(RoutingContext ctx) {
+    private Future<AdminReply> delete(RoutingContext ctx) {
         String name = name(ctx);
         return sync.change(
                         ifMatch(ctx),
@@ -123,13 +124,13 @@ final class EndpointsAdmin {
                             return Future.succeededFuture(doc.remove(name));
                         },
                         "api: DELETE " + BASE + "/" + name)
-                .map(t -> new Reply(
+                .map(t -> AdminReply.versioned(
                         200, new JsonObject().put("policy_version", t.version()).put("deleted", name), t.version()));
     }
 
-    private Future<Reply> switchTo(RoutingContext ctx) {
+    private Future<AdminReply> switchTo(RoutingContext ctx) {
         String name = name(ctx);
-        JsonObject body = jsonBody(ctx);
+        JsonObject body = AdminHttp.jsonObject(ctx);
         String active = body.getValue("active") instanceof String s ? s : null;
         if (!"blue".equals(active) && !"green".equals(active)) {
             throw ServingException.invalid("body must be {\"active\": \"blue\"} or {\"active\": \"green\"}");
@@ -161,7 +162,7 @@ final class EndpointsAdmin {
                         : Future.failedFuture(t));
     }
 
-    private Future<Reply> rollback(RoutingContext ctx) {
+    private Future<AdminReply> rollback(RoutingContext ctx) {
         String name = name(ctx);
         return sync.change(
                         ifMatch(ctx),
@@ -190,10 +191,10 @@ final class EndpointsAdmin {
 
     // ---------------------------------------------------------------- views
 
-    private Reply list(EndpointTable t) {
+    private AdminReply list(EndpointTable t) {
         JsonArray a = new JsonArray();
         t.list().forEach(e -> a.add(view(e)));
-        return new Reply(
+        return AdminReply.versioned(
                 200,
                 new JsonObject()
                         .put("policy_version", t.version())
@@ -202,7 +203,7 @@ final class EndpointsAdmin {
                 t.version());
     }
 
-    private Reply one(EndpointTable t, String name, int status) {
+    private AdminReply one(EndpointTable t, String name, int status) {
         EndpointDocument.Entry e = t.find(name)
                 .orElseThrow(
                         () -> ServingException.notFound("no endpoint '" + name + "' in policy version " + t.version()));
@@ -211,7 +212,7 @@ final class EndpointsAdmin {
                 .allTargets()
                 .forEach(r -> breakerStates.put(
                         r.toString(), breakers.state(r, e.spec().breaker())));
-        return new Reply(
+        return AdminReply.versioned(
                 status,
                 new JsonObject()
                         .put("policy_version", t.version())
@@ -244,14 +245,6 @@ final class EndpointsAdmin {
         }
     }
 
-    private static String body(RoutingContext ctx, String what) {
-        return AdminHttp.text(ctx, what);
-    }
-
-    private static JsonObject jsonBody(RoutingContext ctx) {
-        return AdminHttp.jsonObject(ctx);
-    }
-
     private static OptionalLong ifMatch(RoutingContext ctx) {
         return AdminHttp.ifMatch(ctx.request().getHeader("if-match"));
     }
@@ -260,21 +253,18 @@ final class EndpointsAdmin {
      * Guards the route and answers through the admin mapper: an endpoint the loader refuses is a 400
      * naming the field, a refusal of the promotion gate (FAILED_PRECONDITION) a 409 with the reason.
      */
-    private void handle(Route route, long maxBodyBytes, Function<RoutingContext, Future<Reply>> work) {
+    private void handle(Route route, long maxBodyBytes, Function<RoutingContext, Future<AdminReply>> work) {
         http.handle(route, maxBodyBytes, ctx -> {
-            Future<Reply> f;
+            Future<AdminReply> f;
             try {
                 f = work.apply(ctx);
             } catch (RuntimeException e) {
                 f = Future.failedFuture(e);
             }
             return f.recover(t -> Future.failedFuture(
-                            ServingException.unwrap(t) instanceof InvalidEndpointException e
-                                    ? ServingException.invalid(e.getMessage())
-                                    : t))
-                    .map(r -> AdminReply.versioned(r.status(), r.body(), r.version()));
+                    ServingException.unwrap(t) instanceof InvalidEndpointException e
+                            ? ServingException.invalid(e.getMessage())
+                            : t));
         });
     }
-
-    private record Reply(int status, JsonObject body, long version) {}
 }
