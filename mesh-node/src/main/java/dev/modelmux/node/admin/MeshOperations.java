@@ -63,7 +63,7 @@ final class MeshOperations implements MeshActions {
                 .orElseGet(() -> r.top()
                         .orElseThrow(
                                 () -> ServingException.unavailable("model '" + name + "' has no version to serve")));
-        String target = node.map(this::open).orElseGet(() -> pick(name, version));
+        String target = node.map(this::takingCopies).orElseGet(() -> pick(name, version));
         operators.record(MeshEvent.model(
                 clockMillis.getAsLong(),
                 MeshEvent.Kind.LOAD_REQUESTED,
@@ -79,7 +79,7 @@ final class MeshOperations implements MeshActions {
     }
 
     /** {@code node}, when it is in the mesh and takes new copies. */
-    private String open(String node) {
+    private String takingCopies(String node) {
         NodeRecord n = link.node(node)
                 .orElseThrow(() ->
                         ServingException.notFound("node '" + ModelNames.printable(node) + "' is not in the mesh"));
