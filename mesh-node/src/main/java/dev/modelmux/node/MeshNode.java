@@ -5,9 +5,7 @@ import dev.modelmux.cluster.Copy;
 import dev.modelmux.cluster.ModelKey;
 import dev.modelmux.gpu.DevicePool;
 import dev.modelmux.gpu.PoolConfig;
-import dev.modelmux.node.admin.AdminApi;
-import dev.modelmux.node.admin.CapacityAdvisor;
-import dev.modelmux.node.admin.TenantsAdmin;
+import dev.modelmux.node.admin.MeshAdmin;
 import dev.modelmux.node.catalog.ControlMode;
 import dev.modelmux.node.catalog.ModelManager;
 import dev.modelmux.node.endpoints.Endpoints;
@@ -24,7 +22,6 @@ import dev.modelmux.node.mesh.Operators;
 import dev.modelmux.node.mesh.ScaleIn;
 import dev.modelmux.node.mesh.TenantPolicySync;
 import dev.modelmux.node.metrics.InferStats;
-import dev.modelmux.node.metrics.ModelStats;
 import dev.modelmux.node.metrics.NodeMetrics;
 import dev.modelmux.node.path.DeviceSchedulers;
 import dev.modelmux.node.path.EdgeAdmission;
@@ -96,8 +93,7 @@ public final class MeshNode {
     private final boolean adminTokenGenerated;
     private final ClusterLink link;
     private final Operators operators;
-    private AdminApi adminApi;
-    private CapacityAdvisor capacity;
+    private MeshAdmin adminApi;
     private ScaleIn scaleIn;
     private MeshController controller;
     private TenantPolicySync tenantSync;
@@ -198,14 +194,13 @@ public final class MeshNode {
                 forwarder);
         new GrpcApi(api, new GrpcCodec(limits), new SecretCheck(clusterSecret, "cluster secret")).bind(grpc);
         RestApi rest = new RestApi(api, new JsonCodec(limits), prometheus, config.maxMessageBytes());
-        adminApi = new AdminApi(vertx, api, operators, forwarder, new ModelStats(prometheus, System::nanoTime));
         io.vertx.ext.web.Router web = rest.router(vertx);
-        capacity = CapacityAdvisor.create(vertx, api, operators, prometheus);
-        capacity.mount(web);
         tenantSync = new TenantPolicySync(vertx, link.cluster().documents(), tenants.admission(), System::nanoTime);
-        new TenantsAdmin(vertx, admin, tenants.admission(), tenantSync)
-                .withMetrics(metrics)
-                .mount(web);
+        adminApi = new MeshAdmin(
+                vertx,
+                admin,
+                new MeshAdmin.Parts(
+                        link, models, operators, forwarder, tenants.admission(), tenantSync, metrics, prometheus));
         featureStore = TableFeatureStore.create(link.cluster(), vertx, config.features(), prometheus);
         predictionLog = FilePredictionLog.create(
                 config.dataDir().resolve("predictions"), config.predictionLog(), prometheus, System::currentTimeMillis);
@@ -225,7 +220,8 @@ public final class MeshNode {
         endpoints.mount(web);
         endpoints.bind(grpc);
         path.endpoints(endpoints.router());
-        capacity.trafficShares(endpoints::extraTrafficShare); // canary and shadow shares in the capacity advice
+        adminApi.capacity()
+                .trafficShares(endpoints::extraTrafficShare); // canary and shadow shares in the capacity advice
 
         Future<Void> scan = config.modelControl() == ControlMode.POLL ? models.rescan() : Future.succeededFuture();
         scan = scan.compose(
@@ -426,9 +422,6 @@ public final class MeshNode {
         operators.stop();
         if (adminApi != null) {
             adminApi.stop();
-        }
-        if (capacity != null) {
-            capacity.stop();
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.modelmux.node.endpoints;
 
-import dev.modelmux.node.admin.AdminRoutes;
+import dev.modelmux.admin.AdminHttp;
+import dev.modelmux.admin.AdminReply;
 import dev.modelmux.node.errors.ServingException;
 import dev.modelmux.node.security.AdminAuth;
 import dev.modelmux.repo.ModelNames;
@@ -8,14 +9,14 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Supplier;
+import java.util.function.Function;
 
 /**
  * The endpoints admin API under {@value #BASE}, every route behind the admin token:
@@ -37,50 +38,34 @@ final class EndpointsAdmin {
     static final String BASE = "/api/v1/endpoints";
 
     private final Vertx vertx;
-    private final AdminAuth admin;
+    private final AdminHttp http;
     private final EndpointSync sync;
     private final Promotion promotion;
     private final Breakers breakers;
 
     EndpointsAdmin(Vertx vertx, AdminAuth admin, EndpointSync sync, Promotion promotion, Breakers breakers) {
         this.vertx = vertx;
-        this.admin = admin;
+        this.http = admin.http();
         this.sync = sync;
         this.promotion = promotion;
         this.breakers = breakers;
     }
 
     void mount(Router r) {
-        BodyHandler body = BodyHandler.create(false).setBodyLimit(EndpointsLoader.MAX_BYTES);
-        BodyHandler small = BodyHandler.create(false).setBodyLimit(16 * 1024);
-        r.get(BASE)
-                .handler(ctx -> handle(ctx, () -> Future.succeededFuture(list(sync.table()))))
-                .failureHandler(this::failure);
-        r.put(BASE)
-                .handler(body)
-                .handler(ctx -> handle(ctx, () -> replaceAll(ctx)))
-                .failureHandler(this::failure);
-        r.get(BASE + "/:name")
-                .handler(ctx -> handle(ctx, () -> Future.succeededFuture(one(sync.table(), name(ctx), 200))))
-                .failureHandler(this::failure);
-        r.put(BASE + "/:name")
-                .handler(body)
-                .handler(ctx -> handle(ctx, () -> put(ctx)))
-                .failureHandler(this::failure);
-        r.delete(BASE + "/:name").handler(ctx -> handle(ctx, () -> delete(ctx))).failureHandler(this::failure);
-        r.post(BASE + "/:name/switch")
-                .handler(small)
-                .handler(ctx -> handle(ctx, () -> switchTo(ctx)))
-                .failureHandler(this::failure);
-        r.post(BASE + "/:name/rollback")
-                .handler(small)
-                .handler(ctx -> handle(ctx, () -> rollback(ctx)))
-                .failureHandler(this::failure);
+        long max = EndpointsLoader.MAX_BYTES;
+        long small = AdminHttp.SMALL_BODY_BYTES;
+        handle(r.get(BASE), 0, ctx -> Future.succeededFuture(list(sync.table())));
+        handle(r.put(BASE), max, this::replaceAll);
+        handle(r.get(BASE + "/:name"), 0, ctx -> Future.succeededFuture(one(sync.table(), name(ctx), 200)));
+        handle(r.put(BASE + "/:name"), max, this::put);
+        handle(r.delete(BASE + "/:name"), 0, this::delete);
+        handle(r.post(BASE + "/:name/switch"), small, this::switchTo);
+        handle(r.post(BASE + "/:name/rollback"), small, this::rollback);
     }
 
-    private Future<Reply> replaceAll(RoutingContext ctx) {
+    private Future<AdminReply> replaceAll(RoutingContext ctx) {
         OptionalLong ifMatch = ifMatch(ctx);
-        String text = body(ctx, "endpoints (YAML or JSON, as the --endpoints file)");
+        String text = AdminHttp.text(ctx, "endpoints (YAML or JSON, as the --endpoints file)");
         return vertx.executeBlocking(() -> EndpointsLoader.parse(text), false)
                 .compose(specs -> sync.change(
                         ifMatch,
@@ -102,10 +87,11 @@ final class EndpointsAdmin {
         });
     }
 
-    private Future<Reply> put(RoutingContext ctx) {
+    private Future<AdminReply> put(RoutingContext ctx) {
         String name = name(ctx);
         OptionalLong ifMatch = ifMatch(ctx);
-        String text = body(ctx, "one endpoint object (JSON or YAML), as an element of the file's 'endpoints' list");
+        String text =
+                AdminHttp.text(ctx, "one endpoint object (JSON or YAML), as an element of the file's 'endpoints' list");
         AtomicBoolean created = new AtomicBoolean();
         return vertx.executeBlocking(
                         () -> {
@@ -127,7 +113,7 @@ final class EndpointsAdmin {
                 .map(t -> one(t, name, created.get() ? 201 : 200));
     }
 
-    private Future<Reply> delete(RoutingContext ctx) {
+    private Future<AdminReply> delete(RoutingContext ctx) {
         String name = name(ctx);
         return sync.change(
                         ifMatch(ctx),
@@ -138,13 +124,13 @@ final class EndpointsAdmin {
                             return Future.succeededFuture(doc.remove(name));
                         },
                         "api: DELETE " + BASE + "/" + name)
-                .map(t -> new Reply(
+                .map(t -> AdminReply.versioned(
                         200, new JsonObject().put("policy_version", t.version()).put("deleted", name), t.version()));
     }
 
-    private Future<Reply> switchTo(RoutingContext ctx) {
+    private Future<AdminReply> switchTo(RoutingContext ctx) {
         String name = name(ctx);
-        JsonObject body = jsonBody(ctx);
+        JsonObject body = AdminHttp.jsonObject(ctx);
         String active = body.getValue("active") instanceof String s ? s : null;
         if (!"blue".equals(active) && !"green".equals(active)) {
             throw ServingException.invalid("body must be {\"active\": \"blue\"} or {\"active\": \"green\"}");
@@ -176,7 +162,7 @@ final class EndpointsAdmin {
                         : Future.failedFuture(t));
     }
 
-    private Future<Reply> rollback(RoutingContext ctx) {
+    private Future<AdminReply> rollback(RoutingContext ctx) {
         String name = name(ctx);
         return sync.change(
                         ifMatch(ctx),
@@ -205,10 +191,10 @@ final class EndpointsAdmin {
 
     // ---------------------------------------------------------------- views
 
-    private Reply list(EndpointTable t) {
+    private AdminReply list(EndpointTable t) {
         JsonArray a = new JsonArray();
         t.list().forEach(e -> a.add(view(e)));
-        return new Reply(
+        return AdminReply.versioned(
                 200,
                 new JsonObject()
                         .put("policy_version", t.version())
@@ -217,7 +203,7 @@ final class EndpointsAdmin {
                 t.version());
     }
 
-    private Reply one(EndpointTable t, String name, int status) {
+    private AdminReply one(EndpointTable t, String name, int status) {
         EndpointDocument.Entry e = t.find(name)
                 .orElseThrow(
                         () -> ServingException.notFound("no endpoint '" + name + "' in policy version " + t.version()));
@@ -226,7 +212,7 @@ final class EndpointsAdmin {
                 .allTargets()
                 .forEach(r -> breakerStates.put(
                         r.toString(), breakers.state(r, e.spec().breaker())));
-        return new Reply(
+        return AdminReply.versioned(
                 status,
                 new JsonObject()
                         .put("policy_version", t.version())
@@ -259,54 +245,26 @@ final class EndpointsAdmin {
         }
     }
 
-    private static String body(RoutingContext ctx, String what) {
-        String text = ctx.body() == null ? null : ctx.body().asString();
-        if (text == null || text.isBlank()) {
-            throw ServingException.invalid("request body is empty; send " + what);
-        }
-        return text;
-    }
-
-    private static JsonObject jsonBody(RoutingContext ctx) {
-        try {
-            JsonObject o = ctx.body() == null || ctx.body().length() == 0
-                    ? null
-                    : ctx.body().asJsonObject();
-            return o == null ? new JsonObject() : o;
-        } catch (RuntimeException e) {
-            throw ServingException.invalid("request body must be a JSON object");
-        }
-    }
-
     private static OptionalLong ifMatch(RoutingContext ctx) {
-        return AdminRoutes.ifMatch(ctx.request().getHeader("if-match"));
+        return AdminHttp.ifMatch(ctx.request().getHeader("if-match"));
     }
 
-    private record Reply(int status, JsonObject body, long version) {}
-
-    private void handle(RoutingContext ctx, Supplier<Future<Reply>> work) {
-        AdminRoutes.handle(
-                ctx,
-                admin,
-                work,
-                (c, r) -> AdminRoutes.versioned(c, r.status(), r.body(), r.version()),
-                EndpointsAdmin::fail);
-    }
-
-    private void failure(RoutingContext ctx) {
-        AdminRoutes.failure(ctx, EndpointsLoader.MAX_BYTES, EndpointsAdmin::fail);
-    }
-
-    private static void fail(RoutingContext ctx, Throwable t) {
-        Throwable c = ServingException.unwrap(t);
-        if (c instanceof InvalidEndpointException) {
-            AdminRoutes.json(ctx.response(), 400, new JsonObject().put("error", c.getMessage()));
-            return;
-        }
-        if (c instanceof ServingException se && se.code() == ServingException.Code.FAILED_PRECONDITION) {
-            AdminRoutes.json(ctx.response(), 409, new JsonObject().put("error", se.getMessage())); // the promotion gate
-            return;
-        }
-        AdminRoutes.fail(ctx, c);
+    /**
+     * Guards the route and answers through the admin mapper: an endpoint the loader refuses is a 400
+     * naming the field, a refusal of the promotion gate (FAILED_PRECONDITION) a 409 with the reason.
+     */
+    private void handle(Route route, long maxBodyBytes, Function<RoutingContext, Future<AdminReply>> work) {
+        http.handle(route, maxBodyBytes, ctx -> {
+            Future<AdminReply> f;
+            try {
+                f = work.apply(ctx);
+            } catch (RuntimeException e) {
+                f = Future.failedFuture(e);
+            }
+            return f.recover(t -> Future.failedFuture(
+                    ServingException.unwrap(t) instanceof InvalidEndpointException e
+                            ? ServingException.invalid(e.getMessage())
+                            : t));
+        });
     }
 }

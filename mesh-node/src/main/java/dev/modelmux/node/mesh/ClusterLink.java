@@ -13,19 +13,16 @@ import dev.modelmux.gpu.PoolEvent;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.SortedMap;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -200,64 +197,14 @@ public final class ClusterLink implements PoolEvent.Listener {
     }
 
     /**
-     * The operators' read model of the mesh: every node with its devices and memory, and every
-     * model version's copies with their states, as JSON.
+     * The placement table now, sorted by model and version: the local follower's copy once it is up,
+     * read from the shared table until then.
      */
-    public Future<JsonObject> view() {
+    public Future<SortedMap<ModelKey, List<Copy>>> tableSnapshot() {
         Future<Map<ModelKey, List<Copy>>> source = tableLive
-                ? Future.succeededFuture(new TreeMap<>(this.table))
+                ? Future.succeededFuture(this.table)
                 : Future.fromCompletionStage(cluster.placements().snapshot(), vertx.getOrCreateContext());
-        return source.map(table -> {
-            JsonArray nodeArray = new JsonArray();
-            nodes.values().stream()
-                    .sorted(Comparator.comparing(NodeRecord::nodeId))
-                    .forEach(n -> {
-                        JsonArray devs = new JsonArray();
-                        for (DeviceRecord d : n.devices()) {
-                            devs.add(new JsonObject()
-                                    .put("id", d.deviceId())
-                                    .put("kind", d.kind())
-                                    .put("capacity_bytes", d.capacityBytes())
-                                    .put("used_bytes", d.usedBytes())
-                                    .put("reserved_bytes", d.reservedBytes())
-                                    .put("free_bytes", d.capacityBytes() - d.usedBytes() - d.reservedBytes())
-                                    .put("in_flight", d.inFlight()));
-                        }
-                        nodeArray.add(new JsonObject()
-                                .put("id", n.nodeId())
-                                .put("grpc", n.grpcHost() + ":" + n.grpcPort())
-                                .put("draining", n.draining())
-                                .put("updated_at_ms", n.updatedAtMillis())
-                                .put("devices", devs));
-                    });
-            JsonArray modelArray = new JsonArray();
-            table.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
-                JsonArray copies = new JsonArray();
-                for (Copy c : e.getValue()) {
-                    JsonObject o = new JsonObject()
-                            .put("node", c.nodeId())
-                            .put("device", c.deviceId())
-                            .put("state", c.state().name())
-                            .put("bytes", c.bytes())
-                            .put("last_used_ms", c.lastUsedMillis())
-                            .put("request_rate", c.requestRate())
-                            .put("since_ms", c.stateSinceMillis());
-                    if (!c.reason().isEmpty()) {
-                        o.put("reason", c.reason());
-                    }
-                    copies.add(o);
-                }
-                modelArray.add(new JsonObject()
-                        .put("model", e.getKey().model())
-                        .put("version", Long.toString(e.getKey().version()))
-                        .put("copies", copies));
-            });
-            return new JsonObject()
-                    .put("node", nodeId())
-                    .put("members", new JsonArray(new ArrayList<>(new TreeSet<>(cluster.members()))))
-                    .put("nodes", nodeArray)
-                    .put("models", modelArray);
-        });
+        return source.map(TreeMap::new);
     }
 
     /** Counts a request served on this node (for the request rate and last use it reports). */

@@ -83,11 +83,6 @@ public final class RestApi {
         r.post("/v2/repository/models/:model/unload")
                 .handler(BodyHandler.create(false).setBodyLimit(64 * 1024))
                 .handler(ctx -> adminCall(ctx, m -> api.models().unloadModel(m)));
-        r.get("/api/v1/cluster")
-                .handler(ctx -> handle(ctx, () -> {
-                    api.admin().check(ctx.request().getHeader("authorization"));
-                    return api.cluster().view();
-                }));
         // Triton extensions this server does not implement: a clear refusal rather than a 404.
         r.route()
                 .pathRegex("/v2/(systemsharedmemory|cudasharedmemory)(/.*)?")

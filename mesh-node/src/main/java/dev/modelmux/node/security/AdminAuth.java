@@ -1,20 +1,23 @@
 package dev.modelmux.node.security;
 
+import dev.modelmux.admin.AdminHttp;
+import dev.modelmux.admin.AdminToken;
+import dev.modelmux.node.admin.AdminFailures;
 import dev.modelmux.node.errors.ServingException;
-import java.security.MessageDigest;
 
 /**
- * Checks the admin bearer token of management calls (repository load/unload, later the admin
- * API). Compares SHA-256 digests in constant time, so neither timing nor length leaks the token.
+ * The admin bearer token of management calls: the repository's load and unload (gRPC and REST),
+ * and every admin route ({@link #http()}). The token is compared as a SHA-256 digest in constant
+ * time ({@link AdminToken}), so neither timing nor length leaks it.
  */
 public final class AdminAuth {
-    private final byte[] tokenDigest;
+    private final AdminToken token;
+    private final AdminHttp http;
 
+    /** @throws IllegalArgumentException when {@code token} is shorter than 16 characters */
     public AdminAuth(String token) {
-        if (token == null || token.length() < 16) {
-            throw new IllegalArgumentException("admin token must be at least 16 characters");
-        }
-        this.tokenDigest = sha256(token);
+        this.token = AdminToken.of(token);
+        this.http = AdminHttp.create(this.token, AdminFailures::of);
     }
 
     /**
@@ -22,24 +25,14 @@ public final class AdminAuth {
      * @throws ServingException UNAUTHENTICATED when missing or wrong (the message never echoes it)
      */
     public void check(String authorization) {
-        if (authorization == null || authorization.isBlank()) {
-            throw new ServingException(
-                    ServingException.Code.UNAUTHENTICATED,
-                    "this call needs the admin token: send 'authorization: Bearer <admin token>'");
-        }
-        String prefix = "bearer ";
-        if (authorization.length() <= prefix.length()
-                || !authorization.regionMatches(true, 0, prefix, 0, prefix.length())) {
-            throw new ServingException(
-                    ServingException.Code.UNAUTHENTICATED, "authorization must be 'Bearer <admin token>'");
-        }
-        String presented = authorization.substring(prefix.length()).trim();
-        if (!MessageDigest.isEqual(tokenDigest, sha256(presented))) {
-            throw new ServingException(ServingException.Code.UNAUTHENTICATED, "the admin token is not valid");
+        AdminToken.Verdict v = token.verify(authorization);
+        if (v != AdminToken.Verdict.ACCEPTED) {
+            throw new ServingException(ServingException.Code.UNAUTHENTICATED, v.message());
         }
     }
 
-    private static byte[] sha256(String s) {
-        return SecretCheck.sha256(s);
+    /** The guard and error mapper of every admin route, with this token and the node's failure types. */
+    public AdminHttp http() {
+        return http;
     }
 }

@@ -1,16 +1,15 @@
 package dev.modelmux.node.features.internal;
 
+import dev.modelmux.admin.AdminHttp;
+import dev.modelmux.admin.AdminReply;
 import dev.modelmux.cluster.FeatureTable;
 import dev.modelmux.cluster.FeatureValue;
-import dev.modelmux.node.admin.AdminRoutes;
-import dev.modelmux.node.admin.AdminRoutes.Reply;
 import dev.modelmux.node.errors.ServingException;
 import dev.modelmux.node.security.AdminAuth;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
-import io.vertx.ext.web.handler.BodyHandler;
 import java.util.Map;
 import java.util.function.LongSupplier;
 
@@ -29,51 +28,45 @@ public final class FeaturesAdmin {
     public static final long MAX_BODY_BYTES = 16L << 20;
 
     private final Vertx vertx;
-    private final AdminAuth admin;
+    private final AdminHttp http;
     private final FeatureTable table;
     private final LongSupplier clockMillis;
 
     public FeaturesAdmin(Vertx vertx, AdminAuth admin, FeatureTable table, LongSupplier clockMillis) {
         this.vertx = vertx;
-        this.admin = admin;
+        this.http = admin.http();
         this.table = table;
         this.clockMillis = clockMillis;
     }
 
     public void mount(Router r) {
-        BodyHandler body = BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES);
-        r.put(BASE)
-                .handler(body)
-                .handler(ctx -> AdminRoutes.handle(ctx, admin, () -> {
-                    String text = AdminRoutes.body(
-                            ctx, "{\"features\": [{\"entity_id\": ..., \"values\": {...}}]} or JSON lines");
-                    return vertx.executeBlocking(
-                                    () -> {
-                                        try {
-                                            return FeatureBatch.parse(text);
-                                        } catch (IllegalArgumentException e) {
-                                            throw ServingException.invalid(e.getMessage());
-                                        }
-                                    },
-                                    false)
-                            .compose(batch -> Future.fromCompletionStage(table.put(batch))
-                                    .map(n -> Reply.ok(new JsonObject()
-                                            .put("entities", batch.size())
-                                            .put("values", n))));
-                }))
-                .failureHandler(ctx -> AdminRoutes.failure(ctx, MAX_BODY_BYTES));
-        r.get(BASE + "/:entity_id")
-                .handler(ctx -> AdminRoutes.handle(ctx, admin, () -> {
-                    String id = ctx.pathParam("entity_id");
-                    if (!FeatureTable.validName(id)) {
-                        throw ServingException.invalid("entity_id: must match " + FeatureTable.NAME.pattern());
-                    }
-                    return Future.fromCompletionStage(table.entity(id)).map(values -> view(id, values));
-                }))
-                .failureHandler(ctx -> AdminRoutes.failure(ctx, 0));
+        http.handle(r.put(BASE), MAX_BODY_BYTES, ctx -> {
+            String text =
+                    AdminHttp.text(ctx, "{\"features\": [{\"entity_id\": ..., \"values\": {...}}]} or JSON lines");
+            return vertx.executeBlocking(
+                            () -> {
+                                try {
+                                    return FeatureBatch.parse(text);
+                                } catch (IllegalArgumentException e) {
+                                    throw ServingException.invalid(e.getMessage());
+                                }
+                            },
+                            false)
+                    .compose(batch -> Future.fromCompletionStage(table.put(batch))
+                            .map(n -> AdminReply.ok(new JsonObject()
+                                    .put("entities", batch.size())
+                                    .put("values", n))));
+        });
+        http.handle(r.get(BASE + "/:entity_id"), 0, ctx -> {
+            String id = ctx.pathParam("entity_id");
+            if (!FeatureTable.validName(id)) {
+                throw ServingException.invalid("entity_id: must match " + FeatureTable.NAME.pattern());
+            }
+            return Future.fromCompletionStage(table.entity(id)).map(values -> view(id, values));
+        });
     }
 
-    private Reply view(String id, Map<String, FeatureValue> values) {
+    private AdminReply view(String id, Map<String, FeatureValue> values) {
         if (values.isEmpty()) {
             throw ServingException.notFound("no features stored for entity '" + id + "'");
         }
@@ -85,6 +78,6 @@ public final class FeaturesAdmin {
                         .put("value", v.value())
                         .put("updated_at_ms", v.updatedAtMillis())
                         .put("age_ms", Math.max(0, now - v.updatedAtMillis()))));
-        return Reply.ok(new JsonObject().put("entity_id", id).put("features", features));
+        return AdminReply.ok(new JsonObject().put("entity_id", id).put("features", features));
     }
 }

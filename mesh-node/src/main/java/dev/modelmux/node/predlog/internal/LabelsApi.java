@@ -1,7 +1,7 @@
 package dev.modelmux.node.predlog.internal;
 
-import dev.modelmux.node.admin.AdminRoutes;
-import dev.modelmux.node.admin.AdminRoutes.Reply;
+import dev.modelmux.admin.AdminHttp;
+import dev.modelmux.admin.AdminReply;
 import dev.modelmux.node.errors.ServingException;
 import dev.modelmux.node.security.AdminAuth;
 import io.vertx.core.Vertx;
@@ -9,7 +9,6 @@ import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
-import io.vertx.ext.web.handler.BodyHandler;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -32,32 +31,29 @@ public final class LabelsApi {
     private static final Set<String> FIELDS = Set.of("request_id", "label", "at_ms");
 
     private final Vertx vertx;
-    private final AdminAuth admin;
+    private final AdminHttp http;
     private final LabelLog log;
     private final LongSupplier clockMillis;
 
     public LabelsApi(Vertx vertx, AdminAuth admin, LabelLog log, LongSupplier clockMillis) {
         this.vertx = vertx;
-        this.admin = admin;
+        this.http = admin.http();
         this.log = log;
         this.clockMillis = clockMillis;
     }
 
     public void mount(Router r) {
-        r.post(PATH)
-                .handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES))
-                .handler(ctx -> AdminRoutes.handle(ctx, admin, () -> {
-                    String text = AdminRoutes.body(ctx, "{\"labels\": [{\"request_id\": ..., \"label\": ...}]}");
-                    return vertx.executeBlocking(() -> parse(text, clockMillis.getAsLong()), false)
-                            .map(this::append);
-                }))
-                .failureHandler(ctx -> AdminRoutes.failure(ctx, MAX_BODY_BYTES));
+        http.handle(r.post(PATH), MAX_BODY_BYTES, ctx -> {
+            String text = AdminHttp.text(ctx, "{\"labels\": [{\"request_id\": ..., \"label\": ...}]}");
+            return vertx.executeBlocking(() -> parse(text, clockMillis.getAsLong()), false)
+                    .map(this::append);
+        });
     }
 
-    private Reply append(List<LabelRecord> labels) {
+    private AdminReply append(List<LabelRecord> labels) {
         for (int i = 0; i < labels.size(); i++) {
             if (!log.append(labels.get(i))) {
-                return new Reply(
+                return AdminReply.of(
                         503,
                         new JsonObject()
                                 .put(
@@ -67,7 +63,7 @@ public final class LabelsApi {
                                 .put("accepted", i));
             }
         }
-        return Reply.ok(new JsonObject().put("accepted", labels.size()));
+        return AdminReply.ok(new JsonObject().put("accepted", labels.size()));
     }
 
     static List<LabelRecord> parse(String text, long nowMillis) {
