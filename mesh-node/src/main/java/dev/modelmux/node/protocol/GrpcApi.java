@@ -32,6 +32,7 @@ import io.vertx.grpc.server.GrpcServer;
 import io.vertx.grpc.server.GrpcServerRequest;
 import java.util.Map;
 import java.util.function.BiFunction;
+import java.util.function.Predicate;
 
 /** The Open Inference Protocol's gRPC service ({@code inference.GRPCInferenceService}) on Vert.x gRPC. */
 public final class GrpcApi {
@@ -71,26 +72,27 @@ public final class GrpcApi {
                 server,
                 GRPCInferenceServiceGrpcService.ModelReady,
                 (req, call) -> Future.succeededFuture(ModelReadyResponse.newBuilder()
-                        .setReady(api.models().ready(req.getName(), req.getVersion(), api.readiness()))
+                        .setReady(Visibility.of(api, auth(call)).test(req.getName())
+                                && api.models().ready(req.getName(), req.getVersion(), api.readiness()))
                         .build()));
-        unary(
-                server,
-                GRPCInferenceServiceGrpcService.ModelMetadata,
-                (req, call) ->
-                        api.models().describe(req.getName(), req.getVersion()).map(GrpcApi::metadata));
-        unary(
-                server,
-                GRPCInferenceServiceGrpcService.ModelConfig,
-                (req, call) -> api.models()
-                        .describe(req.getName(), req.getVersion())
-                        .map(v -> ModelConfigResponse.newBuilder()
-                                .setConfig(effectiveConfig(v))
-                                .build()));
+        unary(server, GRPCInferenceServiceGrpcService.ModelMetadata, (req, call) -> {
+            Visibility.check(api, auth(call), req.getName());
+            return api.models().describe(req.getName(), req.getVersion()).map(GrpcApi::metadata);
+        });
+        unary(server, GRPCInferenceServiceGrpcService.ModelConfig, (req, call) -> {
+            Visibility.check(api, auth(call), req.getName());
+            return api.models()
+                    .describe(req.getName(), req.getVersion())
+                    .map(v -> ModelConfigResponse.newBuilder()
+                            .setConfig(effectiveConfig(v))
+                            .build());
+        });
         Statistics statistics = new Statistics(api, api.stats(), api.peers());
-        unary(
-                server,
-                GRPCInferenceServiceGrpcService.ModelStatistics,
-                (req, call) -> statistics.collect(req.getName(), req.getVersion(), fromPeer(call)));
+        unary(server, GRPCInferenceServiceGrpcService.ModelStatistics, (req, call) -> {
+            boolean peer = fromPeer(call);
+            return statistics.collect(
+                    req.getName(), req.getVersion(), peer, peer ? m -> true : Visibility.of(api, auth(call)));
+        });
         unary(server, GRPCInferenceServiceGrpcService.ModelInfer, (req, call) -> {
             long start = api.nanoClock().getAsLong();
             long timeoutMs = call.timeout();
@@ -100,7 +102,11 @@ public final class GrpcApi {
         new StreamInfer(api, this, server).bind();
         unary(server, GRPCInferenceServiceGrpcService.RepositoryIndex, (req, call) -> {
             RepositoryIndexResponse.Builder b = RepositoryIndexResponse.newBuilder();
+            Predicate<String> visible = Visibility.of(api, auth(call));
             for (ModelManager.IndexEntry e : MeshIndex.of(api, req.getReady())) {
+                if (!visible.test(e.name())) {
+                    continue;
+                }
                 b.addModels(RepositoryIndexResponse.ModelIndex.newBuilder()
                         .setName(e.name())
                         .setVersion(e.version())
@@ -164,6 +170,10 @@ public final class GrpcApi {
                         ticket.close();
                     }
                 });
+    }
+
+    private static String auth(GrpcServerRequest<?, ?> call) {
+        return call.headers().get("authorization");
     }
 
     /** Whether the call comes from another node of the mesh (then it must carry the cluster secret). */

@@ -19,6 +19,7 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.util.List;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -109,7 +110,7 @@ public final class RestApi {
     private void metadata(RoutingContext ctx, String version) {
         handle(
                 ctx,
-                () -> api.models().describe(ctx.pathParam("model"), version).map(v -> {
+                () -> visible(ctx).describe(ctx.pathParam("model"), version).map(v -> {
                     ModelMetadataResponse m = GrpcApi.metadata(v);
                     JsonArray versions = new JsonArray(m.getVersionsList());
                     JsonArray status = new JsonArray();
@@ -130,15 +131,29 @@ public final class RestApi {
     }
 
     private void stats(RoutingContext ctx, Statistics statistics, String model, String version) {
-        handle(ctx, () -> statistics.collect(model, version, false).map(ProtoJson::toJson));
+        handle(
+                ctx,
+                () -> statistics
+                        .collect(
+                                model,
+                                version,
+                                false,
+                                Visibility.of(api, ctx.request().getHeader("authorization")))
+                        .map(ProtoJson::toJson));
     }
 
     private void config(RoutingContext ctx, String version) {
         handle(
                 ctx,
-                () -> api.models()
+                () -> visible(ctx)
                         .describe(ctx.pathParam("model"), version)
                         .map(v -> ProtoJson.toJson(GrpcApi.effectiveConfig(v))));
+    }
+
+    /** The catalog, once the caller may see the route's model. */
+    private ModelManager visible(RoutingContext ctx) {
+        Visibility.check(api, ctx.request().getHeader("authorization"), ctx.pathParam("model"));
+        return api.models();
     }
 
     private static JsonArray tensors(List<ModelMetadataResponse.TensorMetadata> list) {
@@ -155,7 +170,9 @@ public final class RestApi {
     private void modelReady(RoutingContext ctx, String version) {
         try {
             String name = ctx.pathParam("model");
-            boolean ok = api.models().ready(name, version, api.readiness());
+            boolean ok =
+                    Visibility.of(api, ctx.request().getHeader("authorization")).test(name)
+                            && api.models().ready(name, version, api.readiness());
             json(ctx, ok ? 200 : 400, new JsonObject().put("name", name).put("ready", ok));
         } catch (RuntimeException e) {
             fail(ctx, e);
@@ -222,7 +239,11 @@ public final class RestApi {
                 }
             }
             JsonArray a = new JsonArray();
+            Predicate<String> may = Visibility.of(api, ctx.request().getHeader("authorization"));
             for (ModelManager.IndexEntry e : MeshIndex.of(api, readyOnly)) {
+                if (!may.test(e.name())) {
+                    continue;
+                }
                 JsonObject o = new JsonObject()
                         .put("name", e.name())
                         .put("version", e.version())

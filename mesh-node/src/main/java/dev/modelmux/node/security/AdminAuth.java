@@ -31,6 +31,11 @@ public final class AdminAuth {
         }
     }
 
+    /** Whether {@code authorization} carries the admin token. */
+    public boolean accepts(String authorization) {
+        return token.verify(authorization) == AdminToken.Verdict.ACCEPTED;
+    }
+
     /** The guard and error mapper of every admin route, with this token and the node's failure types. */
     public AdminHttp http() {
         return http;
