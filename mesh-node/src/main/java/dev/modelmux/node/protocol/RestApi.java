@@ -71,17 +71,24 @@ public final class RestApi {
         r.get("/v2/models/:model/ready").handler(ctx -> modelReady(ctx, null));
         r.get("/v2/models/:model/versions/:version/ready").handler(ctx -> modelReady(ctx, ctx.pathParam("version")));
         BodyHandler body = BodyHandler.create(false).setBodyLimit(maxBodyBytes);
-        r.post("/v2/models/:model/infer").handler(body).handler(ctx -> infer(ctx, null));
+        CredentialGate tenant = new CredentialGate(api.tenants()::authenticate);
+        CredentialGate reader = new CredentialGate(a -> Visibility.of(api, a));
+        CredentialGate admin = new CredentialGate(api.admin()::check);
+        r.post("/v2/models/:model/infer").handler(tenant).handler(body).handler(ctx -> infer(ctx, null));
         r.post("/v2/models/:model/versions/:version/infer")
+                .handler(tenant)
                 .handler(body)
                 .handler(ctx -> infer(ctx, ctx.pathParam("version")));
         r.post("/v2/repository/index")
+                .handler(reader)
                 .handler(BodyHandler.create(false).setBodyLimit(64 * 1024))
                 .handler(this::index);
         r.post("/v2/repository/models/:model/load")
+                .handler(admin)
                 .handler(BodyHandler.create(false).setBodyLimit(64 * 1024))
                 .handler(ctx -> adminCall(ctx, m -> api.models().loadModel(m)));
         r.post("/v2/repository/models/:model/unload")
+                .handler(admin)
                 .handler(BodyHandler.create(false).setBodyLimit(64 * 1024))
                 .handler(ctx -> adminCall(ctx, m -> api.models().unloadModel(m)));
         // Triton extensions this server does not implement: a clear refusal rather than a 404.
