@@ -92,13 +92,17 @@ class MemberLossTest {
         b2.placements().reassert("b", Map.of(), System.currentTimeMillis()).join();
         holdReady(b2, ONLY_ON_B, "gpu1");
 
+        // Both survivors clean up after the old run; each cleanup is registered before its Left event.
         await().atMost(DETECTION).untilAsserted(() -> {
             assertThat(seenByA).contains(new MemberEvent.Left("b"));
+            assertThat(seenByC).contains(new MemberEvent.Left("b"));
             assertThat(TestMembers.hazelcast(a).getCluster().getMembers()).hasSize(3);
+            assertThat(TestMembers.hazelcast(c).getCluster().getMembers()).hasSize(3);
         });
         ((HazelcastMeshCluster) a).cleanupsDone().join();
         ((HazelcastMeshCluster) c).cleanupsDone().join();
-        // The record carries the new run's member id, so the cleanup for the old run keeps it.
+        // The record carries the new run's member id, so the cleanup for the old run keeps it, even
+        // where the survivor saw the old run leave before the new one join.
         assertThat(a.nodes().get("b").join()).contains(record("b", 2));
 
         // A cleanup that started before the new run joined may still have dropped the new claim;
