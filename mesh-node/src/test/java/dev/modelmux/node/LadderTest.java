@@ -159,11 +159,13 @@ class LadderTest {
         TestRepo repo = EndpointSupport.scorers(new TestRepo(tmp.resolve("repo")), "risk", 1);
         EndpointSupport.scorers(repo, "risk-fb", 1);
         try (NodeFixture f =
-                EndpointSupport.startWithSlowFeatures(repo.root, tmp.resolve("data"), Duration.ofMillis(500))) {
+                EndpointSupport.startWithSlowFeatures(repo.root, tmp.resolve("data"), Duration.ofSeconds(30))) {
             ConcurrentLinkedQueue<PredictionRecord> records = new ConcurrentLinkedQueue<>();
             f.node.endpoints().onRecord(records::add);
-            put(f, "ladder", ladderEndpoint("risk", "risk-fb", 10));
-            // The lookups take 500 ms, the endpoint's timeout is 50 ms: the defaults, flagged; the model still answers.
+            JsonObject slow = ladderEndpoint("risk", "risk-fb", 10);
+            slow.getJsonObject("features").put("timeout_ms", 50);
+            put(f, "ladder", slow);
+            // The lookups take 30 s, the endpoint's timeout is 50 ms: the defaults, flagged; the model still answers.
             JsonObject d = decide(f, decideBody("ladder", "u-2").put("request_id", "slow-1"))
                     .json();
             assertThat(d.getBoolean("features_timed_out")).isTrue();
