@@ -106,7 +106,7 @@ class LadderTest {
             assertThat(fb.getString("model_version")).isEqualTo("risk-fb:1");
             assertThat(fb.getString("fallback_reason")).isEqualTo("primary risk:1: unavailable");
             // After minimum_calls failures the primary's breaker opens: it is no longer even tried.
-            await().atMost(Duration.ofSeconds(30))
+            await().atMost(NodeFixture.PATIENCE)
                     .until(() -> decide(f, decideBody("ladder", "u-5"))
                             .json()
                             .getString("fallback_reason")
@@ -132,7 +132,7 @@ class LadderTest {
             assertThat(safe.getDouble("score")).isEqualTo(0.5);
             assertThat(safe.getDouble("confidence")).isZero();
 
-            await().atMost(Duration.ofSeconds(10))
+            await().atMost(NodeFixture.PATIENCE)
                     .until(() -> records.stream().anyMatch(r -> r.ladderStep().equals("safe_default")));
             PredictionRecord fallbackRecord = records.stream()
                     .filter(r -> r.requestId().equals("fb-1"))
@@ -172,7 +172,7 @@ class LadderTest {
             assertThat(d.getBoolean("features_defaulted")).isTrue();
             assertThat(d.getString("ladder_step")).isEqualTo("primary");
             assertThat(d.getString("model_version")).isEqualTo("risk:1");
-            await().atMost(Duration.ofSeconds(10))
+            await().atMost(NodeFixture.PATIENCE)
                     .until(() -> records.stream().anyMatch(r -> r.requestId().equals("slow-1")));
             PredictionRecord r = records.stream()
                     .filter(x -> x.requestId().equals("slow-1"))
@@ -218,7 +218,7 @@ class LadderTest {
             }
             JsonObject[] shed = new JsonObject[1];
             try {
-                await().atMost(Duration.ofSeconds(60))
+                await().atMost(NodeFixture.PATIENCE)
                         .pollInterval(Duration.ofMillis(20))
                         .until(() -> {
                             EndpointSupport.Reply r = decide(f, decideBody("busy", "u"), "authorization", bulk);

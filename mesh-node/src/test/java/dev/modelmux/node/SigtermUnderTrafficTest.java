@@ -108,7 +108,7 @@ class SigtermUnderTrafficTest {
                                 "10s"));
                 OipClient toB = new OipClient(a.node.vertx(), b.grpcPort, b.httpPort)) {
             Awaitility.await("B in A's view of the mesh")
-                    .atMost(60, TimeUnit.SECONDS)
+                    .atMost(NodeFixture.PATIENCE)
                     .until(() -> a.node.meshNodes().contains("b"));
 
             List<Thread> clients = new ArrayList<>();
@@ -135,7 +135,7 @@ class SigtermUnderTrafficTest {
             awaitProgress(200, "traffic after the unload");
             // Eviction under the tiny budget.
             Awaitility.await("B evicting")
-                    .atMost(90, TimeUnit.SECONDS)
+                    .atMost(NodeFixture.PATIENCE)
                     .until(() -> metric(toB, "modelmux_model_evictions_total") > 0);
             // Drain and undrain B: the leader moves what it can to A, then B takes traffic again.
             assertThat(a.client
@@ -151,7 +151,7 @@ class SigtermUnderTrafficTest {
             // A version switch: version 2 is gated, then takes over while version 1 closes.
             model(r, "l2", 2, 5_000_000, 99);
             Awaitility.await("l2 version 2 answering")
-                    .atMost(90, TimeUnit.SECONDS)
+                    .atMost(NodeFixture.PATIENCE)
                     .until(() -> versionsSeen.contains("l2:2"));
             assertThat(answeredByB.get())
                     .as("requests B answered itself or for A")
