@@ -215,7 +215,10 @@ class SigtermUnderTrafficTest {
 
     private void grpcCall(OipClient c, boolean onB, String model) {
         OipClient.Reply<ModelInferResponse> reply = NodeFixture.await(c.callAsync(
-                GRPCInferenceServiceGrpcClient.ModelInfer, fp32(model, "input", input, 1, 16), Map.of(), 20_000));
+                GRPCInferenceServiceGrpcClient.ModelInfer,
+                fp32(model, "input", input, 1, 16),
+                Map.of(),
+                NodeFixture.PATIENCE.toMillis()));
         if (reply.status() == GrpcStatus.OK) {
             check(onB, model, reply.body().getModelVersion(), Requests.floats(reply.body(), 0));
         } else if (reply.status() == null) {
