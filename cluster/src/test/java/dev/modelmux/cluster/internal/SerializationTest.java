@@ -71,7 +71,7 @@ class SerializationTest {
                 new Reassert("a", List.of(new Holding(key, copy)), 42),
                 Reassert.dropNode("a"),
                 new CatalogOp(CatalogOp.Kind.MEASURE, 1, 2),
-                new RemoveUnlessLive(List.of("u1", "u2")),
+                new RemoveIfPublishedBy("u1"),
                 new SharedDocument("tenants", 3, "tenants: []", "a", 12, "PUT"),
                 new DocumentOp(2, "tenants: []", "api", "a", 12),
                 new DocumentOutcome(true, new SharedDocument("tenants", 3, "t", "a", 12, "")),
