@@ -1,0 +1,26 @@
+package dev.modelmux.admission.sched;
+
+/**
+ * One request inside a {@link DeviceQueue}, from its acceptance until it starts or is answered:
+ * when it arrived and the deadline the queue applies (the caller's, shortened by the model's REJECT
+ * timeout).
+ */
+final class QueueEntry<M, J> {
+    final DeviceQueue.Request<M, J> request;
+    final long enqueuedNanos;
+    final long deadlineNanos;
+
+    QueueEntry(DeviceQueue.Request<M, J> request, long enqueuedNanos, long deadlineNanos) {
+        this.request = request;
+        this.enqueuedNanos = enqueuedNanos;
+        this.deadlineNanos = deadlineNanos;
+    }
+
+    M model() {
+        return request.model();
+    }
+
+    boolean expired(long nowNanos) {
+        return deadlineNanos - nowNanos <= 0;
+    }
+}
