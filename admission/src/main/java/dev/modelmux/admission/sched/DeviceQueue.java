@@ -40,7 +40,9 @@ import org.slf4j.LoggerFactory;
  * <p>Deadlines: a request whose deadline passes while it waits (in the fair queue, a planner, or
  * formed into a unit that has not started) is answered through {@link Dispatch#expired} without
  * running, within a millisecond: deadline timers are coalesced per millisecond. A model's REJECT
- * queue timeout shortens the deadline; a request can shorten it, never extend it.
+ * queue timeout (counted from arrival) shortens the deadline of the wait, and a request's own
+ * deadline can shorten it further, never extend it; once a request starts, only its own deadline
+ * bounds the run ({@link WorkUnit#runDeadlineNanos(int)}).
  *
  * <p>Threading: {@link #submit} may be called from any thread (event loops), {@link
  * WorkUnit#finished} from the threads that ran the work, the timer's tasks run on the timer's thread;

@@ -2,8 +2,8 @@ package dev.modelmux.admission.sched;
 
 /**
  * One request inside a {@link DeviceQueue}, from its acceptance until it starts or is answered:
- * when it arrived and the deadline the queue applies (the caller's, shortened by the model's REJECT
- * timeout).
+ * when it arrived and the deadline of its wait (the caller's, shortened by the model's REJECT queue
+ * timeout; the caller's alone bounds its run).
  */
 final class QueueEntry<M, J> {
     final DeviceQueue.Request<M, J> request;

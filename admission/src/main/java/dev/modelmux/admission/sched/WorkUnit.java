@@ -17,6 +17,7 @@ public final class WorkUnit<M, J> {
     private final DeviceQueue<M, J> queue;
     private final M model;
     private final List<QueueEntry<M, J>> entries;
+    private final List<J> jobs;
     private final BatchSplit split;
     private final boolean batched;
     private final AtomicBoolean finished = new AtomicBoolean();
@@ -28,6 +29,7 @@ public final class WorkUnit<M, J> {
         this.queue = queue;
         this.model = model;
         this.entries = List.copyOf(entries);
+        this.jobs = this.entries.stream().map(e -> e.request.job()).toList();
         this.split = split;
         this.batched = batched;
     }
@@ -42,7 +44,7 @@ public final class WorkUnit<M, J> {
 
     /** The members' jobs, in stacking order. */
     public List<J> jobs() {
-        return entries.stream().map(e -> e.request.job()).toList();
+        return jobs;
     }
 
     public int size() {
@@ -64,16 +66,19 @@ public final class WorkUnit<M, J> {
         return dispatchedNanos - entries.get(member).enqueuedNanos;
     }
 
-    /** Member {@code i}'s deadline as the queue applied it ({@code Long.MAX_VALUE}: none). */
-    public long deadlineNanos(int member) {
-        return entries.get(member).deadlineNanos;
+    /**
+     * Member {@code i}'s own deadline ({@code Long.MAX_VALUE}: none), which bounds its run. The
+     * model's REJECT queue timeout bounded only its wait in the queue.
+     */
+    public long runDeadlineNanos(int member) {
+        return entries.get(member).request.deadlineNanos();
     }
 
-    /** The latest of the members' deadlines: how long a run of the whole unit may take. */
-    public long deadlineNanos() {
+    /** The latest of the members' own deadlines: how long a run of the whole unit may take. */
+    public long runDeadlineNanos() {
         long d = Long.MIN_VALUE;
         for (QueueEntry<M, J> e : entries) {
-            d = Math.max(d, e.deadlineNanos);
+            d = Math.max(d, e.request.deadlineNanos());
         }
         return d;
     }

@@ -220,5 +220,6 @@ class BatchPlannerTest {
         assertThat(split.start(1)).isEqualTo(2);
         assertThat(split.end(1)).isEqualTo(3);
         assertThat(split.totalRows()).isEqualTo(6);
+        assertThat(split.sizes()).containsExactly(2, 1, 3);
     }
 }

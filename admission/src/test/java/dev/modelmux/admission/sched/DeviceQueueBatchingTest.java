@@ -223,14 +223,18 @@ class DeviceQueueBatchingTest {
     }
 
     @Test
-    void aUnitKeepsTheLatestDeadlineOfItsMembers() {
+    void aUnitRunsUntilTheLatestOfItsMembersOwnDeadlinesNotTheQueueTimeout() {
         QueueHarness h = fixedLimit(8);
-        BatchPolicy p = policy(2, List.of(), 100 * US);
+        BatchPolicy base = policy(2, List.of(), 100 * US);
+        BatchPolicy p = new BatchPolicy(base.planner(), 0, MS, true, 0, 0, 1);
         h.queue.submit(new DeviceQueue.Request<>(tenant("t"), "m", "a", 5 * MS, 1, p, SEQ8, 0));
-        h.queue.submit(new DeviceQueue.Request<>(tenant("t"), "m", "b", 9 * MS, 1, p, SEQ8, 0));
+        h.queue.submit(new DeviceQueue.Request<>(tenant("t"), "m", "b", NONE, 1, p, SEQ8, 0));
         WorkUnit<String, String> u = h.started.get(0);
-        assertThat(u.deadlineNanos()).isEqualTo(9 * MS);
-        assertThat(u.deadlineNanos(0)).isEqualTo(5 * MS);
+        assertThat(u.runDeadlineNanos()).isEqualTo(NONE);
+        assertThat(u.runDeadlineNanos(0)).isEqualTo(5 * MS);
+        assertThat(u.runDeadlineNanos(1))
+                .as("the 1 ms queue timeout bounded only the wait")
+                .isEqualTo(NONE);
     }
 
     @Test

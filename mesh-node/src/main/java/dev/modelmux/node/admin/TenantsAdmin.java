@@ -1,5 +1,6 @@
 package dev.modelmux.node.admin;
 
+import dev.modelmux.admission.sched.Rejection;
 import dev.modelmux.admission.tenant.Admission;
 import dev.modelmux.admission.tenant.InvalidPolicyException;
 import dev.modelmux.admission.tenant.Tenant;
@@ -9,7 +10,6 @@ import dev.modelmux.admission.tenant.TenantStats;
 import dev.modelmux.node.errors.ServingException;
 import dev.modelmux.node.mesh.TenantPolicySync;
 import dev.modelmux.node.metrics.NodeMetrics;
-import dev.modelmux.node.path.DeviceScheduler;
 import dev.modelmux.node.security.AdminAuth;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -23,7 +23,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalLong;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
@@ -216,12 +215,7 @@ public final class TenantsAdmin {
             // Refusals after admission, by the device schedulers: shed, queue_full, deadline_exceeded, timeout.
             JsonObject sched = new JsonObject();
             u.refusedByReason().forEach((reason, n) -> {
-                if (Set.of(
-                                DeviceScheduler.SHED,
-                                DeviceScheduler.QUEUE_FULL,
-                                DeviceScheduler.DEADLINE,
-                                DeviceScheduler.TIMEOUT)
-                        .contains(reason)) {
+                if (Rejection.labels().contains(reason)) {
                     sched.put(reason, n);
                 }
             });
