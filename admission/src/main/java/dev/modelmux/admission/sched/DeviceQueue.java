@@ -3,13 +3,10 @@ package dev.modelmux.admission.sched;
 import dev.modelmux.admission.Priority;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -91,46 +88,6 @@ public final class DeviceQueue<M, J> {
         }
     }
 
-    /**
-     * One admitted, validated request.
-     *
-     * @param deadlineNanos on the queue's clock; {@code Long.MAX_VALUE} for none
-     * @param rows its size along dimension 0 (1 for a model that does not batch)
-     * @param batching how its model batches; null when it does not
-     * @param stackKey what must match for it to stack with others; required with {@code batching}
-     * @param priorityLevel its batcher priority level (lower runs first); 0 without levels
-     */
-    public record Request<M, J>(
-            Caller caller,
-            M model,
-            J job,
-            long deadlineNanos,
-            int rows,
-            BatchPolicy batching,
-            BatchPlanner.StackKey stackKey,
-            int priorityLevel) {
-        public Request {
-            Objects.requireNonNull(caller, "caller");
-            Objects.requireNonNull(model, "model");
-            Objects.requireNonNull(job, "job");
-            if (rows < 1) {
-                throw new IllegalArgumentException("rows must be >= 1, was " + rows);
-            }
-            if (batching != null) {
-                Objects.requireNonNull(stackKey, "stackKey");
-                if (rows > batching.planner().maxBatchSize()) {
-                    throw new IllegalArgumentException("rows must be <= max_batch_size "
-                            + batching.planner().maxBatchSize() + ", was " + rows);
-                }
-            }
-        }
-
-        /** A request of a model that does not batch. */
-        public static <M, J> Request<M, J> single(Caller caller, M model, J job, long deadlineNanos) {
-            return new Request<>(caller, model, job, deadlineNanos, 1, null, null, 0);
-        }
-    }
-
     /** Where the queue hands work and answers; called outside its monitor, never throwing. */
     public interface Dispatch<M, J> {
         /** Runs {@code unit} elsewhere (never blocking the caller) and calls {@link WorkUnit#finished} once it is done. */
@@ -146,7 +103,6 @@ public final class DeviceQueue<M, J> {
         void close();
     }
 
-    private final Config config;
     private final LongSupplier clock;
     private final Dispatch<M, J> dispatch;
     private final QueueObserver<M> observer;
@@ -155,10 +111,7 @@ public final class DeviceQueue<M, J> {
     private final Shedder shedder;
     private final PlannerSet<M, J> planners;
     private final Wakeups wakeups;
-    /** Requests per model that have not started: in the fair queue, a planner or {@link #runnable}. */
-    private final Map<M, Integer> waitingByModel = new HashMap<>();
-    /** The same per tenant. */
-    private final Map<String, Integer> waitingByTenant = new HashMap<>();
+    private final QueueBounds<M> bounds;
     /** Formed units that have not started (the device had no room for the first one). */
     private final ArrayDeque<WorkUnit<M, J>> runnable = new ArrayDeque<>();
     /** Answers and observations decided under the monitor, delivered after leaving it. */
@@ -171,7 +124,7 @@ public final class DeviceQueue<M, J> {
 
     private DeviceQueue(
             Config config, LongSupplier clock, WakeTimer timer, Dispatch<M, J> dispatch, QueueObserver<M> observer) {
-        this.config = Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(config, "config");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.dispatch = Objects.requireNonNull(dispatch, "dispatch");
         this.observer = Objects.requireNonNull(observer, "observer");
@@ -179,6 +132,7 @@ public final class DeviceQueue<M, J> {
                 new FairQueue.Config(1 << 20, 1, 1 << 20), q -> expired(q.item(), Expiry.DEADLINE_EXCEEDED));
         this.limit = ConcurrencyLimit.create(config.limit());
         this.shedder = Shedder.create(config.shedding());
+        this.bounds = new QueueBounds<>(config.maxQueued(), shedder);
         this.planners = new PlannerSet<>(this, this::expired);
         this.wakeups = new Wakeups(Objects.requireNonNull(timer, "timer"), this, this::wake);
     }
@@ -215,7 +169,7 @@ public final class DeviceQueue<M, J> {
      * returns. Empty when accepted: the request's job is then handed to {@link Dispatch#start} in a
      * unit or to {@link Dispatch#expired}, exactly once. A refused request is neither.
      */
-    public Optional<Refused> submit(Request<M, J> r) {
+    public Optional<Refused> submit(DeviceRequest<M, J> r) {
         List<WorkUnit<M, J>> start;
         Refused refused;
         synchronized (this) {
@@ -239,31 +193,9 @@ public final class DeviceQueue<M, J> {
     }
 
     /** Refusals decided before queueing; null when the request may queue. */
-    private Refused admit(Request<M, J> r) {
-        Caller c = r.caller();
-        int lim = limit.limit();
+    private Refused admit(DeviceRequest<M, J> r) {
         int depth = queue.depth() + planners.planned() + runnableJobs();
-        int tenantDepth = waitingByTenant.getOrDefault(c.tenantId(), 0);
-        boolean busy = holds > 0 || inFlight >= lim;
-        if (c.maxQueued() > 0 ? tenantDepth >= c.maxQueued() : (busy || depth > 0)) {
-            return new Refused(Refusal.TENANT_QUEUE_FULL, tenantDepth, c.maxQueued(), retryAfterMillis(depth));
-        }
-        int modelDepth = waitingByModel.getOrDefault(r.model(), 0);
-        if (r.batching() != null
-                && r.batching().maxQueueSize() > 0
-                && modelDepth >= r.batching().maxQueueSize()) {
-            return new Refused(
-                    Refusal.MODEL_QUEUE_FULL, modelDepth, r.batching().maxQueueSize(), retryAfterMillis(depth));
-        }
-        if (c.priority() == Priority.SHEDDABLE
-                && inFlight >= shedder.ceiling(Priority.SHEDDABLE, lim)
-                && depth >= lim) {
-            return new Refused(Refusal.SHED, depth, 0, retryAfterMillis(depth));
-        }
-        if (c.priority() != Priority.CRITICAL && depth >= config.maxQueued()) {
-            return new Refused(Refusal.DEVICE_QUEUE_FULL, depth, config.maxQueued(), retryAfterMillis(depth));
-        }
-        return null;
+        return bounds.check(r, depth, inFlight, limit.limit(), holds > 0, ewmaRunNanos);
     }
 
     private Refused offer(QueueEntry<M, J> e, long now) {
@@ -277,16 +209,9 @@ public final class DeviceQueue<M, J> {
         if (!r.accepted()) {
             return new Refused(Refusal.FAIR_QUEUE_FULL, queue.depth(c.tenantId()), 0, 0);
         }
-        waitingByModel.merge(e.model(), 1, Integer::sum);
-        waitingByTenant.merge(c.tenantId(), 1, Integer::sum);
+        bounds.entered(e.request);
         wakeups.deadline(e.deadlineNanos, now);
         return null;
-    }
-
-    /** How long until the queue ahead has probably drained: its depth over the limit, times a run. */
-    private long retryAfterMillis(int depth) {
-        long runNanos = Math.max(ewmaRunNanos, 100_000);
-        return Math.max(1, TimeUnit.NANOSECONDS.toMillis(runNanos * (depth / Math.max(1, limit.limit()) + 1)));
     }
 
     /**
@@ -453,8 +378,7 @@ public final class DeviceQueue<M, J> {
     }
 
     private void left(QueueEntry<M, J> e) {
-        waitingByModel.computeIfPresent(e.model(), (k, n) -> n <= 1 ? null : n - 1);
-        waitingByTenant.computeIfPresent(e.request.caller().tenantId(), (k, n) -> n <= 1 ? null : n - 1);
+        bounds.left(e.request);
     }
 
     private int runnableJobs() {

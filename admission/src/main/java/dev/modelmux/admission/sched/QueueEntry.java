@@ -6,11 +6,11 @@ package dev.modelmux.admission.sched;
  * timeout; the caller's alone bounds its run).
  */
 final class QueueEntry<M, J> {
-    final DeviceQueue.Request<M, J> request;
+    final DeviceRequest<M, J> request;
     final long enqueuedNanos;
     final long deadlineNanos;
 
-    QueueEntry(DeviceQueue.Request<M, J> request, long enqueuedNanos, long deadlineNanos) {
+    QueueEntry(DeviceRequest<M, J> request, long enqueuedNanos, long deadlineNanos) {
         this.request = request;
         this.enqueuedNanos = enqueuedNanos;
         this.deadlineNanos = deadlineNanos;

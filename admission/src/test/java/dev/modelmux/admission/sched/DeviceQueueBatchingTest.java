@@ -146,7 +146,7 @@ class DeviceQueueBatchingTest {
         BatchPolicy p = policy(8, List.of(), 100 * US);
         h.acceptBatched("first", 8, p, SEQ8);
         assertThat(h.started).hasSize(1);
-        assertThat(h.queue.submit(new DeviceQueue.Request<>(tenant("t"), "m", "short", 2 * MS, 1, p, SEQ8, 0)))
+        assertThat(h.queue.submit(new DeviceRequest<>(tenant("t"), "m", "short", 2 * MS, 1, p, SEQ8, 0)))
                 .isEmpty();
         h.advance(3 * MS);
         assertThat(h.expired).containsEntry("short", Expiry.DEADLINE_EXCEEDED);
@@ -163,9 +163,9 @@ class DeviceQueueBatchingTest {
         BatchPolicy p = new BatchPolicy(base.planner(), 0, 2 * MS, true, 0, 0, 1);
         DeviceQueue.Hold hold = h.queue.hold();
         h.acceptBatched("default-timeout", 1, p, SEQ8);
-        assertThat(h.queue.submit(new DeviceQueue.Request<>(tenant("t"), "m", "own", 500 * US, 1, p, SEQ8, 0)))
+        assertThat(h.queue.submit(new DeviceRequest<>(tenant("t"), "m", "own", 500 * US, 1, p, SEQ8, 0)))
                 .isEmpty();
-        assertThat(h.queue.submit(new DeviceQueue.Request<>(tenant("t"), "m", "longer", 5 * MS, 1, p, SEQ8, 0)))
+        assertThat(h.queue.submit(new DeviceRequest<>(tenant("t"), "m", "longer", 5 * MS, 1, p, SEQ8, 0)))
                 .isEmpty();
         h.advance(MS);
         assertThat(h.expired).containsOnlyKeys("own");
@@ -227,8 +227,8 @@ class DeviceQueueBatchingTest {
         QueueHarness h = fixedLimit(8);
         BatchPolicy base = policy(2, List.of(), 100 * US);
         BatchPolicy p = new BatchPolicy(base.planner(), 0, MS, true, 0, 0, 1);
-        h.queue.submit(new DeviceQueue.Request<>(tenant("t"), "m", "a", 5 * MS, 1, p, SEQ8, 0));
-        h.queue.submit(new DeviceQueue.Request<>(tenant("t"), "m", "b", NONE, 1, p, SEQ8, 0));
+        h.queue.submit(new DeviceRequest<>(tenant("t"), "m", "a", 5 * MS, 1, p, SEQ8, 0));
+        h.queue.submit(new DeviceRequest<>(tenant("t"), "m", "b", NONE, 1, p, SEQ8, 0));
         WorkUnit<String, String> u = h.started.get(0);
         assertThat(u.runDeadlineNanos()).isEqualTo(NONE);
         assertThat(u.runDeadlineNanos(0)).isEqualTo(5 * MS);
@@ -240,9 +240,9 @@ class DeviceQueueBatchingTest {
     @Test
     void requestsAndPoliciesThatCannotWorkAreRefusedAtConstruction() {
         BatchPolicy p = policy(4, List.of(), 100 * US);
-        assertThatThrownBy(() -> new DeviceQueue.Request<>(tenant("t"), "m", "j", NONE, 5, p, SEQ8, 0))
+        assertThatThrownBy(() -> new DeviceRequest<>(tenant("t"), "m", "j", NONE, 5, p, SEQ8, 0))
                 .hasMessageContaining("max_batch_size 4");
-        assertThatThrownBy(() -> new DeviceQueue.Request<>(tenant("t"), "m", "j", NONE, 1, p, null, 0))
+        assertThatThrownBy(() -> new DeviceRequest<>(tenant("t"), "m", "j", NONE, 1, p, null, 0))
                 .hasMessageContaining("stackKey");
         assertThatThrownBy(() -> BatchPolicy.of(new BatchPlanner.Config(4, List.of(), 0, 3, 0, TimeoutAction.REJECT)))
                 .hasMessageContaining("maxQueueSize must be 0");

@@ -237,6 +237,18 @@ class DeviceQueueTest {
     }
 
     @Test
+    void aFormedUnitWhoseDeadlinePassedIsAnsweredRatherThanStartedWhenRoomFrees() {
+        QueueHarness h = fixedLimit(2); // SHEDDABLE may run 1
+        h.accept(tenant("d"), "m", "d0", NONE);
+        h.accept(tenant("s", Priority.SHEDDABLE), "m", "s0", 4 * MS);
+        h.accept(tenant("s", Priority.SHEDDABLE), "m", "s1", NONE);
+        // d0 finishes between s0's deadline (4 ms) and its timer (5 ms): s0 is answered, s1 starts.
+        h.finishNext(4 * MS + 500 * US);
+        assertThat(h.expired).containsEntry("s0", Expiry.DEADLINE_EXCEEDED);
+        assertThat(h.startedJobs()).containsExactly(List.of("s1"));
+    }
+
+    @Test
     void aHoldPausesDispatchWhileDeadlinesStillExpire() {
         QueueHarness h = fixedLimit(2);
         DeviceQueue.Hold hold = h.queue.hold();
@@ -306,8 +318,7 @@ class DeviceQueueTest {
                     }
                 },
                 QueueObserver.none());
-        assertThat(q.submit(DeviceQueue.Request.single(tenant("a"), "m", "a0", NONE)))
-                .isEmpty();
+        assertThat(q.submit(DeviceRequest.single(tenant("a"), "m", "a0", NONE))).isEmpty();
         assertThat(q.inFlight()).isZero();
     }
 

@@ -51,7 +51,7 @@ final class QueueHarness implements DeviceQueue.Dispatch<String, String>, QueueO
     }
 
     Optional<Refused> submit(Caller caller, String model, String job, long deadline) {
-        return queue.submit(DeviceQueue.Request.single(caller, model, job, deadline));
+        return queue.submit(DeviceRequest.single(caller, model, job, deadline));
     }
 
     void accept(Caller caller, String model, String job, long deadline) {
@@ -62,7 +62,7 @@ final class QueueHarness implements DeviceQueue.Dispatch<String, String>, QueueO
     }
 
     Optional<Refused> submitBatched(String job, int rows, BatchPolicy policy, BatchPlanner.StackKey key, int level) {
-        return queue.submit(new DeviceQueue.Request<>(tenant("t"), "m", job, NONE, rows, policy, key, level));
+        return queue.submit(new DeviceRequest<>(tenant("t"), "m", job, NONE, rows, policy, key, level));
     }
 
     void acceptBatched(String job, int rows, BatchPolicy policy, BatchPlanner.StackKey key) {

@@ -3,6 +3,7 @@ package dev.modelmux.node.path;
 import dev.modelmux.admission.sched.BatchPolicy;
 import dev.modelmux.admission.sched.Caller;
 import dev.modelmux.admission.sched.DeviceQueue;
+import dev.modelmux.admission.sched.DeviceRequest;
 import dev.modelmux.admission.sched.Expiry;
 import dev.modelmux.admission.sched.QueueObserver;
 import dev.modelmux.admission.sched.Refused;
@@ -108,9 +109,9 @@ final class DeviceScheduler implements DeviceQueue.Dispatch<ModelKey, DeviceSche
             int priorityLevel) {
         Job job = new Job(caller, lease, inputs, outputs, new CompletableFuture<>());
         ModelKey model = lease.model().key();
-        DeviceQueue.Request<ModelKey, Job> request = batching == null
-                ? DeviceQueue.Request.single(caller, model, job, deadlineNanos)
-                : new DeviceQueue.Request<>(
+        DeviceRequest<ModelKey, Job> request = batching == null
+                ? DeviceRequest.single(caller, model, job, deadlineNanos)
+                : new DeviceRequest<>(
                         caller,
                         model,
                         job,
