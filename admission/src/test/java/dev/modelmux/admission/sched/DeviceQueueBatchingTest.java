@@ -77,6 +77,24 @@ class DeviceQueueBatchingTest {
     }
 
     @Test
+    void anEarlierBatchDelayReplacesTheTimerOfALaterOne() {
+        QueueHarness h = fixedLimit(4);
+        h.acceptBatched("slow0", 1, policy(8, List.of(), 100 * US), SEQ8);
+        assertThat(h.timer.pending()).isEqualTo(1);
+        assertThat(h.queue.submit(new DeviceRequest<>(
+                        tenant("t"), "quick", "quick0", NONE, 1, policy(8, List.of(), 10 * US), SEQ8, 0)))
+                .isEmpty();
+        assertThat(h.timer.pending())
+                .as("the 100 us timer was cancelled for the 10 us one")
+                .isEqualTo(1);
+        h.advance(10 * US);
+        assertThat(h.startedJobs()).containsExactly(List.of("quick0"));
+        h.advance(90 * US);
+        assertThat(h.startedJobs()).containsExactly(List.of("quick0"), List.of("slow0"));
+        assertThat(h.timer.pending()).isZero();
+    }
+
+    @Test
     void aPreferredSizeIsReleasedWithoutWaiting() {
         QueueHarness h = fixedLimit(4);
         BatchPolicy p = policy(8, List.of(2), 100 * US);
