@@ -383,6 +383,11 @@ public final class MeshNode {
         return pool;
     }
 
+    /** The queues in front of this node's devices (tests hold a device through them). */
+    DeviceSchedulers schedulers() {
+        return schedulers;
+    }
+
     public NodeConfig config() {
         return config;
     }

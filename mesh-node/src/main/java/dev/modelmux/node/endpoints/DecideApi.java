@@ -1,8 +1,8 @@
 package dev.modelmux.node.endpoints;
 
+import dev.modelmux.admission.sched.Caller;
 import dev.modelmux.admission.tenant.Ticket;
 import dev.modelmux.node.errors.ServingException;
-import dev.modelmux.node.path.Caller;
 import dev.modelmux.node.path.EdgeAdmission;
 import dev.modelmux.node.protocol.CredentialGate;
 import dev.modelmux.node.protocol.GrpcCalls;

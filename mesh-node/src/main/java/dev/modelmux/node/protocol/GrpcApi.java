@@ -1,6 +1,7 @@
 package dev.modelmux.node.protocol;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.modelmux.admission.sched.Caller;
 import dev.modelmux.admission.tenant.Ticket;
 import dev.modelmux.node.catalog.ModelManager;
 import dev.modelmux.node.errors.ServingException;
@@ -19,7 +20,6 @@ import dev.modelmux.node.oip.RepositoryModelUnloadResponse;
 import dev.modelmux.node.oip.ServerLiveResponse;
 import dev.modelmux.node.oip.ServerMetadataResponse;
 import dev.modelmux.node.oip.ServerReadyResponse;
-import dev.modelmux.node.path.Caller;
 import dev.modelmux.node.security.SecretCheck;
 import dev.modelmux.repo.DataType;
 import dev.modelmux.repo.ModelConfigs;

@@ -1,11 +1,11 @@
 package dev.modelmux.node.protocol;
 
+import dev.modelmux.admission.sched.Caller;
 import dev.modelmux.admission.tenant.Ticket;
 import dev.modelmux.gpu.InferenceResult;
 import dev.modelmux.node.catalog.ModelManager;
 import dev.modelmux.node.errors.ServingException;
 import dev.modelmux.node.oip.ModelMetadataResponse;
-import dev.modelmux.node.path.Caller;
 import dev.modelmux.node.path.Deadlines;
 import dev.modelmux.node.path.WireForm;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
