@@ -2,7 +2,7 @@ package dev.modelmux.node.security;
 
 import dev.modelmux.admin.AdminHttp;
 import dev.modelmux.admin.AdminToken;
-import dev.modelmux.node.admin.AdminFailures;
+import dev.modelmux.node.errors.AdminFailures;
 import dev.modelmux.node.errors.ServingException;
 
 /**
