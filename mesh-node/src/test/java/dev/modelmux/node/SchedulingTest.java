@@ -316,7 +316,7 @@ class SchedulingTest {
                 assertThat(g.message()).matches(EXPIRED_IN_QUEUE);
             }
             Awaitility.await()
-                    .atMost(Duration.ofSeconds(30))
+                    .atMost(NodeFixture.PATIENCE)
                     .pollInterval(Duration.ofMillis(5))
                     .until(() -> expiredInQueue("mlp-b") == expiredBefore + 1);
         });
