@@ -173,7 +173,7 @@ class CapacityAdvisorTest {
                     .build();
             OipClient.Reply<?> r = a.client.call(GRPCInferenceServiceGrpcClient.ModelInfer, late);
             assertThat(r.status()).as(r.message()).isEqualTo(GrpcStatus.DEADLINE_EXCEEDED);
-            String metrics = a.client.get("/metrics").body();
+            String metrics = a.client.getWithToken("/metrics").body();
             assertThat(metrics)
                     .containsPattern(
                             "modelmux_inference_requests_total\\{model=\"busy\",outcome=\"deadline_exceeded\",[^}]*\\} 1\\.0")

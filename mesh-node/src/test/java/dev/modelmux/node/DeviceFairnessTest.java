@@ -83,10 +83,10 @@ class DeviceFairnessTest {
                         .andThen(ar -> aDone.add(order.incrementAndGet())));
             }
             Awaitility.await()
-                    .atMost(Duration.ofSeconds(30))
+                    .atMost(NodeFixture.PATIENCE)
                     .pollInterval(Duration.ofMillis(5))
                     .until(() -> f.client
-                            .get("/metrics")
+                            .getWithToken("/metrics")
                             .body()
                             .matches("(?s).*modelmux_device_queue_depth\\{device=\"cpu0\"} ([4-9]|1[0-9])\\.0.*"));
             int aDoneBeforeB = aDone.size();
