@@ -7,20 +7,27 @@ import java.util.Map;
 /**
  * Removes a registry entry unless the member that published it is in {@code liveMembers} (the
  * caller's view of the member UUIDs). Deterministic, so backups reach the same result; idempotent.
+ * Only ever removes, so it needs no tag: a value that is not a registry entry (or cannot be read)
+ * is removed too.
  */
-record RemoveUnlessLive(List<String> liveMembers) implements EntryProcessor<String, RegistryEntry, Boolean> {
+record RemoveUnlessLive(List<String> liveMembers) implements EntryProcessor<String, Object, Boolean> {
 
     RemoveUnlessLive {
         liveMembers = List.copyOf(liveMembers);
     }
 
     @Override
-    public Boolean process(Map.Entry<String, RegistryEntry> entry) {
-        RegistryEntry current = entry.getValue();
-        if (current == null || liveMembers.contains(current.memberUuid())) {
+    public Boolean process(Map.Entry<String, Object> entry) {
+        Object current;
+        try {
+            current = entry.getValue();
+        } catch (RuntimeException unreadable) {
+            current = unreadable;
+        }
+        if (current == null || current instanceof RegistryEntry e && liveMembers.contains(e.memberUuid())) {
             return false;
         }
-        entry.setValue(null);
+        Decode.set(entry, null);
         return true;
     }
 }
