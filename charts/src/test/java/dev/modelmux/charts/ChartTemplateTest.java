@@ -505,7 +505,7 @@ class ChartTemplateTest {
     private static Set<String> nodeKeys() throws IOException {
         String source = Files.readString(
                 Path.of("..", "mesh-node", "src", "main", "java", "dev", "modelmux", "node", "ConfigLoader.java"));
-        Matcher k = Pattern.compile("k\\.put\\(\"([a-z0-9-]+)\"").matcher(source);
+        Matcher k = Pattern.compile("k\\.put\\(\\s*\"([a-z0-9-]+)\"").matcher(source);
         return k.results().map(r -> r.group(1)).collect(Collectors.toSet());
     }
 }

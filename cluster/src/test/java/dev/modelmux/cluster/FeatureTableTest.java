@@ -28,7 +28,8 @@ class FeatureTableTest {
         b = MeshCluster.join(
                         members.config("b").withPeers(List.of(TestMembers.address(a))), members.executor, CLOCK::get)
                 .join();
-        await().untilAsserted(() -> assertThat(b.members()).containsExactly("a", "b"));
+        await().atMost(TestMembers.PATIENCE)
+                .untilAsserted(() -> assertThat(b.members()).containsExactly("a", "b"));
         emptyAtStart = b.features().isEmpty().join();
     }
 

@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import dev.modelmux.cluster.Copy.State;
 import dev.modelmux.cluster.internal.HazelcastMeshCluster;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -16,7 +15,6 @@ import org.junit.jupiter.api.Test;
 /** Members leaving, crashing and coming back. Fresh members per test: each test removes one. */
 class MemberLossTest {
 
-    private static final Duration DETECTION = Duration.ofSeconds(30);
     private static final ModelKey EVERYWHERE = ModelKey.of("everywhere", 1);
     private static final ModelKey ONLY_ON_B = ModelKey.of("only-on-b", 1);
 
@@ -33,8 +31,9 @@ class MemberLossTest {
         a = members.start("a");
         b = members.start("b", a);
         c = members.start("c", a);
-        await().untilAsserted(() ->
-                List.of(a, b, c).forEach(m -> assertThat(m.members()).hasSize(3)));
+        await().atMost(TestMembers.PATIENCE)
+                .untilAsserted(() ->
+                        List.of(a, b, c).forEach(m -> assertThat(m.members()).hasSize(3)));
         a.onMembership(seenByA::add);
         c.onMembership(seenByC::add);
         for (MeshCluster m : List.of(a, b, c)) {
@@ -74,7 +73,8 @@ class MemberLossTest {
         b2.placements().reassert("b", Map.of(), System.currentTimeMillis()).join();
         holdReady(b2, ONLY_ON_B, "gpu1");
 
-        await().atMost(DETECTION).untilAsserted(() -> assertThat(seenByA).contains(new MemberEvent.Joined("b")));
+        await().atMost(TestMembers.PATIENCE)
+                .untilAsserted(() -> assertThat(seenByA).contains(new MemberEvent.Joined("b")));
         assertThat(a.members()).containsExactly("a", "b", "c");
         assertThat(a.nodes().get("b").join()).contains(record("b", 2));
         assertThat(a.placements().copies(ONLY_ON_B).join())
@@ -92,13 +92,17 @@ class MemberLossTest {
         b2.placements().reassert("b", Map.of(), System.currentTimeMillis()).join();
         holdReady(b2, ONLY_ON_B, "gpu1");
 
-        await().atMost(DETECTION).untilAsserted(() -> {
+        // Both survivors clean up after the old run; each cleanup is registered before its Left event.
+        await().atMost(TestMembers.PATIENCE).untilAsserted(() -> {
             assertThat(seenByA).contains(new MemberEvent.Left("b"));
+            assertThat(seenByC).contains(new MemberEvent.Left("b"));
             assertThat(TestMembers.hazelcast(a).getCluster().getMembers()).hasSize(3);
+            assertThat(TestMembers.hazelcast(c).getCluster().getMembers()).hasSize(3);
         });
         ((HazelcastMeshCluster) a).cleanupsDone().join();
         ((HazelcastMeshCluster) c).cleanupsDone().join();
-        // The record carries the new run's member id, so the cleanup for the old run keeps it.
+        // The record carries the new run's member id, so the cleanup for the old run keeps it, even
+        // where the survivor saw the old run leave before the new one join.
         assertThat(a.nodes().get("b").join()).contains(record("b", 2));
 
         // A cleanup that started before the new run joined may still have dropped the new claim;
@@ -117,14 +121,17 @@ class MemberLossTest {
     }
 
     private void assertSurvivorsForgotB() {
-        await().atMost(DETECTION).untilAsserted(() -> {
+        await().atMost(TestMembers.PATIENCE).untilAsserted(() -> {
             assertThat(seenByA).contains(new MemberEvent.Left("b"));
             assertThat(seenByC).contains(new MemberEvent.Left("b"));
         });
         assertThat(a.members()).containsExactly("a", "c");
         assertThat(c.members()).containsExactly("a", "c");
+        // Both survivors clean up; one's cleanup may empty the shared maps while the other's still runs.
+        ((HazelcastMeshCluster) a).cleanupsDone().join();
+        ((HazelcastMeshCluster) c).cleanupsDone().join();
         for (MeshCluster survivor : List.of(a, c)) {
-            await().untilAsserted(() -> {
+            await().atMost(TestMembers.PATIENCE).untilAsserted(() -> {
                 assertThat(survivor.nodes().all().join()).containsOnlyKeys("a", "c");
                 assertThat(survivor.placements().copies(EVERYWHERE).join())
                         .extracting(Copy::nodeId)

@@ -23,7 +23,8 @@ class OperatorStateTest {
         members = new TestMembers();
         a = members.start("a");
         b = members.start("b", a);
-        await().untilAsserted(() -> assertThat(b.members()).containsExactly("a", "b"));
+        await().atMost(TestMembers.PATIENCE)
+                .untilAsserted(() -> assertThat(b.members()).containsExactly("a", "b"));
     }
 
     @AfterAll
@@ -52,7 +53,7 @@ class OperatorStateTest {
         Subscription sub = b.operators().events().follow(seenOnB::addAll);
         try {
             // The follower starts after the current tail; wait until it is parked before appending.
-            await().until(() -> {
+            await().atMost(TestMembers.PATIENCE).until(() -> {
                 a.operators()
                         .events()
                         .append(MeshEvent.node(1, MeshEvent.Kind.JOINED, "probe", "mesh", ""))
@@ -82,7 +83,7 @@ class OperatorStateTest {
             Supplier<List<Sequenced>> models = () -> seenOnB.stream()
                     .filter(s -> s.event().kind() == MeshEvent.Kind.LOADED)
                     .toList();
-            await().until(() -> models.get().size() >= 20);
+            await().atMost(TestMembers.PATIENCE).until(() -> models.get().size() >= 20);
             List<Sequenced> seen = models.get();
             assertThat(seen)
                     .extracting(s -> s.event().model())

@@ -33,7 +33,7 @@ class SharedDocumentsTest {
         b = MeshCluster.join(
                         members.config("b").withPeers(List.of(TestMembers.address(a))), members.executor, CLOCK::get)
                 .join();
-        await().untilAsserted(() -> {
+        await().atMost(TestMembers.PATIENCE).untilAsserted(() -> {
             assertThat(a.members()).containsExactly("a", "b");
             assertThat(b.members()).containsExactly("a", "b");
         });
@@ -144,8 +144,9 @@ class SharedDocumentsTest {
         a.documents().compareAndSet("listened", 2, "refused", "").join();
 
         for (List<SharedDocument> seen : List.of(atA, atB)) {
-            await().untilAsserted(() ->
-                    assertThat(seen).extracting(SharedDocument::text).containsExactly("1", "2", "3"));
+            await().atMost(TestMembers.PATIENCE)
+                    .untilAsserted(() ->
+                            assertThat(seen).extracting(SharedDocument::text).containsExactly("1", "2", "3"));
             assertThat(seen).extracting(SharedDocument::version).containsExactly(1L, 2L, 3L);
             assertThat(seen).extracting(SharedDocument::updatedBy).containsExactly("a", "b", "a");
         }
@@ -153,7 +154,8 @@ class SharedDocumentsTest {
         // A cancelled subscription hears nothing more; the other member's still does.
         sa.cancel().join();
         b.documents().compareAndSet("listened", 3, "4", "").join();
-        await().untilAsserted(
+        await().atMost(TestMembers.PATIENCE)
+                .untilAsserted(
                         () -> assertThat(atB).extracting(SharedDocument::text).endsWith("4"));
         assertThat(atA).extracting(SharedDocument::text).containsExactly("1", "2", "3");
         assertThat(otherName).isEmpty();

@@ -120,7 +120,8 @@ class SingleMemberTest {
         assertThat(solo.placements().copies(key).join()).isEmpty();
         assertThat(solo.placements().snapshot().join()).doesNotContainKey(key);
 
-        await().untilAsserted(() -> assertThat(events).hasSize(5));
+        await().atMost(TestMembers.PATIENCE)
+                .untilAsserted(() -> assertThat(events).hasSize(5));
         assertThat(events)
                 .extracting(e -> e.copies().isEmpty() ? null : e.copies().get(0).state())
                 .containsExactly(State.LOADING, State.READY, State.READY, State.UNLOADING, null);

@@ -8,7 +8,6 @@ import dev.modelmux.cluster.Copy.State;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
@@ -50,12 +49,12 @@ class SplitBrainTest {
             side.placements().markReady(key, side.localNodeId(), "gpu0", 10).join();
         }
 
-        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+        await().atMost(TestMembers.PATIENCE).untilAsserted(() -> {
             assertThat(x.members()).containsExactly("x", "y");
             assertThat(y.members()).containsExactly("x", "y");
             assertThat(events).anyMatch(e -> e instanceof MemberEvent.Merged);
         });
-        await().untilAsserted(() -> {
+        await().atMost(TestMembers.PATIENCE).untilAsserted(() -> {
             for (MeshCluster side : List.of(x, y)) {
                 assertThat(side.placements().copies(key).join())
                         .extracting(Copy::nodeId, Copy::state)

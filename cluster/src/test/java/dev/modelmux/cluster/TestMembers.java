@@ -20,6 +20,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class TestMembers implements AutoCloseable {
 
+    /**
+     * How long a test waits for the cluster to converge: only a guard against a hang, never a claim
+     * about how fast it converges (a loaded machine may take long).
+     */
+    static final Duration PATIENCE = Duration.ofMinutes(2);
+
     private static final AtomicInteger THREADS = new AtomicInteger();
 
     final ExecutorService executor = Executors.newCachedThreadPool(r -> {

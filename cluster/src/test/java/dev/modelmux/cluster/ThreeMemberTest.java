@@ -39,7 +39,8 @@ class ThreeMemberTest {
         b = members.start("b", a);
         c = members.start("c", b);
         all = List.of(a, b, c);
-        await().untilAsserted(() -> all.forEach(m -> assertThat(m.members()).containsExactly("a", "b", "c")));
+        await().atMost(TestMembers.PATIENCE)
+                .untilAsserted(() -> all.forEach(m -> assertThat(m.members()).containsExactly("a", "b", "c")));
     }
 
     @AfterAll
@@ -172,10 +173,11 @@ class ThreeMemberTest {
 
         a.placements().claimLoad(key, "a", "gpu0", 10).join();
 
-        await().untilAsserted(() -> assertThat(seenOnC)
-                .singleElement()
-                .extracting(e -> e.copies().get(0).state())
-                .isEqualTo(State.LOADING));
+        await().atMost(TestMembers.PATIENCE)
+                .untilAsserted(() -> assertThat(seenOnC)
+                        .singleElement()
+                        .extracting(e -> e.copies().get(0).state())
+                        .isEqualTo(State.LOADING));
         subscription.cancel().join();
     }
 

@@ -53,7 +53,9 @@ public final class ConfigLoader {
         k.put("devices", "simulated CPU device pool, e.g. cpu0=1GiB,cpu1=512MiB (overrides memory-budget)");
         k.put(
                 "admin-token",
-                "admin bearer token, >= 16 chars (default: generated, printed once, saved in the data dir)");
+                "admin bearer token, >= 16 chars (default: generated and saved in the data dir, never printed);"
+                        + " prefer admin-token-file or the environment: a flag shows in ps");
+        k.put("admin-token-file", "file holding the admin token (e.g. a mounted Kubernetes Secret)");
         k.put("data-dir", "where the node keeps state (default .modelmux)");
         k.put("model-control", "poll | explicit (default poll)");
         k.put(
@@ -82,6 +84,7 @@ public final class ConfigLoader {
                 ">= 32 random chars (e.g. openssl rand -base64 32), the same on every node: only nodes with it join the"
                         + " mesh or write its shared state, and it authenticates forwarded requests (required with peers or"
                         + " Kubernetes discovery)");
+        k.put("cluster-secret-file", "file holding the cluster secret (e.g. a mounted Kubernetes Secret)");
         k.put(
                 "kubernetes-service-dns",
                 "Kubernetes discovery, DNS mode: the headless service's DNS name (instead of peers)");
@@ -131,7 +134,33 @@ public final class ConfigLoader {
             }
         }
         values.putAll(flags);
+        secretFile(values, "admin-token");
+        secretFile(values, "cluster-secret");
         return build(values, exampleRepo);
+    }
+
+    /**
+     * {@code <key>-file}: the secret read from a file (a mounted Kubernetes Secret), so it appears neither in
+     * {@code ps} nor in the environment. One of the two forms only.
+     */
+    private static void secretFile(Map<String, String> values, String key) {
+        String file = values.get(key + "-file");
+        if (file == null) {
+            return;
+        }
+        if (values.containsKey(key)) {
+            throw new IllegalArgumentException(key + "-file: give either " + key + " or " + key + "-file, not both");
+        }
+        String secret;
+        try {
+            secret = Files.readString(Path.of(file), StandardCharsets.UTF_8).strip();
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalArgumentException(key + "-file: cannot read " + file);
+        }
+        if (secret.isEmpty()) {
+            throw new IllegalArgumentException(key + "-file: " + file + " is empty");
+        }
+        values.put(key, secret);
     }
 
     static String envName(String key) {

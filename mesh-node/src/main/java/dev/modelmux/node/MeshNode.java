@@ -1,6 +1,7 @@
 package dev.modelmux.node;
 
 import dev.modelmux.admission.tenant.Admission;
+import dev.modelmux.cluster.ClusterConfig;
 import dev.modelmux.cluster.Copy;
 import dev.modelmux.cluster.ModelKey;
 import dev.modelmux.gpu.DevicePool;
@@ -13,6 +14,7 @@ import dev.modelmux.node.features.FeatureStore;
 import dev.modelmux.node.features.internal.FeatureSeed;
 import dev.modelmux.node.features.internal.FeaturesAdmin;
 import dev.modelmux.node.features.internal.TableFeatureStore;
+import dev.modelmux.node.mesh.Advertised;
 import dev.modelmux.node.mesh.ClusterLink;
 import dev.modelmux.node.mesh.CostAwareVictims;
 import dev.modelmux.node.mesh.Forwarder;
@@ -35,6 +37,7 @@ import dev.modelmux.node.protocol.ApiContext;
 import dev.modelmux.node.protocol.GrpcApi;
 import dev.modelmux.node.protocol.GrpcCodec;
 import dev.modelmux.node.protocol.JsonCodec;
+import dev.modelmux.node.protocol.Listeners;
 import dev.modelmux.node.protocol.Offload;
 import dev.modelmux.node.protocol.RestApi;
 import dev.modelmux.node.protocol.ServerInfo;
@@ -49,7 +52,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.http.Http2Settings;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.grpc.server.GrpcServer;
 import io.vertx.grpc.server.GrpcServerOptions;
@@ -105,8 +107,15 @@ public final class MeshNode {
     private FilePredictionLog predictionLog;
     private LabelLog labelLog;
     private Endpoints endpoints;
-    private HttpServer grpcServer;
-    private HttpServer httpServer;
+    /** Connections idle this long are closed (a client reconnects when it next calls). */
+    static final int GRPC_IDLE_TIMEOUT_SECONDS = 300;
+
+    static final int HTTP_IDLE_TIMEOUT_SECONDS = 60;
+    /** Concurrent calls per HTTP/2 connection (HTTP/2's recommended minimum and gRPC servers' usual default). */
+    static final long MAX_CONCURRENT_STREAMS = 100;
+
+    private Listeners grpcServer;
+    private Listeners httpServer;
     private long pollTimer = -1;
 
     private MeshNode(Vertx vertx, NodeConfig config, NodeBootstrap boot, ClusterLink link) {
@@ -235,24 +244,36 @@ public final class MeshNode {
             return null;
         }));
         scan = scan.compose(v -> endpoints.start(config.endpoints())); // and its endpoints, their targets loaded
-        return scan.compose(v -> vertx.createHttpServer(new HttpServerOptions()
+        int loops = Listeners.instancesFor(Runtime.getRuntime().availableProcessors());
+        return scan.compose(v -> Listeners.listen(
+                        vertx,
+                        new HttpServerOptions()
                                 .setHost(config.host())
                                 .setPort(config.grpcPort())
                                 .setHttp2ClearTextEnabled(true)
-                                .setInitialSettings(new Http2Settings().setMaxFrameSize(1 << 20)))
-                        .requestHandler(grpc)
-                        .listen())
+                                .setIdleTimeout(GRPC_IDLE_TIMEOUT_SECONDS)
+                                .setIdleTimeoutUnit(TimeUnit.SECONDS)
+                                // HTTP/2's own default: a client gets 100 concurrent calls per connection, not 2^32.
+                                .setInitialSettings(new Http2Settings()
+                                        .setMaxFrameSize(1 << 20)
+                                        .setMaxConcurrentStreams(MAX_CONCURRENT_STREAMS)),
+                        grpc,
+                        loops))
                 .compose(s -> {
                     grpcServer = s;
                     // REST is HTTP/1.1 (gRPC has its own port): no h2c upgrade, which some clients send on
                     // plain http:// and then misread.
-                    return vertx.createHttpServer(new HttpServerOptions()
+                    return Listeners.listen(
+                            vertx,
+                            new HttpServerOptions()
                                     .setHost(config.host())
                                     .setPort(config.httpPort())
                                     .setHttp2ClearTextEnabled(false)
-                                    .setCompressionSupported(true))
-                            .requestHandler(adminApi.mount(web))
-                            .listen();
+                                    .setIdleTimeout(HTTP_IDLE_TIMEOUT_SECONDS)
+                                    .setIdleTimeoutUnit(TimeUnit.SECONDS)
+                                    .setCompressionSupported(true),
+                            adminApi.mount(web),
+                            loops);
                 })
                 .<Void>map(s -> {
                     httpServer = s;
@@ -316,12 +337,11 @@ public final class MeshNode {
 
     /** Where other nodes reach this node's gRPC port: the advertised host, else the bind address. */
     private String advertisedHost() {
-        return config.cluster()
-                .advertiseAddress()
-                .map(a -> a.startsWith("[")
-                        ? a.substring(0, a.indexOf(']') + 1)
-                        : a.contains(":") ? a.substring(0, a.indexOf(':')) : a)
-                .orElse(config.host().equals("0.0.0.0") ? "127.0.0.1" : config.host());
+        ClusterConfig c = config.cluster();
+        boolean manyNodes = !c.peers().isEmpty()
+                || c.kubernetesServiceDns().isPresent()
+                || c.kubernetesApi().isPresent();
+        return Advertised.host(c.advertiseAddress(), config.host(), manyNodes, Advertised::machineAddresses);
     }
 
     private static String randomToken() {
@@ -363,6 +383,11 @@ public final class MeshNode {
 
     public DevicePool pool() {
         return pool;
+    }
+
+    /** The queues in front of this node's devices (tests hold a device through them). */
+    DeviceSchedulers schedulers() {
+        return schedulers;
     }
 
     public NodeConfig config() {

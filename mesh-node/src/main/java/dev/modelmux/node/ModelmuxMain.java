@@ -56,8 +56,8 @@ public final class ModelmuxMain {
             return;
         }
         if (node.adminTokenGenerated()) {
-            System.out.println("admin token (shown once; also in "
-                    + config.dataDir().resolve("admin-token") + "): " + node.adminToken());
+            System.out.println("modelmux: admin token generated and saved in "
+                    + config.dataDir().resolve("admin-token") + " (readable by this user only); it is not printed");
         }
         System.out.println("modelmux serving: gRPC localhost:" + node.grpcPort() + ", REST http://localhost:"
                 + node.httpPort() + "/v2, metrics http://localhost:" + node.httpPort() + "/metrics");

@@ -104,6 +104,24 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void secretsComeFromFilesAsWell(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path token = dir.resolve("token");
+        java.nio.file.Files.writeString(token, "admin-token-from-a-file-0123\n");
+        NodeConfig c = ConfigLoader.load(List.of("--admin-token-file", token.toString()), Map.of(), Optional.of("/r"));
+        assertThat(c.adminToken()).contains("admin-token-from-a-file-0123");
+        assertThatThrownBy(() -> ConfigLoader.load(
+                        List.of("--admin-token-file", token.toString(), "--admin-token", "another-token-0123456789"),
+                        Map.of(),
+                        Optional.of("/r")))
+                .hasMessageStartingWith("admin-token-file:");
+        assertThatThrownBy(() -> ConfigLoader.load(
+                        List.of("--cluster-secret-file", dir.resolve("missing").toString()),
+                        Map.of(),
+                        Optional.of("/r")))
+                .hasMessageStartingWith("cluster-secret-file: cannot read");
+    }
+
+    @Test
     void modelReadinessIsServableUnlessSetToLoaded() {
         assertThat(ConfigLoader.load(List.of(), Map.of(), Optional.of("/r"))
                         .serving()

@@ -11,6 +11,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.onnxruntime.OnnxTensor;
 import dev.modelmux.admission.tenant.TenantPolicy;
 import dev.modelmux.node.catalog.ControlMode;
+import dev.modelmux.node.endpoints.StableHash;
 import dev.modelmux.node.oip.GRPCInferenceServiceGrpcClient;
 import dev.modelmux.node.oip.InferParameter;
 import dev.modelmux.node.oip.ModelInferRequest;
@@ -276,9 +277,15 @@ class DecideApiTest {
                             .put("feature_refs", new JsonArray().add("user.age").add("txn.amount"))
                             .put("context", new JsonObject().put("region", "eu")));
             assertThat(r.status()).as(r.body()).isEqualTo(200);
-            assertThat(r.json().getString("model_version")).isIn("risk:1", "risk:2");
+            // A 90/10 canary by the entity's bucket: user-42's version is fixed.
+            String version =
+                    StableHash.bucket("example", "user-42") < 90 * (StableHash.BUCKETS / 100) ? "risk:1" : "risk:2";
+            assertThat(r.json().getString("model_version")).isEqualTo(version);
             assertThat(r.json().getString("policy_version")).isEqualTo("1");
-            assertThat(r.json().getString("decision")).isIn("approve", "review", "decline");
+            double score = r.json().getDouble("score");
+            assertThat(r.json().getString("decision"))
+                    .as("score %s against the thresholds 0.8 decline, 0.5 review", score)
+                    .isEqualTo(score >= 0.8 ? "decline" : score >= 0.5 ? "review" : "approve");
             JsonObject listed = admin(f, "GET", "/api/v1/endpoints", null).json();
             assertThat(listed.getString("source")).isEqualTo("file");
             assertThat(listed.getJsonArray("endpoints").getJsonObject(0).getString("name"))

@@ -36,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class EndpointRoutingTest {
     /** A change arrives within milliseconds; the ceiling only keeps a loaded machine from flaking (tests never assert timings). */
-    private static final Duration PROPAGATION = Duration.ofSeconds(5);
+    private static final Duration PROPAGATION = NodeFixture.PATIENCE;
 
     private static final int IN_FLIGHT = 64;
 
@@ -52,7 +52,7 @@ class EndpointRoutingTest {
         a = NodeFixture.startMesh(repo.root, tmp.resolve("a"), 256L << 20, "node-a", List.of());
         b = NodeFixture.startMesh(
                 repo.root, tmp.resolve("b"), 256L << 20, "node-b", List.of("127.0.0.1:" + a.node.clusterPort()));
-        await().atMost(Duration.ofSeconds(30))
+        await().atMost(NodeFixture.PATIENCE)
                 .until(() ->
                         a.node.meshNodes().size() == 2 && b.node.meshNodes().size() == 2);
     }

@@ -87,6 +87,12 @@ final class EndpointSupport {
         return new JsonObject().put("model", model).put("version", version);
     }
 
+    /**
+     * The standard endpoint's feature lookup timeout: long enough that a loaded machine never turns
+     * a lookup into defaults (a test that wants a timeout sets its own, far below a slow store's delay).
+     */
+    static final int FEATURE_TIMEOUT_MS = 10_000;
+
     /** A deciding endpoint with the standard features, thresholds and metadata, over {@code policy}. */
     static JsonObject endpoint(JsonObject policy) {
         JsonObject defaults = new JsonObject()
@@ -102,7 +108,7 @@ final class EndpointSupport {
                         new JsonObject()
                                 .put("refs", new JsonArray(REFS))
                                 .put("defaults", defaults)
-                                .put("timeout_ms", 50))
+                                .put("timeout_ms", FEATURE_TIMEOUT_MS))
                 .put(
                         "decision",
                         new JsonObject()

@@ -11,7 +11,6 @@ import dev.modelmux.node.oip.GRPCInferenceServiceGrpcClient;
 import io.vertx.core.json.JsonObject;
 import io.vertx.grpc.common.GrpcStatus;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -40,7 +39,7 @@ class MeshDrainTest {
             b = NodeFixture.startMesh(
                     repo.root, tmp.resolve("b"), 256L << 20, "node-b", List.of("127.0.0.1:" + a.node.clusterPort()));
             NodeFixture bb = b;
-            await().atMost(Duration.ofSeconds(30))
+            await().atMost(NodeFixture.PATIENCE)
                     .until(() -> a.node.meshNodes().contains("node-b")
                             && bb.node.meshNodes().contains("node-a"));
             for (String model : List.of("m", "p")) {
@@ -49,15 +48,14 @@ class MeshDrainTest {
             }
             assertThat(a.client.post("/api/v1/models/p/pin", "", TOKEN).status())
                     .isEqualTo(200);
-            await().atMost(Duration.ofSeconds(10))
+            await().atMost(NodeFixture.PATIENCE)
                     .until(() -> a.node.copies("m", 1).equals(List.of("node-b/cpu0:READY")));
 
             // Requests at both nodes, throughout the drain.
             AtomicInteger ok = new AtomicInteger();
             List<String> failures = new CopyOnWriteArrayList<>();
             traffic = new Thread(() -> {
-                long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-                for (int i = 0; !stop.get() && System.nanoTime() < deadline && i < 100_000; i++) {
+                for (int i = 0; !stop.get(); i++) {
                     NodeFixture f = i % 2 == 0 ? a : bb;
                     String model = i % 3 == 0 ? "p" : "m";
                     var reply = f.client.call(
@@ -70,7 +68,7 @@ class MeshDrainTest {
                 }
             });
             traffic.start();
-            await().atMost(Duration.ofSeconds(10)).until(() -> ok.get() >= 20);
+            await().atMost(NodeFixture.PATIENCE).until(() -> ok.get() >= 20);
 
             OipClient.Http drain = a.client.post("/api/v1/nodes/node-b/drain", "", TOKEN);
             assertThat(drain.status()).as(drain.body()).isEqualTo(200);
@@ -79,7 +77,7 @@ class MeshDrainTest {
                     .isEqualTo(404);
 
             // The copies are on a, READY; b holds none; the cluster view says b is draining.
-            await().atMost(Duration.ofSeconds(60))
+            await().atMost(NodeFixture.PATIENCE)
                     .until(() -> a.node.copies("m", 1).equals(List.of("node-a/cpu0:READY"))
                             && a.node.copies("p", 1).equals(List.of("node-a/cpu0:READY"))
                             && residents(bb).isEmpty());
@@ -93,7 +91,7 @@ class MeshDrainTest {
                             .getBoolean("draining"))
                     .isTrue();
             int before = ok.get();
-            await().atMost(Duration.ofSeconds(10)).until(() -> ok.get() >= before + 20);
+            await().atMost(NodeFixture.PATIENCE).until(() -> ok.get() >= before + 20);
             stop.set(true);
             traffic.join();
             assertThat(failures).isEmpty();
@@ -102,7 +100,7 @@ class MeshDrainTest {
             bb.client
                     .call(GRPCInferenceServiceGrpcClient.ModelInfer, fp32("n", "input", ramp(16, 1f), 1, 16))
                     .ok();
-            await().atMost(Duration.ofSeconds(10))
+            await().atMost(NodeFixture.PATIENCE)
                     .until(() -> !a.node.copies("n", 1).isEmpty());
             assertThat(a.node.copies("n", 1)).allMatch(c -> c.startsWith("node-a/"));
             assertThat(residents(bb)).isEmpty();
@@ -111,21 +109,19 @@ class MeshDrainTest {
                             .status())
                     .isEqualTo(409);
 
-            // The timeline has the drain (by the admin) and the moves.
-            String events = a.client.getWithToken("/api/v1/events?limit=500").body();
-            assertThat(events)
-                    .contains("\"kind\":\"DRAIN\",\"node\":\"node-b\",\"actor\":\"admin\"")
-                    .contains("\"kind\":\"MOVED\"");
+            // The timeline has the drain (by the admin) and the moves (each node appends its own events).
+            await().atMost(NodeFixture.PATIENCE)
+                    .untilAsserted(() -> assertThat(a.client
+                                    .getWithToken("/api/v1/events?limit=500")
+                                    .body())
+                            .contains("\"kind\":\"DRAIN\",\"node\":\"node-b\",\"actor\":\"admin\"")
+                            .contains("\"kind\":\"MOVED\""));
 
             // Undrain: b takes copies again.
             assertThat(a.client.post("/api/v1/nodes/node-b/undrain", "", TOKEN).status())
                     .isEqualTo(200);
-            await().atMost(Duration.ofSeconds(10))
-                    .until(() -> new JsonObject(
-                                    bb.client.getWithToken("/api/v1/cluster").body())
-                            .getJsonArray("nodes").stream()
-                                    .map(o -> (JsonObject) o)
-                                    .noneMatch(n -> n.getBoolean("draining")));
+            // The load below is asked of a, about b: both must have seen the undrain.
+            await().atMost(NodeFixture.PATIENCE).until(() -> noneDraining(a) && noneDraining(bb));
             OipClient.Http back = a.client.post("/api/v1/models/n/load", "{\"node\":\"node-b\"}", TOKEN);
             assertThat(back.status()).as(back.body()).isEqualTo(200);
             assertThat(bb.node.pool().resident(new ModelKey("n", 1))).isPresent();
@@ -139,6 +135,11 @@ class MeshDrainTest {
             }
             a.close();
         }
+    }
+
+    private static boolean noneDraining(NodeFixture f) {
+        return new JsonObject(f.client.getWithToken("/api/v1/cluster").body())
+                .getJsonArray("nodes").stream().map(o -> (JsonObject) o).noneMatch(n -> n.getBoolean("draining"));
     }
 
     private static List<String> residents(NodeFixture f) {

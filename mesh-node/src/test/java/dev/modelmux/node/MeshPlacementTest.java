@@ -7,7 +7,6 @@ import static org.awaitility.Awaitility.await;
 
 import dev.modelmux.node.oip.GRPCInferenceServiceGrpcClient;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -36,7 +35,7 @@ class MeshPlacementTest {
             nodes.add(NodeFixture.startMesh(repo.root, tmp.resolve("c"), 256L << 20, "node-c", List.of(seed)));
 
             // Two copies on two nodes, without a single request.
-            await().atMost(Duration.ofSeconds(60))
+            await().atMost(NodeFixture.PATIENCE)
                     .until(() -> readyHolders(a, "hot").size() == 2);
             assertThat(readyHolders(a, "plain")).isEmpty();
 
@@ -51,7 +50,7 @@ class MeshPlacementTest {
                     .orElseThrow();
             nodes.remove(dead);
             NodeFixture.await(dead.node.crash());
-            await().atMost(Duration.ofSeconds(60))
+            await().atMost(NodeFixture.PATIENCE)
                     .until(() -> readyHolders(a, "hot").size() == 2
                             && !readyHolders(a, "hot").contains(victim));
 
@@ -59,7 +58,7 @@ class MeshPlacementTest {
             NodeFixture back =
                     NodeFixture.startMesh(repo.root, tmp.resolve("again"), 256L << 20, victim, List.of(seed));
             nodes.add(back);
-            await().atMost(Duration.ofSeconds(60))
+            await().atMost(NodeFixture.PATIENCE)
                     .until(() -> a.node.meshNodes().size() == 3
                             && back.node.meshNodes().size() == 3);
             assertThat(back.client

@@ -8,7 +8,6 @@ import static org.awaitility.Awaitility.await;
 import dev.modelmux.gpu.DeviceSnapshot;
 import dev.modelmux.node.oip.GRPCInferenceServiceGrpcClient;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -46,7 +45,7 @@ class MeshRebalanceTest {
                     repo.root, tmp.resolve("b"), BUDGET, "node-b", List.of("127.0.0.1:" + a.node.clusterPort()));
             nodes.add(b);
             // No request goes to node-b: whatever it holds was moved there.
-            await().atMost(Duration.ofSeconds(60)).until(() -> residents(b) > 0 && fill(a) <= 0.9);
+            await().atMost(NodeFixture.PATIENCE).until(() -> residents(b) > 0 && fill(a) <= 0.9);
             for (DeviceSnapshot d : b.node.pool().snapshot()) {
                 assertThat(d.usedBytes() + d.reservedBytes())
                         .isLessThanOrEqualTo(d.spec().capacityBytes());

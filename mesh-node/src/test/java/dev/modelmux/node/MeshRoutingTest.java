@@ -16,7 +16,6 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.grpc.common.GrpcStatus;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -42,7 +41,7 @@ class MeshRoutingTest {
             b = NodeFixture.startMesh(
                     repo.root, tmp.resolve("b"), 256L << 20, "node-b", List.of("127.0.0.1:" + a.node.clusterPort()));
             NodeFixture bb = b;
-            await().atMost(Duration.ofSeconds(30))
+            await().atMost(NodeFixture.PATIENCE)
                     .until(() -> a.node.vertx() != null
                             && bb.client.get("/metrics").status() == 200
                             && seesPeer(a, "node-b")
@@ -54,7 +53,7 @@ class MeshRoutingTest {
                             .call(GRPCInferenceServiceGrpcClient.ModelInfer, fp32("m", "input", x, 1, 16))
                             .ok(),
                     0);
-            await().atMost(Duration.ofSeconds(30)).until(() -> a.node.vertx() != null && holdersOf(a, "m") == 1);
+            await().atMost(NodeFixture.PATIENCE).until(() -> a.node.vertx() != null && holdersOf(a, "m") == 1);
             ModelInferResponse viaA = a.client
                     .call(GRPCInferenceServiceGrpcClient.ModelInfer, fp32("m", "input", x, 1, 16))
                     .ok();

@@ -16,7 +16,6 @@ import io.vertx.core.Future;
 import io.vertx.grpc.common.GrpcStatus;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -59,15 +58,14 @@ class MeshScaleTest {
             String seed = "127.0.0.1:" + a.node.clusterPort();
             nodes.add(NodeFixture.startMesh(repo.root, tmp.resolve("b"), BUDGET, "node-b", List.of(seed)));
             nodes.add(NodeFixture.startMesh(repo.root, tmp.resolve("c"), BUDGET, "node-c", List.of(seed)));
-            await().atMost(Duration.ofSeconds(30))
+            await().atMost(NodeFixture.PATIENCE)
                     .until(() -> nodes.stream().allMatch(n -> n.node.meshNodes().size() == 3));
 
             SplittableRandom random = new SplittableRandom(7);
             double[] zipf = zipf(MODELS, 1.0);
             Set<String> holders = new HashSet<>();
-            // 40 rounds, and more (up to 120) while some node holds nothing yet: on a loaded machine the
-            // copy scaler may need longer to spread the hot models.
-            for (int round = 0; round < 40 || (holders.size() < 3 && round < 120); round++) {
+            // Six requests at node a, checked; then which nodes hold a ready copy.
+            Runnable round = () -> {
                 List<String> batch = new ArrayList<>();
                 List<Future<Reply<ModelInferResponse>>> calls = new ArrayList<>();
                 for (int i = 0; i < 6; i++) {
@@ -93,7 +91,17 @@ class MeshScaleTest {
                         }
                     }
                 }
+            };
+            for (int i = 0; i < 40; i++) {
+                round.run();
             }
+            // On a loaded machine the copy scaler may need more traffic to spread the hot models.
+            await().atMost(NodeFixture.PATIENCE).pollInSameThread().until(() -> {
+                if (holders.size() < 3) {
+                    round.run();
+                }
+                return holders.size() == 3;
+            });
             assertThat(holders).containsExactlyInAnyOrder("node-a", "node-b", "node-c");
             assertThat(a.client.get("/metrics").body()).contains("outcome=\"forwarded\"");
 
@@ -132,7 +140,7 @@ class MeshScaleTest {
             }
             // The survivors take over its models.
             for (String model : cModels) {
-                await().atMost(Duration.ofSeconds(30))
+                await().atMost(NodeFixture.PATIENCE)
                         .until(() -> a.client
                                         .call(GRPCInferenceServiceGrpcClient.ModelInfer, fp32(model, "input", x, 1, 16))
                                         .status()

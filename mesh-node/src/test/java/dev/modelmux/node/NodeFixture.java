@@ -15,6 +15,11 @@ import java.util.concurrent.TimeUnit;
 /** Starts and stops a real node on ephemeral loopback ports for a test. */
 final class NodeFixture implements AutoCloseable {
     static final String ADMIN_TOKEN = "test-admin-token-0123456789";
+    /**
+     * How long an end-to-end test waits for a condition: only a guard against a hang, never a claim
+     * about how fast anything happens (a loaded machine may take long; tests never assert timings).
+     */
+    static final Duration PATIENCE = Duration.ofMinutes(2);
 
     final MeshNode node;
     final OipClient client;

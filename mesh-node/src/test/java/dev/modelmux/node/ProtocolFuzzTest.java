@@ -67,8 +67,11 @@ class ProtocolFuzzTest {
     private static final int GRPC_CALLS = 1200;
     private static final int REST_CALLS = 1200;
     private static final int IN_FLIGHT = 32;
-    /** A call the node leaves unanswered this long is a hang, not a slow answer. */
-    private static final long HANG_MS = 15_000;
+    /**
+     * A call the node leaves unanswered this long is a hang, not a slow answer: far beyond any answer
+     * on a loaded machine (the answers take milliseconds).
+     */
+    private static final long HANG_MS = NodeFixture.PATIENCE.toMillis();
     /** What an error message must never carry: stack frames, class names, paths, internal packages. */
     private static final Pattern LEAK = Pattern.compile(
             "(\\bat [a-z]\\w*\\.[a-z]\\w*\\.)|(\\.java:\\d+)|([A-Z]\\w*(Exception|Error)\\b)|(/tmp/|/work/|/root/|/home/|file:/)"
@@ -95,7 +98,7 @@ class ProtocolFuzzTest {
         node = NodeFixture.start(repo, tmp.resolve("data"), 256L << 20, ControlMode.POLL);
         raw = GrpcClient.client(node.node.vertx(), new GrpcClientOptions().setMaxMessageSize(64L << 20));
         grpcAddress = SocketAddress.inetSocketAddress(node.node.grpcPort(), "127.0.0.1");
-        http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+        http = HttpClient.newBuilder().connectTimeout(NodeFixture.PATIENCE).build();
     }
 
     @AfterAll

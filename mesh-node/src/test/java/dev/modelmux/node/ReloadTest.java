@@ -20,7 +20,6 @@ import io.vertx.grpc.common.GrpcStatus;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -62,7 +61,7 @@ class ReloadTest {
             for (Future<Reply<ModelInferResponse>> r : during) {
                 assertThat(NodeFixture.await(r).ok().getModelVersion()).isEqualTo("1");
             }
-            await().atMost(Duration.ofSeconds(60))
+            await().atMost(NodeFixture.PATIENCE)
                     .until(() -> state(f, "2").getState().equals("UNAVAILABLE")
                             && !state(f, "2").getReason().isEmpty()
                             && !state(f, "2").getReason().startsWith("unloaded"));
@@ -76,7 +75,7 @@ class ReloadTest {
 
             repo.file("m", 2, v2);
             f.rescan();
-            await().atMost(Duration.ofSeconds(60))
+            await().atMost(NodeFixture.PATIENCE)
                     .until(() -> state(f, "2").getState().equals("READY"));
             ModelInferResponse r = f.client
                     .call(GRPCInferenceServiceGrpcClient.ModelInfer, req)
@@ -87,7 +86,7 @@ class ReloadTest {
                     Map.of("input", env -> OnnxTensor.createTensor(env, FloatBuffer.wrap(x), new long[] {1, 16})),
                     "output");
             assertThat(floats(r, 0)).containsExactly(want, within(1e-6f));
-            await().atMost(Duration.ofSeconds(60))
+            await().atMost(NodeFixture.PATIENCE)
                     .until(() -> !state(f, "1").getState().equals("READY"));
             assertThat(state(f, "1").getReason()).isEqualTo("not selected by the version policy");
         }

@@ -18,7 +18,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,34 +44,34 @@ class ScaleInTest {
         NodeFixture a = NodeFixture.startMesh(repo.root, tmp.resolve("a"), BUDGET, "node-a", List.of());
         NodeFixture b = null;
         NodeFixture again = null;
-        AtomicBoolean stop = new AtomicBoolean();
-        Thread traffic = null;
+        // One request at a time, 40 ms apart at least.
+        ScheduledExecutorService traffic = Executors.newSingleThreadScheduledExecutor();
         try {
             b = startB(repo, a, "b");
             NodeFixture bb = b;
             OipClient.Http load = a.client.post("/api/v1/models/m/load", "{\"node\":\"node-b\"}", TOKEN);
             assertThat(load.status()).as(load.body()).isEqualTo(200);
-            await().atMost(Duration.ofSeconds(10))
+            await().atMost(NodeFixture.PATIENCE)
                     .until(() -> a.node.copies("m", 1).equals(List.of("node-b/cpu0:READY")));
 
             // Continuous traffic through a, which forwards to b while b holds the only copy; paced under
             // the copy scaler's 2,000 requests per minute per copy, so the drain itself moves the copy.
             AtomicInteger ok = new AtomicInteger();
             List<String> failures = new CopyOnWriteArrayList<>();
-            traffic = new Thread(() -> {
-                for (int i = 0; !stop.get() && i < 200_000; i++) {
-                    OipClient.Reply<?> r = a.client.call(
-                            GRPCInferenceServiceGrpcClient.ModelInfer, fp32("m", "input", ramp(16, 1f), 1, 16));
-                    if (r.status() == GrpcStatus.OK) {
-                        ok.incrementAndGet();
-                    } else {
-                        failures.add(r.status() + " " + r.message());
-                    }
-                    pause(40);
-                }
-            });
-            traffic.start();
-            await().atMost(Duration.ofSeconds(10)).until(() -> ok.get() >= 20);
+            traffic.scheduleWithFixedDelay(
+                    () -> {
+                        OipClient.Reply<?> r = a.client.call(
+                                GRPCInferenceServiceGrpcClient.ModelInfer, fp32("m", "input", ramp(16, 1f), 1, 16));
+                        if (r.status() == GrpcStatus.OK) {
+                            ok.incrementAndGet();
+                        } else {
+                            failures.add(r.status() + " " + r.message());
+                        }
+                    },
+                    0,
+                    40,
+                    TimeUnit.MILLISECONDS);
+            await().atMost(NodeFixture.PATIENCE).until(() -> ok.get() >= 20);
             assertThat(a.client.get("/metrics").body()).contains("outcome=\"forwarded\"");
 
             // Stop b as SIGTERM does: it reports not ready at once, drains, then exits.
@@ -80,33 +82,21 @@ class ScaleInTest {
             b = null;
 
             // The model is READY on a; b is gone from the mesh and its ports are closed.
-            assertThat(a.node.copies("m", 1)).containsExactly("node-a/cpu0:READY");
-            await().atMost(Duration.ofSeconds(30))
-                    .until(() -> !a.node.meshNodes().contains("node-b"));
+            // (b exits only once a's copy is READY; its own entry may take a moment to leave the table.)
+            assertThat(a.node.copies("m", 1)).contains("node-a/cpu0:READY");
+            await().atMost(NodeFixture.PATIENCE)
+                    .until(() -> a.node.copies("m", 1).equals(List.of("node-a/cpu0:READY"))
+                            && !a.node.meshNodes().contains("node-b"));
             assertThatThrownBy(() -> new Socket("127.0.0.1", bGrpc).close()).isInstanceOf(ConnectException.class);
             int before = ok.get();
-            await().atMost(Duration.ofSeconds(10)).until(() -> ok.get() >= before + 20);
-            stop.set(true);
-            traffic.join();
+            await().atMost(NodeFixture.PATIENCE).until(() -> ok.get() >= before + 20);
+            stopTraffic(traffic);
             assertThat(failures).as("requests that failed during the scale-in").isEmpty();
 
             // The timeline: b drained itself, a loaded the model, b unloaded it, the move is recorded, b left.
-            String events = a.client.getWithToken("/api/v1/events?limit=500").body();
-            // Each node appends its own events, so a's LOADED and b's UNLOADED may reach the log in either
-            // order (b unloads once the table shows a's copy READY, which can be before a's append lands).
-            assertThat(events)
-                    .containsSubsequence(
-                            "\"kind\":\"DRAIN\",\"node\":\"node-b\",\"actor\":\"mesh\"",
-                            "\"kind\":\"LOADED\",\"node\":\"node-a\"",
-                            "\"kind\":\"LEFT\",\"node\":\"node-b\"");
-            assertThat(events)
-                    .containsSubsequence(
-                            "\"kind\":\"DRAIN\",\"node\":\"node-b\",\"actor\":\"mesh\"",
-                            "\"kind\":\"UNLOADED\",\"node\":\"node-b\"",
-                            "\"kind\":\"LEFT\",\"node\":\"node-b\"");
-            assertThat(events)
-                    .contains("\"kind\":\"MOVED\",\"node\":\"node-a\"")
-                    .contains("from draining node node-b");
+            await().atMost(NodeFixture.PATIENCE)
+                    .untilAsserted(() -> assertTimeline(
+                            a.client.getWithToken("/api/v1/events?limit=500").body()));
 
             // The same node id comes back without the flag: it takes copies again.
             again = startB(repo, a, "b2");
@@ -118,24 +108,20 @@ class ScaleInTest {
             // An operator's drain is theirs: a restart keeps it.
             assertThat(a.client.post("/api/v1/nodes/node-b/drain", "", TOKEN).status())
                     .isEqualTo(200);
-            await().atMost(Duration.ofSeconds(60))
+            await().atMost(NodeFixture.PATIENCE)
                     .until(() -> back.node.pool().snapshot().stream()
                             .allMatch(d -> d.residents().isEmpty()));
             again.close();
             again = null;
-            await().atMost(Duration.ofSeconds(30))
-                    .until(() -> !a.node.meshNodes().contains("node-b"));
+            await().atMost(NodeFixture.PATIENCE).until(() -> !a.node.meshNodes().contains("node-b"));
             again = startB(repo, a, "b3");
             NodeFixture third = again;
-            await().atMost(Duration.ofSeconds(10)).until(() -> draining(a, "node-b") && draining(third, "node-b"));
+            await().atMost(NodeFixture.PATIENCE).until(() -> draining(a, "node-b") && draining(third, "node-b"));
             assertThat(a.client.post("/api/v1/nodes/node-b/undrain", "", TOKEN).status())
                     .isEqualTo(200);
-            await().atMost(Duration.ofSeconds(10)).until(() -> !draining(third, "node-b"));
+            await().atMost(NodeFixture.PATIENCE).until(() -> !draining(third, "node-b"));
         } finally {
-            stop.set(true);
-            if (traffic != null) {
-                traffic.join();
-            }
+            stopTraffic(traffic);
             if (again != null) {
                 again.close();
             }
@@ -169,18 +155,33 @@ class ScaleInTest {
                         NodeFixture.CLUSTER_SECRET)
                 .withDrainTimeout(Duration.ofSeconds(60));
         NodeFixture b = new NodeFixture(NodeFixture.await(MeshNode.start(config)));
-        await().atMost(Duration.ofSeconds(30))
+        await().atMost(NodeFixture.PATIENCE)
                 .until(() -> a.node.meshNodes().contains("node-b")
                         && b.node.meshNodes().contains("node-a"));
         return b;
     }
 
-    private static void pause(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+    private static void assertTimeline(String events) {
+        // Each node appends its own events, so a's LOADED and b's UNLOADED may reach the log in either
+        // order (b unloads once the table shows a's copy READY, which can be before a's append lands).
+        assertThat(events)
+                .containsSubsequence(
+                        "\"kind\":\"DRAIN\",\"node\":\"node-b\",\"actor\":\"mesh\"",
+                        "\"kind\":\"LOADED\",\"node\":\"node-a\"",
+                        "\"kind\":\"LEFT\",\"node\":\"node-b\"");
+        assertThat(events)
+                .containsSubsequence(
+                        "\"kind\":\"DRAIN\",\"node\":\"node-b\",\"actor\":\"mesh\"",
+                        "\"kind\":\"UNLOADED\",\"node\":\"node-b\"",
+                        "\"kind\":\"LEFT\",\"node\":\"node-b\"");
+        assertThat(events).contains("\"kind\":\"MOVED\",\"node\":\"node-a\"").contains("from draining node node-b");
+    }
+
+    /** Stops the traffic and waits for a request in progress to end. */
+    private static void stopTraffic(ScheduledExecutorService traffic) throws InterruptedException {
+        traffic.shutdown(); // no next request; one in flight finishes
+        assertThat(traffic.awaitTermination(NodeFixture.PATIENCE.toSeconds(), TimeUnit.SECONDS))
+                .isTrue();
     }
 
     private static boolean draining(NodeFixture f, String node) {

@@ -16,7 +16,6 @@ import dev.modelmux.node.v1.DecideResponse;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -59,7 +58,7 @@ class ShadowTest {
                 assertThat(b.getPolicyVersion()).isEqualTo(Long.toString(Long.parseLong(a.getPolicyVersion()) + 1));
             }
             // Each primary request's shadow result is logged under its request id, from the shadow's version.
-            await().atMost(Duration.ofSeconds(30))
+            await().atMost(NodeFixture.PATIENCE)
                     .until(() -> records.stream()
                                     .filter(r -> r.kind().equals("shadow"))
                                     .count()
@@ -92,7 +91,7 @@ class ShadowTest {
                                     .build())
                     .ok();
             assertThat(infer.getModelVersion()).isEqualTo("1");
-            await().atMost(Duration.ofSeconds(30))
+            await().atMost(NodeFixture.PATIENCE)
                     .until(() -> records.stream()
                             .anyMatch(r ->
                                     r.kind().equals("shadow") && r.requestId().equals("infer-1") && r.version() == 2));
@@ -121,8 +120,7 @@ class ShadowTest {
                         f, "modelmux_endpoint_shadow_total", "endpoint", "busy", "outcome", outcome);
             }
             assertThat(dropped).as("shadow copies dropped under overload").isPositive();
-            await().atMost(Duration.ofSeconds(30))
-                    .until(() -> f.node.endpoints().shadowInFlight("busy") == 0);
+            await().atMost(NodeFixture.PATIENCE).until(() -> f.node.endpoints().shadowInFlight("busy") == 0);
         }
     }
 
@@ -138,8 +136,7 @@ class ShadowTest {
                                     .build(),
                             Map.of()))
                     .ok());
-            await().atMost(Duration.ofSeconds(30))
-                    .until(() -> f.node.endpoints().shadowInFlight(endpoint) == 0);
+            await().atMost(NodeFixture.PATIENCE).until(() -> f.node.endpoints().shadowInFlight(endpoint) == 0);
         }
         return out;
     }

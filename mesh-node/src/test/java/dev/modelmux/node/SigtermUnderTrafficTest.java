@@ -110,7 +110,7 @@ class SigtermUnderTrafficTest {
                                 "10s"));
                 OipClient toB = new OipClient(a.node.vertx(), b.grpcPort, b.httpPort)) {
             Awaitility.await("B in A's view of the mesh")
-                    .atMost(60, TimeUnit.SECONDS)
+                    .atMost(NodeFixture.PATIENCE)
                     .until(() -> a.node.meshNodes().contains("b"));
 
             List<Thread> clients = new ArrayList<>();
@@ -137,7 +137,7 @@ class SigtermUnderTrafficTest {
             awaitProgress(200, "traffic after the unload");
             // Eviction under the tiny budget.
             Awaitility.await("B evicting")
-                    .atMost(90, TimeUnit.SECONDS)
+                    .atMost(NodeFixture.PATIENCE)
                     .until(() -> metric(toB, "modelmux_model_evictions_total") > 0);
             // Drain and undrain B: the leader moves what it can to A, then B takes traffic again.
             assertThat(a.client
@@ -153,7 +153,7 @@ class SigtermUnderTrafficTest {
             // A version switch: version 2 is gated, then takes over while version 1 closes.
             model(r, "l2", 2, 5_000_000, 99);
             Awaitility.await("l2 version 2 answering")
-                    .atMost(90, TimeUnit.SECONDS)
+                    .atMost(NodeFixture.PATIENCE)
                     .until(() -> versionsSeen.contains("l2:2"));
             assertThat(answeredByB.get())
                     .as("requests B answered itself or for A")
@@ -217,7 +217,10 @@ class SigtermUnderTrafficTest {
 
     private void grpcCall(OipClient c, boolean onB, String model) {
         OipClient.Reply<ModelInferResponse> reply = NodeFixture.await(c.callAsync(
-                GRPCInferenceServiceGrpcClient.ModelInfer, fp32(model, "input", input, 1, 16), Map.of(), 60_000));
+                GRPCInferenceServiceGrpcClient.ModelInfer,
+                fp32(model, "input", input, 1, 16),
+                Map.of(),
+                NodeFixture.PATIENCE.toMillis()));
         if (reply.status() == GrpcStatus.OK) {
             check(onB, model, reply.body().getModelVersion(), Requests.floats(reply.body(), 0));
         } else if (reply.status() == null) {

@@ -10,20 +10,20 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 
 /** Builds Triton-style model repositories in a folder, with real ONNX models. */
-final class TestRepo {
-    final Path root;
+public final class TestRepo {
+    public final Path root;
 
-    TestRepo(Path root) {
+    public TestRepo(Path root) {
         this.root = root;
     }
 
     /** An MLP {@code input FP32 [-1, in] -> output FP32 [-1, out]} with a config (max_batch_size 8). */
-    TestRepo mlp(String name, long version, int in, int out, long weightBytes, long seed) {
+    public TestRepo mlp(String name, long version, int in, int out, long weightBytes, long seed) {
         config(name, mlpConfig(name, in, out, 8));
         return file(name, version, mlpBytes(in, out, weightBytes, seed));
     }
 
-    static byte[] mlpBytes(int in, int out, long weightBytes, long seed) {
+    public static byte[] mlpBytes(int in, int out, long weightBytes, long seed) {
         return OnnxModelBuilder.mlp()
                 .inputDim(in)
                 .outputDim(out)
@@ -33,7 +33,7 @@ final class TestRepo {
                 .build();
     }
 
-    static String mlpConfig(String name, int in, int out, int maxBatch) {
+    public static String mlpConfig(String name, int in, int out, int maxBatch) {
         return "name: \"" + name + "\"\n"
                 + "platform: \"onnxruntime_onnx\"\n"
                 + "max_batch_size: " + maxBatch + "\n"
@@ -41,23 +41,23 @@ final class TestRepo {
                 + "output [ { name: \"output\" data_type: TYPE_FP32 dims: [ " + out + " ] } ]\n";
     }
 
-    TestRepo config(String name, String text) {
+    public TestRepo config(String name, String text) {
         write(root.resolve(name).resolve("config.pbtxt"), text.getBytes(StandardCharsets.UTF_8));
         return this;
     }
 
     /** Another file in the model's folder (a label file, say). */
-    TestRepo extra(String name, String fileName, String text) {
+    public TestRepo extra(String name, String fileName, String text) {
         write(root.resolve(name).resolve(fileName), text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
         return this;
     }
 
-    TestRepo file(String name, long version, byte[] bytes) {
+    public TestRepo file(String name, long version, byte[] bytes) {
         write(root.resolve(name).resolve(Long.toString(version)).resolve("model.onnx"), bytes);
         return this;
     }
 
-    TestRepo copy(String name, long version, Path source) {
+    public TestRepo copy(String name, long version, Path source) {
         try {
             Path target = root.resolve(name).resolve(Long.toString(version)).resolve("model.onnx");
             Files.createDirectories(target.getParent());

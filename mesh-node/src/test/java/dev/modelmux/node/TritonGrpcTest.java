@@ -19,10 +19,13 @@ import dev.modelmux.node.oip.InferParameter;
 import dev.modelmux.node.oip.ModelConfigRequest;
 import dev.modelmux.node.oip.ModelInferRequest;
 import dev.modelmux.node.oip.ModelInferResponse;
+import dev.modelmux.node.oip.ModelMetadataRequest;
 import dev.modelmux.node.oip.ModelReadyRequest;
 import dev.modelmux.node.oip.ModelStatisticsRequest;
 import dev.modelmux.node.oip.ModelStatisticsResponse;
 import dev.modelmux.node.oip.ModelStreamInferResponse;
+import dev.modelmux.node.oip.RepositoryIndexRequest;
+import dev.modelmux.node.oip.RepositoryIndexResponse;
 import dev.modelmux.node.oip.ServerMetadataRequest;
 import dev.modelmux.repo.ModelConfigs;
 import dev.modelmux.repo.config.ModelConfig;
@@ -61,6 +64,7 @@ import org.slf4j.LoggerFactory;
  */
 class TritonGrpcTest {
     private static final String KEY = "stream-tenant-key-0123456789";
+    private static final String NARROW = "narrow-tenant-key-0123456789";
 
     @TempDir
     static Path tmp;
@@ -83,7 +87,10 @@ class TritonGrpcTest {
                 .copy("minilm-q", 1, TestRepo.minilmQ());
         Path tenants = tmp.resolve("tenants.yaml");
         Files.writeString(
-                tenants, "tenants:\n  - id: streamer\n    key_sha256: [" + TenantPolicy.sha256Hex(KEY) + "]\n");
+                tenants,
+                "tenants:\n  - id: streamer\n    key_sha256: [" + TenantPolicy.sha256Hex(KEY) + "]\n"
+                        + "  - id: narrow\n    key_sha256: [" + TenantPolicy.sha256Hex(NARROW) + "]\n"
+                        + "    models: [\"full\"]\n");
         node = new NodeFixture(NodeFixture.await(
                 MeshNode.start(NodeFixture.config(repo, tmp.resolve("data"), 512L << 20, ControlMode.POLL)
                         .withTenants(tenants))));
@@ -106,28 +113,32 @@ class TritonGrpcTest {
         ModelConfig config = node.client
                 .call(
                         GRPCInferenceServiceGrpcClient.ModelConfig,
-                        ModelConfigRequest.newBuilder().setName("full").build())
+                        ModelConfigRequest.newBuilder().setName("full").build(),
+                        auth())
                 .ok()
                 .getConfig();
         assertThat(config).isEqualTo(ModelConfigs.parse("full", "config.pbtxt", TritonHttpTest.FULL_CONFIG));
         assertThat(node.client
                         .call(
                                 GRPCInferenceServiceGrpcClient.ModelConfig,
-                                ModelConfigRequest.newBuilder().setName("nope").build())
+                                ModelConfigRequest.newBuilder().setName("nope").build(),
+                                auth())
                         .status())
                 .isEqualTo(GrpcStatus.NOT_FOUND);
         // Triton answers an unknown model "not ready" with status OK.
         assertThat(node.client
                         .call(
                                 GRPCInferenceServiceGrpcClient.ModelReady,
-                                ModelReadyRequest.newBuilder().setName("nope").build())
+                                ModelReadyRequest.newBuilder().setName("nope").build(),
+                                auth())
                         .ok()
                         .getReady())
                 .isFalse();
         assertThat(node.client
                         .call(
                                 GRPCInferenceServiceGrpcClient.ModelReady,
-                                ModelReadyRequest.newBuilder().setName("full").build())
+                                ModelReadyRequest.newBuilder().setName("full").build(),
+                                auth())
                         .ok()
                         .getReady())
                 .as("ready before its first load: the mesh can serve it")
@@ -137,6 +148,60 @@ class TritonGrpcTest {
                         .ok()
                         .getExtensionsList())
                 .contains("model_configuration", "binary_tensor_data", "statistics", "classification");
+    }
+
+    @Test
+    void withTenantsModelInformationNeedsAKeyAndShowsOnlyTheTenantsModels() throws Exception {
+        Map<String, String> narrow = Map.of("authorization", "Bearer " + NARROW);
+        RepositoryIndexRequest all = RepositoryIndexRequest.getDefaultInstance();
+        assertThat(node.client
+                        .call(GRPCInferenceServiceGrpcClient.RepositoryIndex, all)
+                        .status())
+                .isEqualTo(GrpcStatus.UNAUTHENTICATED);
+        assertThat(node.client
+                        .call(GRPCInferenceServiceGrpcClient.RepositoryIndex, all, narrow)
+                        .ok()
+                        .getModelsList())
+                .extracting(RepositoryIndexResponse.ModelIndex::getName)
+                .containsOnly("full");
+        assertThat(node.client
+                        .call(GRPCInferenceServiceGrpcClient.RepositoryIndex, all, auth())
+                        .ok()
+                        .getModelsList())
+                .extracting(RepositoryIndexResponse.ModelIndex::getName)
+                .contains("full", "minilm-q");
+        assertThat(node.client
+                        .call(
+                                GRPCInferenceServiceGrpcClient.ModelMetadata,
+                                ModelMetadataRequest.newBuilder()
+                                        .setName("minilm-q")
+                                        .build(),
+                                narrow)
+                        .status())
+                .isEqualTo(GrpcStatus.PERMISSION_DENIED);
+        assertThat(node.client
+                        .call(
+                                GRPCInferenceServiceGrpcClient.ModelMetadata,
+                                ModelMetadataRequest.newBuilder()
+                                        .setName("full")
+                                        .build())
+                        .status())
+                .isEqualTo(GrpcStatus.UNAUTHENTICATED);
+        assertThat(node.client
+                        .call(
+                                GRPCInferenceServiceGrpcClient.ModelMetadata,
+                                ModelMetadataRequest.newBuilder()
+                                        .setName("minilm-q")
+                                        .build(),
+                                Map.of("authorization", "Bearer " + NodeFixture.ADMIN_TOKEN))
+                        .status())
+                .isEqualTo(GrpcStatus.OK);
+        assertThat(node.client.get("/v2/models/full/config").status()).isEqualTo(401);
+        assertThat(node.client.post("/v2/repository/index", "").status()).isEqualTo(401);
+        assertThat(node.client.get("/v2/models/stats").status()).isEqualTo(401);
+        // Health and the server's own metadata stay public.
+        assertThat(node.client.get("/v2/health/ready").status()).isEqualTo(200);
+        assertThat(node.client.get("/v2").status()).isEqualTo(200);
     }
 
     @Test
@@ -270,7 +335,8 @@ class TritonGrpcTest {
                         ModelStatisticsRequest.newBuilder()
                                 .setName("full")
                                 .setVersion("2")
-                                .build())
+                                .build(),
+                        auth())
                 .ok();
         assertThat(s.getModelStatsList()).singleElement().satisfies(m -> {
             assertThat(m.getInferenceCount()).isPositive();

@@ -169,6 +169,15 @@ public final class BatchPlanner {
     }
 
     public Plan plan(long nowNanos) {
+        return plan(nowNanos, Integer.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #plan(long)}, releasing at most {@code maxBatches} batches (the model instances that
+     * are free); batches that were ready beyond that stay pending, and {@link Plan#nextWakeNanos()}
+     * is then at or before {@code nowNanos}.
+     */
+    public Plan plan(long nowNanos, int maxBatches) {
         List<Batch> batches = new ArrayList<>();
         List<Rejected> rejected = new ArrayList<>();
         long wake = Long.MAX_VALUE;
@@ -178,7 +187,7 @@ public final class BatchPlanner {
             List<Entry> entries = group.getValue();
             expire(entries, nowNanos, rejected);
             entries.sort(ORDER);
-            while (!entries.isEmpty()) {
+            while (!entries.isEmpty() && batches.size() < maxBatches) {
                 int take = ready(entries, nowNanos);
                 if (take == 0) {
                     break;
@@ -197,6 +206,9 @@ public final class BatchPlanner {
                 groupIt.remove();
                 continue;
             }
+            if (batches.size() >= maxBatches && ready(entries, nowNanos) > 0) {
+                wake = Math.min(wake, nowNanos);
+            }
             wake = Math.min(wake, oldest(entries) + config.maxQueueDelayNanos());
             for (Entry e : entries) {
                 wake = Math.min(wake, e.request.deadlineNanos());
@@ -207,6 +219,33 @@ public final class BatchPlanner {
         }
         nextWake = wake;
         return new Plan(List.copyOf(batches), List.copyOf(rejected), wake);
+    }
+
+    /**
+     * Removes the requests whose deadline (or REJECT timeout) passed, without forming batches, so a
+     * worker that may not run a batch now can still answer them on time; DELAY timeouts are marked.
+     */
+    public List<Rejected> expire(long nowNanos) {
+        List<Rejected> rejected = new ArrayList<>();
+        var groupIt = groups.values().iterator();
+        while (groupIt.hasNext()) {
+            List<Entry> entries = groupIt.next();
+            expire(entries, nowNanos, rejected);
+            if (entries.isEmpty()) {
+                groupIt.remove();
+            }
+        }
+        return List.copyOf(rejected);
+    }
+
+    /** Removes and returns every pending request (the worker is closing). */
+    public List<Request> clear() {
+        List<Request> all = new ArrayList<>(pending);
+        groups.values().forEach(entries -> entries.forEach(e -> all.add(e.request)));
+        groups.clear();
+        pending = 0;
+        nextWake = Long.MAX_VALUE;
+        return all;
     }
 
     /** When the worker should call {@link #plan} again; {@code Long.MAX_VALUE} when idle. */

@@ -36,6 +36,15 @@ public record BatchSplit(int[] offsets) {
         return offsets[member + 1];
     }
 
+    /** Each member's rows, in stacking order: the sizes it was made {@link #of}. */
+    public int[] sizes() {
+        int[] sizes = new int[members()];
+        for (int i = 0; i < sizes.length; i++) {
+            sizes[i] = end(i) - start(i);
+        }
+        return sizes;
+    }
+
     public int totalRows() {
         return offsets[offsets.length - 1];
     }

@@ -167,6 +167,52 @@ class BatchPlannerTest {
     }
 
     @Test
+    void atMostTheFreeInstancesWorthOfBatchesAreReleasedAndTheRestAsksToBePlannedNow() {
+        BatchPlanner p = BatchPlanner.create(config(2, List.of(), 100 * US, 0, TimeoutAction.REJECT));
+        for (long i = 0; i < 6; i++) {
+            p.add(req(i, 1, SEQ128, 0), 0);
+        }
+        Plan plan = p.plan(1, 1);
+        assertThat(plan.batches())
+                .singleElement()
+                .satisfies(b -> assertThat(ids(b)).containsExactly(0L, 1L));
+        assertThat(plan.nextWakeNanos()).isEqualTo(1);
+        assertThat(p.pending()).isEqualTo(4);
+        assertThat(p.plan(2, 0).batches()).isEmpty();
+        assertThat(p.plan(3).batches()).hasSize(2);
+        assertThat(p.pending()).isZero();
+    }
+
+    @Test
+    void expireAnswersDeadlinesWithoutFormingBatchesAndMarksDelayedOnes() {
+        BatchPlanner p = BatchPlanner.create(config(8, List.of(), 100 * US, 50 * US, TimeoutAction.DELAY));
+        p.add(new Request(0, 1, SEQ128, 0, 10 * US, 1), 0);
+        p.add(new Request(1, 1, SEQ128, 0, FAR, 1), 0);
+        p.add(new Request(2, 1, SEQ64, 60 * US, FAR, 1), 60 * US);
+        assertThat(p.expire(5 * US)).isEmpty();
+        List<Rejected> rejected = p.expire(60 * US);
+        assertThat(rejected)
+                .singleElement()
+                .satisfies(r -> assertThat(r.request().id()).isZero())
+                .satisfies(r -> assertThat(r.reason()).isEqualTo(RejectReason.DEADLINE_EXCEEDED));
+        assertThat(p.pending()).isEqualTo(2);
+        // Request 1 passed its DELAY timeout: it stays, behind the others.
+        Plan plan = p.plan(200 * US);
+        assertThat(plan.batches()).hasSize(2);
+    }
+
+    @Test
+    void clearHandsBackEveryPendingRequest() {
+        BatchPlanner p = BatchPlanner.create(config(8, List.of(), 100 * US, 0, TimeoutAction.REJECT));
+        p.add(req(0, 1, SEQ128, 0), 0);
+        p.add(req(1, 1, SEQ64, 0), 0);
+        assertThat(p.clear()).extracting(Request::id).containsExactlyInAnyOrder(0L, 1L);
+        assertThat(p.pending()).isZero();
+        assertThat(p.nextWakeNanos()).isEqualTo(Long.MAX_VALUE);
+        assertThat(p.plan(1_000 * US).batches()).isEmpty();
+    }
+
+    @Test
     void splitOffsets() {
         BatchSplit split = BatchSplit.of(2, 1, 3);
         assertThat(split.offsets()).containsExactly(0, 2, 3, 6);
@@ -174,5 +220,6 @@ class BatchPlannerTest {
         assertThat(split.start(1)).isEqualTo(2);
         assertThat(split.end(1)).isEqualTo(3);
         assertThat(split.totalRows()).isEqualTo(6);
+        assertThat(split.sizes()).containsExactly(2, 1, 3);
     }
 }

@@ -252,16 +252,12 @@ public final class HazelcastMeshCluster implements MeshCluster {
         if (nodeId == null) {
             return;
         }
-        // Snapshot membership now; the cleanup below runs on the executor.
-        List<String> liveUuids = new ArrayList<>();
-        hazelcast
-                .getCluster()
-                .getMembers()
-                .forEach(m -> liveUuids.add(m.getUuid().toString()));
         boolean restarted = members().contains(nodeId);
-        // A live member with the same id is a restarted node: leave the copies to its reassert,
-        // which replaces whatever its earlier run left.
-        CompletableFuture<Void> cleanup = nodes.removeDeparted(nodeId, liveUuids)
+        // Only the departed member's own record goes: a restarted run may have published its record
+        // before this member saw it join. A live member with the same id is a restarted node: leave
+        // the copies to its reassert, which replaces whatever its earlier run left.
+        CompletableFuture<Void> cleanup = nodes.removeDeparted(
+                        nodeId, member.getUuid().toString())
                 .thenCompose(
                         removed -> restarted ? CompletableFuture.completedFuture(null) : placements.removeNode(nodeId));
         cleanups.add(cleanup);

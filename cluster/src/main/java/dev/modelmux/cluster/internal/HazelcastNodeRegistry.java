@@ -3,9 +3,7 @@ package dev.modelmux.cluster.internal;
 import com.hazelcast.map.IMap;
 import dev.modelmux.cluster.NodeRecord;
 import dev.modelmux.cluster.NodeRegistry;
-import java.util.Collection;
 import java.util.Collections;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -80,8 +78,11 @@ final class HazelcastNodeRegistry implements NodeRegistry {
         });
     }
 
-    /** Removes {@code nodeId}'s record unless a live member published it; idempotent. */
-    CompletableFuture<Boolean> removeDeparted(String nodeId, Collection<String> liveMemberUuids) {
-        return Async.call(executor, () -> map.executeOnKey(nodeId, new RemoveUnlessLive(List.copyOf(liveMemberUuids))));
+    /**
+     * Removes {@code nodeId}'s record if the departed member {@code memberUuid} published it (a
+     * restarted run's record stays); idempotent.
+     */
+    CompletableFuture<Boolean> removeDeparted(String nodeId, String memberUuid) {
+        return Async.call(executor, () -> map.executeOnKey(nodeId, new RemoveIfPublishedBy(memberUuid)));
     }
 }

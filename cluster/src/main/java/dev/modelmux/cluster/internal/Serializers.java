@@ -91,10 +91,10 @@ final class Serializers {
                     tag(w, e.tag());
                 }));
         config.addSerializer(of(
-                "modelmux.RemoveUnlessLive",
-                RemoveUnlessLive.class,
-                r -> new RemoveUnlessLive(list(r.readArrayOfString("liveMembers"))),
-                (w, p) -> w.writeArrayOfString("liveMembers", p.liveMembers().toArray(new String[0]))));
+                "modelmux.RemoveIfPublishedBy",
+                RemoveIfPublishedBy.class,
+                r -> new RemoveIfPublishedBy(r.readString("memberUuid")),
+                (w, p) -> w.writeString("memberUuid", p.memberUuid())));
         config.addSerializer(of(
                 "modelmux.CatalogEntry",
                 CatalogEntry.class,

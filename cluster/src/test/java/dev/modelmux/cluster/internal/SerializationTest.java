@@ -76,7 +76,7 @@ class SerializationTest {
                 new Reassert("a", List.of(new Holding(key, copy)), 42, tag),
                 Reassert.dropNode("a"),
                 new CatalogOp(CatalogOp.Kind.MEASURE, 1, 2, tag),
-                new RemoveUnlessLive(List.of("u1", "u2")),
+                new RemoveIfPublishedBy("u1"),
                 doc,
                 new StoredDocument(doc, tag),
                 new DocumentOp(2, "tenants: []", "api", "a", 12, tag),

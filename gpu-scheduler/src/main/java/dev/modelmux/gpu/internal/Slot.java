@@ -18,7 +18,7 @@ import java.util.concurrent.CompletableFuture;
  */
 final class Slot {
     final ModelKey key;
-    final OrtDevicePool.Device device;
+    final PoolDevice device;
     final long predictedBytes;
     /** Completes when the load has ended, successfully or not. */
     final CompletableFuture<Void> loadEnded = new CompletableFuture<>();
@@ -44,7 +44,7 @@ final class Slot {
 
     final List<CompletableFuture<Lease>> waiters = new ArrayList<>();
 
-    Slot(ModelKey key, OrtDevicePool.Device device, long predictedBytes, boolean pinned) {
+    Slot(ModelKey key, PoolDevice device, long predictedBytes, boolean pinned) {
         this.key = key;
         this.device = device;
         this.predictedBytes = predictedBytes;

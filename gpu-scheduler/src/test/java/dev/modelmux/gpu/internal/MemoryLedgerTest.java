@@ -6,7 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.modelmux.gpu.ModelKey;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
 import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -94,23 +97,47 @@ class MemoryLedgerTest {
             int id = t;
             done.add(pool.submit(() -> {
                 SplittableRandom random = new SplittableRandom(id);
+                // Each thread owns its keys, so it knows exactly what each of them must hold.
+                Map<ModelKey, Long> reservedHere = new HashMap<>();
+                Map<ModelKey, Long> committedHere = new HashMap<>();
                 start.await();
                 for (int i = 0; i < 20_000; i++) {
                     ModelKey key = new ModelKey("t" + id + "-" + random.nextInt(8), 1);
+                    long bytes = random.nextLong(2 * GIB);
                     switch (random.nextInt(3)) {
                         case 0 -> {
-                            if (ledger.bytesOf(key).isEmpty()) {
-                                ledger.tryReserve(key, random.nextLong(2 * GIB));
+                            if (ledger.bytesOf(key).isEmpty() && ledger.tryReserve(key, bytes)) {
+                                reservedHere.put(key, bytes);
                             }
                         }
                         case 1 -> {
-                            try {
-                                ledger.commit(key, random.nextLong(2 * GIB));
-                            } catch (IllegalStateException notReserved) {
-                                // committed already or never reserved: fine for this fuzz
+                            if (reservedHere.containsKey(key)) {
+                                MemoryLedger.Commit c = ledger.commit(key, bytes);
+                                if (c.committed()) {
+                                    reservedHere.remove(key);
+                                    committedHere.put(key, bytes);
+                                } else if (c.shortfallBytes() <= 0) {
+                                    violations.add("refused commit of " + key + " without a shortfall: " + c);
+                                }
+                            } else {
+                                assertThatThrownBy(() -> ledger.commit(key, bytes))
+                                        .isInstanceOf(IllegalStateException.class);
                             }
                         }
-                        default -> ledger.release(key);
+                        default -> {
+                            long held = reservedHere.containsKey(key)
+                                    ? reservedHere.remove(key)
+                                    : committedHere.containsKey(key) ? committedHere.remove(key) : 0;
+                            long freed = ledger.release(key);
+                            if (freed != held) {
+                                violations.add("release of " + key + " freed " + freed + ", held " + held);
+                            }
+                        }
+                    }
+                    Long expected = reservedHere.containsKey(key) ? reservedHere.get(key) : committedHere.get(key);
+                    OptionalLong actual = ledger.bytesOf(key);
+                    if (expected == null ? actual.isPresent() : actual.isEmpty() || actual.getAsLong() != expected) {
+                        violations.add(key + " holds " + actual + ", expected " + expected);
                     }
                     MemoryLedger.Snapshot s = ledger.snapshot();
                     if (s.usedBytes() < 0 || s.reservedBytes() < 0 || s.usedBytes() + s.reservedBytes() > capacity) {

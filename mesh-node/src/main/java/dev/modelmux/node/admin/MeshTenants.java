@@ -1,12 +1,12 @@
 package dev.modelmux.node.admin;
 
 import dev.modelmux.admin.TenantDirectory;
+import dev.modelmux.admission.sched.Rejection;
 import dev.modelmux.admission.tenant.Admission;
 import dev.modelmux.admission.tenant.Tenant;
 import dev.modelmux.admission.tenant.TenantPolicy;
 import dev.modelmux.node.mesh.TenantPolicySync;
 import dev.modelmux.node.metrics.NodeMetrics;
-import dev.modelmux.node.path.DeviceScheduler;
 import io.vertx.core.Future;
 import java.util.List;
 import java.util.Map;
@@ -22,8 +22,7 @@ import java.util.function.UnaryOperator;
  */
 final class MeshTenants implements TenantDirectory {
     /** The device schedulers' refusals a tenant's usage shows next to admission's. */
-    private static final Set<String> SCHEDULER_REFUSALS =
-            Set.of(DeviceScheduler.SHED, DeviceScheduler.QUEUE_FULL, DeviceScheduler.DEADLINE, DeviceScheduler.TIMEOUT);
+    private static final Set<String> SCHEDULER_REFUSALS = Rejection.labels();
 
     private final Admission admission;
     private final TenantPolicySync sync;

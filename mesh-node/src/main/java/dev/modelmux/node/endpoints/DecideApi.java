@@ -1,9 +1,10 @@
 package dev.modelmux.node.endpoints;
 
+import dev.modelmux.admission.sched.Caller;
 import dev.modelmux.admission.tenant.Ticket;
 import dev.modelmux.node.errors.ServingException;
-import dev.modelmux.node.path.Caller;
 import dev.modelmux.node.path.EdgeAdmission;
+import dev.modelmux.node.protocol.CredentialGate;
 import dev.modelmux.node.protocol.GrpcCalls;
 import dev.modelmux.node.v1.DecideResponse;
 import dev.modelmux.node.v1.DecisionsGrpcService;
@@ -54,6 +55,7 @@ final class DecideApi {
         GrpcCalls.unary(
                 server,
                 DecisionsGrpcService.Decide,
+                headers -> tenants.authenticate(headers.get("authorization")),
                 (req, call) -> {
                     long start = clock.getAsLong();
                     long timeoutMs = call.timeout();
@@ -78,6 +80,7 @@ final class DecideApi {
 
     void mount(Router r) {
         r.post(PATH)
+                .handler(new CredentialGate(tenants::authenticate))
                 .handler(BodyHandler.create(false).setBodyLimit(MAX_BODY))
                 .handler(this::rest)
                 .failureHandler(ctx -> {

@@ -1,10 +1,10 @@
 package dev.modelmux.node.endpoints;
 
+import dev.modelmux.admission.sched.Caller;
 import dev.modelmux.node.endpoints.EndpointSpec.TargetRef;
 import dev.modelmux.node.errors.ServingException;
 import dev.modelmux.node.features.FeatureStore;
 import dev.modelmux.node.features.FeatureVector;
-import dev.modelmux.node.path.Caller;
 import dev.modelmux.node.predlog.PredictionRecord;
 import dev.modelmux.repo.ModelNames;
 import io.vertx.core.Context;

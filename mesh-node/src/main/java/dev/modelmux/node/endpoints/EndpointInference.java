@@ -1,9 +1,9 @@
 package dev.modelmux.node.endpoints;
 
+import dev.modelmux.admission.sched.Caller;
 import dev.modelmux.gpu.TensorData;
 import dev.modelmux.node.endpoints.EndpointSpec.TargetRef;
 import dev.modelmux.node.errors.ServingException;
-import dev.modelmux.node.path.Caller;
 import dev.modelmux.node.path.InferRequest;
 import dev.modelmux.node.path.InferencePath;
 import dev.modelmux.node.predlog.PredictionRecord;

@@ -1,11 +1,11 @@
 package dev.modelmux.node.endpoints;
 
+import dev.modelmux.admission.sched.Caller;
 import dev.modelmux.gpu.TensorData;
 import dev.modelmux.node.catalog.ModelManager;
 import dev.modelmux.node.endpoints.EndpointSpec.TargetRef;
 import dev.modelmux.node.errors.ServingException;
 import dev.modelmux.node.oip.ModelInferResponse;
-import dev.modelmux.node.path.Caller;
 import dev.modelmux.node.path.InferRequest;
 import dev.modelmux.node.path.InferencePath;
 import dev.modelmux.repo.DataType;

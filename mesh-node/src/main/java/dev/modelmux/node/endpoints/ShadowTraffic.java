@@ -1,8 +1,8 @@
 package dev.modelmux.node.endpoints;
 
 import dev.modelmux.admission.Priority;
+import dev.modelmux.admission.sched.Caller;
 import dev.modelmux.node.errors.ServingException;
-import dev.modelmux.node.path.Caller;
 import dev.modelmux.node.path.InferRequest;
 import dev.modelmux.node.path.InferencePath;
 import io.vertx.core.Future;

@@ -1,12 +1,13 @@
 package dev.modelmux.node.metrics;
 
+import dev.modelmux.admission.sched.Caller;
+import dev.modelmux.admission.sched.QueueObserver;
+import dev.modelmux.admission.sched.Rejection;
 import dev.modelmux.gpu.DevicePool;
 import dev.modelmux.gpu.DeviceSnapshot;
 import dev.modelmux.gpu.DeviceSpec;
 import dev.modelmux.gpu.ModelKey;
 import dev.modelmux.gpu.PoolEvent;
-import dev.modelmux.node.path.Caller;
-import dev.modelmux.node.path.DeviceScheduler;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
@@ -25,7 +26,7 @@ import java.util.function.ToDoubleFunction;
  * The node's Prometheus metrics. Label values come from the repository (model names, versions)
  * or fixed vocabularies, never from raw request strings, so a caller cannot blow up cardinality.
  */
-public final class NodeMetrics implements PoolEvent.Listener, DeviceScheduler.Observer {
+public final class NodeMetrics implements PoolEvent.Listener, QueueObserver<ModelKey> {
     /** Label for requests that never resolved to a repository model. */
     public static final String UNKNOWN_MODEL = "_unknown";
 
@@ -265,7 +266,7 @@ public final class NodeMetrics implements PoolEvent.Listener, DeviceScheduler.Ob
     }
 
     /** The observer of one device's scheduler: the per-tenant figures, plus the device's queue wait. */
-    public DeviceScheduler.Observer forDevice(String deviceId) {
+    public QueueObserver<ModelKey> forDevice(String deviceId) {
         Timer wait = Timer.builder("modelmux_device_queue_wait")
                 .description("Time a request waited in the device's queue, all tenants and models")
                 .tag("device", deviceId)
@@ -273,9 +274,9 @@ public final class NodeMetrics implements PoolEvent.Listener, DeviceScheduler.Ob
                 .minimumExpectedValue(Duration.ofNanos(10_000))
                 .maximumExpectedValue(Duration.ofSeconds(30))
                 .register(registry);
-        return new DeviceScheduler.Observer() {
+        return new QueueObserver<>() {
             @Override
-            public void rejected(Caller caller, ModelKey model, String reason) {
+            public void rejected(Caller caller, ModelKey model, Rejection reason) {
                 NodeMetrics.this.rejected(caller, model, reason);
             }
 
@@ -293,8 +294,8 @@ public final class NodeMetrics implements PoolEvent.Listener, DeviceScheduler.Ob
     }
 
     @Override
-    public void rejected(Caller caller, ModelKey model, String reason) {
-        tenantRejected(caller.tenantId(), model.model(), reason);
+    public void rejected(Caller caller, ModelKey model, Rejection reason) {
+        tenantRejected(caller.tenantId(), model.model(), reason.label());
     }
 
     @Override

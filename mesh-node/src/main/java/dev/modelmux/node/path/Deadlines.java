@@ -1,5 +1,6 @@
 package dev.modelmux.node.path;
 
+import dev.modelmux.admission.sched.BatchPolicy;
 import dev.modelmux.node.errors.ServingException;
 import dev.modelmux.repo.ModelNames;
 import java.util.concurrent.TimeUnit;
@@ -56,7 +57,7 @@ public final class Deadlines {
      * The dynamic batcher's priority level of a request: its {@code priority} parameter (1 is the
      * highest, up to the model's {@code priority_levels}), or the model's default level.
      */
-    static int priorityLevel(InferRequest req, Batching.Policy policy) {
+    static int priorityLevel(InferRequest req, BatchPolicy policy) {
         Object p = req.parameters().get("priority");
         if (policy == null || policy.priorityLevels() == 0) {
             return 0;

@@ -1,11 +1,16 @@
 package dev.modelmux.node.path;
 
+import dev.modelmux.admission.sched.DeviceQueue;
+import dev.modelmux.admission.sched.WakeTimer;
 import dev.modelmux.gpu.DevicePool;
 import dev.modelmux.gpu.DeviceSpec;
 import dev.modelmux.node.metrics.NodeMetrics;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 /**
@@ -23,11 +28,26 @@ public final class DeviceSchedulers implements AutoCloseable {
             return t;
         });
         timer.setRemoveOnCancelPolicy(true);
+        WakeTimer wakeTimer = this::schedule;
         for (DeviceSpec d : pool.devices()) {
             DeviceScheduler s = new DeviceScheduler(
-                    d.id(), DeviceScheduler.Config.of(d.concurrency()), clock, timer, metrics.forDevice(d.id()));
+                    d.id(),
+                    DeviceQueue.Config.forThreads(d.concurrency()),
+                    clock,
+                    wakeTimer,
+                    metrics.forDevice(d.id()));
             byDevice.put(d.id(), s);
             metrics.bindScheduler(d.id(), s::queued, s::inFlight, s::limit);
+        }
+    }
+
+    private WakeTimer.Cancellable schedule(long delayNanos, Runnable task) {
+        try {
+            ScheduledFuture<?> f = timer.schedule(task, Math.max(0, delayNanos), TimeUnit.NANOSECONDS);
+            return () -> f.cancel(false);
+        } catch (RejectedExecutionException e) {
+            // Closing: the queues answer what waits themselves.
+            return () -> {};
         }
     }
 
@@ -52,8 +72,20 @@ public final class DeviceSchedulers implements AutoCloseable {
         return byDevice.values().stream().anyMatch(s -> s.queued() > 0 || s.inFlight() >= s.limit());
     }
 
+    /**
+     * Pauses dispatch on {@code deviceId} until the hold is closed: what runs finishes, nothing new
+     * starts, and waiting requests keep their deadlines (they are answered DEADLINE_EXCEEDED on time).
+     *
+     * @throws IllegalStateException for a device this node does not have
+     */
+    public DeviceQueue.Hold hold(String deviceId) {
+        return of(deviceId).hold();
+    }
+
+    /** Answers every waiting request UNAVAILABLE, refuses new ones, and stops the timer thread. */
     @Override
     public void close() {
+        byDevice.values().forEach(DeviceScheduler::close);
         timer.shutdownNow();
     }
 }

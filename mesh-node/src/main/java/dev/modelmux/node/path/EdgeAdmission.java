@@ -2,6 +2,8 @@ package dev.modelmux.node.path;
 
 import dev.modelmux.admission.tenant.Admission;
 import dev.modelmux.admission.tenant.AdmissionDecision;
+import dev.modelmux.admission.tenant.AuthResult;
+import dev.modelmux.admission.tenant.TenantPolicy;
 import dev.modelmux.admission.tenant.Ticket;
 import dev.modelmux.node.errors.ServingException;
 import dev.modelmux.node.metrics.NodeMetrics;
@@ -37,6 +39,23 @@ public final class EdgeAdmission {
 
     public Admission admission() {
         return admission;
+    }
+
+    /**
+     * Checks only who is calling, before anything of the request is read (no quota is taken; {@link
+     * #admit} does the rest once the model is known).
+     *
+     * @throws ServingException UNAUTHENTICATED without a tenant's key when tenants are configured
+     */
+    public void authenticate(String authorization) {
+        TenantPolicy policy = admission.policy();
+        if (policy.isOpen() || policy.authenticate(authorization) instanceof AuthResult.Ok) {
+            return;
+        }
+        metrics.tenantRejected(UNAUTHENTICATED_TENANT, NodeMetrics.UNKNOWN_MODEL, "unauthenticated");
+        throw new ServingException(
+                ServingException.Code.UNAUTHENTICATED,
+                "this node serves tenants: send authorization: Bearer <your tenant key>");
     }
 
     /**

@@ -1,5 +1,7 @@
 package dev.modelmux.node.path;
 
+import dev.modelmux.admission.sched.BatchPolicy;
+import dev.modelmux.admission.sched.Caller;
 import dev.modelmux.gpu.InferenceResult;
 import dev.modelmux.gpu.Lease;
 import dev.modelmux.gpu.LoadedModel;
@@ -17,6 +19,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.WeakHashMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 
@@ -35,8 +38,7 @@ public final class InferencePath {
     private final LabelCache labels;
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile InferStats stats = new InferStats(System::currentTimeMillis);
-    private final Map<LoadedModel, Optional<Batching.Policy>> batching =
-            Collections.synchronizedMap(new WeakHashMap<>());
+    private final Map<LoadedModel, Optional<BatchPolicy>> batching = Collections.synchronizedMap(new WeakHashMap<>());
 
     /**
      * @param router decides when another node serves a request; null for a node on its own
@@ -196,32 +198,26 @@ public final class InferencePath {
             return failed(protocol, req, startNanos, e);
         }
         return lease.compose(l -> {
-                    DeviceScheduler.Job job;
+                    CompletableFuture<InferenceResult> result;
                     try {
                         Set<String> outputs = InputValidator.validate(l.model(), req);
-                        Batching.Policy policy = batching.computeIfAbsent(l.model(), m -> Batching.policy(m.config()))
+                        BatchPolicy policy = batching.computeIfAbsent(l.model(), m -> Batching.policy(m.config()))
                                 .orElse(null);
-                        long now = nanoClock.getAsLong();
-                        long deadline = req.deadlineNanos();
-                        if (policy != null && policy.rejectTimeoutNanos() > 0) {
-                            // The model's default queue timeout; a request may shorten it, never extend it.
-                            deadline = Math.min(deadline, now + policy.rejectTimeoutNanos());
-                        }
-                        job = new DeviceScheduler.Job(
-                                caller,
-                                l,
-                                req.inputs(),
-                                outputs,
-                                now,
-                                deadline,
-                                policy,
-                                Deadlines.priorityLevel(req, policy));
+                        result = schedulers
+                                .of(l.model().device().id())
+                                .submit(
+                                        caller,
+                                        l,
+                                        req.inputs(),
+                                        outputs,
+                                        req.deadlineNanos(),
+                                        policy,
+                                        Deadlines.priorityLevel(req, policy));
                     } catch (RuntimeException e) {
                         l.close();
                         return Future.failedFuture(e);
                     }
-                    return Future.fromCompletionStage(
-                                    schedulers.of(l.model().device().id()).submit(job), ctx)
+                    return Future.fromCompletionStage(result, ctx)
                             .compose(r -> req.classifications().isEmpty()
                                     ? Future.succeededFuture(r)
                                     : labels.of(l.model(), req.classifications().keySet())

@@ -1,5 +1,7 @@
 package dev.modelmux.node.protocol;
 
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.modelmux.admission.sched.Caller;
 import dev.modelmux.admission.tenant.Ticket;
 import dev.modelmux.node.catalog.ModelManager;
 import dev.modelmux.node.errors.ServingException;
@@ -18,7 +20,6 @@ import dev.modelmux.node.oip.RepositoryModelUnloadResponse;
 import dev.modelmux.node.oip.ServerLiveResponse;
 import dev.modelmux.node.oip.ServerMetadataResponse;
 import dev.modelmux.node.oip.ServerReadyResponse;
-import dev.modelmux.node.path.Caller;
 import dev.modelmux.node.security.SecretCheck;
 import dev.modelmux.repo.DataType;
 import dev.modelmux.repo.ModelConfigs;
@@ -27,11 +28,17 @@ import dev.modelmux.repo.config.ModelInput;
 import dev.modelmux.repo.config.ModelOutput;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.grpc.common.GrpcMessageDecoder;
+import io.vertx.grpc.common.GrpcMessageEncoder;
 import io.vertx.grpc.common.ServiceMethod;
+import io.vertx.grpc.common.ServiceName;
 import io.vertx.grpc.server.GrpcServer;
 import io.vertx.grpc.server.GrpcServerRequest;
 import java.util.Map;
 import java.util.function.BiFunction;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /** The Open Inference Protocol's gRPC service ({@code inference.GRPCInferenceService}) on Vert.x gRPC. */
 public final class GrpcApi {
@@ -71,36 +78,45 @@ public final class GrpcApi {
                 server,
                 GRPCInferenceServiceGrpcService.ModelReady,
                 (req, call) -> Future.succeededFuture(ModelReadyResponse.newBuilder()
-                        .setReady(api.models().ready(req.getName(), req.getVersion(), api.readiness()))
+                        .setReady(Visibility.of(api, auth(call)).test(req.getName())
+                                && api.models().ready(req.getName(), req.getVersion(), api.readiness()))
                         .build()));
-        unary(
-                server,
-                GRPCInferenceServiceGrpcService.ModelMetadata,
-                (req, call) ->
-                        api.models().describe(req.getName(), req.getVersion()).map(GrpcApi::metadata));
-        unary(
-                server,
-                GRPCInferenceServiceGrpcService.ModelConfig,
-                (req, call) -> api.models()
-                        .describe(req.getName(), req.getVersion())
-                        .map(v -> ModelConfigResponse.newBuilder()
-                                .setConfig(effectiveConfig(v))
-                                .build()));
+        unary(server, GRPCInferenceServiceGrpcService.ModelMetadata, this::readerOrPeer, (req, call) -> {
+            Visibility.check(api, auth(call), req.getName());
+            return api.models().describe(req.getName(), req.getVersion()).map(GrpcApi::metadata);
+        });
+        unary(server, GRPCInferenceServiceGrpcService.ModelConfig, this::readerOrPeer, (req, call) -> {
+            Visibility.check(api, auth(call), req.getName());
+            return api.models()
+                    .describe(req.getName(), req.getVersion())
+                    .map(v -> ModelConfigResponse.newBuilder()
+                            .setConfig(effectiveConfig(v))
+                            .build());
+        });
         Statistics statistics = new Statistics(api, api.stats(), api.peers());
-        unary(
-                server,
-                GRPCInferenceServiceGrpcService.ModelStatistics,
-                (req, call) -> statistics.collect(req.getName(), req.getVersion(), fromPeer(call)));
-        unary(server, GRPCInferenceServiceGrpcService.ModelInfer, (req, call) -> {
+        unary(server, GRPCInferenceServiceGrpcService.ModelStatistics, this::readerOrPeer, (req, call) -> {
+            boolean peer = fromPeer(call);
+            return statistics.collect(
+                    req.getName(), req.getVersion(), peer, peer ? m -> true : Visibility.of(api, auth(call)));
+        });
+        // ModelInfer's message arrives as bytes and is parsed off the event loop when it is large.
+        unary(server, RAW_MODEL_INFER, this::tenantOrPeer, (raw, call) -> {
             long start = api.nanoClock().getAsLong();
             long timeoutMs = call.timeout();
             long deadline = timeoutMs > 0 ? start + timeoutMs * 1_000_000L : Long.MAX_VALUE;
-            return infer(req, call.headers(), start, deadline, fromPeer(call));
+            boolean peer = fromPeer(call);
+            return api.offload()
+                    .run(raw.length(), () -> parse(raw))
+                    .compose(req -> infer(req, call.headers(), start, deadline, peer));
         });
         new StreamInfer(api, this, server).bind();
-        unary(server, GRPCInferenceServiceGrpcService.RepositoryIndex, (req, call) -> {
+        unary(server, GRPCInferenceServiceGrpcService.RepositoryIndex, this::readerOrPeer, (req, call) -> {
             RepositoryIndexResponse.Builder b = RepositoryIndexResponse.newBuilder();
+            Predicate<String> visible = Visibility.of(api, auth(call));
             for (ModelManager.IndexEntry e : MeshIndex.of(api, req.getReady())) {
+                if (!visible.test(e.name())) {
+                    continue;
+                }
                 b.addModels(RepositoryIndexResponse.ModelIndex.newBuilder()
                         .setName(e.name())
                         .setVersion(e.version())
@@ -110,7 +126,7 @@ public final class GrpcApi {
             }
             return Future.succeededFuture(b.build());
         });
-        unary(server, GRPCInferenceServiceGrpcService.RepositoryModelLoad, (req, call) -> {
+        unary(server, GRPCInferenceServiceGrpcService.RepositoryModelLoad, this::adminOrPeer, (req, call) -> {
             if (fromPeer(call)) {
                 // A placement decision of the mesh: load this one version here.
                 return api.models()
@@ -122,7 +138,7 @@ public final class GrpcApi {
                     .loadModel(req.getModelName())
                     .map(v -> RepositoryModelLoadResponse.getDefaultInstance());
         });
-        unary(server, GRPCInferenceServiceGrpcService.RepositoryModelUnload, (req, call) -> {
+        unary(server, GRPCInferenceServiceGrpcService.RepositoryModelUnload, this::adminOrPeer, (req, call) -> {
             if (fromPeer(call)) {
                 return api.models()
                         .unloadVersion(req.getModelName(), version(req.getParametersMap()))
@@ -133,6 +149,24 @@ public final class GrpcApi {
                     .unloadModel(req.getModelName())
                     .map(v -> RepositoryModelUnloadResponse.getDefaultInstance());
         });
+    }
+
+    /** ModelInfer with its request left undecoded, so that the node parses it where it chooses. */
+    static final ServiceMethod<Buffer, ModelInferResponse> RAW_MODEL_INFER = ServiceMethod.server(
+            ServiceName.create("inference.GRPCInferenceService"),
+            "ModelInfer",
+            GrpcMessageEncoder.encoder(),
+            GrpcMessageDecoder.IDENTITY);
+
+    private ModelInferRequest parse(Buffer raw) {
+        try {
+            return ModelInferRequest.parseFrom(raw.getBytes());
+        } catch (InvalidProtocolBufferException e) {
+            api.metrics().undecodable("ModelInfer");
+            throw ServingException.invalid(
+                    "the request message could not be decoded as inference.GRPCInferenceService.ModelInfer's request: "
+                            + GrpcCalls.reason(e));
+        }
     }
 
     /**
@@ -164,6 +198,10 @@ public final class GrpcApi {
                         ticket.close();
                     }
                 });
+    }
+
+    private static String auth(GrpcServerRequest<?, ?> call) {
+        return call.headers().get("authorization");
     }
 
     /** Whether the call comes from another node of the mesh (then it must carry the cluster secret). */
@@ -243,5 +281,40 @@ public final class GrpcApi {
     private <Q, R> void unary(
             GrpcServer server, ServiceMethod<Q, R> method, BiFunction<Q, GrpcServerRequest<Q, R>, Future<R>> fn) {
         GrpcCalls.unary(server, method, fn, api.metrics()::undecodable);
+    }
+
+    private <Q, R> void unary(
+            GrpcServer server,
+            ServiceMethod<Q, R> method,
+            Consumer<MultiMap> credentials,
+            BiFunction<Q, GrpcServerRequest<Q, R>, Future<R>> fn) {
+        GrpcCalls.unary(server, method, credentials, fn, api.metrics()::undecodable);
+    }
+
+    /** A tenant's key (inference), or a peer's hop: checked before the message is read. */
+    void tenantOrPeer(MultiMap headers) {
+        if (headers.contains(Forwarder.HOP_HEADER)) {
+            clusterAuth.check(headers.get(Forwarder.SECRET_HEADER));
+        } else {
+            api.tenants().authenticate(headers.get("authorization"));
+        }
+    }
+
+    /** Someone who may read model information (a tenant, the admin, a peer): checked before the message is read. */
+    private void readerOrPeer(MultiMap headers) {
+        if (headers.contains(Forwarder.HOP_HEADER)) {
+            clusterAuth.check(headers.get(Forwarder.SECRET_HEADER));
+        } else {
+            Visibility.of(api, headers.get("authorization"));
+        }
+    }
+
+    /** The admin token, or a peer's placement call: checked before the message is read. */
+    private void adminOrPeer(MultiMap headers) {
+        if (headers.contains(Forwarder.HOP_HEADER)) {
+            clusterAuth.check(headers.get(Forwarder.SECRET_HEADER));
+        } else {
+            api.admin().check(headers.get("authorization"));
+        }
     }
 }

@@ -3,6 +3,7 @@ package dev.modelmux.node.protocol;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.modelmux.node.errors.ServingException;
 import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
 import io.vertx.core.http.StreamResetException;
 import io.vertx.grpc.common.CodecException;
 import io.vertx.grpc.common.GrpcStatus;
@@ -36,8 +37,29 @@ public final class GrpcCalls {
             ServiceMethod<Q, R> method,
             BiFunction<Q, GrpcServerRequest<Q, R>, Future<R>> fn,
             Consumer<String> undecodable) {
+        unary(server, method, headers -> {}, fn, undecodable);
+    }
+
+    /**
+     * As {@link #unary(GrpcServer, ServiceMethod, BiFunction, Consumer)}, with {@code credentials} checked on
+     * the call's metadata as soon as it arrives, before any of its message is read: a call it refuses is
+     * answered at once and its stream reset, so an unauthenticated caller never gets a large message buffered
+     * or parsed.
+     */
+    public static <Q, R> void unary(
+            GrpcServer server,
+            ServiceMethod<Q, R> method,
+            Consumer<MultiMap> credentials,
+            BiFunction<Q, GrpcServerRequest<Q, R>, Future<R>> fn,
+            Consumer<String> undecodable) {
         String name = method.methodName();
         server.callHandler(method, call -> {
+            try {
+                credentials.accept(call.headers());
+            } catch (ServingException e) {
+                refuse(call, e);
+                return;
+            }
             call.invalidMessageHandler(invalid -> {
                 boolean tooBig = invalid instanceof MessageSizeOverflowException;
                 if (!tooBig) {
@@ -94,6 +116,17 @@ public final class GrpcCalls {
                     });
                 });
             });
+        });
+    }
+
+    /** Answers a call before reading its message, then resets the stream so the rest is never read. */
+    static void refuse(GrpcServerRequest<?, ?> call, ServingException e) {
+        write(call, () -> {
+            call.response()
+                    .status(e.code().grpc())
+                    .statusMessage(e.getMessage())
+                    .end();
+            call.response().cancel();
         });
     }
 

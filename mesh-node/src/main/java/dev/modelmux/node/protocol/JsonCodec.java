@@ -85,8 +85,13 @@ public final class JsonCodec {
             for (Object d : shapeJson) {
                 if (!(d instanceof Number n)
                         || n.doubleValue() != Math.rint(n.doubleValue())
-                        || d instanceof Double && !Double.isFinite((Double) d)) {
-                    throw ServingException.invalid("input '" + name + "': shape must be a list of integers");
+                        || d instanceof Double && !Double.isFinite((Double) d)
+                        || d instanceof BigInteger bi && bi.bitLength() > 63
+                        || d instanceof BigDecimal
+                        || (d instanceof Double || d instanceof Float)
+                                && Math.abs(n.doubleValue()) > 9.007199254740992E15) {
+                    throw ServingException.invalid(
+                            "input '" + name + "': shape must be a list of integers within the int64 range");
                 }
                 shape.add(n.longValue());
             }

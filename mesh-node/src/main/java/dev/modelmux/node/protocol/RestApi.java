@@ -1,11 +1,11 @@
 package dev.modelmux.node.protocol;
 
+import dev.modelmux.admission.sched.Caller;
 import dev.modelmux.admission.tenant.Ticket;
 import dev.modelmux.gpu.InferenceResult;
 import dev.modelmux.node.catalog.ModelManager;
 import dev.modelmux.node.errors.ServingException;
 import dev.modelmux.node.oip.ModelMetadataResponse;
-import dev.modelmux.node.path.Caller;
 import dev.modelmux.node.path.Deadlines;
 import dev.modelmux.node.path.WireForm;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -19,6 +19,7 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.util.List;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,17 +71,24 @@ public final class RestApi {
         r.get("/v2/models/:model/ready").handler(ctx -> modelReady(ctx, null));
         r.get("/v2/models/:model/versions/:version/ready").handler(ctx -> modelReady(ctx, ctx.pathParam("version")));
         BodyHandler body = BodyHandler.create(false).setBodyLimit(maxBodyBytes);
-        r.post("/v2/models/:model/infer").handler(body).handler(ctx -> infer(ctx, null));
+        CredentialGate tenant = new CredentialGate(api.tenants()::authenticate);
+        CredentialGate reader = new CredentialGate(a -> Visibility.of(api, a));
+        CredentialGate admin = new CredentialGate(api.admin()::check);
+        r.post("/v2/models/:model/infer").handler(tenant).handler(body).handler(ctx -> infer(ctx, null));
         r.post("/v2/models/:model/versions/:version/infer")
+                .handler(tenant)
                 .handler(body)
                 .handler(ctx -> infer(ctx, ctx.pathParam("version")));
         r.post("/v2/repository/index")
+                .handler(reader)
                 .handler(BodyHandler.create(false).setBodyLimit(64 * 1024))
                 .handler(this::index);
         r.post("/v2/repository/models/:model/load")
+                .handler(admin)
                 .handler(BodyHandler.create(false).setBodyLimit(64 * 1024))
                 .handler(ctx -> adminCall(ctx, m -> api.models().loadModel(m)));
         r.post("/v2/repository/models/:model/unload")
+                .handler(admin)
                 .handler(BodyHandler.create(false).setBodyLimit(64 * 1024))
                 .handler(ctx -> adminCall(ctx, m -> api.models().unloadModel(m)));
         // Triton extensions this server does not implement: a clear refusal rather than a 404.
@@ -109,7 +117,7 @@ public final class RestApi {
     private void metadata(RoutingContext ctx, String version) {
         handle(
                 ctx,
-                () -> api.models().describe(ctx.pathParam("model"), version).map(v -> {
+                () -> visible(ctx).describe(ctx.pathParam("model"), version).map(v -> {
                     ModelMetadataResponse m = GrpcApi.metadata(v);
                     JsonArray versions = new JsonArray(m.getVersionsList());
                     JsonArray status = new JsonArray();
@@ -130,15 +138,29 @@ public final class RestApi {
     }
 
     private void stats(RoutingContext ctx, Statistics statistics, String model, String version) {
-        handle(ctx, () -> statistics.collect(model, version, false).map(ProtoJson::toJson));
+        handle(
+                ctx,
+                () -> statistics
+                        .collect(
+                                model,
+                                version,
+                                false,
+                                Visibility.of(api, ctx.request().getHeader("authorization")))
+                        .map(ProtoJson::toJson));
     }
 
     private void config(RoutingContext ctx, String version) {
         handle(
                 ctx,
-                () -> api.models()
+                () -> visible(ctx)
                         .describe(ctx.pathParam("model"), version)
                         .map(v -> ProtoJson.toJson(GrpcApi.effectiveConfig(v))));
+    }
+
+    /** The catalog, once the caller may see the route's model. */
+    private ModelManager visible(RoutingContext ctx) {
+        Visibility.check(api, ctx.request().getHeader("authorization"), ctx.pathParam("model"));
+        return api.models();
     }
 
     private static JsonArray tensors(List<ModelMetadataResponse.TensorMetadata> list) {
@@ -155,7 +177,9 @@ public final class RestApi {
     private void modelReady(RoutingContext ctx, String version) {
         try {
             String name = ctx.pathParam("model");
-            boolean ok = api.models().ready(name, version, api.readiness());
+            boolean ok =
+                    Visibility.of(api, ctx.request().getHeader("authorization")).test(name)
+                            && api.models().ready(name, version, api.readiness());
             json(ctx, ok ? 200 : 400, new JsonObject().put("name", name).put("ready", ok));
         } catch (RuntimeException e) {
             fail(ctx, e);
@@ -222,7 +246,11 @@ public final class RestApi {
                 }
             }
             JsonArray a = new JsonArray();
+            Predicate<String> may = Visibility.of(api, ctx.request().getHeader("authorization"));
             for (ModelManager.IndexEntry e : MeshIndex.of(api, readyOnly)) {
+                if (!may.test(e.name())) {
+                    continue;
+                }
                 JsonObject o = new JsonObject()
                         .put("name", e.name())
                         .put("version", e.version())

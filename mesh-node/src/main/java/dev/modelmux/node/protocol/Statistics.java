@@ -49,10 +49,17 @@ final class Statistics {
      * The figures of {@code name} (all models when empty) and {@code version} (all served versions when
      * empty); this node's alone when {@code localOnly} (a peer collecting the mesh's figures).
      *
-     * @throws ServingException NOT_FOUND for a model that is not in the repository or a version it does not serve
+     * @param visible the models the caller may see
+     * @throws ServingException NOT_FOUND for a model that is not in the repository or a version it does not serve,
+     *     PERMISSION_DENIED for a model the caller may not see
      */
-    Future<ModelStatisticsResponse> collect(String name, String version, boolean localOnly) {
-        Predicate<ModelKey> filter = filter(name, version);
+    Future<ModelStatisticsResponse> collect(String name, String version, boolean localOnly, Predicate<String> visible) {
+        if (!name.isEmpty() && !visible.test(name)) {
+            throw new ServingException(
+                    ServingException.Code.PERMISSION_DENIED,
+                    "this tenant may not use model '" + ModelNames.printable(name) + "'");
+        }
+        Predicate<ModelKey> filter = filter(name, version).and(k -> visible.test(k.model()));
         List<ModelStatistics> mine = new ArrayList<>();
         for (InferStats.Snapshot s : local.snapshot(filter)) {
             mine.add(proto(s));
@@ -85,7 +92,9 @@ final class Statistics {
             parts.add(mine);
             for (Future<ModelStatisticsResponse> f : asked) {
                 if (f.succeeded()) {
-                    parts.add(f.result().getModelStatsList());
+                    parts.add(f.result().getModelStatsList().stream()
+                            .filter(m -> visible.test(m.getName()))
+                            .toList());
                 }
             }
             return Future.succeededFuture(merge(parts));

@@ -78,6 +78,13 @@ final class StreamInfer {
         }
 
         void start() {
+            try {
+                grpc.tenantOrPeer(call.headers());
+            } catch (ServingException e) {
+                closed = true;
+                GrpcCalls.refuse(call, e);
+                return;
+            }
             call.errorHandler(error -> closed = true);
             call.exceptionHandler(t -> closed = true);
             call.invalidMessageHandler(invalid -> {

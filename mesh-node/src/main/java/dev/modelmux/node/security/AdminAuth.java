@@ -2,7 +2,7 @@ package dev.modelmux.node.security;
 
 import dev.modelmux.admin.AdminHttp;
 import dev.modelmux.admin.AdminToken;
-import dev.modelmux.node.admin.AdminFailures;
+import dev.modelmux.node.errors.AdminFailures;
 import dev.modelmux.node.errors.ServingException;
 
 /**
@@ -29,6 +29,11 @@ public final class AdminAuth {
         if (v != AdminToken.Verdict.ACCEPTED) {
             throw new ServingException(ServingException.Code.UNAUTHENTICATED, v.message());
         }
+    }
+
+    /** Whether {@code authorization} carries the admin token. */
+    public boolean accepts(String authorization) {
+        return token.verify(authorization) == AdminToken.Verdict.ACCEPTED;
     }
 
     /** The guard and error mapper of every admin route, with this token and the node's failure types. */

@@ -25,6 +25,11 @@ public final class Shapes {
             if (d < 0) {
                 throw ServingException.invalid("input '" + tensor + "': shape " + shape + " has a negative dim");
             }
+            // Each dim on its own, so that a zero elsewhere cannot let a huge one through.
+            if (d > limits.maxElements()) {
+                throw ServingException.invalid("input '" + tensor + "': dim " + d + " of shape " + shape
+                        + " exceeds the limit of " + limits.maxElements() + " elements");
+            }
             try {
                 n = Math.multiplyExact(n, d);
             } catch (ArithmeticException e) {

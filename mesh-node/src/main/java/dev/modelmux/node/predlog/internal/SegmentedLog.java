@@ -1,21 +1,10 @@
 package dev.modelmux.node.predlog.internal;
 
 import dev.modelmux.node.predlog.PredictionLogConfig;
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.io.BufferedOutputStream;
-import java.io.FileOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.RandomAccessFile;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -23,12 +12,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * last line. <b>Retention</b>: closed segments whose modification time is older than the
  * retention are deleted (checked at start, after each rotation and every minute).
  *
- * <p><b>Threading.</b> The writer alone touches files. {@link #close} and {@link #start} block;
+ * <p><b>Threading.</b> The writer alone touches files (through {@link SegmentFiles}). {@link #close} and {@link #start} block;
  * {@link #append} and {@link #flush} do not.
  */
 public final class SegmentedLog<T> implements AutoCloseable {
@@ -67,16 +52,13 @@ public final class SegmentedLog<T> implements AutoCloseable {
 
     private final Path dir;
     private final String prefix;
-    private final Pattern closedName;
+    private final SegmentFiles files;
     private final PredictionLogConfig config;
     private final Encoder<T> encoder;
     private final LongSupplier clockMillis;
     private final ArrayBlockingQueue<T> queue;
     private final ConcurrentLinkedQueue<CompletableFuture<Void>> barriers = new ConcurrentLinkedQueue<>();
-    private final AtomicLong dropped = new AtomicLong();
-    private final AtomicLong written = new AtomicLong();
-    private final AtomicLong writeErrors = new AtomicLong();
-    private final AtomicLong segmentsClosed = new AtomicLong();
+    private final LogCounters counters = new LogCounters();
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
     private volatile State state = State.OPEN;
     private volatile Thread writer;
@@ -87,28 +69,9 @@ public final class SegmentedLog<T> implements AutoCloseable {
 
     // Writer-thread state.
     private final StringBuilder line = new StringBuilder(512);
-    private Segment segment;
-    private long seq;
+    private SegmentFiles.Segment segment;
     private long lastFlushMillis;
     private long lastRetentionMillis;
-
-    private static final class Segment {
-        final Path openPath;
-        final Path closedPath;
-        final long startMillis;
-        final FileOutputStream file;
-        final OutputStream out;
-        long bytes;
-        boolean dirty;
-
-        Segment(Path openPath, Path closedPath, long startMillis) throws IOException {
-            this.openPath = openPath;
-            this.closedPath = closedPath;
-            this.startMillis = startMillis;
-            this.file = new FileOutputStream(openPath.toFile(), true);
-            this.out = new BufferedOutputStream(file, 64 * 1024);
-        }
-    }
 
     /**
      * @param metricPrefix e.g. {@code modelmux_prediction_log}: gives {@code <prefix>_dropped_total} and friends
@@ -123,27 +86,13 @@ public final class SegmentedLog<T> implements AutoCloseable {
             String metricPrefix) {
         this.dir = dir;
         this.prefix = prefix;
-        this.closedName = Pattern.compile(Pattern.quote(prefix) + "-([0-9]{13,})-([0-9]{6,})\\.jsonl");
+        this.files = new SegmentFiles(dir, prefix, config.retention());
         this.config = config;
         this.encoder = encoder;
         this.clockMillis = clockMillis;
         this.queue = new ArrayBlockingQueue<>(config.bufferRecords());
         if (registry != null) {
-            FunctionCounter.builder(metricPrefix + "_dropped", dropped, AtomicLong::get)
-                    .description("Records dropped: the buffer was full (or the log closed)")
-                    .register(registry);
-            FunctionCounter.builder(metricPrefix + "_written", written, AtomicLong::get)
-                    .description("Records written to a segment")
-                    .register(registry);
-            FunctionCounter.builder(metricPrefix + "_write_errors", writeErrors, AtomicLong::get)
-                    .description("Records lost to a write error (disk full, I/O error)")
-                    .register(registry);
-            FunctionCounter.builder(metricPrefix + "_segments_closed", segmentsClosed, AtomicLong::get)
-                    .description("Segments closed (rotated by size or age, or at shutdown)")
-                    .register(registry);
-            Gauge.builder(metricPrefix + "_queue_depth", queue, ArrayBlockingQueue::size)
-                    .description("Records waiting for the writer")
-                    .register(registry);
+            counters.register(registry, metricPrefix, queue);
         }
     }
 
@@ -155,9 +104,7 @@ public final class SegmentedLog<T> implements AutoCloseable {
      */
     public void start() {
         try {
-            Files.createDirectories(dir);
-            recover();
-            seq = nextSeq();
+            files.prepare();
         } catch (IOException e) {
             throw new IllegalStateException(
                     "data-dir: cannot use " + dir + " for the " + prefix + " log: " + e.getMessage());
@@ -175,16 +122,16 @@ public final class SegmentedLog<T> implements AutoCloseable {
     /** Queues {@code item}; false (and counted) when the buffer is full or the log closed. Never blocks. */
     public boolean append(T item) {
         if (state != State.OPEN) {
-            dropped.incrementAndGet();
+            counters.dropped.incrementAndGet();
             return false;
         }
         if (!queue.offer(item)) {
-            dropped.incrementAndGet();
+            counters.dropped.incrementAndGet();
             return false;
         }
         if (state == State.STOPPED && queue.remove(item)) {
             // The writer stopped between the check and the offer, and never saw it.
-            dropped.incrementAndGet();
+            counters.dropped.incrementAndGet();
             return false;
         }
         if (sleeping) {
@@ -215,15 +162,15 @@ public final class SegmentedLog<T> implements AutoCloseable {
     }
 
     public long dropped() {
-        return dropped.get();
+        return counters.dropped.get();
     }
 
     public long written() {
-        return written.get();
+        return counters.written.get();
     }
 
     public long writeErrors() {
-        return writeErrors.get();
+        return counters.writeErrors.get();
     }
 
     public Path dir() {
@@ -254,7 +201,7 @@ public final class SegmentedLog<T> implements AutoCloseable {
         Thread w = writer;
         if (w == null) {
             state = State.STOPPED;
-            dropped.addAndGet(queue.size());
+            counters.dropped.addAndGet(queue.size());
             queue.clear();
             return;
         }
@@ -318,7 +265,7 @@ public final class SegmentedLog<T> implements AutoCloseable {
             for (CompletableFuture<Void> b; (b = barriers.poll()) != null; ) {
                 b.complete(null);
             }
-            dropped.addAndGet(queue.size());
+            counters.dropped.addAndGet(queue.size());
             queue.clear();
             stopped.complete(null);
         }
@@ -338,7 +285,7 @@ public final class SegmentedLog<T> implements AutoCloseable {
         try {
             encoder.encode(item, line);
         } catch (RuntimeException e) {
-            writeErrors.incrementAndGet();
+            counters.writeErrors.incrementAndGet();
             LOG.warn("{} log: cannot encode a record, skipped: {}", prefix, e.toString());
             return;
         }
@@ -352,7 +299,7 @@ public final class SegmentedLog<T> implements AutoCloseable {
             segment.out.write(bytes);
             segment.bytes += bytes.length;
             segment.dirty = true;
-            written.incrementAndGet();
+            counters.written.incrementAndGet();
         } catch (IOException e) {
             lost(e);
             return;
@@ -364,7 +311,7 @@ public final class SegmentedLog<T> implements AutoCloseable {
     }
 
     private void lost(IOException e) {
-        long n = writeErrors.incrementAndGet();
+        long n = counters.writeErrors.incrementAndGet();
         if (n == 1 || n % 1000 == 0) {
             LOG.warn("{} log: cannot write to {} ({} records lost so far): {}", prefix, dir, n, e.toString());
         }
@@ -391,166 +338,41 @@ public final class SegmentedLog<T> implements AutoCloseable {
     }
 
     private void openSegment(long now) throws IOException {
-        while (true) {
-            String base = String.format("%s-%013d-%06d.jsonl", prefix, Math.max(0, now), seq++);
-            Path closed = dir.resolve(base);
-            Path open = dir.resolve(base + ".open");
-            if (!Files.exists(closed) && !Files.exists(open)) {
-                segment = new Segment(open, closed, now);
-                lastFlushMillis = now;
-                return;
-            }
-        }
+        segment = files.open(now);
+        lastFlushMillis = now;
     }
 
-    /** Flushes, fsyncs and renames the open segment; the next record opens a new one. */
+    /** Closes the open segment; the next record opens a new one. */
     private void closeSegment(long now) {
-        Segment s = segment;
+        SegmentFiles.Segment s = segment;
         if (s == null) {
             return;
         }
         segment = null;
-        try {
-            s.out.flush();
-            s.file.getChannel().force(true);
-            s.out.close();
-            Files.setLastModifiedTime(s.openPath, FileTime.fromMillis(now));
-            Files.move(s.openPath, s.closedPath, StandardCopyOption.ATOMIC_MOVE);
-            syncDir();
-            segmentsClosed.incrementAndGet();
-        } catch (IOException e) {
-            long n = writeErrors.get();
-            LOG.warn(
-                    "{} log: cannot close segment {} ({} records lost so far): {}",
-                    prefix,
-                    s.openPath,
-                    n,
-                    e.toString());
-            closeQuietly(s);
+        if (files.close(s, now, counters.writeErrors.get())) {
+            counters.segmentsClosed.incrementAndGet();
         }
     }
 
     private void abandonSegment() {
         if (segment != null) {
-            closeQuietly(segment);
+            SegmentFiles.abandon(segment);
             segment = null; // the next record opens a new segment; the start after a restart closes this one
         }
     }
 
-    private static void closeQuietly(Segment s) {
-        try {
-            s.out.close();
-        } catch (IOException ignored) {
-            // already failing; the error is counted
-        }
-    }
-
-    private void syncDir() {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        } catch (IOException | UnsupportedOperationException ignored) {
-            // not every platform can fsync a directory
-        }
-    }
-
-    /** Deletes closed segments last modified before {@code now - retention}. */
     private void applyRetention(long now) {
         lastRetentionMillis = now;
-        long keepMillis = config.retention().toMillis();
-        if (keepMillis <= 0) {
-            return;
-        }
-        try (Stream<Path> files = Files.list(dir)) {
-            for (Path p : (Iterable<Path>) files::iterator) {
-                if (closedName.matcher(p.getFileName().toString()).matches()
-                        && Files.getLastModifiedTime(p).toMillis() < now - keepMillis) {
-                    Files.deleteIfExists(p);
-                    LOG.info(
-                            "{} log: deleted {} (older than the retention of {})",
-                            prefix,
-                            p.getFileName(),
-                            config.retention());
-                }
-            }
-        } catch (IOException e) {
-            LOG.warn("{} log: retention check of {} failed: {}", prefix, dir, e.toString());
-        }
-    }
-
-    /** Closes segments a previous run left open, cutting a torn last line (a crash mid-write). */
-    private void recover() throws IOException {
-        List<Path> open = new ArrayList<>();
-        try (Stream<Path> files = Files.list(dir)) {
-            files.filter(p -> {
-                        String n = p.getFileName().toString();
-                        return n.endsWith(".open")
-                                && closedName
-                                        .matcher(n.substring(0, n.length() - 5))
-                                        .matches();
-                    })
-                    .forEach(open::add);
-        }
-        for (Path p : open) {
-            FileTime modified = Files.getLastModifiedTime(p);
-            try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "rw")) {
-                long len = f.length();
-                long keep = len;
-                while (keep > 0) {
-                    f.seek(keep - 1);
-                    if (f.read() == '\n') {
-                        break;
-                    }
-                    keep--;
-                }
-                if (keep < len) {
-                    f.setLength(keep);
-                    LOG.warn("{} log: cut a torn last line ({} bytes) from {}", prefix, len - keep, p.getFileName());
-                }
-            }
-            if (Files.size(p) == 0) {
-                Files.delete(p);
-                continue;
-            }
-            Files.setLastModifiedTime(p, modified);
-            String n = p.getFileName().toString();
-            Files.move(p, p.resolveSibling(n.substring(0, n.length() - 5)), StandardCopyOption.ATOMIC_MOVE);
-            LOG.info("{} log: closed {} left open by an earlier run", prefix, n);
-        }
-    }
-
-    private long nextSeq() throws IOException {
-        long max = -1;
-        try (Stream<Path> files = Files.list(dir)) {
-            for (Path p : (Iterable<Path>) files::iterator) {
-                Matcher m = closedName.matcher(p.getFileName().toString());
-                if (m.matches()) {
-                    max = Math.max(max, Long.parseLong(m.group(2)));
-                }
-            }
-        }
-        return max + 1;
+        files.applyRetention(now);
     }
 
     /** The closed segments of {@code dir} with this prefix, in time order (oldest first). */
     public static List<Path> closedSegments(Path dir, String prefix) throws IOException {
-        Pattern p = Pattern.compile(Pattern.quote(prefix) + "-([0-9]{13,})-([0-9]{6,})\\.jsonl");
-        return segments(dir, p);
+        return SegmentFiles.segments(dir, SegmentFiles.closedPattern(prefix, false));
     }
 
     /** As {@link #closedSegments}, with the open one (if any) last: a reader must stop at its last complete line. */
     public static List<Path> allSegments(Path dir, String prefix) throws IOException {
-        Pattern p = Pattern.compile(Pattern.quote(prefix) + "-([0-9]{13,})-([0-9]{6,})\\.jsonl(\\.open)?");
-        return segments(dir, p);
-    }
-
-    private static List<Path> segments(Path dir, Pattern p) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            return List.of();
-        }
-        try (Stream<Path> files = Files.list(dir)) {
-            return files.filter(f -> p.matcher(f.getFileName().toString()).matches())
-                    .sorted()
-                    .toList();
-        }
+        return SegmentFiles.segments(dir, SegmentFiles.closedPattern(prefix, true));
     }
 }

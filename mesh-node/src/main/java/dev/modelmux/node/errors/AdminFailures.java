@@ -1,8 +1,6 @@
-package dev.modelmux.node.admin;
+package dev.modelmux.node.errors;
 
 import dev.modelmux.admin.AdminFailure;
-import dev.modelmux.node.errors.ServingException;
-import dev.modelmux.node.errors.VersionConflict;
 import java.util.Optional;
 
 /**
