@@ -452,6 +452,11 @@ public final class MeshNode {
         }
     }
 
+    /** Whether this node leads the mesh now (runs the controller); only verified node records compete. */
+    boolean leadsMesh() {
+        return link.isLeader();
+    }
+
     /** Ids of the mesh's nodes whose records this node has read (itself included). */
     public Set<String> meshNodes() {
         return link.nodes().keySet();
