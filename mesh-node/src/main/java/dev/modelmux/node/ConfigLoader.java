@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Properties;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -56,6 +57,9 @@ public final class ConfigLoader {
                 "admin bearer token, >= 16 chars (default: generated and saved in the data dir, never printed);"
                         + " prefer admin-token-file or the environment: a flag shows in ps");
         k.put("admin-token-file", "file holding the admin token (e.g. a mounted Kubernetes Secret)");
+        k.put("metrics-token", "bearer token Prometheus presents for /metrics (at least 16 characters)");
+        k.put("metrics-token-file", "file holding the metrics token");
+        k.put("metrics-port", "serve /metrics on this port of its own (0 = ephemeral) instead of the REST port");
         k.put("data-dir", "where the node keeps state (default .modelmux)");
         k.put("model-control", "poll | explicit (default poll)");
         k.put(
@@ -136,6 +140,7 @@ public final class ConfigLoader {
         values.putAll(flags);
         secretFile(values, "admin-token");
         secretFile(values, "cluster-secret");
+        secretFile(values, "metrics-token");
         return build(values, exampleRepo);
     }
 
@@ -287,7 +292,9 @@ public final class ConfigLoader {
                     default ->
                         throw new IllegalArgumentException(
                                 "model-readiness: must be servable or loaded, was '" + readiness + "'");
-                });
+                },
+                Optional.ofNullable(v.get("metrics-token")),
+                v.containsKey("metrics-port") ? OptionalInt.of(intValue(v, "metrics-port", 0)) : OptionalInt.empty());
     }
 
     private static FeatureStoreConfig features(Map<String, String> v) {
@@ -487,5 +494,5 @@ public final class ConfigLoader {
     }
 
     /** Keys whose values are secrets, never logged. */
-    public static final Set<String> SECRETS = Set.of("admin-token", "cluster-secret");
+    public static final Set<String> SECRETS = Set.of("admin-token", "cluster-secret", "metrics-token");
 }

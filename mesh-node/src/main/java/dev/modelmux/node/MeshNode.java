@@ -38,6 +38,7 @@ import dev.modelmux.node.protocol.GrpcApi;
 import dev.modelmux.node.protocol.GrpcCodec;
 import dev.modelmux.node.protocol.JsonCodec;
 import dev.modelmux.node.protocol.Listeners;
+import dev.modelmux.node.protocol.MetricsEndpoint;
 import dev.modelmux.node.protocol.Offload;
 import dev.modelmux.node.protocol.RestApi;
 import dev.modelmux.node.protocol.ServerInfo;
@@ -116,6 +117,9 @@ public final class MeshNode {
 
     private Listeners grpcServer;
     private Listeners httpServer;
+    /** Null unless metrics have a port of their own. */
+    private Listeners metricsServer;
+
     private long pollTimer = -1;
 
     private MeshNode(Vertx vertx, NodeConfig config, NodeBootstrap boot, ClusterLink link) {
@@ -206,6 +210,15 @@ public final class MeshNode {
         new GrpcApi(api, new GrpcCodec(limits), new SecretCheck(clusterSecret, "cluster secret")).bind(grpc);
         RestApi rest = new RestApi(api, new JsonCodec(limits), prometheus, config.maxMessageBytes());
         io.vertx.ext.web.Router web = rest.router(vertx);
+        MetricsEndpoint metricsEndpoint = new MetricsEndpoint(
+                vertx,
+                prometheus,
+                config.serving().metricsToken(),
+                admin,
+                () -> !tenants.admission().policy().isOpen());
+        if (config.serving().metricsPort().isEmpty()) {
+            metricsEndpoint.mount(web, false);
+        }
         tenantSync = new TenantPolicySync(vertx, link.cluster().documents(), tenants.admission(), System::nanoTime);
         adminApi = new MeshAdmin(
                 vertx,
@@ -275,8 +288,29 @@ public final class MeshNode {
                             adminApi.mount(web),
                             loops);
                 })
-                .<Void>map(s -> {
+                .compose(s -> {
                     httpServer = s;
+                    if (config.serving().metricsPort().isEmpty()) {
+                        return Future.succeededFuture();
+                    }
+                    return Listeners.listen(
+                                    vertx,
+                                    new HttpServerOptions()
+                                            .setHost(config.host())
+                                            .setPort(config.serving()
+                                                    .metricsPort()
+                                                    .getAsInt())
+                                            .setIdleTimeout(HTTP_IDLE_TIMEOUT_SECONDS)
+                                            .setIdleTimeoutUnit(TimeUnit.SECONDS)
+                                            .setCompressionSupported(true),
+                                    metricsEndpoint.mount(io.vertx.ext.web.Router.router(vertx), true),
+                                    1)
+                            .map(m -> {
+                                metricsServer = m;
+                                return null;
+                            });
+                })
+                .<Void>map(s -> {
                     if (config.modelControl() == ControlMode.POLL) {
                         pollTimer = vertx.setPeriodic(config.pollInterval().toMillis(), id -> models.rescan());
                     }
@@ -377,6 +411,11 @@ public final class MeshNode {
         return httpServer.actualPort();
     }
 
+    /** The port {@code /metrics} is served on: its own, or the REST port. */
+    public int metricsPort() {
+        return metricsServer == null ? httpServer.actualPort() : metricsServer.actualPort();
+    }
+
     public Vertx vertx() {
         return vertx;
     }
@@ -432,7 +471,8 @@ public final class MeshNode {
         link.cluster().crash();
         Future<Void> g = grpcServer.close();
         Future<Void> h = httpServer.close();
-        return Future.join(g, h)
+        Future<Void> m = metricsServer == null ? Future.succeededFuture() : metricsServer.close();
+        return Future.join(g, h, m)
                 .transform(ar -> vertx.executeBlocking(() -> {
                     closeLogs();
                     pool.close();
@@ -536,8 +576,11 @@ public final class MeshNode {
                 grpcServer == null ? Future.succeededFuture() : grpcServer.shutdown(graceMs, TimeUnit.MILLISECONDS);
         Future<Void> h =
                 httpServer == null ? Future.succeededFuture() : httpServer.shutdown(graceMs, TimeUnit.MILLISECONDS);
+        Future<Void> m = metricsServer == null
+                ? Future.succeededFuture()
+                : metricsServer.shutdown(graceMs, TimeUnit.MILLISECONDS);
         Future<Void> released =
-                Future.join(g, h).transform(ar -> scaleIn == null ? Future.succeededFuture() : scaleIn.release());
+                Future.join(g, h, m).transform(ar -> scaleIn == null ? Future.succeededFuture() : scaleIn.release());
         return released.transform(ar -> Future.join(link.close(), forwarder.close()))
                 .transform(ar -> vertx.executeBlocking(() -> {
                     // The servers have stopped accepting and their in-flight requests are done: every record a

@@ -60,7 +60,7 @@ public final class ModelmuxMain {
                     + config.dataDir().resolve("admin-token") + " (readable by this user only); it is not printed");
         }
         System.out.println("modelmux serving: gRPC localhost:" + node.grpcPort() + ", REST http://localhost:"
-                + node.httpPort() + "/v2, metrics http://localhost:" + node.httpPort() + "/metrics");
+                + node.httpPort() + "/v2, metrics http://localhost:" + node.metricsPort() + "/metrics");
         started.complete(node);
         new CountDownLatch(1).await(); // the stop ends the process
     }

@@ -1,7 +1,10 @@
 package dev.modelmux.node;
 
+import dev.modelmux.admin.AdminToken;
 import dev.modelmux.node.catalog.ModelReadiness;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * How the node answers the protocol where Triton's meaning and a mesh's differ.
@@ -9,13 +12,35 @@ import java.util.Objects;
  * @param readiness what {@code ModelReady} (and REST {@code /ready}) report: {@link ModelReadiness#SERVABLE}
  *     (the default: the mesh can serve it now, a call may pay a load) or {@link ModelReadiness#LOADED}
  *     (Triton's strict meaning: loaded on this node)
+ * @param metricsToken the bearer token Prometheus presents for {@code /metrics} (empty: see {@code
+ *     MetricsEndpoint} for who may scrape)
+ * @param metricsPort a port of its own for {@code /metrics} (0 = ephemeral); empty: the REST port serves it
  */
-public record ServingOptions(ModelReadiness readiness) {
+public record ServingOptions(ModelReadiness readiness, Optional<String> metricsToken, OptionalInt metricsPort) {
     public ServingOptions {
         Objects.requireNonNull(readiness, "model-readiness");
+        metricsToken.ifPresent(t -> {
+            if (t.length() < AdminToken.MIN_LENGTH) {
+                throw new IllegalArgumentException(
+                        "metrics-token: must be at least " + AdminToken.MIN_LENGTH + " characters");
+            }
+        });
+        metricsPort.ifPresent(p -> {
+            if (p < 0 || p > 65535) {
+                throw new IllegalArgumentException("metrics-port: must be 0-65535, was " + p);
+            }
+        });
     }
 
     public static ServingOptions defaults() {
-        return new ServingOptions(ModelReadiness.SERVABLE);
+        return new ServingOptions(ModelReadiness.SERVABLE, Optional.empty(), OptionalInt.empty());
+    }
+
+    public ServingOptions withReadiness(ModelReadiness r) {
+        return new ServingOptions(r, metricsToken, metricsPort);
+    }
+
+    public ServingOptions withMetrics(Optional<String> token, OptionalInt port) {
+        return new ServingOptions(readiness, token, port);
     }
 }

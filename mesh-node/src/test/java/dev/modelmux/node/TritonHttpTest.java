@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.util.JsonFormat;
 import dev.modelmux.node.catalog.ControlMode;
+import dev.modelmux.node.catalog.ModelReadiness;
 import dev.modelmux.repo.DataType;
 import dev.modelmux.repo.ModelConfigs;
 import dev.modelmux.repo.OnnxModelBuilder;
@@ -331,7 +332,7 @@ class TritonHttpTest {
     @Test
     void strictReadinessMeansLoadedOnThisNode() throws Exception {
         NodeConfig strict = NodeFixture.config(tmp.resolve("repo"), tmp.resolve("strict"), 256L << 20, ControlMode.POLL)
-                .withServing(new ServingOptions(dev.modelmux.node.catalog.ModelReadiness.LOADED));
+                .withServing(ServingOptions.defaults().withReadiness(ModelReadiness.LOADED));
         try (NodeFixture f = new NodeFixture(NodeFixture.await(MeshNode.start(strict)))) {
             assertThat(f.client.get("/v2/models/mlp/ready").status()).isEqualTo(400);
             assertThat(f.client.post("/v2/models/mlp/infer", mlpJson().encode()).status())

@@ -22,10 +22,14 @@ import java.util.function.Function;
  * derived from the graph (read on the repository worker), as the load would derive it.
  */
 final class ModelDescriber {
+    /** Derived configurations kept (a few KiB each); past it, the least recently used goes. */
+    static final int DERIVED_CONFIGS = 4096;
+
     private final ModelRepository repo;
     private final DevicePool pool;
     private final WorkerExecutor repoWorker;
     private final Function<String, List<ModelManager.IndexEntry>> indexOf;
+    private final FutureCache<ModelConfig> derived = new FutureCache<>(DERIVED_CONFIGS);
 
     ModelDescriber(
             ModelRepository repo,
@@ -63,18 +67,23 @@ final class ModelDescriber {
             throw ServingException.unavailable(
                     "model '" + name + "' is unavailable: " + r.configProblem().get());
         }
-        // No config, or one that lists no tensors: complete it from the graph (what the load will do).
-        return repoWorker
-                .executeBlocking(
-                        () -> {
-                            Artifact a = repo.read(name, v);
-                            OnnxModelInfo info = OnnxInspector.inspect(name, a.bytes(), ScanLimits.defaults());
-                            return declared.map(c -> ModelConfigs.autoComplete(c, info))
-                                    .orElseGet(() -> ModelConfigs.derive(name, info));
-                        },
-                        false)
-                .recover(t -> Future.failedFuture(ServingException.unavailable(
-                        "model '" + name + "' version " + v + " is unavailable: " + t.getMessage())))
+        // No config, or one that lists no tensors: complete it from the graph (what the load will do),
+        // once per version and file fingerprint, however many callers ask at once.
+        String key = name + '\u0000' + v + '\u0000' + r.serving().fingerprint();
+        return derived.get(
+                        key,
+                        () -> repoWorker
+                                .executeBlocking(
+                                        () -> {
+                                            Artifact a = repo.read(name, v);
+                                            OnnxModelInfo info =
+                                                    OnnxInspector.inspect(name, a.bytes(), ScanLimits.defaults());
+                                            return declared.map(c -> ModelConfigs.autoComplete(c, info))
+                                                    .orElseGet(() -> ModelConfigs.derive(name, info));
+                                        },
+                                        false)
+                                .recover(t -> Future.failedFuture(ServingException.unavailable(
+                                        "model '" + name + "' version " + v + " is unavailable: " + t.getMessage()))))
                 .map(c -> view(r, v, c));
     }
 

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
@@ -104,6 +105,34 @@ public final class ModelManager {
     public Future<Lease> acquire(String name, String version) {
         ModelRecord r = record(name);
         return gate.acquire(r, parseVersion(version));
+    }
+
+    /**
+     * As {@link #acquire(String, String)}, but when the version is not resident yet, {@code beforeLoad}
+     * first sees its configuration (declared, or derived from the graph) and may refuse the request by
+     * throwing: a request that cannot run then never loads a model or evicts another. When no
+     * configuration can be had without the load, the load decides.
+     */
+    public Future<Lease> acquire(String name, String version, Consumer<ModelView> beforeLoad) {
+        ModelRecord r = record(name);
+        Optional<Long> v = parseVersion(version);
+        Optional<Long> target = v.or(r::top);
+        if (target.isPresent()
+                && pool.resident(new ModelKey(name, target.get())).isPresent()) {
+            return gate.acquire(r, v);
+        }
+        Future<ModelView> view;
+        try {
+            view = describer.describe(r, v);
+        } catch (RuntimeException e) {
+            return gate.acquire(r, v);
+        }
+        return view.transform(ar -> {
+            if (ar.succeeded()) {
+                beforeLoad.accept(ar.result());
+            }
+            return gate.acquire(models.getOrDefault(name, r), v);
+        });
     }
 
     /**

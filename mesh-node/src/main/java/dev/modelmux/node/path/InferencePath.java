@@ -5,6 +5,7 @@ import dev.modelmux.admission.sched.Caller;
 import dev.modelmux.gpu.InferenceResult;
 import dev.modelmux.gpu.Lease;
 import dev.modelmux.gpu.LoadedModel;
+import dev.modelmux.gpu.ModelKey;
 import dev.modelmux.node.catalog.ModelManager;
 import dev.modelmux.node.errors.ServingException;
 import dev.modelmux.node.metrics.InferStats;
@@ -193,7 +194,11 @@ public final class InferencePath {
         Context ctx = vertx.getOrCreateContext();
         Future<Lease> lease;
         try {
-            lease = models.acquire(req.model(), req.version());
+            lease = models.acquire(
+                    req.model(),
+                    req.version(),
+                    view -> InputValidator.validate(
+                            view.config(), new ModelKey(view.name(), view.version()).toString(), req));
         } catch (RuntimeException e) {
             return failed(protocol, req, startNanos, e);
         }

@@ -30,6 +30,29 @@ public final class InputValidator {
     public static Set<String> validate(LoadedModel model, InferRequest req) {
         ModelConfig config = model.config();
         String m = model.key().toString();
+        inputs(config, m, req);
+        symbolicDims(model, req, m);
+        List<String> known = config.getOutputCount() > 0
+                ? config.getOutputList().stream().map(ModelOutput::getName).toList()
+                : model.outputs().stream().map(TensorSpec::name).toList();
+        return outputs(known, m, req);
+    }
+
+    /**
+     * Checks a request against a version's configuration before the version is loaded (names,
+     * datatypes, shapes, batch size, requested outputs), so that a request that cannot run never
+     * loads a model or evicts another; the full check runs again on the loaded version.
+     *
+     * @param m the model version as messages name it ({@code name:version})
+     */
+    public static void validate(ModelConfig config, String m, InferRequest req) {
+        inputs(config, m, req);
+        if (config.getOutputCount() > 0) {
+            outputs(config.getOutputList().stream().map(ModelOutput::getName).toList(), m, req);
+        }
+    }
+
+    private static void inputs(ModelConfig config, String m, InferRequest req) {
         Map<String, ModelInput> declared = new HashMap<>();
         for (ModelInput in : config.getInputList()) {
             declared.put(in.getName(), in);
@@ -74,16 +97,15 @@ public final class InputValidator {
                 batch = b;
             }
         }
-        symbolicDims(model, req, m);
         for (ModelInput in : config.getInputList()) {
             if (!in.getOptional()
                     && req.inputs().stream().noneMatch(t -> t.name().equals(in.getName()))) {
                 throw ServingException.invalid("model '" + m + "' requires input '" + in.getName() + "'");
             }
         }
-        List<String> known = config.getOutputCount() > 0
-                ? config.getOutputList().stream().map(ModelOutput::getName).toList()
-                : model.outputs().stream().map(TensorSpec::name).toList();
+    }
+
+    private static Set<String> outputs(List<String> known, String m, InferRequest req) {
         if (req.outputs().isEmpty()) {
             return new LinkedHashSet<>(known);
         }

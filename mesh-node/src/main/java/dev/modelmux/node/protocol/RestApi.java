@@ -99,10 +99,6 @@ public final class RestApi {
                 .pathRegex("/v2(/models/[^/]+)?/trace/setting")
                 .handler(ctx -> error(ctx, 501, "the trace extension is not supported by this server"));
         r.route("/v2/logging").handler(ctx -> error(ctx, 501, "the logging extension is not supported by this server"));
-        r.get("/metrics")
-                .handler(ctx -> ctx.response()
-                        .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
-                        .end(prometheus.scrape()));
         r.errorHandler(
                 413, ctx -> error(ctx, 413, "request body exceeds the server's maximum of " + maxBodyBytes + " bytes"));
         r.errorHandler(404, ctx -> error(ctx, 404, "no such endpoint"));

@@ -81,7 +81,14 @@ class GrpcCodecTest {
         assertThatThrownBy(() -> unlimited.decode(raw(input("x", "FP64", 1L << 61), new byte[0]), Long.MAX_VALUE))
                 .hasMessageContaining("size overflows");
         assertThat(rejected(raw(input("x", "INT8", 1L << 21), new byte[0])).getMessage())
+                .contains("exceeds the limit of 1048576 elements");
+        assertThat(rejected(raw(input("x", "INT8", 1L << 10, 1L << 11), new byte[0]))
+                        .getMessage())
                 .contains("more than");
+        assertThat(rejected(raw(input("x", "INT8", 0, Long.MAX_VALUE), new byte[0]))
+                        .getMessage())
+                .as("a zero-sized dim does not switch the bound off")
+                .contains("exceeds the limit");
         assertThat(rejected(raw(input("x", "FP32", 1, 1, 1, 1, 1, 1, 1, 1, 1), new byte[4]))
                         .getMessage())
                 .contains("rank");
