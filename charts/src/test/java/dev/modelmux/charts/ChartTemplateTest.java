@@ -220,6 +220,14 @@ class ChartTemplateTest {
                         Map.of("ipBlock", Map.of("cidr", "10.20.0.0/16")),
                         Map.of("namespaceSelector", Map.of("matchLabels", Map.of("team", "apps")))));
 
+        Map<String, Object> ownMetricsPort = HelmChart.template(null, Map.of("node.config.metrics-port", 9090))
+                .get("NetworkPolicy", NAME);
+        assertThat(at(list(ownMetricsPort, "spec", "ingress").get(1), "ports"))
+                .isEqualTo(List.of(
+                        Map.of("port", 8001, "protocol", "TCP"),
+                        Map.of("port", 8000, "protocol", "TCP"),
+                        Map.of("port", 9090, "protocol", "TCP")));
+
         assertThat(HelmChart.template(null, Map.of("networkPolicy.enabled", false))
                         .ofKind("NetworkPolicy"))
                 .isEmpty();

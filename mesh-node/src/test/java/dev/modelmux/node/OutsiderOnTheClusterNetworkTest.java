@@ -73,7 +73,7 @@ class OutsiderOnTheClusterNetworkTest {
                 forge(outsider, rogueGrpc.getLocalPort());
 
                 await().atMost(NodeFixture.PATIENCE).untilAsserted(() -> {
-                    String metrics = a.client.get("/metrics").body();
+                    String metrics = a.client.getWithToken("/metrics").body();
                     for (String map : new String[] {"documents", "drains", "nodes", "placements"}) {
                         assertThat(forged(metrics, map)).as(map).isPositive();
                     }
@@ -97,7 +97,7 @@ class OutsiderOnTheClusterNetworkTest {
                         .isEqualTo("m");
                 assertThat(a.node.pool().resident(new ModelKey("m", 1))).isPresent();
                 assertThat(a.node.endpoints().knows("evil")).isFalse();
-                assertThat(a.client.get("/metrics").body()).doesNotContain("outcome=\"forwarded\"");
+                assertThat(a.client.getWithToken("/metrics").body()).doesNotContain("outcome=\"forwarded\"");
                 assertThat(dialled).hasValue(0);
 
                 assertThat(a.node.meshNodes()).containsExactly("node-a");
