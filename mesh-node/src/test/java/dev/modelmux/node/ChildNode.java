@@ -38,6 +38,11 @@ final class ChildNode implements AutoCloseable {
 
     /** Starts {@code modelmux serve args...} in {@code dir} and waits until it serves. */
     static ChildNode start(Path dir, List<String> args) throws IOException {
+        return start(dir, List.of(), args);
+    }
+
+    /** As {@link #start(Path, List)}, with extra JVM options. */
+    static ChildNode start(Path dir, List<String> jvmOptions, List<String> args) throws IOException {
         Files.createDirectories(dir);
         Path crashDir = Files.createDirectories(dir.resolve("crash"));
         Path log = dir.resolve("node.log");
@@ -49,6 +54,7 @@ final class ChildNode implements AutoCloseable {
                 cmd.add(a);
             }
         }
+        cmd.addAll(jvmOptions);
         cmd.addAll(List.of(
                 "-Xmx768m",
                 "-XX:ErrorFile=" + crashDir.resolve("hs_err_pid%p.log"),

@@ -56,8 +56,13 @@ class PreAuthLimitsTest {
         Path tenants = tmp.resolve("tenants.yaml");
         Files.writeString(tenants, "tenants:\n  - id: t\n    key_sha256: [" + TenantPolicy.sha256Hex(KEY) + "]\n");
         Vertx vertx = Vertx.vertx();
+        // The heap is committed whole at start (as a pod with requests = limits runs it): RSS growth is then
+        // what the attack costs outside the heap, and the heap's bound is enforced by the JVM (an attack that
+        // retained more would fail the node, and the authenticated call at the end). Without it, RSS would
+        // also count the collector growing the heap over garbage, which depends on the machine's load.
         try (ChildNode node = ChildNode.start(
                         tmp.resolve("node"),
+                        List.of("-Xms768m", "-XX:+AlwaysPreTouch"),
                         List.of(
                                 "--repo", repo.toUri().toString(),
                                 "--host", "127.0.0.1",

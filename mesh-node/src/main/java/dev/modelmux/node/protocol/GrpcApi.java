@@ -158,9 +158,18 @@ public final class GrpcApi {
             GrpcMessageEncoder.encoder(),
             GrpcMessageDecoder.IDENTITY);
 
+    /**
+     * Parses a ModelInfer message after {@link InferWireScan} has checked its shapes and counted its
+     * values, so that the parse allocates no more than the bounded shapes allow.
+     */
+    ModelInferRequest parseInfer(byte[] bytes) throws InvalidProtocolBufferException {
+        InferWireScan.check(bytes, codec.limits());
+        return ModelInferRequest.parseFrom(bytes);
+    }
+
     private ModelInferRequest parse(Buffer raw) {
         try {
-            return ModelInferRequest.parseFrom(raw.getBytes());
+            return parseInfer(raw.getBytes());
         } catch (InvalidProtocolBufferException e) {
             api.metrics().undecodable("ModelInfer");
             throw ServingException.invalid(

@@ -36,6 +36,10 @@ public final class GrpcCodec {
         this.limits = limits;
     }
 
+    TensorLimits limits() {
+        return limits;
+    }
+
     public InferRequest decode(ModelInferRequest req, long deadlineNanos) {
         boolean raw = req.getRawInputContentsCount() > 0;
         if (raw && req.getRawInputContentsCount() != req.getInputsCount()) {

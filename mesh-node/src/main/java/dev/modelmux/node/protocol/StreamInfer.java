@@ -109,11 +109,14 @@ final class StreamInfer {
             }
             ModelInferRequest req;
             try {
-                req = ModelInferRequest.parseFrom(raw.payload().getBytes());
+                req = grpc.parseInfer(raw.payload().getBytes());
             } catch (InvalidProtocolBufferException e) {
                 api.metrics().undecodable("ModelStreamInfer");
                 answerAlone("stream message #" + n + " could not be decoded as inference.ModelInferRequest: "
                         + GrpcCalls.reason(e));
+                return;
+            } catch (ServingException e) {
+                answerAlone("stream message #" + n + ": " + e.getMessage());
                 return;
             }
             long start = api.nanoClock().getAsLong();
