@@ -86,7 +86,7 @@ class DeviceFairnessTest {
                     .atMost(Duration.ofSeconds(30))
                     .pollInterval(Duration.ofMillis(5))
                     .until(() -> f.client
-                            .get("/metrics")
+                            .getWithToken("/metrics")
                             .body()
                             .matches("(?s).*modelmux_device_queue_depth\\{device=\"cpu0\"} ([4-9]|1[0-9])\\.0.*"));
             int aDoneBeforeB = aDone.size();

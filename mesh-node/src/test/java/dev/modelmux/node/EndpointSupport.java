@@ -217,7 +217,7 @@ final class EndpointSupport {
 
     /** The value of one Prometheus series of the node's {@code /metrics}, 0 when absent. */
     static double metric(NodeFixture f, String name, String... labels) {
-        String text = f.client.get("/metrics").body();
+        String text = f.client.getWithToken("/metrics").body();
         double sum = 0;
         Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "\\{([^}]*)\\} ([0-9.eE+-]+)$")
                 .matcher(text);
