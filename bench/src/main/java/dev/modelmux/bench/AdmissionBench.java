@@ -538,6 +538,8 @@ public final class AdmissionBench {
         String text = HttpClient.newHttpClient()
                 .send(
                         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/metrics"))
+                                // with tenants, the REST port's /metrics needs the admin token
+                                .header("authorization", "Bearer bench-admin-token-0123456789")
                                 .build(),
                         HttpResponse.BodyHandlers.ofString())
                 .body();

@@ -12,10 +12,21 @@ import java.util.Objects;
  * @param intraOpThreads threads in ONNX Runtime's global intra-op pool, shared by every session
  * @param evictionGuardNanos a model loaded less than this long ago is not evicted to make room
  *     for another (churn guard); 0 disables it
+ * @param runMemoryLimitBytes the most one run may allocate for an output it sizes from the request's
+ *     values (see {@link #runLimitBytes}); 0 for each device's capacity
  */
 public record PoolConfig(
-        List<DeviceSpec> devices, double footprintFactor, int intraOpThreads, long evictionGuardNanos) {
+        List<DeviceSpec> devices,
+        double footprintFactor,
+        int intraOpThreads,
+        long evictionGuardNanos,
+        long runMemoryLimitBytes) {
     public static final double DEFAULT_FOOTPRINT_FACTOR = 1.5;
+
+    /** As the canonical constructor, each device's run limit being its capacity. */
+    public PoolConfig(List<DeviceSpec> devices, double footprintFactor, int intraOpThreads, long evictionGuardNanos) {
+        this(devices, footprintFactor, intraOpThreads, evictionGuardNanos, 0);
+    }
 
     /**
      * The given devices with the default footprint factor, one global intra-op thread per
@@ -46,5 +57,21 @@ public record PoolConfig(
         if (evictionGuardNanos < 0) {
             throw new IllegalArgumentException("eviction guard must be >= 0");
         }
+        if (runMemoryLimitBytes < 0) {
+            throw new IllegalArgumentException(
+                    "run memory limit must be >= 0 (0: the device's capacity), was " + runMemoryLimitBytes);
+        }
+    }
+
+    /**
+     * The device's run limit: the most one run on it may allocate for an output that the graph sizes
+     * from the request's values ({@code ConstantOfShape}, {@code Expand}, {@code Tile}, {@code Range},
+     * {@code Resize}); a run that would need more is refused before it starts. The device's capacity
+     * unless {@link #runMemoryLimitBytes} is set lower.
+     */
+    public long runLimitBytes(DeviceSpec device) {
+        return runMemoryLimitBytes == 0
+                ? device.capacityBytes()
+                : Math.min(runMemoryLimitBytes, device.capacityBytes());
     }
 }

@@ -15,7 +15,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -49,7 +48,7 @@ class CapacityAdvisorTest {
             b = NodeFixture.startMesh(
                     repo.root, tmp.resolve("b"), BUDGET, "node-b", List.of("127.0.0.1:" + a.node.clusterPort()));
             NodeFixture bb = b;
-            await().atMost(Duration.ofSeconds(30))
+            await().atMost(NodeFixture.PATIENCE)
                     .until(() -> a.node.meshNodes().contains("node-b")
                             && bb.node.meshNodes().contains("node-a"));
 
@@ -102,7 +101,7 @@ class CapacityAdvisorTest {
 
             // Node b never saw a request of 'busy': its rate comes from the placement table, its latency from a's
             // published figures.
-            await().atMost(Duration.ofSeconds(60)).until(() -> {
+            await().atMost(NodeFixture.PATIENCE).until(() -> {
                 JsonObject m = model(advice(bb, ""), "busy");
                 return m != null && m.getDouble("peak_qps") > 0 && m.getValue("p99_inference_seconds") != null;
             });
@@ -155,7 +154,7 @@ class CapacityAdvisorTest {
             assertThat(adviceB.getDouble("window_covered_seconds")).isPositive();
 
             // Node a measured the latency itself; parameters change the answer as the formula says.
-            await().atMost(Duration.ofSeconds(30))
+            await().atMost(NodeFixture.PATIENCE)
                     .until(() -> model(advice(a, ""), "busy").getValue("p99_inference_seconds") != null);
             JsonObject loose = model(
                     advice(a, "?target_utilization=1&window=10m&extra_traffic_share=0.5&reaction_time=0"), "busy");
@@ -173,7 +172,7 @@ class CapacityAdvisorTest {
                     .build();
             OipClient.Reply<?> r = a.client.call(GRPCInferenceServiceGrpcClient.ModelInfer, late);
             assertThat(r.status()).as(r.message()).isEqualTo(GrpcStatus.DEADLINE_EXCEEDED);
-            String metrics = a.client.get("/metrics").body();
+            String metrics = a.client.getWithToken("/metrics").body();
             assertThat(metrics)
                     .containsPattern(
                             "modelmux_inference_requests_total\\{model=\"busy\",outcome=\"deadline_exceeded\",[^}]*\\} 1\\.0")

@@ -83,7 +83,7 @@ class DeviceFairnessTest {
                         .andThen(ar -> aDone.add(order.incrementAndGet())));
             }
             Awaitility.await()
-                    .atMost(Duration.ofSeconds(30))
+                    .atMost(NodeFixture.PATIENCE)
                     .pollInterval(Duration.ofMillis(5))
                     .until(() -> f.client
                             .getWithToken("/metrics")
@@ -110,7 +110,7 @@ class DeviceFairnessTest {
                     f.client.call(GRPCInferenceServiceGrpcClient.ModelInfer, light, b);
             assertThat(List.of(first.status(), second.status())).contains(GrpcStatus.RESOURCE_EXHAUSTED);
             Awaitility.await()
-                    .atMost(Duration.ofSeconds(10))
+                    .atMost(NodeFixture.PATIENCE)
                     .pollInterval(Duration.ofMillis(250))
                     .until(() -> f.client
                                     .call(GRPCInferenceServiceGrpcClient.ModelInfer, light, b)

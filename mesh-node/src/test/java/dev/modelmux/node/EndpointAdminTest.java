@@ -17,7 +17,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.grpc.common.GrpcStatus;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -290,7 +289,7 @@ class EndpointAdminTest {
             for (int i = 0; i < loops; i++) {
                 traffic(f, "loop-" + i, running, failures, seen, done);
             }
-            await().atMost(Duration.ofSeconds(30)).until(() -> seen.contains("risk:1"));
+            await().atMost(NodeFixture.PATIENCE).until(() -> seen.contains("risk:1"));
             EndpointSupport.Reply green = admin(f, "POST", "/api/v1/endpoints/bg/switch", "{\"active\": \"green\"}");
             assertThat(green.status()).as(green.body()).isEqualTo(200);
             assertThat(green.json()
@@ -299,7 +298,7 @@ class EndpointAdminTest {
                             .getString("active"))
                     .isEqualTo("green");
             seen.clear();
-            await().atMost(Duration.ofSeconds(30)).until(() -> seen.contains("risk:2"));
+            await().atMost(NodeFixture.PATIENCE).until(() -> seen.contains("risk:2"));
             // Asking for what is already active writes nothing.
             assertThat(admin(f, "POST", "/api/v1/endpoints/bg/switch", "{\"active\": \"green\"}")
                             .json()
@@ -313,7 +312,7 @@ class EndpointAdminTest {
                             .getString("active"))
                     .isEqualTo("blue");
             seen.clear();
-            await().atMost(Duration.ofSeconds(30)).until(() -> seen.contains("risk:1"));
+            await().atMost(NodeFixture.PATIENCE).until(() -> seen.contains("risk:1"));
             running.set(false);
             assertThat(done.await(60, TimeUnit.SECONDS)).isTrue();
             assertThat(failures).as("requests that failed during the switches").isEmpty();

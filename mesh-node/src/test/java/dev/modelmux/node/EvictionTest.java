@@ -48,7 +48,7 @@ class EvictionTest {
                 }
                 assertThat(ready(f)).contains(m).hasSizeLessThan(names.size());
             }
-            String metrics = f.client.get("/metrics").body();
+            String metrics = f.client.getWithToken("/metrics").body();
             assertThat(metrics).containsPattern("modelmux_model_evictions_total\\{[^}]*\\} [1-9]");
         }
     }

@@ -91,8 +91,7 @@ class FeaturesApiTest {
                     FeatureStoreConfig.defaults().withFile(fileB),
                     List.of("127.0.0.1:" + a.node.clusterPort()));
             NodeFixture bb = b;
-            await().atMost(Duration.ofSeconds(30))
-                    .until(() -> bb.node.meshNodes().size() == 2);
+            await().atMost(NodeFixture.PATIENCE).until(() -> bb.node.meshNodes().size() == 2);
 
             // a seeded the empty mesh; b's file was not loaded over it.
             JsonObject user1 =

@@ -277,7 +277,7 @@ class InferenceTest {
         for (var c : calls) {
             assertThat(NodeFixture.await(c).ok().getModelName()).isEqualTo("mlp-b");
         }
-        assertThat(client.get("/metrics").body())
+        assertThat(client.getWithToken("/metrics").body())
                 .containsPattern(
                         "modelmux_model_loads_total\\{model=\"mlp-b\",outcome=\"success\",version=\"1\"\\} 1\\.0");
     }
@@ -426,7 +426,7 @@ class InferenceTest {
                 .orElseThrow();
         assertThat(a.getState()).isEqualTo("READY");
         assertThat(a.getSha256()).matches("[0-9a-f]{64}");
-        String metrics = client.get("/metrics").body();
+        String metrics = client.getWithToken("/metrics").body();
         assertThat(metrics)
                 .contains("modelmux_inference_requests_total{")
                 .contains("model=\"mlp-a\"")

@@ -43,7 +43,7 @@ class MeshRoutingTest {
             NodeFixture bb = b;
             await().atMost(NodeFixture.PATIENCE)
                     .until(() -> a.node.vertx() != null
-                            && bb.client.get("/metrics").status() == 200
+                            && bb.client.getWithToken("/metrics").status() == 200
                             && seesPeer(a, "node-b")
                             && seesPeer(bb, "node-a"));
 
@@ -61,7 +61,7 @@ class MeshRoutingTest {
             assertThat(floats(viaA, 0)).containsExactly(atB, within(0f));
             assertThat(a.node.pool().resident(new ModelKey("m", 1))).isEmpty();
             assertThat(b.node.pool().resident(new ModelKey("m", 1))).isPresent();
-            assertThat(a.client.get("/metrics").body()).contains("outcome=\"forwarded\"");
+            assertThat(a.client.getWithToken("/metrics").body()).contains("outcome=\"forwarded\"");
             // The operators' read model.
             assertThat(a.client.get("/api/v1/cluster").status()).isEqualTo(401);
             JsonObject view =
@@ -134,7 +134,7 @@ class MeshRoutingTest {
     private static int loads(NodeFixture f, String model) {
         Matcher m = Pattern.compile("modelmux_model_loads_total\\{model=\"" + model
                         + "\",outcome=\"success\",version=\"1\"\\} ([0-9.]+)")
-                .matcher(f.client.get("/metrics").body());
+                .matcher(f.client.getWithToken("/metrics").body());
         return m.find() ? (int) Double.parseDouble(m.group(1)) : 0;
     }
 }

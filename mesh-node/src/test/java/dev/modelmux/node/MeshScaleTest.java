@@ -103,7 +103,7 @@ class MeshScaleTest {
                 return holders.size() == 3;
             });
             assertThat(holders).containsExactlyInAnyOrder("node-a", "node-b", "node-c");
-            assertThat(a.client.get("/metrics").body()).contains("outcome=\"forwarded\"");
+            assertThat(a.client.getWithToken("/metrics").body()).contains("outcome=\"forwarded\"");
 
             // node-c dies abruptly while requests keep coming to node-a.
             NodeFixture c = nodes.remove(2);

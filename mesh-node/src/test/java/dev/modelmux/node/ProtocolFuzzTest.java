@@ -521,7 +521,7 @@ class ProtocolFuzzTest {
     }
 
     private static double undecodableCount(String method) {
-        String metrics = node.client.get("/metrics").body();
+        String metrics = node.client.getWithToken("/metrics").body();
         return metrics.lines()
                 .filter(l -> l.startsWith("modelmux_grpc_undecodable_messages_total{")
                         && l.contains("method=\"" + method + "\""))

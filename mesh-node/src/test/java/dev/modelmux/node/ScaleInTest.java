@@ -72,7 +72,7 @@ class ScaleInTest {
                     40,
                     TimeUnit.MILLISECONDS);
             await().atMost(NodeFixture.PATIENCE).until(() -> ok.get() >= 20);
-            assertThat(a.client.get("/metrics").body()).contains("outcome=\"forwarded\"");
+            assertThat(a.client.getWithToken("/metrics").body()).contains("outcome=\"forwarded\"");
 
             // Stop b as SIGTERM does: it reports not ready at once, drains, then exits.
             int bGrpc = b.node.grpcPort();

@@ -316,7 +316,7 @@ class SchedulingTest {
                 assertThat(g.message()).matches(EXPIRED_IN_QUEUE);
             }
             Awaitility.await()
-                    .atMost(Duration.ofSeconds(30))
+                    .atMost(NodeFixture.PATIENCE)
                     .pollInterval(Duration.ofMillis(5))
                     .until(() -> expiredInQueue("mlp-b") == expiredBefore + 1);
         });
@@ -424,7 +424,7 @@ class SchedulingTest {
         fx.client
                 .call(GRPCInferenceServiceGrpcClient.ModelInfer, fp32("mlp-b", "input", ramp(16, 1f), 1, 16))
                 .ok();
-        String m = fx.client.get("/metrics").body();
+        String m = fx.client.getWithToken("/metrics").body();
         assertThat(m)
                 .contains("modelmux_tenant_admitted_total{model=\"mlp-b\",tenant=\"default\"}")
                 .contains("modelmux_tenant_requests_total{model=\"mlp-b\",outcome=\"success\",tenant=\"default\"}")
@@ -550,7 +550,7 @@ class SchedulingTest {
 
     /** {sum, count} of a Prometheus summary for a model, from /metrics. */
     private static double[] summary(String name, String model) {
-        String m = fx.client.get("/metrics").body();
+        String m = fx.client.getWithToken("/metrics").body();
         double[] out = new double[2];
         String[] parts = {"_sum", "_count"};
         for (int i = 0; i < 2; i++) {

@@ -318,7 +318,7 @@ class SigtermUnderTrafficTest {
     }
 
     private static double metric(OipClient c, String name, String... labels) {
-        return c.get("/metrics")
+        return c.getWithToken("/metrics")
                 .body()
                 .lines()
                 .filter(l -> l.startsWith(name + "{") || l.startsWith(name + " "))

@@ -12,7 +12,6 @@ import dev.modelmux.node.oip.ModelStatisticsRequest;
 import dev.modelmux.node.oip.RepositoryIndexRequest;
 import dev.modelmux.node.oip.RepositoryIndexResponse;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,7 +32,7 @@ class TritonMeshTest {
         try (NodeFixture a = NodeFixture.startMesh(repo.root, tmp.resolve("a"), 1L << 20, "a", List.of());
                 NodeFixture b = NodeFixture.startMesh(
                         repo.root, tmp.resolve("b"), 256L << 20, "b", List.of("127.0.0.1:" + a.node.clusterPort()))) {
-            await().atMost(Duration.ofSeconds(60))
+            await().atMost(NodeFixture.PATIENCE)
                     .until(() -> a.node.meshNodes().contains("b")
                             && b.node.meshNodes().contains("a"));
 
@@ -45,8 +44,7 @@ class TritonMeshTest {
                         .call(GRPCInferenceServiceGrpcClient.ModelInfer, fp32("m", "input", ramp(16, i), 1, 16))
                         .ok();
             }
-            await().atMost(Duration.ofSeconds(30))
-                    .until(() -> index(a).getState().equals("READY"));
+            await().atMost(NodeFixture.PATIENCE).until(() -> index(a).getState().equals("READY"));
             assertThat(index(a).getReason()).isEqualTo("ready on node b");
             assertThat(ready(a)).isTrue();
 

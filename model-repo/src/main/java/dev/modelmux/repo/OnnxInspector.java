@@ -1,6 +1,7 @@
 package dev.modelmux.repo;
 
 import dev.modelmux.repo.internal.OnnxPreScan;
+import java.nio.ByteBuffer;
 
 /**
  * The pre-scan: parses an ONNX protobuf and rejects what could hurt the runtime before ONNX
@@ -26,6 +27,15 @@ public final class OnnxInspector {
      */
     public static OnnxModelInfo inspect(String model, byte[] bytes, ScanLimits limits)
             throws ArtifactRejectedException {
-        return OnnxPreScan.inspect(model, bytes, limits);
+        return OnnxPreScan.inspect(model, bytes == null ? null : ByteBuffer.wrap(bytes), limits);
+    }
+
+    /**
+     * As {@link #inspect(String, byte[], ScanLimits)} over {@code content} from position to limit (a
+     * mapped or direct buffer is scanned in place, its tensor data viewed, not copied onto the heap).
+     */
+    public static OnnxModelInfo inspect(String model, ByteBuffer content, ScanLimits limits)
+            throws ArtifactRejectedException {
+        return OnnxPreScan.inspect(model, content, limits);
     }
 }

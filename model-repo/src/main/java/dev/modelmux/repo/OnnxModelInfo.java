@@ -2,6 +2,7 @@ package dev.modelmux.repo;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -17,6 +18,7 @@ import java.util.Set;
  * @param batchVariant the graph quantizes activations dynamically ({@code DynamicQuantizeLinear},
  *     {@code DynamicQuantizeMatMul}): one scale is taken over the whole input tensor, so a
  *     request's outputs depend on the other requests stacked with it in a batch
+ * @param runSizes the outputs the main graph sizes from its inputs' values, to size a run before running it
  */
 public record OnnxModelInfo(
         long irVersion,
@@ -25,7 +27,8 @@ public record OnnxModelInfo(
         List<TensorSpec> outputs,
         long initializerBytes,
         int nodeCount,
-        boolean batchVariant) {
+        boolean batchVariant,
+        RunSizes runSizes) {
 
     /** Operators whose result for one row depends on the whole tensor's range. */
     public static final Set<String> BATCH_VARIANT_OPS =
@@ -35,6 +38,19 @@ public record OnnxModelInfo(
         opsetImports = Map.copyOf(opsetImports);
         inputs = List.copyOf(inputs);
         outputs = List.copyOf(outputs);
+        runSizes = Objects.requireNonNull(runSizes, "runSizes");
+    }
+
+    /** As the canonical constructor, for a graph without value-shaped nodes. */
+    public OnnxModelInfo(
+            long irVersion,
+            Map<String, Long> opsetImports,
+            List<TensorSpec> inputs,
+            List<TensorSpec> outputs,
+            long initializerBytes,
+            int nodeCount,
+            boolean batchVariant) {
+        this(irVersion, opsetImports, inputs, outputs, initializerBytes, nodeCount, batchVariant, RunSizes.none());
     }
 
     /** As the canonical constructor, for a graph that is batch-invariant. */

@@ -17,11 +17,13 @@ import dev.modelmux.repo.OnnxModelInfo;
 import dev.modelmux.repo.ScanLimits;
 import dev.modelmux.repo.TensorSpec;
 import dev.modelmux.repo.config.ModelConfig;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongSupplier;
+import java.util.function.ToLongFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,12 +44,19 @@ final class ModelLoader {
     private final FootprintMeter meter;
     private final ScanLimits limits;
     private final LongSupplier clock;
+    private final ToLongFunction<DeviceSpec> runLimit;
 
-    ModelLoader(OrtRuntime runtime, FootprintMeter meter, ScanLimits limits, LongSupplier clock) {
+    ModelLoader(
+            OrtRuntime runtime,
+            FootprintMeter meter,
+            ScanLimits limits,
+            LongSupplier clock,
+            ToLongFunction<DeviceSpec> runLimit) {
         this.runtime = runtime;
         this.meter = meter;
         this.limits = limits;
         this.clock = clock;
+        this.runLimit = runLimit;
     }
 
     /** Loads {@code key} on {@code device}; the caller has reserved {@code predictedBytes}. */
@@ -55,7 +64,7 @@ final class ModelLoader {
         Artifact artifact = read(key, spec);
         OnnxModelInfo info;
         try {
-            info = OnnxInspector.inspect(key.model(), artifact.bytes(), limits);
+            info = OnnxInspector.inspect(key.model(), artifact.content(), limits);
         } catch (ArtifactRejectedException e) {
             String reason = OrtMessages.of(e);
             String named = "model '" + key.model() + "': ";
@@ -65,6 +74,8 @@ final class ModelLoader {
                     "artifact rejected: " + (reason.startsWith(named) ? reason.substring(named.length()) : reason),
                     null);
         }
+        long runLimitBytes = runLimit.applyAsLong(device);
+        RunBudget budget = RunBudget.of(key, info.runSizes(), runLimitBytes, device);
         ModelConfig config = config(key, spec, info);
         if (info.batchVariant() && config.hasDynamicBatching()) {
             BATCH_LOG.warn(
@@ -89,7 +100,7 @@ final class ModelLoader {
             try (FootprintMeter.Measurement measurement = meter.begin(device)) {
                 try (OrtSession.SessionOptions options = runtime.sessionOptions(device)) {
                     for (int i = 0; i < instances; i++) {
-                        sessions.add(runtime.env().createSession(artifact.bytes(), options));
+                        sessions.add(createSession(artifact, options));
                     }
                 } catch (OrtException e) {
                     throw failure(Kind.RUNTIME, key, "the runtime could not load it: " + OrtMessages.of(e), null);
@@ -115,7 +126,8 @@ final class ModelLoader {
                             null);
                 }
                 Warmup.run(runtime.env(), key, sessions, config, inputs);
-                measured = measurement.bytes(predictedBytes, info.initializerBytes());
+                // Each session holds its own copy of the weights.
+                measured = measurement.bytes(predictedBytes, saturatingTimes(info.initializerBytes(), instances));
             }
             return new OrtModel(
                     key,
@@ -129,7 +141,8 @@ final class ModelLoader {
                     clock.getAsLong() - startNanos,
                     sessions,
                     runtime.env(),
-                    dimNames(sessions.get(0).getInputInfo()));
+                    dimNames(sessions.get(0).getInputInfo()),
+                    budget);
         } catch (OrtException e) {
             closeAll(sessions);
             throw failure(Kind.RUNTIME, key, OrtMessages.of(e), null);
@@ -151,6 +164,18 @@ final class ModelLoader {
         } catch (Exception e) {
             throw failure(Kind.ARTIFACT, key, "the artifact could not be read: " + OrtMessages.of(e), null);
         }
+    }
+
+    /** A session from the artifact's content: mapped content directly (no heap copy), an array otherwise. */
+    private OrtSession createSession(Artifact artifact, OrtSession.SessionOptions options) throws OrtException {
+        ByteBuffer content = artifact.content();
+        return content.isDirect()
+                ? runtime.env().createSession(content, options)
+                : runtime.env().createSession(artifact.bytes(), options);
+    }
+
+    static long saturatingTimes(long bytes, int times) {
+        return bytes > Long.MAX_VALUE / Math.max(1, times) ? Long.MAX_VALUE : bytes * times;
     }
 
     private static ModelConfig config(ModelKey key, LoadSpec spec, OnnxModelInfo info) {

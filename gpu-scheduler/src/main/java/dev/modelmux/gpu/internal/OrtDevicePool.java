@@ -108,7 +108,11 @@ public final class OrtDevicePool implements DevicePool {
         this.closer = new SlotCloser(state);
         RoomMaker room = new RoomMaker(state, closer, new EvictionPolicy(config.evictionGuardNanos()), chooser);
         this.picker = new DevicePicker(state, room, runtime::cudaAvailable);
-        this.loads = new LoadPath(state, new ModelLoader(runtime, meter, limits, nanoClock), room, this::openLease);
+        this.loads = new LoadPath(
+                state,
+                new ModelLoader(runtime, meter, limits, nanoClock, config::runLimitBytes),
+                room,
+                this::openLease);
         log.info("device pool: {}", specs);
     }
 

@@ -10,6 +10,7 @@ import dev.modelmux.gpu.DeviceSpec;
 import dev.modelmux.gpu.InferenceException;
 import dev.modelmux.gpu.LoadedModel;
 import dev.modelmux.gpu.ModelKey;
+import dev.modelmux.gpu.RunMemoryExceededException;
 import dev.modelmux.gpu.TensorData;
 import dev.modelmux.repo.TensorSpec;
 import dev.modelmux.repo.config.ModelConfig;
@@ -46,6 +47,7 @@ final class OrtModel implements LoadedModel {
     private final OrtEnvironment env;
     private final AtomicInteger next = new AtomicInteger();
     private final Map<String, List<String>> inputDimNames;
+    private final RunBudget budget;
 
     OrtModel(
             ModelKey key,
@@ -59,8 +61,10 @@ final class OrtModel implements LoadedModel {
             long loadNanos,
             List<OrtSession> sessions,
             OrtEnvironment env,
-            Map<String, List<String>> inputDimNames) {
+            Map<String, List<String>> inputDimNames,
+            RunBudget budget) {
         this.inputDimNames = Map.copyOf(inputDimNames);
+        this.budget = budget;
         this.key = key;
         this.device = device;
         this.config = config;
@@ -81,6 +85,8 @@ final class OrtModel implements LoadedModel {
      *
      * @throws InferenceException bad input (unknown names, types, shapes the runtime rejects) or a
      *     runtime failure, with a message safe to show the caller
+     * @throws RunMemoryExceededException before the runtime runs, when an output the graph sizes from the
+     *     inputs' values would exceed the device's run limit
      */
     List<TensorData> infer(List<TensorData> in, Set<String> requested) {
         return infer(in, requested, Long.MAX_VALUE, System::nanoTime);
@@ -103,6 +109,7 @@ final class OrtModel implements LoadedModel {
             List<TensorData> in, Set<String> requested, long deadlineNanos, LongSupplier clock, long[] timing) {
         Set<String> wanted = requestedOutputs(requested);
         long t0 = clock.getAsLong();
+        budget.check(in);
         Map<String, OnnxTensor> tensors = new LinkedHashMap<>();
         RunDeadlines.Guard guard = null;
         ScheduledFuture<?>[] timer = new ScheduledFuture<?>[1];

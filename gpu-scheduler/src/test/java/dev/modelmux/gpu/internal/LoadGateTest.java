@@ -11,12 +11,15 @@ import dev.modelmux.gpu.DeviceSnapshot;
 import dev.modelmux.gpu.Lease;
 import dev.modelmux.gpu.ModelKey;
 import dev.modelmux.gpu.ModelLoadException;
+import dev.modelmux.gpu.PoolConfig;
 import dev.modelmux.gpu.PoolEvent;
 import dev.modelmux.gpu.TensorData;
 import dev.modelmux.gpu.internal.TestModels.Events;
 import dev.modelmux.gpu.internal.TestModels.FakeClock;
 import dev.modelmux.repo.ModelConfigs;
+import dev.modelmux.repo.OnnxInspector;
 import dev.modelmux.repo.OnnxModelBuilder;
+import dev.modelmux.repo.ScanLimits;
 import dev.modelmux.repo.config.DataType;
 import dev.modelmux.repo.config.ModelConfig;
 import dev.modelmux.repo.config.ModelInput;
@@ -188,6 +191,28 @@ class LoadGateTest {
                     .get(0)
                     .raw();
             assertThat(second).isEqualTo(first);
+        }
+    }
+
+    @Test
+    void theLedgerCountsEveryInstance() throws Exception {
+        ModelConfig one = matching().build();
+        ModelConfig three = matching()
+                .addInstanceGroup(ModelInstanceGroup.newBuilder()
+                        .setKind(ModelInstanceGroup.Kind.KIND_CPU)
+                        .setCount(3))
+                .build();
+        long weights = OnnxInspector.inspect("m", mlp, ScanLimits.defaults()).initializerBytes();
+        long predictedOne =
+                ModelConfigs.predictedBytes(Optional.of(one), mlp.length, PoolConfig.DEFAULT_FOOTPRINT_FACTOR);
+        try (DevicePool pool = exactPool(config(0, cpu("cpu0", 64 * MIB, 2)), clock, events);
+                Lease lease = load(pool, three)) {
+            assertThat(((OrtModel) lease.model()).instances()).isEqualTo(3);
+            assertThat(lease.model().predictedBytes()).isEqualTo(3 * predictedOne);
+            assertThat(lease.model().measuredBytes())
+                    .as("three sessions, three copies of the weights")
+                    .isEqualTo(3 * weights);
+            assertThat(pool.snapshot().get(0).usedBytes()).isEqualTo(3 * weights);
         }
     }
 

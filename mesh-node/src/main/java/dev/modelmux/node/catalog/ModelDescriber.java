@@ -77,7 +77,7 @@ final class ModelDescriber {
                                         () -> {
                                             Artifact a = repo.read(name, v);
                                             OnnxModelInfo info =
-                                                    OnnxInspector.inspect(name, a.bytes(), ScanLimits.defaults());
+                                                    OnnxInspector.inspect(name, a.content(), ScanLimits.defaults());
                                             return declared.map(c -> ModelConfigs.autoComplete(c, info))
                                                     .orElseGet(() -> ModelConfigs.derive(name, info));
                                         },

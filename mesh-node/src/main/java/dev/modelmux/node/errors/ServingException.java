@@ -3,6 +3,7 @@ package dev.modelmux.node.errors;
 import dev.modelmux.gpu.DeadlineExceededException;
 import dev.modelmux.gpu.InferenceException;
 import dev.modelmux.gpu.ModelLoadException;
+import dev.modelmux.gpu.RunMemoryExceededException;
 import dev.modelmux.repo.ModelNames;
 import io.vertx.grpc.common.GrpcStatus;
 import java.util.Locale;
@@ -126,6 +127,9 @@ public final class ServingException extends RuntimeException {
         }
         if (c instanceof DeadlineExceededException de) {
             return new ServingException(Code.DEADLINE_EXCEEDED, de.getMessage());
+        }
+        if (c instanceof RunMemoryExceededException re) {
+            return new ServingException(Code.RESOURCE_EXHAUSTED, re.getMessage());
         }
         if (c instanceof InferenceException ie) {
             return new ServingException(ie.badInput() ? Code.INVALID_ARGUMENT : Code.INTERNAL, ie.getMessage());

@@ -52,7 +52,7 @@ public record HttpBody(JsonObject header, ByteBuffer binary) {
         }
         JsonObject json;
         try {
-            json = jsonLength == 0 ? null : new JsonObject(Buffer.buffer().appendBytes(body, 0, jsonLength));
+            json = jsonLength == 0 ? null : JsonBodyParser.parse(body, 0, jsonLength);
         } catch (DecodeException | ClassCastException e) {
             throw ServingException.invalid(
                     headerLength == null

@@ -118,8 +118,20 @@ public final class JsonCodec {
             if (!(data instanceof JsonArray arr)) {
                 throw ServingException.invalid("input '" + name + "': 'data' must be an array");
             }
-            List<Object> flat = new ArrayList<>();
-            flatten(name, arr, flat, elements, 0);
+            List<Object> flat;
+            if (arr.getList() instanceof JsonBodyParser.PackedData packed) {
+                // Read into primitive arrays as the body was parsed (already flat).
+                if (packed.depth() > 33) {
+                    throw ServingException.invalid("input '" + name + "': data is nested too deeply");
+                }
+                if (packed.size() > elements) {
+                    throw ServingException.invalid("input '" + name + "': data has more values than its shape");
+                }
+                flat = packed;
+            } else {
+                flat = new ArrayList<>();
+                flatten(name, arr, flat, elements, 0);
+            }
             if (flat.size() != elements) {
                 throw ServingException.invalid("input '" + name + "': data has " + flat.size() + " values but shape "
                         + shape + " needs " + elements);

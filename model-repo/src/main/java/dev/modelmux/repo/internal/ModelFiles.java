@@ -14,7 +14,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.List;
 import java.util.Optional;
 import org.apache.commons.vfs2.FileObject;
@@ -158,7 +157,10 @@ final class ModelFiles {
         }
     }
 
-    /** Reads one version's file whole, bounded by maxArtifactBytes, hashing what was read. */
+    /**
+     * Reads one version's file, bounded by maxArtifactBytes, into a private mapped copy (off the Java
+     * heap), hashing it while it streams.
+     */
     Artifact readArtifact(String model, long version, FileObject versionDir, String fileName)
             throws RepositoryException {
         String relative = model + "/" + version + "/" + fileName;
@@ -170,10 +172,17 @@ final class ModelFiles {
                 throw new RepositoryException.NotFound(
                         "model '" + model + "' version " + version + " has no " + fileName);
             }
-            byte[] bytes = readBounded(file, options.maxArtifactBytes(), relative);
-            MessageDigest sha = Fingerprints.sha256();
-            return new Artifact(model, version, bytes, Fingerprints.hex(sha.digest(bytes)));
-        } catch (FileSystemException e) {
+            long size = file.getContent().getSize();
+            if (size > Math.min(options.maxArtifactBytes(), MAX_ARRAY)) {
+                throw new TooLarge(size);
+            }
+            try (InputStream in = file.getContent().getInputStream()) {
+                ArtifactSpool.Spooled s = ArtifactSpool.spool(in, size, Fingerprints.sha256());
+                return new Artifact(model, version, s.content(), Fingerprints.hex(s.sha256()));
+            }
+        } catch (ArtifactSpool.LengthChanged e) {
+            throw new RepositoryException(relative + " changed while it was read; it will be read again");
+        } catch (IOException e) {
             throw RepositoryTree.unreadable(relative, e);
         } catch (TooLarge e) {
             throw new RepositoryException(

@@ -23,6 +23,7 @@ import dev.modelmux.repo.onnx.TensorShapeProto;
 import dev.modelmux.repo.onnx.TypeProto;
 import dev.modelmux.repo.onnx.ValueInfoProto;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -47,10 +48,10 @@ public final class OnnxPreScan {
         this.functions = functions;
     }
 
-    public static OnnxModelInfo inspect(String model, byte[] bytes, ScanLimits limits)
+    public static OnnxModelInfo inspect(String model, ByteBuffer bytes, ScanLimits limits)
             throws ArtifactRejectedException {
         ScanContext ctx = new ScanContext(model, limits);
-        if (bytes == null || bytes.length == 0) {
+        if (bytes == null || !bytes.hasRemaining()) {
             throw ctx.reject("the model file is empty");
         }
         ModelProto proto = parse(ctx, bytes);
@@ -105,12 +106,13 @@ public final class OnnxPreScan {
                 outputs,
                 ctx.tensorBytes(),
                 (int) Math.min(Integer.MAX_VALUE, ctx.nodes()),
-                scan.batchVariant);
+                scan.batchVariant,
+                ValueShapedNodes.of(g));
     }
 
-    private static ModelProto parse(ScanContext ctx, byte[] bytes) throws ArtifactRejectedException {
+    private static ModelProto parse(ScanContext ctx, ByteBuffer bytes) throws ArtifactRejectedException {
         // An immutable ByteString view lets aliasing share raw_data with `bytes` instead of copying it.
-        CodedInputStream in = UnsafeByteOperations.unsafeWrap(bytes).newCodedInput();
+        CodedInputStream in = UnsafeByteOperations.unsafeWrap(bytes.slice()).newCodedInput();
         in.enableAliasing(true);
         in.setRecursionLimit(Math.max(100, 4 * ctx.limits.maxGraphDepth() + 40));
         try {
