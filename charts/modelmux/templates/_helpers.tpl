@@ -117,7 +117,7 @@ host: "nothing (the node binds 0.0.0.0 in a pod)"
 grpc-port: "node.grpcPort"
 http-port: "node.httpPort"
 cluster-port: "node.clusterPort"
-cluster-bind: "nothing (the member binds 0.0.0.0 in a pod)"
+cluster-bind: "nothing (the member binds its pod IP)"
 peers: "discovery.mode (the members are found through the headless Service, not listed)"
 kubernetes-service-dns: "discovery.mode (dns or api, not both)"
 kubernetes-service-name: "discovery.mode (dns or api, not both)"
@@ -168,8 +168,8 @@ drain-timeout: "node.drainTimeoutSeconds"
 {{- if and $v.auth.adminToken (lt (len (toString $v.auth.adminToken)) 16) }}
 {{- fail "modelmux: auth.adminToken must be at least 16 characters" }}
 {{- end }}
-{{- if and $v.auth.clusterSecret (lt (len (toString $v.auth.clusterSecret)) 16) }}
-{{- fail "modelmux: auth.clusterSecret must be at least 16 characters" }}
+{{- if and $v.auth.clusterSecret (lt (len (toString $v.auth.clusterSecret)) 32) }}
+{{- fail "modelmux: auth.clusterSecret must be at least 32 random characters, e.g. the output of `openssl rand -base64 32`" }}
 {{- end }}
 {{- if and $v.tenants.existingSecret (or $v.tenants.policy $v.tenants.keys) }}
 {{- fail "modelmux: tenants.existingSecret replaces tenants.policy and tenants.keys; give one or the other" }}
@@ -214,6 +214,9 @@ drain-timeout: "node.drainTimeoutSeconds"
 {{- end }}
 {{- if not (has $v.podAntiAffinity (list "soft" "hard" "none")) }}
 {{- fail (printf "modelmux: podAntiAffinity must be soft, hard or none, was %q" (toString $v.podAntiAffinity)) }}
+{{- end }}
+{{- if not (kindIs "slice" ($v.networkPolicy.apiFrom | default list)) }}
+{{- fail "modelmux: networkPolicy.apiFrom must be a list of NetworkPolicy peers (podSelector, namespaceSelector, ipBlock)" }}
 {{- end }}
 {{- if and $v.gpu.enabled (lt (int $v.gpu.count) 1) }}
 {{- fail "modelmux: gpu.count must be >= 1 when gpu.enabled" }}

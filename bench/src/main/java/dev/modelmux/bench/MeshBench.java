@@ -31,7 +31,7 @@ import org.HdrHistogram.Histogram;
  */
 public final class MeshBench {
     static final String ADMIN_TOKEN = "bench-admin-token-0123456789";
-    static final String CLUSTER_SECRET = "bench-cluster-secret-0123456789";
+    static final String CLUSTER_SECRET = "bench-cluster-secret-0123456789-Zr4wQ8tY";
     static final double TOLERANCE = 1e-4;
     static final double HOP_TARGET_MS = 0.3;
     static final double RECOVERY_TARGET_S = 5;

@@ -51,7 +51,8 @@ class ChartTemplateTest {
                         "ConfigMap/" + NAME,
                         "Secret/" + NAME,
                         "ServiceAccount/" + NAME,
-                        "PodDisruptionBudget/" + NAME);
+                        "PodDisruptionBudget/" + NAME,
+                        "NetworkPolicy/" + NAME);
         Map<String, Object> sts = m.get("StatefulSet", NAME);
         assertThat(at(sts, "spec", "replicas")).isEqualTo(3);
         assertThat(at(sts, "spec", "serviceName")).isEqualTo(HEADLESS);
@@ -96,7 +97,6 @@ class ChartTemplateTest {
         assertThat(p.getProperty("kubernetes-service-dns"))
                 .isEqualTo(HEADLESS + "." + HelmChart.NAMESPACE + ".svc.cluster.local");
         assertThat(p).doesNotContainKeys("kubernetes-service-name", "kubernetes-namespace", "peers");
-        assertThat(p.getProperty("cluster-bind")).isEqualTo("0.0.0.0");
         assertThat(p.getProperty("cluster-port")).isEqualTo("5701");
         // DNS mode needs no Kubernetes API: no token in the pods, no Role.
         assertThat(at(m.get("StatefulSet", NAME), "spec", "template", "spec", "automountServiceAccountToken"))
@@ -126,7 +126,7 @@ class ChartTemplateTest {
         assertThat(at(named(c, "name", "MODELMUX_CLUSTER_SECRET", "env"), "valueFrom", "secretKeyRef"))
                 .isEqualTo(Map.of("name", NAME, "key", "cluster-secret"));
         assertThat(decoded(secret, "admin-token")).isEqualTo("admin-token-0123456789");
-        assertThat(decoded(secret, "cluster-secret")).as("generated").hasSizeGreaterThanOrEqualTo(16);
+        assertThat(decoded(secret, "cluster-secret")).as("generated").hasSizeGreaterThanOrEqualTo(32);
         assertThat(properties(m)).doesNotContainKeys("admin-token", "cluster-secret");
         assertThat(at(m.get("ConfigMap", NAME), "data").toString()).doesNotContain("admin-token-0123456789");
     }
@@ -142,6 +142,95 @@ class ChartTemplateTest {
                 .isEqualTo(Map.of("name", "mesh-auth", "key", "token"));
         assertThat(at(named(c, "name", "MODELMUX_CLUSTER_SECRET", "env"), "valueFrom", "secretKeyRef", "name"))
                 .isEqualTo("mesh-auth");
+    }
+
+    @Test
+    void anExistingSecretRendersTheSameEveryTimeSoNoRenderRotatesTheSecret() {
+        Map<String, Object> sets = Map.of("auth.existingSecret", "mesh-auth");
+        Map<String, Object> first = HelmChart.template(null, sets).get("StatefulSet", NAME);
+        Map<String, Object> second = HelmChart.template(null, sets).get("StatefulSet", NAME);
+
+        assertThat(map(first, "spec", "template", "metadata", "annotations")).doesNotContainKey("checksum/secret");
+        assertThat(second).isEqualTo(first);
+        // Why the switch exists: helm template (or a GitOps render) cannot read the installed Secret,
+        // so the chart's own is generated anew each time, and its checksum restarts every pod.
+        Map<String, Object> generated = HelmChart.template(null, Map.of()).get("Secret", NAME);
+        assertThat(decoded(HelmChart.template(null, Map.of()).get("Secret", NAME), "cluster-secret"))
+                .isNotEqualTo(decoded(generated, "cluster-secret"));
+    }
+
+    // ---------------------------------------------------------------- the cluster network
+
+    @Test
+    void theMemberPortListensOnThePodIpOnly() {
+        Manifests m = HelmChart.template(null, Map.of());
+        Map<String, Object> c = container(m.get("StatefulSet", NAME));
+
+        assertThat(at(named(c, "name", "MODELMUX_CLUSTER_BIND", "env"), "valueFrom", "fieldRef", "fieldPath"))
+                .isEqualTo("status.podIP");
+        assertThat(properties(m)).doesNotContainKey("cluster-bind");
+        assertThat(at(m.get("ConfigMap", NAME), "data").toString()).doesNotContain("0.0.0.0:5701");
+    }
+
+    @Test
+    void onlyTheHeadlessServiceThatDiscoveryNeedsPublishesPodsBeforeTheyAreReady() {
+        Manifests m = HelmChart.template(null, Map.of());
+
+        assertThat(at(m.get("Service", HEADLESS), "spec", "publishNotReadyAddresses"))
+                .isEqualTo(true);
+        assertThat(list(m.get("Service", HEADLESS), "spec", "ports"))
+                .extracting(p -> at(p, "name"))
+                .containsExactly("hazelcast");
+        assertThat(map(m.get("Service", NAME), "spec")).doesNotContainKey("publishNotReadyAddresses");
+        assertThat(list(m.get("Service", NAME), "spec", "ports"))
+                .extracting(p -> at(p, "name"))
+                .containsExactly("grpc", "http");
+    }
+
+    @Test
+    void networkPolicyLetsOnlyTheReleasesPodsReachTheMemberPort() {
+        Manifests m = HelmChart.template(null, Map.of());
+        Map<String, Object> policy = m.get("NetworkPolicy", NAME);
+        Map<String, Object> release = Map.of("podSelector", Map.of("matchLabels", podSelector(m)));
+
+        assertThat(map(policy, "spec", "podSelector", "matchLabels")).isEqualTo(podSelector(m));
+        assertThat(at(policy, "spec", "policyTypes")).isEqualTo(List.of("Ingress"));
+        List<Object> rules = list(policy, "spec", "ingress");
+        assertThat(rules).hasSize(2);
+        assertThat(at(rules.get(0), "from")).isEqualTo(List.of(release));
+        assertThat(at(rules.get(0), "ports")).isEqualTo(List.of(Map.of("port", 5701, "protocol", "TCP")));
+        // gRPC and HTTP from anywhere by default: a rule with ports and no peers.
+        assertThat(map(rules.get(1))).doesNotContainKey("from");
+        assertThat(at(rules.get(1), "ports"))
+                .isEqualTo(List.of(Map.of("port", 8001, "protocol", "TCP"), Map.of("port", 8000, "protocol", "TCP")));
+
+        Map<String, Object> narrowed = HelmChart.template(
+                        null,
+                        Map.of(
+                                "networkPolicy.apiFrom[0].ipBlock.cidr",
+                                "10.20.0.0/16",
+                                "networkPolicy.apiFrom[1].namespaceSelector.matchLabels.team",
+                                "apps"))
+                .get("NetworkPolicy", NAME);
+        List<Object> narrowedRules = list(narrowed, "spec", "ingress");
+        assertThat(at(narrowedRules.get(0), "from")).isEqualTo(List.of(release));
+        assertThat(at(narrowedRules.get(1), "from"))
+                .isEqualTo(List.of(
+                        release,
+                        Map.of("ipBlock", Map.of("cidr", "10.20.0.0/16")),
+                        Map.of("namespaceSelector", Map.of("matchLabels", Map.of("team", "apps")))));
+
+        Map<String, Object> ownMetricsPort = HelmChart.template(null, Map.of("node.config.metrics-port", 9090))
+                .get("NetworkPolicy", NAME);
+        assertThat(at(list(ownMetricsPort, "spec", "ingress").get(1), "ports"))
+                .isEqualTo(List.of(
+                        Map.of("port", 8001, "protocol", "TCP"),
+                        Map.of("port", 8000, "protocol", "TCP"),
+                        Map.of("port", 9090, "protocol", "TCP")));
+
+        assertThat(HelmChart.template(null, Map.of("networkPolicy.enabled", false))
+                        .ofKind("NetworkPolicy"))
+                .isEmpty();
     }
 
     @Test
@@ -445,6 +534,10 @@ class ChartTemplateTest {
         assertFails(
                 Map.of("repository.volume.enabled", true), "repository.volume.enabled needs repository.volume.source");
         assertFails(Map.of("auth.adminToken", "short"), "auth.adminToken must be at least 16 characters");
+        assertFails(
+                Map.of("auth.clusterSecret", "0123456789abcdef0123"),
+                "auth.clusterSecret must be at least 32 random characters, e.g. the output of `openssl rand -base64 32`");
+        assertFails(Map.of("networkPolicy.apiFrom", "10.0.0.0/8"), "networkPolicy.apiFrom must be a list");
         assertFails(Map.of("tenants.keys.ghost[0]", "k"), "tenants.keys.ghost names no tenant of tenants.policy");
         assertFails(Map.of("podDisruptionBudget.minAvailable", 2), "minAvailable or maxUnavailable, not both");
         assertFails(Map.of("podAntiAffinity", "sometimes"), "podAntiAffinity must be soft, hard or none");
@@ -460,6 +553,10 @@ class ChartTemplateTest {
 
     private static Map<String, Object> container(Map<String, Object> sts) {
         return named(sts, "name", "modelmux", "spec", "template", "spec", "containers");
+    }
+
+    private static Map<String, Object> podSelector(Manifests m) {
+        return map(m.get("StatefulSet", NAME), "spec", "selector", "matchLabels");
     }
 
     private static Map<String, Object> podLabels(Manifests m) {

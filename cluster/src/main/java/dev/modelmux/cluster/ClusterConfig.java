@@ -22,12 +22,19 @@ import java.util.regex.Pattern;
  * services); peers and the DNS name must then be empty. Both Kubernetes modes dial every member at
  * {@link #port()}.
  *
+ * <p>Trust: the cluster network is not trusted, the {@link #secret()} is. Hazelcast's cluster name
+ * is derived from the secret and {@link #clusterName()} (so only holders of the secret can join,
+ * and two meshes with one secret but different names stay apart), and every shared entry carries a
+ * tag made with a key derived from it. A node that joins others needs a secret (the same on every
+ * node); one running alone without a secret gets a random one at {@code join}, so nothing can join
+ * it.
+ *
  * <p>Failure detection is phi-accrual with heartbeats every {@link #heartbeatInterval()}; a member
  * silent for longer than {@link #maxNoHeartbeat()} is removed (Hazelcast's default is 60 s; a
  * member whose process is gone is usually noticed sooner, through refused connections).
  *
  * @param nodeId              this node's id, unique in the cluster ({@code --node-id})
- * @param clusterName         members only join a cluster of the same name ({@code --cluster-name})
+ * @param clusterName         a label: members only join a cluster of the same label and secret
  * @param bindHost            IPv4 address the member listens on; {@code 0.0.0.0} for all ({@code --bind-host})
  * @param advertiseAddress    {@code host} or {@code host:port} other members should dial when it differs
  *                            from the bound address (NAT, containers) ({@code --advertise-address})
@@ -39,6 +46,7 @@ import java.util.regex.Pattern;
  * @param kubernetesServiceDns headless service DNS name for Kubernetes discovery ({@code --kubernetes-service-dns})
  * @param kubernetesApi       service (and namespace) whose endpoints the Kubernetes API lists
  *                            ({@code --kubernetes-service-name}, {@code --kubernetes-namespace})
+ * @param secret              the mesh's shared secret ({@code --cluster-secret}); required to join others
  */
 public record ClusterConfig(
         String nodeId,
@@ -50,7 +58,8 @@ public record ClusterConfig(
         Duration heartbeatInterval,
         Duration maxNoHeartbeat,
         Optional<String> kubernetesServiceDns,
-        Optional<KubernetesApi> kubernetesApi) {
+        Optional<KubernetesApi> kubernetesApi,
+        Optional<ClusterSecret> secret) {
 
     public static final String DEFAULT_NODE_ID = "node-1";
     public static final String DEFAULT_CLUSTER_NAME = "modelmux";
@@ -107,6 +116,7 @@ public record ClusterConfig(
                 peers,
                 "empty when kubernetes-service-dns is set (choose one way to find members)");
         Objects.requireNonNull(kubernetesApi, "kubernetes-service-name");
+        Objects.requireNonNull(secret, "cluster-secret");
         require(
                 kubernetesApi.isEmpty() || kubernetesServiceDns.isEmpty(),
                 "kubernetes-service-name",
@@ -171,6 +181,7 @@ public record ClusterConfig(
                 DEFAULT_HEARTBEAT_INTERVAL,
                 DEFAULT_MAX_NO_HEARTBEAT,
                 Optional.empty(),
+                Optional.empty(),
                 Optional.empty());
     }
 
@@ -185,7 +196,8 @@ public record ClusterConfig(
                 heartbeatInterval,
                 maxNoHeartbeat,
                 kubernetesServiceDns,
-                kubernetesApi);
+                kubernetesApi,
+                secret);
     }
 
     public ClusterConfig withClusterName(String name) {
@@ -199,7 +211,8 @@ public record ClusterConfig(
                 heartbeatInterval,
                 maxNoHeartbeat,
                 kubernetesServiceDns,
-                kubernetesApi);
+                kubernetesApi,
+                secret);
     }
 
     public ClusterConfig withBindHost(String host) {
@@ -213,7 +226,8 @@ public record ClusterConfig(
                 heartbeatInterval,
                 maxNoHeartbeat,
                 kubernetesServiceDns,
-                kubernetesApi);
+                kubernetesApi,
+                secret);
     }
 
     public ClusterConfig withAdvertiseAddress(String address) {
@@ -227,7 +241,8 @@ public record ClusterConfig(
                 heartbeatInterval,
                 maxNoHeartbeat,
                 kubernetesServiceDns,
-                kubernetesApi);
+                kubernetesApi,
+                secret);
     }
 
     public ClusterConfig withPort(int memberPort) {
@@ -241,7 +256,8 @@ public record ClusterConfig(
                 heartbeatInterval,
                 maxNoHeartbeat,
                 kubernetesServiceDns,
-                kubernetesApi);
+                kubernetesApi,
+                secret);
     }
 
     public ClusterConfig withPeers(List<String> addresses) {
@@ -255,7 +271,8 @@ public record ClusterConfig(
                 heartbeatInterval,
                 maxNoHeartbeat,
                 kubernetesServiceDns,
-                kubernetesApi);
+                kubernetesApi,
+                secret);
     }
 
     public ClusterConfig withFailureDetection(Duration interval, Duration maxSilence) {
@@ -269,7 +286,8 @@ public record ClusterConfig(
                 interval,
                 maxSilence,
                 kubernetesServiceDns,
-                kubernetesApi);
+                kubernetesApi,
+                secret);
     }
 
     public ClusterConfig withKubernetesServiceDns(String dns) {
@@ -283,7 +301,24 @@ public record ClusterConfig(
                 heartbeatInterval,
                 maxNoHeartbeat,
                 Optional.of(dns),
-                kubernetesApi);
+                kubernetesApi,
+                secret);
+    }
+
+    /** The same settings, joining with {@code clusterSecret}. */
+    public ClusterConfig withSecret(ClusterSecret clusterSecret) {
+        return new ClusterConfig(
+                nodeId,
+                clusterName,
+                bindHost,
+                advertiseAddress,
+                port,
+                peers,
+                heartbeatInterval,
+                maxNoHeartbeat,
+                kubernetesServiceDns,
+                kubernetesApi,
+                Optional.of(clusterSecret));
     }
 
     public ClusterConfig withKubernetesApi(KubernetesApi api) {
@@ -297,7 +332,8 @@ public record ClusterConfig(
                 heartbeatInterval,
                 maxNoHeartbeat,
                 kubernetesServiceDns,
-                Optional.of(api));
+                Optional.of(api),
+                secret);
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.modelmux.cluster;
 
 import dev.modelmux.cluster.internal.HazelcastMeshCluster;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -55,6 +56,7 @@ public interface MeshCluster {
 
     /** Operators' settings (draining nodes, runtime pins) and the mesh's event timeline. */
     OperatorState operators();
+
     /** Small versioned documents shared cluster-wide (tenant and traffic policies). */
     SharedDocuments documents();
 
@@ -66,6 +68,16 @@ public interface MeshCluster {
      * queueing behind (or delaying) the cluster's own bookkeeping.
      */
     FeatureTable features(Executor executor);
+
+    /**
+     * What this member refused because it was not written by a holder of the cluster secret: shared
+     * entries (and entry processors) whose tag did not verify, or that could not be read at all (a
+     * value the serialization filter refused, an unknown type), treated as absent. By label, every
+     * label present: {@code nodes}, {@code placements}, {@code documents}, {@code drains}, {@code
+     * pins}, {@code catalog}, {@code features}, {@code events}, {@code operations}. Counts only grow;
+     * each refused key is also logged once. Local; does not block.
+     */
+    Map<String, Long> forgedEntries();
 
     /**
      * Leaves gracefully: this member's partitions migrate to the others before it stops, so no

@@ -14,9 +14,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Real Hazelcast members on loopback, on ephemeral ports and in a cluster of a unique name, so
- * concurrent test runs on one machine never meet. Members join through the addresses of members
- * started before them.
+ * Real Hazelcast members on loopback, on ephemeral ports and in a cluster of a unique name and
+ * secret, so concurrent test runs on one machine never meet. Members join through the addresses of
+ * members started before them.
  */
 final class TestMembers implements AutoCloseable {
 
@@ -34,12 +34,14 @@ final class TestMembers implements AutoCloseable {
         return t;
     });
     private final String clusterName = "test-" + UUID.randomUUID().toString().substring(0, 8);
+    final ClusterSecret secret = ClusterSecret.random();
     private final List<MeshCluster> started = new CopyOnWriteArrayList<>();
 
     ClusterConfig config(String nodeId) {
         return ClusterConfig.defaults()
                 .withNodeId(nodeId)
                 .withClusterName(clusterName)
+                .withSecret(secret)
                 .withFailureDetection(Duration.ofSeconds(1), Duration.ofSeconds(5));
     }
 

@@ -85,7 +85,9 @@ public final class ConfigLoader {
         k.put("cluster-bind", "address the Hazelcast member binds (default 127.0.0.1; 0.0.0.0 for every interface)");
         k.put(
                 "cluster-secret",
-                ">= 16 chars, the same on every node: authenticates forwarded requests (required with peers or Kubernetes discovery)");
+                ">= 32 random chars (e.g. openssl rand -base64 32), the same on every node: only nodes with it join the"
+                        + " mesh or write its shared state, and it authenticates forwarded requests (required with peers or"
+                        + " Kubernetes discovery)");
         k.put("cluster-secret-file", "file holding the cluster secret (e.g. a mounted Kubernetes Secret)");
         k.put(
                 "kubernetes-service-dns",

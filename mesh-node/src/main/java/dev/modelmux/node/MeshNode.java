@@ -129,6 +129,7 @@ public final class MeshNode {
         this.tenants = new EdgeAdmission(
                 Admission.create(boot.tenantPolicy(), System.nanoTime()), System::nanoTime, metrics, this::knows);
         this.link = link;
+        link.bindMetrics(prometheus);
         this.operators = new Operators(vertx, link);
         // One node alone still needs a secret for its (unused) forward channel; a mesh shares one.
         this.clusterSecret = config.clusterSecret().orElseGet(MeshNode::randomToken);
@@ -161,12 +162,13 @@ public final class MeshNode {
     public static Future<MeshNode> start(NodeConfig config) {
         Vertx vertx = Vertx.vertx();
         return vertx.executeBlocking(() -> NodeBootstrap.prepare(config, MeshNode::generateToken))
-                .compose(boot -> ClusterLink.join(vertx, config.cluster()).compose(link -> {
-                    MeshNode node = new MeshNode(vertx, config, boot, link);
-                    return node.startServers()
-                            .map(node)
-                            .recover(t -> link.close().transform(ar -> Future.failedFuture(t)));
-                }))
+                .compose(boot -> ClusterLink.join(vertx, config.cluster(), config.clusterSecret())
+                        .compose(link -> {
+                            MeshNode node = new MeshNode(vertx, config, boot, link);
+                            return node.startServers()
+                                    .map(node)
+                                    .recover(t -> link.close().transform(ar -> Future.failedFuture(t)));
+                        }))
                 .recover(t -> {
                     // Report the failure now: Vert.x's close completes on one of its own event loops, which by
                     // then may be terminated, so a listener on it may never run (the start would hang).
@@ -488,6 +490,11 @@ public final class MeshNode {
         if (adminApi != null) {
             adminApi.stop();
         }
+    }
+
+    /** Whether this node leads the mesh now (runs the controller); only verified node records compete. */
+    boolean leadsMesh() {
+        return link.isLeader();
     }
 
     /** Ids of the mesh's nodes whose records this node has read (itself included). */

@@ -1,6 +1,7 @@
 package dev.modelmux.node;
 
 import dev.modelmux.cluster.ClusterConfig;
+import dev.modelmux.cluster.ClusterSecret;
 import dev.modelmux.gpu.DeviceSpec;
 import dev.modelmux.node.catalog.ControlMode;
 import dev.modelmux.node.features.FeatureStoreConfig;
@@ -31,7 +32,10 @@ import java.util.Optional;
  * @param shutdownGrace how long a stopping node waits for in-flight requests
  * @param detectGpus add the CUDA GPUs found at start (needs the {@code -Pcuda} build and a driver)
  * @param cluster how this node joins the mesh (node id, Hazelcast port, peers, advertised address)
- * @param clusterSecret authenticates requests forwarded between nodes; required with peers or Kubernetes discovery
+ * @param clusterSecret the mesh's shared secret: only nodes with it join the mesh (the Hazelcast cluster name
+ *     is derived from it) or write shared state it believes (tags with a key derived from it), and it
+ *     authenticates requests forwarded between nodes; at least 32 random characters ({@link ClusterSecret});
+ *     required with peers or Kubernetes discovery
  * @param tenants the tenants file (YAML or JSON); empty for one default tenant that needs no key
  * @param drainTimeout on stop, how long the node waits for the mesh to move its copies elsewhere
  *     before it stops accepting (0: no drain)
@@ -114,11 +118,8 @@ public record NodeConfig(
             throw new IllegalArgumentException(
                     "cluster-secret: required with peers or Kubernetes discovery (the same on every node)");
         }
-        clusterSecret.ifPresent(t -> {
-            if (t.length() < 16) {
-                throw new IllegalArgumentException("cluster-secret: must be at least 16 characters");
-            }
-        });
+        // Refuses a guessable secret with a message that names the key (never the value).
+        clusterSecret.ifPresent(ClusterSecret::of);
         if (shutdownGrace.isNegative()) {
             throw new IllegalArgumentException("shutdown-grace: must be >= 0");
         }

@@ -196,7 +196,7 @@ class ConfigLoaderTest {
 
     @Test
     void kubernetesDiscoveryInDnsOrApiMode() {
-        String secret = "0123456789abcdef0123";
+        String secret = "k8s-test-secret-0123456789-Zr4wQ8tYbN3c";
         NodeConfig dns = ConfigLoader.load(
                 List.of("--repo", "/r", "--cluster-bind", "0.0.0.0"),
                 Map.of(

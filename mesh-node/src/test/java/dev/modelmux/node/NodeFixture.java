@@ -29,7 +29,7 @@ final class NodeFixture implements AutoCloseable {
         this.client = new OipClient(node.vertx(), node.grpcPort(), node.httpPort());
     }
 
-    static final String CLUSTER_SECRET = "test-cluster-secret-0123456789";
+    static final String CLUSTER_SECRET = "test-cluster-secret-0123456789-kQ7vX2pLm9";
 
     /** A node of a mesh: joins through {@code peers} (empty for the first), on ephemeral ports. */
     static NodeFixture startMesh(Path repo, Path dataDir, long budgetBytes, String nodeId, List<String> peers) {

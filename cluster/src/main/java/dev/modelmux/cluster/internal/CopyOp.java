@@ -1,6 +1,5 @@
 package dev.modelmux.cluster.internal;
 
-import com.hazelcast.map.EntryProcessor;
 import dev.modelmux.cluster.Copy;
 import dev.modelmux.cluster.Copy.State;
 import dev.modelmux.cluster.ModelKey;
@@ -12,7 +11,9 @@ import java.util.Objects;
 
 /**
  * One change to one copy, run atomically on the partition that owns the version (and re-run on its
- * backups: it is deterministic, time comes in {@code nowMillis}). Returns whether it applied.
+ * backups: it is deterministic, time comes in {@code nowMillis}). Returns whether it applied. Tagged
+ * by its sender over its fields and the version's key ({@link SignedOp}); the entry it reads is
+ * believed only with a valid tag (else it counts as no copies), and the entry it writes is tagged.
  */
 record CopyOp(
         Kind kind,
@@ -22,8 +23,9 @@ record CopyOp(
         String reason,
         long lastUsedMillis,
         double requestRate,
-        long nowMillis)
-        implements EntryProcessor<ModelKey, StoredCopies, Boolean> {
+        long nowMillis,
+        Tag tag)
+        implements SignedOp<Object, Object, Boolean> {
 
     enum Kind {
         CLAIM,
@@ -45,28 +47,59 @@ record CopyOp(
     }
 
     static CopyOp of(Kind kind, String nodeId, String deviceId, long nowMillis) {
-        return new CopyOp(kind, nodeId, deviceId, -1, "", 0, 0, nowMillis);
+        return new CopyOp(kind, nodeId, deviceId, -1, "", 0, 0, nowMillis, null);
     }
 
     CopyOp withBytes(long b) {
-        return new CopyOp(kind, nodeId, deviceId, b, reason, lastUsedMillis, requestRate, nowMillis);
+        return new CopyOp(kind, nodeId, deviceId, b, reason, lastUsedMillis, requestRate, nowMillis, tag);
     }
 
     CopyOp withReason(String r) {
-        return new CopyOp(kind, nodeId, deviceId, bytes, r, lastUsedMillis, requestRate, nowMillis);
+        return new CopyOp(kind, nodeId, deviceId, bytes, r, lastUsedMillis, requestRate, nowMillis, tag);
     }
 
     CopyOp withUsage(long lastUsed, double rate) {
-        return new CopyOp(kind, nodeId, deviceId, bytes, reason, lastUsed, rate, nowMillis);
+        return new CopyOp(kind, nodeId, deviceId, bytes, reason, lastUsed, rate, nowMillis, tag);
+    }
+
+    /** This operation tagged for {@code key} by a holder of the mesh's key. */
+    CopyOp signedFor(EntryTags tags, ModelKey key) {
+        return new CopyOp(
+                kind, nodeId, deviceId, bytes, reason, lastUsedMillis, requestRate, nowMillis, tags.tag(signed(key)));
     }
 
     @Override
-    public Boolean process(Map.Entry<ModelKey, StoredCopies> entry) {
-        Outcome outcome = apply(StoredCopies.of(entry.getValue()));
+    public Canonical signed(Object key) {
+        return StoredCopies.content(key, List.of())
+                .str("op:CopyOp")
+                .str(kind.name())
+                .str(nodeId)
+                .str(deviceId)
+                .i64(bytes)
+                .str(reason)
+                .i64(lastUsedMillis)
+                .f64(requestRate)
+                .i64(nowMillis);
+    }
+
+    @Override
+    public boolean keyBound() {
+        return true;
+    }
+
+    @Override
+    public Boolean run(Map.Entry<Object, Object> entry, EntryTags tags) {
+        ModelKey key = (ModelKey) entry.getKey();
+        Outcome outcome = apply(StoredCopies.trusted(tags, key, Decode.value(tags, Forgeries.PLACEMENTS, key, entry)));
         if (outcome.applied()) {
-            entry.setValue(StoredCopies.orNull(outcome.copies()));
+            Decode.set(entry, StoredCopies.tagged(tags, key, outcome.copies()));
         }
         return outcome.applied();
+    }
+
+    @Override
+    public Boolean refused() {
+        return false;
     }
 
     Outcome apply(List<Copy> copies) {

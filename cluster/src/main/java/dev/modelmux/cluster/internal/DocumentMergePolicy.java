@@ -2,6 +2,7 @@ package dev.modelmux.cluster.internal;
 
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
+import com.hazelcast.spi.merge.MergingEntry;
 import com.hazelcast.spi.merge.MergingValue;
 import com.hazelcast.spi.merge.SplitBrainMergePolicy;
 import dev.modelmux.cluster.SharedDocument;
@@ -9,26 +10,52 @@ import java.util.Comparator;
 
 /**
  * Split-brain heal for shared documents: the higher version wins; on a tie the later write (then
- * the greater writer id, so every member picks the same). Hazelcast instantiates it by class name
- * on each member, hence public with a no-argument constructor.
+ * the greater writer id, so every member picks the same). A side whose version carries no valid
+ * tag counts as absent. Hazelcast instantiates it by class name on each member, hence public with
+ * a no-argument constructor; this member's {@link Binder} binds it to the key before it runs.
+ * Unbound (never on a modelmux member) it keeps what is there.
  */
-public final class DocumentMergePolicy
-        implements SplitBrainMergePolicy<SharedDocument, MergingValue<SharedDocument>, Object> {
+public final class DocumentMergePolicy implements SplitBrainMergePolicy<Object, MergingValue<Object>, Object> {
 
     private static final Comparator<SharedDocument> ORDER = Comparator.comparingLong(SharedDocument::version)
             .thenComparingLong(SharedDocument::updatedAtMillis)
             .thenComparing(SharedDocument::updatedBy)
             .thenComparing(SharedDocument::text);
 
-    public DocumentMergePolicy() {}
+    private final EntryTags tags;
+
+    public DocumentMergePolicy() {
+        this(null);
+    }
+
+    private DocumentMergePolicy(EntryTags tags) {
+        this.tags = tags;
+    }
+
+    DocumentMergePolicy bound(EntryTags entryTags) {
+        return new DocumentMergePolicy(entryTags);
+    }
 
     @Override
-    public Object merge(MergingValue<SharedDocument> merging, MergingValue<SharedDocument> existing) {
-        if (existing == null) {
-            return merging.getRawValue();
+    public Object merge(MergingValue<Object> merging, MergingValue<Object> existing) {
+        if (tags == null) {
+            return existing == null ? null : existing.getRawValue();
         }
-        SharedDocument winner = winner(existing.getDeserializedValue(), merging.getDeserializedValue());
-        return winner == existing.getDeserializedValue() ? existing.getRawValue() : merging.getRawValue();
+        Object name = merging instanceof MergingEntry<?, ?> e
+                ? Decode.read(tags, Forgeries.DOCUMENTS, "(merging key)", e::getKey)
+                : null;
+        SharedDocument mine = existing == null ? null : side(name, existing);
+        SharedDocument theirs = side(name, merging);
+        SharedDocument winner = winner(mine, theirs);
+        if (winner == null) {
+            return null;
+        }
+        return winner == mine ? existing.getRawValue() : merging.getRawValue();
+    }
+
+    private SharedDocument side(Object name, MergingValue<Object> side) {
+        return StoredDocument.trusted(
+                tags, name, Decode.read(tags, Forgeries.DOCUMENTS, name, side::getDeserializedValue));
     }
 
     /** The version both sides keep: one of the two arguments. */
@@ -44,7 +71,7 @@ public final class DocumentMergePolicy
 
     @Override
     public void writeData(ObjectDataOutput out) {
-        // stateless
+        // stateless: the key is this member's, bound on arrival
     }
 
     @Override

@@ -1,12 +1,16 @@
 package dev.modelmux.cluster.internal;
 
+import com.hazelcast.config.ClassFilter;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.InMemoryFormat;
+import com.hazelcast.config.JavaSerializationFilterConfig;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.KubernetesConfig;
 import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.NetworkConfig;
 import dev.modelmux.cluster.ClusterConfig;
+import dev.modelmux.cluster.ClusterSecret;
+import java.util.List;
 
 /**
  * Builds the Hazelcast member configuration in code from a {@link ClusterConfig}; no XML, no
@@ -34,9 +38,29 @@ public final class HazelcastConfigs {
 
     private HazelcastConfigs() {}
 
-    public static Config build(ClusterConfig cluster) {
+    /**
+     * Java classes a member may deserialize with Java serialization: what Hazelcast itself sends that
+     * way (its exceptions, and the JDK's within them). Everything the mesh stores or sends is Compact;
+     * nothing of ours is listed, so no class of the application (or a library on its class path) is
+     * ever instantiated from the wire.
+     */
+    static final List<String> JAVA_SERIALIZATION_PREFIXES = List.of(
+            "com.hazelcast.", "java.lang.", "java.util.", "java.time.", "java.math.", "java.net.", "java.io.", "[");
+    /** Listed although under an allowed prefix: reflection, method handles and lambdas. */
+    static final List<String> JAVA_SERIALIZATION_REFUSED =
+            List.of("java.lang.reflect.", "java.lang.invoke.", "java.util.logging.");
+
+    /**
+     * The member's configuration: the Hazelcast cluster name derived from {@code cluster}'s secret
+     * (which must be present), {@code tags} bound into the mesh's entry processors and merge
+     * policies, and Java deserialization filtered.
+     */
+    static Config build(ClusterConfig cluster, EntryTags tags) {
         Config config = new Config();
-        config.setClusterName(cluster.clusterName());
+        ClusterSecret secret = cluster.secret()
+                .orElseThrow(() -> new IllegalArgumentException("cluster-secret: the member config needs the secret"));
+        config.setClusterName(ClusterKeys.clusterName(secret, cluster.clusterName()));
+        config.setManagedContext(new Binder(tags));
         config.getMemberAttributeConfig().setAttribute(NODE_ID_ATTRIBUTE, cluster.nodeId());
 
         config.setProperty("hazelcast.logging.type", "slf4j");
@@ -57,6 +81,11 @@ public final class HazelcastConfigs {
         maps(config);
         HazelcastOperatorState.configure(config);
         Serializers.register(config.getSerializationConfig().getCompactSerializationConfig());
+        config.getSerializationConfig()
+                .setJavaSerializationFilterConfig(new JavaSerializationFilterConfig()
+                        .setDefaultsDisabled(true)
+                        .setWhitelist(new ClassFilter().setPrefixes(JAVA_SERIALIZATION_PREFIXES))
+                        .setBlacklist(new ClassFilter().setPrefixes(JAVA_SERIALIZATION_REFUSED)));
         return config;
     }
 

@@ -24,19 +24,22 @@ import org.slf4j.LoggerFactory;
 /**
  * {@link EventLog} on a Hazelcast ringbuffer: appends overwrite the oldest entry when full (never
  * wait), and followers long-poll with {@code readManyAsync}, which parks on the partition rather
- * than on a thread.
+ * than on a thread. Each event is stored tagged by the node that appended it; readers skip (and
+ * count) an item without a valid tag.
  */
 final class HazelcastEventLog implements EventLog {
 
     private static final Logger LOG = LoggerFactory.getLogger(HazelcastEventLog.class);
     private static final int BATCH = 256;
 
-    private final Ringbuffer<MeshEvent> ring;
+    private final Ringbuffer<Object> ring;
     private final Executor executor;
+    private final EntryTags tags;
 
-    HazelcastEventLog(Ringbuffer<MeshEvent> ring, Executor executor) {
+    HazelcastEventLog(Ringbuffer<Object> ring, Executor executor, EntryTags tags) {
         this.ring = ring;
         this.executor = executor;
+        this.tags = tags;
     }
 
     @Override
@@ -47,7 +50,8 @@ final class HazelcastEventLog implements EventLog {
     @Override
     public CompletableFuture<Long> append(MeshEvent event) {
         try {
-            return ring.addAsync(event, OverflowPolicy.OVERWRITE).toCompletableFuture();
+            return ring.addAsync(StoredEvent.tagged(tags, event), OverflowPolicy.OVERWRITE)
+                    .toCompletableFuture();
         } catch (RuntimeException e) {
             return Async.failed(e);
         }
@@ -61,7 +65,7 @@ final class HazelcastEventLog implements EventLog {
             long from = Math.max(head, tail - Math.max(0, max) + 1);
             List<Sequenced> out = new ArrayList<>();
             while (from <= tail && out.size() < max) {
-                ReadResultSet<MeshEvent> rs;
+                ReadResultSet<Object> rs;
                 try {
                     rs = ring.readManyAsync(from, 0, Math.min(BATCH, max - out.size()), null)
                             .toCompletableFuture()
@@ -76,9 +80,7 @@ final class HazelcastEventLog implements EventLog {
                 if (rs.readCount() == 0) {
                     break;
                 }
-                for (int i = 0; i < rs.size(); i++) {
-                    out.add(new Sequenced(rs.getSequence(i), rs.get(i)));
-                }
+                addTrusted(rs, out);
                 from = rs.getNextSequenceToReadFrom();
             }
             return out;
@@ -105,7 +107,7 @@ final class HazelcastEventLog implements EventLog {
         if (cancelled.get()) {
             return;
         }
-        CompletableFuture<ReadResultSet<MeshEvent>> read;
+        CompletableFuture<ReadResultSet<Object>> read;
         try {
             read = ring.readManyAsync(from, 1, BATCH, null).toCompletableFuture();
         } catch (RuntimeException e) {
@@ -117,9 +119,7 @@ final class HazelcastEventLog implements EventLog {
             }
             if (t == null) {
                 List<Sequenced> batch = new ArrayList<>(rs.size());
-                for (int i = 0; i < rs.size(); i++) {
-                    batch.add(new Sequenced(rs.getSequence(i), rs.get(i)));
-                }
+                addTrusted(rs, batch);
                 try {
                     listener.accept(batch);
                 } catch (RuntimeException e) {
@@ -143,6 +143,18 @@ final class HazelcastEventLog implements EventLog {
                     () -> poll(from, listener, cancelled),
                     CompletableFuture.delayedExecutor(1, TimeUnit.SECONDS, executor));
         });
+    }
+
+    /** The items of {@code rs} that carry a valid tag, with their sequence numbers. */
+    private void addTrusted(ReadResultSet<Object> rs, List<Sequenced> out) {
+        for (int i = 0; i < rs.size(); i++) {
+            int at = i;
+            MeshEvent event =
+                    StoredEvent.trusted(tags, Decode.read(tags, Forgeries.EVENTS, "timeline", () -> rs.get(at)));
+            if (event != null) {
+                out.add(new Sequenced(rs.getSequence(i), event));
+            }
+        }
     }
 
     private static Throwable cause(Throwable t) {

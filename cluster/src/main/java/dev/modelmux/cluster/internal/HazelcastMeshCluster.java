@@ -10,6 +10,7 @@ import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.LifecycleEvent;
 import com.hazelcast.core.LifecycleListener;
 import dev.modelmux.cluster.ClusterConfig;
+import dev.modelmux.cluster.ClusterSecret;
 import dev.modelmux.cluster.FeatureTable;
 import dev.modelmux.cluster.MemberEvent;
 import dev.modelmux.cluster.MeshCluster;
@@ -22,6 +23,7 @@ import dev.modelmux.cluster.Subscription;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
@@ -36,7 +38,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@link MeshCluster} on an embedded Hazelcast member. Owns the member's lifecycle, turns
- * membership into {@link MemberEvent}s and cleans up after departed members.
+ * membership into {@link MemberEvent}s and cleans up after departed members. Joins the Hazelcast
+ * cluster whose name is derived from the secret, and tags and verifies every shared entry with the
+ * key derived from it ({@link ClusterKeys}, {@link EntryTags}).
  */
 public final class HazelcastMeshCluster implements MeshCluster {
 
@@ -52,39 +56,58 @@ public final class HazelcastMeshCluster implements MeshCluster {
     private final HazelcastSharedDocuments documents;
     private final LongSupplier clockMillis;
     private final FeatureTable features;
+    private final EntryTags tags;
     private final List<Consumer<MemberEvent>> listeners = new CopyOnWriteArrayList<>();
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
     private final Set<CompletableFuture<?>> cleanups = ConcurrentHashMap.newKeySet();
 
     private HazelcastMeshCluster(
-            ClusterConfig config, HazelcastInstance hazelcast, Executor executor, LongSupplier clockMillis) {
+            ClusterConfig config,
+            HazelcastInstance hazelcast,
+            Executor executor,
+            LongSupplier clockMillis,
+            EntryTags tags) {
         this.config = config;
         this.hazelcast = hazelcast;
         this.executor = executor;
+        this.tags = tags;
         this.nodes = new HazelcastNodeRegistry(
                 hazelcast.getMap(HazelcastConfigs.NODES_MAP),
                 config.nodeId(),
                 () -> hazelcast.getCluster().getLocalMember().getUuid().toString(),
-                executor);
-        this.catalog = new HazelcastModelCatalog(hazelcast.getMap(HazelcastConfigs.CATALOG_MAP), executor);
-        this.placements =
-                new HazelcastPlacementTable(hazelcast.getMap(HazelcastConfigs.PLACEMENTS_MAP), executor, clockMillis);
-        this.operators = new HazelcastOperatorState(hazelcast, executor, clockMillis);
+                executor,
+                tags);
+        this.catalog = new HazelcastModelCatalog(hazelcast.getMap(HazelcastConfigs.CATALOG_MAP), executor, tags);
+        this.placements = new HazelcastPlacementTable(
+                hazelcast.getMap(HazelcastConfigs.PLACEMENTS_MAP), executor, clockMillis, tags);
+        this.operators = new HazelcastOperatorState(hazelcast, executor, clockMillis, tags);
         this.documents = new HazelcastSharedDocuments(
-                hazelcast.getMap(HazelcastConfigs.DOCUMENTS_MAP), config.nodeId(), executor, clockMillis);
+                hazelcast.getMap(HazelcastConfigs.DOCUMENTS_MAP), config.nodeId(), executor, clockMillis, tags);
         this.clockMillis = clockMillis;
         this.features = features(executor);
     }
 
+    /**
+     * Starts the member. A config that joins others must carry the secret; one that runs alone
+     * without it gets a random one (so nothing can join it).
+     */
     public static CompletableFuture<MeshCluster> start(
             ClusterConfig config, Executor executor, LongSupplier clockMillis) {
+        if (config.joinsOthers() && config.secret().isEmpty()) {
+            return Async.failed(new IllegalArgumentException(
+                    "cluster-secret: required to join other members (peers or Kubernetes discovery), the same on "
+                            + "every node"));
+        }
+        ClusterConfig effective = config.secret().isPresent() ? config : config.withSecret(ClusterSecret.random());
+        ClusterSecret secret = effective.secret().orElseThrow();
+        EntryTags tags = new EntryTags(ClusterKeys.tagKey(secret, effective.clusterName()), new Forgeries());
         Events events = new Events();
-        Config hazelcastConfig = HazelcastConfigs.build(config);
+        Config hazelcastConfig = HazelcastConfigs.build(effective, tags);
         hazelcastConfig.addListenerConfig(new ListenerConfig(events));
         return Async.call(executor, () -> {
             HazelcastInstance instance = Hazelcast.newHazelcastInstance(hazelcastConfig);
-            HazelcastMeshCluster cluster = new HazelcastMeshCluster(config, instance, executor, clockMillis);
+            HazelcastMeshCluster cluster = new HazelcastMeshCluster(effective, instance, executor, clockMillis, tags);
             cluster.warnIfNodeIdTaken();
             events.attach(cluster);
             LOG.info(
@@ -171,7 +194,12 @@ public final class HazelcastMeshCluster implements MeshCluster {
 
     @Override
     public FeatureTable features(Executor executor) {
-        return new HazelcastFeatureTable(hazelcast.getMap(HazelcastConfigs.FEATURES_MAP), executor, clockMillis);
+        return new HazelcastFeatureTable(hazelcast.getMap(HazelcastConfigs.FEATURES_MAP), executor, clockMillis, tags);
+    }
+
+    @Override
+    public Map<String, Long> forgedEntries() {
+        return tags.forgeries().counts();
     }
 
     @Override

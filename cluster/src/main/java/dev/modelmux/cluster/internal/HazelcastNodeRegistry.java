@@ -11,21 +11,30 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 
-/** {@link NodeRegistry} over an {@code IMap<nodeId, RegistryEntry>}. */
+/**
+ * {@link NodeRegistry} over an {@code IMap<nodeId, RegistryEntry>}. Each node tags its own entry;
+ * readers see only entries whose tag verifies for their key (others are absent, and counted).
+ */
 final class HazelcastNodeRegistry implements NodeRegistry {
 
-    private final IMap<String, RegistryEntry> map;
+    private final IMap<String, Object> map;
     private final String localNodeId;
     private final Supplier<String> localMemberUuid;
     private final Executor executor;
+    private final EntryTags tags;
     private volatile NodeRecord lastPublished;
 
     HazelcastNodeRegistry(
-            IMap<String, RegistryEntry> map, String localNodeId, Supplier<String> localMemberUuid, Executor executor) {
+            IMap<String, Object> map,
+            String localNodeId,
+            Supplier<String> localMemberUuid,
+            Executor executor,
+            EntryTags tags) {
         this.map = map;
         this.localNodeId = localNodeId;
         this.localMemberUuid = localMemberUuid;
         this.executor = executor;
+        this.tags = tags;
     }
 
     @Override
@@ -36,7 +45,8 @@ final class HazelcastNodeRegistry implements NodeRegistry {
         }
         lastPublished = record;
         // One writer per key (the node itself), so a plain write loses nothing.
-        return Async.run(executor, () -> map.set(localNodeId, new RegistryEntry(record, localMemberUuid.get())));
+        return Async.run(
+                executor, () -> map.set(localNodeId, RegistryEntry.tagged(tags, record, localMemberUuid.get())));
     }
 
     /** Publishes the last record again, under the current member UUID (after a split-brain merge). */
@@ -47,15 +57,22 @@ final class HazelcastNodeRegistry implements NodeRegistry {
 
     @Override
     public CompletableFuture<Optional<NodeRecord>> get(String nodeId) {
-        return Async.call(executor, () -> Optional.ofNullable(map.get(nodeId)).map(RegistryEntry::record));
+        return Async.call(
+                executor,
+                () -> Optional.ofNullable(RegistryEntry.trusted(
+                        tags, nodeId, Decode.read(tags, Forgeries.NODES, nodeId, () -> map.get(nodeId)))));
     }
 
     @Override
     public CompletableFuture<Map<String, NodeRecord>> all() {
         return Async.call(executor, () -> {
             Map<String, NodeRecord> all = new TreeMap<>();
-            for (RegistryEntry e : map.values()) {
-                all.put(e.record().nodeId(), e.record());
+            for (Map.Entry<String, Object> e : Decode.entries(tags, Forgeries.NODES, map.entrySet())) {
+                Object key = Decode.read(tags, Forgeries.NODES, "(unreadable key)", e::getKey);
+                NodeRecord record = RegistryEntry.trusted(tags, key, Decode.value(tags, Forgeries.NODES, key, e));
+                if (record != null) {
+                    all.put(record.nodeId(), record);
+                }
             }
             return Collections.unmodifiableMap(all);
         });

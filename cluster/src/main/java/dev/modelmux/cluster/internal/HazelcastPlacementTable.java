@@ -16,6 +16,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -25,18 +26,22 @@ import java.util.function.LongSupplier;
 
 /**
  * {@link PlacementTable} over an {@code IMap<ModelKey, StoredCopies>}. Every write is an entry
- * processor ({@link CopyOp}, {@link Reassert}); nothing reads, modifies and puts back.
+ * processor ({@link CopyOp}, {@link Reassert}), tagged by this node and run (and its result tagged)
+ * only by members that hold the key; nothing reads, modifies and puts back. Readers see only
+ * entries whose tag verifies for their key: others count as no copies (and are counted).
  */
 final class HazelcastPlacementTable implements PlacementTable {
 
-    private final IMap<ModelKey, StoredCopies> map;
+    private final IMap<Object, Object> map;
     private final Executor executor;
     private final LongSupplier clockMillis;
+    private final EntryTags tags;
 
-    HazelcastPlacementTable(IMap<ModelKey, StoredCopies> map, Executor executor, LongSupplier clockMillis) {
+    HazelcastPlacementTable(IMap<Object, Object> map, Executor executor, LongSupplier clockMillis, EntryTags tags) {
         this.map = map;
         this.executor = executor;
         this.clockMillis = clockMillis;
+        this.tags = tags;
     }
 
     @Override
@@ -93,7 +98,8 @@ final class HazelcastPlacementTable implements PlacementTable {
     @Override
     public CompletableFuture<Void> removeNode(String nodeId) {
         Objects.requireNonNull(nodeId, "nodeId");
-        return Async.run(executor, () -> map.executeOnEntries(Reassert.dropNode(nodeId)));
+        Reassert drop = Reassert.dropNode(nodeId).signedBy(tags);
+        return Async.run(executor, () -> map.executeOnEntries(drop));
     }
 
     @Override
@@ -108,28 +114,36 @@ final class HazelcastPlacementTable implements PlacementTable {
                 holdings.add(new Holding(e.getKey(), c));
             }
         }
-        Reassert reassert = new Reassert(nodeId, holdings, asOfMillis);
+        Reassert reassert = new Reassert(nodeId, holdings, asOfMillis, null).signedBy(tags);
         return Async.run(executor, () -> {
             // Existing entries (drops what the node no longer reports), then reported keys that
             // may have no entry yet. Both passes are idempotent.
             map.executeOnEntries(reassert);
             if (!held.isEmpty()) {
-                map.executeOnKeys(held.keySet(), reassert);
+                map.executeOnKeys(Set.<Object>copyOf(held.keySet()), reassert);
             }
         });
     }
 
     @Override
     public CompletableFuture<List<Copy>> copies(ModelKey key) {
-        return Async.call(executor, () -> StoredCopies.of(map.get(key)));
+        Objects.requireNonNull(key, "key");
+        return Async.call(
+                executor,
+                () -> StoredCopies.trusted(
+                        tags, key, Decode.read(tags, Forgeries.PLACEMENTS, key, () -> map.get(key))));
     }
 
     @Override
     public CompletableFuture<Map<ModelKey, List<Copy>>> snapshot() {
         return Async.call(executor, () -> {
             Map<ModelKey, List<Copy>> all = new TreeMap<>();
-            for (Map.Entry<ModelKey, StoredCopies> e : map.entrySet()) {
-                all.put(e.getKey(), e.getValue().copies());
+            for (Map.Entry<Object, Object> e : Decode.entries(tags, Forgeries.PLACEMENTS, map.entrySet())) {
+                Object key = Decode.read(tags, Forgeries.PLACEMENTS, "(unreadable key)", e::getKey);
+                List<Copy> copies = StoredCopies.trusted(tags, key, Decode.value(tags, Forgeries.PLACEMENTS, key, e));
+                if (key instanceof ModelKey k && !copies.isEmpty()) {
+                    all.put(k, copies);
+                }
             }
             return Collections.unmodifiableMap(all);
         });
@@ -138,7 +152,7 @@ final class HazelcastPlacementTable implements PlacementTable {
     @Override
     public CompletableFuture<Subscription> listen(Consumer<TableEvent> listener) {
         Objects.requireNonNull(listener, "listener");
-        Forwarder forwarder = new Forwarder(listener);
+        Forwarder forwarder = new Forwarder(listener, tags);
         return Async.call(executor, () -> {
             UUID id = map.addEntryListener(forwarder, true);
             return () -> Async.run(executor, () -> map.removeEntryListener(id));
@@ -155,38 +169,46 @@ final class HazelcastPlacementTable implements PlacementTable {
 
     private CompletableFuture<Boolean> execute(ModelKey key, CopyOp op) {
         Objects.requireNonNull(key, "key");
-        return Async.call(executor, () -> map.executeOnKey(key, op));
+        CopyOp signed = op.signedFor(tags, key);
+        return Async.call(executor, () -> (Boolean) map.executeOnKey(key, signed));
     }
 
-    /** Entry events → {@link TableEvent}s. */
-    private record Forwarder(Consumer<TableEvent> listener)
-            implements EntryAddedListener<ModelKey, StoredCopies>,
-                    EntryUpdatedListener<ModelKey, StoredCopies>,
-                    EntryRemovedListener<ModelKey, StoredCopies>,
-                    EntryMergedListener<ModelKey, StoredCopies> {
+    /**
+     * Entry events → {@link TableEvent}s. A value without a valid tag is forwarded as no copies (what
+     * a reader of the table sees at that key); an event at a key that is not a model version is dropped.
+     */
+    private record Forwarder(Consumer<TableEvent> listener, EntryTags tags)
+            implements EntryAddedListener<Object, Object>,
+                    EntryUpdatedListener<Object, Object>,
+                    EntryRemovedListener<Object, Object>,
+                    EntryMergedListener<Object, Object> {
 
         @Override
-        public void entryAdded(EntryEvent<ModelKey, StoredCopies> event) {
+        public void entryAdded(EntryEvent<Object, Object> event) {
             forward(event);
         }
 
         @Override
-        public void entryUpdated(EntryEvent<ModelKey, StoredCopies> event) {
+        public void entryUpdated(EntryEvent<Object, Object> event) {
             forward(event);
         }
 
         @Override
-        public void entryRemoved(EntryEvent<ModelKey, StoredCopies> event) {
+        public void entryRemoved(EntryEvent<Object, Object> event) {
             forward(event);
         }
 
         @Override
-        public void entryMerged(EntryEvent<ModelKey, StoredCopies> event) {
+        public void entryMerged(EntryEvent<Object, Object> event) {
             forward(event);
         }
 
-        private void forward(EntryEvent<ModelKey, StoredCopies> event) {
-            listener.accept(new TableEvent(event.getKey(), StoredCopies.of(event.getValue())));
+        private void forward(EntryEvent<Object, Object> event) {
+            Object key = Decode.read(tags, Forgeries.PLACEMENTS, "(unreadable key)", event::getKey);
+            if (key instanceof ModelKey k) {
+                Object raw = Decode.read(tags, Forgeries.PLACEMENTS, k, event::getValue);
+                listener.accept(new TableEvent(k, StoredCopies.trusted(tags, k, raw)));
+            }
         }
     }
 }

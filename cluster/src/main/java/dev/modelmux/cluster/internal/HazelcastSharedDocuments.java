@@ -18,20 +18,27 @@ import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
-/** {@link SharedDocuments} over an {@code IMap<String, SharedDocument>}; writes are {@link DocumentOp}s. */
+/**
+ * {@link SharedDocuments} over an {@code IMap<String, StoredDocument>}; writes are {@link DocumentOp}s,
+ * tagged by this node and run only by members that hold the key. Every read (and every listener
+ * event, and every write's answer) is believed only with a valid tag: a version without one is
+ * absent to this node, and counted.
+ */
 final class HazelcastSharedDocuments implements SharedDocuments {
 
-    private final IMap<String, SharedDocument> map;
+    private final IMap<String, Object> map;
     private final String nodeId;
     private final Executor executor;
     private final LongSupplier clockMillis;
+    private final EntryTags tags;
 
     HazelcastSharedDocuments(
-            IMap<String, SharedDocument> map, String nodeId, Executor executor, LongSupplier clockMillis) {
+            IMap<String, Object> map, String nodeId, Executor executor, LongSupplier clockMillis, EntryTags tags) {
         this.map = map;
         this.nodeId = nodeId;
         this.executor = executor;
         this.clockMillis = clockMillis;
+        this.tags = tags;
     }
 
     @Override
@@ -41,7 +48,10 @@ final class HazelcastSharedDocuments implements SharedDocuments {
         } catch (IllegalArgumentException e) {
             return Async.failed(e);
         }
-        return Async.call(executor, () -> Optional.ofNullable(map.get(name)));
+        return Async.call(
+                executor,
+                () -> Optional.ofNullable(StoredDocument.trusted(
+                        tags, name, Decode.read(tags, Forgeries.DOCUMENTS, name, () -> map.get(name)))));
     }
 
     @Override
@@ -59,8 +69,10 @@ final class HazelcastSharedDocuments implements SharedDocuments {
         } catch (IllegalArgumentException | NullPointerException e) {
             return Async.failed(e instanceof NullPointerException ? new IllegalArgumentException(e.getMessage()) : e);
         }
-        DocumentOp op = new DocumentOp(expectedVersion, text, note, nodeId, clockMillis.getAsLong());
-        return Async.call(executor, () -> map.executeOnKey(name, op).toWrite(expectedVersion));
+        DocumentOp op = new DocumentOp(expectedVersion, text, note, nodeId, clockMillis.getAsLong(), null)
+                .signedFor(tags, name);
+        return Async.call(
+                executor, () -> ((DocumentOutcome) map.executeOnKey(name, op)).toWrite(tags, name, expectedVersion));
     }
 
     @Override
@@ -70,7 +82,7 @@ final class HazelcastSharedDocuments implements SharedDocuments {
         } catch (IllegalArgumentException e) {
             return Async.failed(e);
         }
-        Forwarder forwarder = new Forwarder(Objects.requireNonNull(listener, "listener"));
+        Forwarder forwarder = new Forwarder(Objects.requireNonNull(listener, "listener"), tags);
         return Async.call(executor, () -> {
             UUID id = map.addEntryListener(forwarder, name, true);
             return () -> Async.run(executor, () -> map.removeEntryListener(id));
@@ -82,30 +94,36 @@ final class HazelcastSharedDocuments implements SharedDocuments {
         return (long) s.length() * 3 > MAX_TEXT_BYTES && s.getBytes(StandardCharsets.UTF_8).length > MAX_TEXT_BYTES;
     }
 
-    /** Entry events → documents. Removals are not forwarded: documents are never removed. */
-    private record Forwarder(Consumer<SharedDocument> listener)
-            implements EntryAddedListener<String, SharedDocument>,
-                    EntryUpdatedListener<String, SharedDocument>,
-                    EntryMergedListener<String, SharedDocument> {
+    /**
+     * Entry events → documents. Removals are not forwarded: documents are never removed. A version
+     * without a valid tag is not forwarded (and is counted).
+     */
+    private record Forwarder(Consumer<SharedDocument> listener, EntryTags tags)
+            implements EntryAddedListener<String, Object>,
+                    EntryUpdatedListener<String, Object>,
+                    EntryMergedListener<String, Object> {
 
         @Override
-        public void entryAdded(EntryEvent<String, SharedDocument> event) {
+        public void entryAdded(EntryEvent<String, Object> event) {
             forward(event);
         }
 
         @Override
-        public void entryUpdated(EntryEvent<String, SharedDocument> event) {
+        public void entryUpdated(EntryEvent<String, Object> event) {
             forward(event);
         }
 
         @Override
-        public void entryMerged(EntryEvent<String, SharedDocument> event) {
+        public void entryMerged(EntryEvent<String, Object> event) {
             forward(event);
         }
 
-        private void forward(EntryEvent<String, SharedDocument> event) {
-            if (event.getValue() != null) {
-                listener.accept(event.getValue());
+        private void forward(EntryEvent<String, Object> event) {
+            String name = event.getKey();
+            SharedDocument doc =
+                    StoredDocument.trusted(tags, name, Decode.read(tags, Forgeries.DOCUMENTS, name, event::getValue));
+            if (doc != null) {
+                listener.accept(doc);
             }
         }
     }

@@ -7,17 +7,24 @@ import java.util.Map;
  * Removes a registry entry only if the member {@code memberUuid} published it: the cleanup after a
  * departed member removes that member's record and never a restarted run's, whether the new run
  * joined before or after the departure was seen. Deterministic, so backups reach the same result;
- * idempotent.
+ * idempotent. Only ever removes, so it needs no tag: a value under the departed node's id that is
+ * not a registry entry (or cannot be read) is removed too.
  */
-record RemoveIfPublishedBy(String memberUuid) implements EntryProcessor<String, RegistryEntry, Boolean> {
+record RemoveIfPublishedBy(String memberUuid) implements EntryProcessor<String, Object, Boolean> {
 
     @Override
-    public Boolean process(Map.Entry<String, RegistryEntry> entry) {
-        RegistryEntry current = entry.getValue();
-        if (current == null || !current.memberUuid().equals(memberUuid)) {
+    public Boolean process(Map.Entry<String, Object> entry) {
+        Object current;
+        try {
+            current = entry.getValue();
+        } catch (RuntimeException unreadable) {
+            current = unreadable;
+        }
+        if (current == null
+                || current instanceof RegistryEntry e && !e.memberUuid().equals(memberUuid)) {
             return false;
         }
-        entry.setValue(null);
+        Decode.set(entry, null);
         return true;
     }
 }

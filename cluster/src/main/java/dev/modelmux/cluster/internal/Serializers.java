@@ -19,8 +19,9 @@ import java.util.function.BiConsumer;
 import java.util.function.Function;
 
 /**
- * Compact serializers for everything the cluster stores or sends: map keys and values, and the
- * entry processors themselves.
+ * Compact serializers for everything the cluster stores or sends: map keys and values (each stored
+ * value with its tag, see {@link EntryTags}), and the entry processors themselves (with their
+ * sender's tag).
  *
  * <p>Why Compact with explicit serializers: the public records stay free of Hazelcast types (no
  * {@code IdentifiedDataSerializable} with mutable fields and no-arg constructors); nothing goes
@@ -83,10 +84,11 @@ final class Serializers {
         config.addSerializer(of(
                 "modelmux.RegistryEntry",
                 RegistryEntry.class,
-                r -> new RegistryEntry(r.readCompact("record"), r.readString("memberUuid")),
+                r -> new RegistryEntry(r.readCompact("record"), r.readString("memberUuid"), tag(r)),
                 (w, e) -> {
                     w.writeCompact("record", e.record());
                     w.writeString("memberUuid", e.memberUuid());
+                    tag(w, e.tag());
                 }));
         config.addSerializer(of(
                 "modelmux.RemoveIfPublishedBy",
@@ -111,11 +113,23 @@ final class Serializers {
                 "modelmux.CatalogOp",
                 CatalogOp.class,
                 r -> new CatalogOp(
-                        CatalogOp.Kind.valueOf(r.readString("kind")), r.readInt64("bytes"), r.readInt64("loadMillis")),
+                        CatalogOp.Kind.valueOf(r.readString("kind")),
+                        r.readInt64("bytes"),
+                        r.readInt64("loadMillis"),
+                        tag(r)),
                 (w, op) -> {
                     w.writeString("kind", op.kind().name());
                     w.writeInt64("bytes", op.bytes());
                     w.writeInt64("loadMillis", op.loadMillis());
+                    tag(w, op.tag());
+                }));
+        config.addSerializer(of(
+                "modelmux.StoredCatalogEntry",
+                StoredCatalogEntry.class,
+                r -> new StoredCatalogEntry(r.readCompact("entry"), tag(r)),
+                (w, e) -> {
+                    w.writeCompact("entry", e.entry());
+                    tag(w, e.tag());
                 }));
         config.addSerializer(of(
                 "modelmux.Copy",
@@ -144,8 +158,11 @@ final class Serializers {
         config.addSerializer(of(
                 "modelmux.StoredCopies",
                 StoredCopies.class,
-                r -> new StoredCopies(list(r.readArrayOfCompact("copies", Copy.class))),
-                (w, s) -> w.writeArrayOfCompact("copies", s.copies().toArray(new Copy[0]))));
+                r -> new StoredCopies(list(r.readArrayOfCompact("copies", Copy.class)), tag(r)),
+                (w, s) -> {
+                    w.writeArrayOfCompact("copies", s.copies().toArray(new Copy[0]));
+                    tag(w, s.tag());
+                }));
         config.addSerializer(of(
                 "modelmux.CopyOp",
                 CopyOp.class,
@@ -157,8 +174,10 @@ final class Serializers {
                         r.readString("reason"),
                         r.readInt64("lastUsedMillis"),
                         r.readFloat64("requestRate"),
-                        r.readInt64("nowMillis")),
+                        r.readInt64("nowMillis"),
+                        tag(r)),
                 (w, op) -> {
+                    tag(w, op.tag());
                     w.writeString("kind", op.kind().name());
                     w.writeString("nodeId", op.nodeId());
                     w.writeString("deviceId", op.deviceId());
@@ -182,8 +201,10 @@ final class Serializers {
                 r -> new Reassert(
                         r.readString("nodeId"),
                         list(r.readArrayOfCompact("holdings", Holding.class)),
-                        r.readInt64("asOfMillis")),
+                        r.readInt64("asOfMillis"),
+                        tag(r)),
                 (w, p) -> {
+                    tag(w, p.tag());
                     w.writeString("nodeId", p.nodeId());
                     w.writeArrayOfCompact("holdings", p.holdings().toArray(new Holding[0]));
                     w.writeInt64("asOfMillis", p.asOfMillis());
@@ -207,6 +228,22 @@ final class Serializers {
                     w.writeString("note", d.note());
                 }));
         config.addSerializer(of(
+                "modelmux.StoredDocument",
+                StoredDocument.class,
+                r -> new StoredDocument(r.readCompact("document"), tag(r)),
+                (w, d) -> {
+                    w.writeCompact("document", d.document());
+                    tag(w, d.tag());
+                }));
+        config.addSerializer(of(
+                "modelmux.StoredFlag",
+                StoredFlag.class,
+                r -> new StoredFlag(r.readInt64("sinceMillis"), tag(r)),
+                (w, f) -> {
+                    w.writeInt64("sinceMillis", f.sinceMillis());
+                    tag(w, f.tag());
+                }));
+        config.addSerializer(of(
                 "modelmux.DocumentOp",
                 DocumentOp.class,
                 r -> new DocumentOp(
@@ -214,8 +251,10 @@ final class Serializers {
                         r.readString("text"),
                         r.readString("note"),
                         r.readString("writer"),
-                        r.readInt64("nowMillis")),
+                        r.readInt64("nowMillis"),
+                        tag(r)),
                 (w, op) -> {
+                    tag(w, op.tag());
                     w.writeInt64("expectedVersion", op.expectedVersion());
                     w.writeString("text", op.text());
                     w.writeString("note", op.note());
@@ -237,6 +276,15 @@ final class Serializers {
                 (w, v) -> {
                     w.writeFloat64("value", v.value());
                     w.writeInt64("updatedAtMillis", v.updatedAtMillis());
+                }));
+        config.addSerializer(of(
+                "modelmux.StoredFeature",
+                StoredFeature.class,
+                r -> new StoredFeature(r.readFloat64("value"), r.readInt64("updatedAtMillis"), tag(r)),
+                (w, v) -> {
+                    w.writeFloat64("value", v.value());
+                    w.writeInt64("updatedAtMillis", v.updatedAtMillis());
+                    tag(w, v.tag());
                 }));
         registerEvents(config);
     }
@@ -269,6 +317,27 @@ final class Serializers {
                     w.writeString("actor", e.actor());
                     w.writeString("detail", e.detail());
                 }));
+        config.addSerializer(of(
+                "modelmux.StoredEvent",
+                StoredEvent.class,
+                r -> new StoredEvent(r.readCompact("event"), tag(r)),
+                (w, e) -> {
+                    w.writeCompact("event", e.event());
+                    tag(w, e.tag());
+                }));
+    }
+
+    /** Reads the tag field: null when absent or empty (such a value never verifies). */
+    static Tag tag(CompactReader reader) {
+        if (reader.getFieldKind("tag") != FieldKind.ARRAY_OF_INT8) {
+            return null;
+        }
+        byte[] bytes = reader.readArrayOfInt8("tag");
+        return bytes == null || bytes.length == 0 ? null : new Tag(bytes);
+    }
+
+    static void tag(CompactWriter writer, Tag tag) {
+        writer.writeArrayOfInt8("tag", tag == null ? null : tag.bytes());
     }
 
     /** Reads an int64 field a writer of an older schema may not have written. */

@@ -8,6 +8,7 @@ import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.properties.PropertyDefinition;
 import com.hazelcast.kubernetes.HazelcastKubernetesDiscoveryStrategyFactory;
 import dev.modelmux.cluster.ClusterConfig;
+import dev.modelmux.cluster.ClusterSecret;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -16,6 +17,8 @@ import org.junit.jupiter.api.Test;
 
 class HazelcastConfigsTest {
 
+    private static final ClusterSecret SECRET = ClusterSecret.of("configs-test-secret-3q9ZbVt7LwXe1KpR");
+
     private final ClusterConfig cluster = ClusterConfig.defaults()
             .withNodeId("n1")
             .withClusterName("mesh")
@@ -23,12 +26,20 @@ class HazelcastConfigsTest {
             .withPeers(List.of("127.0.0.1:5802", "127.0.0.1:5803"))
             .withFailureDetection(Duration.ofSeconds(2), Duration.ofSeconds(12));
 
+    /** The member config as a node with the test secret builds it. */
+    private static Config build(ClusterConfig c) {
+        ClusterConfig withSecret = c.withSecret(SECRET);
+        return HazelcastConfigs.build(
+                withSecret, new EntryTags(ClusterKeys.tagKey(SECRET, c.clusterName()), new Forgeries()));
+    }
+
     @Test
     void joinsOverTcpIpOnlyThroughThePeers() {
-        Config config = HazelcastConfigs.build(cluster);
+        Config config = build(cluster);
         JoinConfig join = config.getNetworkConfig().getJoin();
 
-        assertThat(config.getClusterName()).isEqualTo("mesh");
+        assertThat(config.getClusterName()).isEqualTo(ClusterKeys.clusterName(SECRET, "mesh"));
+        assertThat(config.getClusterName()).startsWith("mesh-").hasSize("mesh-".length() + 32);
         assertThat(join.getMulticastConfig().isEnabled()).isFalse();
         assertThat(join.getAutoDetectionConfig().isEnabled()).isFalse();
         assertThat(join.getKubernetesConfig().isEnabled()).isFalse();
@@ -40,21 +51,21 @@ class HazelcastConfigsTest {
 
     @Test
     void bindsToTheConfiguredInterfaceAndAdvertisesThePublicAddress() {
-        Config config = HazelcastConfigs.build(cluster.withAdvertiseAddress("203.0.113.7:6000"));
+        Config config = build(cluster.withAdvertiseAddress("203.0.113.7:6000"));
 
         assertThat(config.getNetworkConfig().getInterfaces().isEnabled()).isTrue();
         assertThat(config.getNetworkConfig().getInterfaces().getInterfaces()).containsExactly("127.0.0.1");
         assertThat(config.getProperty("hazelcast.socket.bind.any")).isEqualTo("false");
         assertThat(config.getNetworkConfig().getPublicAddress()).isEqualTo("203.0.113.7:6000");
 
-        Config any = HazelcastConfigs.build(cluster.withBindHost("0.0.0.0"));
+        Config any = build(cluster.withBindHost("0.0.0.0"));
         assertThat(any.getNetworkConfig().getInterfaces().isEnabled()).isFalse();
         assertThat(any.getProperty("hazelcast.socket.bind.any")).isEqualTo("true");
     }
 
     @Test
     void setsFastFailureDetectionAndKeepsHazelcastQuiet() {
-        Config config = HazelcastConfigs.build(cluster);
+        Config config = build(cluster);
 
         assertThat(config.getProperty("hazelcast.heartbeat.interval.seconds")).isEqualTo("2");
         assertThat(config.getProperty("hazelcast.max.no.heartbeat.seconds")).isEqualTo("12");
@@ -71,7 +82,7 @@ class HazelcastConfigsTest {
 
     @Test
     void placementTableHealsSplitBrainByUnion() {
-        Config config = HazelcastConfigs.build(cluster);
+        Config config = build(cluster);
 
         assertThat(config.getMapConfig(HazelcastConfigs.PLACEMENTS_MAP)
                         .getMergePolicyConfig()
@@ -83,7 +94,7 @@ class HazelcastConfigsTest {
 
     @Test
     void kubernetesModeUsesServiceDnsInsteadOfTcpIp() {
-        Config config = HazelcastConfigs.build(ClusterConfig.defaults()
+        Config config = build(ClusterConfig.defaults()
                 .withBindHost("0.0.0.0")
                 .withPort(5701)
                 .withKubernetesServiceDns("mesh-hz.default.svc.cluster.local"));
@@ -97,7 +108,7 @@ class HazelcastConfigsTest {
 
     @Test
     void kubernetesDnsModeDialsTheMembersPort() {
-        Config config = HazelcastConfigs.build(ClusterConfig.defaults()
+        Config config = build(ClusterConfig.defaults()
                 .withBindHost("0.0.0.0")
                 .withPort(5801)
                 .withKubernetesServiceDns("mesh-hz.default.svc.cluster.local"));
@@ -108,7 +119,7 @@ class HazelcastConfigsTest {
 
     @Test
     void kubernetesApiModeListsTheServicesEndpoints() {
-        Config config = HazelcastConfigs.build(ClusterConfig.defaults()
+        Config config = build(ClusterConfig.defaults()
                 .withBindHost("0.0.0.0")
                 .withPort(5701)
                 .withAdvertiseAddress("10.1.2.3")
@@ -130,7 +141,7 @@ class HazelcastConfigsTest {
 
     @Test
     void kubernetesApiModeWithoutANamespaceLeavesItToThePod() {
-        Config config = HazelcastConfigs.build(ClusterConfig.defaults()
+        Config config = build(ClusterConfig.defaults()
                 .withBindHost("0.0.0.0")
                 .withKubernetesApi(ClusterConfig.KubernetesApi.of("mesh-hz")));
 
@@ -144,11 +155,11 @@ class HazelcastConfigsTest {
                 .getConfigurationProperties().stream()
                         .map(PropertyDefinition::key)
                         .collect(Collectors.toSet());
-        Config api = HazelcastConfigs.build(ClusterConfig.defaults()
+        Config api = build(ClusterConfig.defaults()
                 .withBindHost("0.0.0.0")
                 .withPort(5701)
                 .withKubernetesApi(ClusterConfig.KubernetesApi.of("mesh-hz").inNamespace("inference")));
-        Config dns = HazelcastConfigs.build(ClusterConfig.defaults()
+        Config dns = build(ClusterConfig.defaults()
                 .withBindHost("0.0.0.0")
                 .withPort(5701)
                 .withKubernetesServiceDns("mesh-hz.default.svc.cluster.local"));

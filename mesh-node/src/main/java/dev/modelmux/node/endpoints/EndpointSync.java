@@ -117,6 +117,14 @@ public final class EndpointSync {
                                                         name,
                                                         specs.size());
                                                 apply(written.document());
+                                            } else if (((DocumentWrite.Conflict) w)
+                                                    .current()
+                                                    .isEmpty()) {
+                                                // Only when the answer carried no valid tag (not
+                                                // written by a holder of the cluster secret).
+                                                LOG.warn(
+                                                        "endpoints: the mesh answered with endpoints this node cannot authenticate; {} is not published, nothing is applied",
+                                                        name);
                                             } else {
                                                 SharedDocument theirs = ((DocumentWrite.Conflict) w)
                                                         .current()

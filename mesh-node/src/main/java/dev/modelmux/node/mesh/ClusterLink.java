@@ -1,6 +1,7 @@
 package dev.modelmux.node.mesh;
 
 import dev.modelmux.cluster.ClusterConfig;
+import dev.modelmux.cluster.ClusterSecret;
 import dev.modelmux.cluster.Copy;
 import dev.modelmux.cluster.DeviceRecord;
 import dev.modelmux.cluster.MemberEvent;
@@ -10,6 +11,8 @@ import dev.modelmux.cluster.NodeRecord;
 import dev.modelmux.gpu.DevicePool;
 import dev.modelmux.gpu.DeviceSnapshot;
 import dev.modelmux.gpu.PoolEvent;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -37,6 +40,11 @@ import org.slf4j.LoggerFactory;
  * right after each load, eviction or unload, so the shared table converges on the truth even
  * after lost updates or a healed partition. Reads for routing go through a cached view of the
  * other nodes' records. Every Hazelcast call runs on this link's own threads.
+ *
+ * <p>Trust: what this link reads from the cluster (node records, the placement table, drains) is
+ * only what holders of the cluster secret wrote; the cluster module drops the rest. So routing,
+ * forwarding (which carries the cluster secret) and {@link #isLeader leadership} consider only nodes
+ * whose record verified, never a process that merely reached the cluster network.
  */
 public final class ClusterLink implements PoolEvent.Listener {
     private static final Logger LOG = LoggerFactory.getLogger(ClusterLink.class);
@@ -74,8 +82,16 @@ public final class ClusterLink implements PoolEvent.Listener {
         this.executor = executor;
     }
 
-    /** Joins the mesh; completes once this node is a member. */
-    public static Future<ClusterLink> join(Vertx vertx, ClusterConfig config) {
+    /**
+     * Joins the mesh with the cluster secret ({@code --cluster-secret}; empty for a node alone,
+     * which then gets a random one); completes once this node is a member.
+     */
+    public static Future<ClusterLink> join(Vertx vertx, ClusterConfig config, Optional<String> secret) {
+        return join(
+                vertx, secret.map(s -> config.withSecret(ClusterSecret.of(s))).orElse(config));
+    }
+
+    private static Future<ClusterLink> join(Vertx vertx, ClusterConfig config) {
         ExecutorService executor = Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "modelmux-cluster");
             t.setDaemon(true);
@@ -153,6 +169,36 @@ public final class ClusterLink implements PoolEvent.Listener {
 
     public Optional<NodeRecord> node(String id) {
         return Optional.ofNullable(nodes.get(id));
+    }
+
+    /**
+     * Whether this node leads the mesh (runs the controller, speaks for nodes that left): the
+     * smallest id among the members whose node record verified (as of the last refresh). A process
+     * that joins the cluster under any id, however small, has no such record and never leads.
+     */
+    public boolean isLeader() {
+        return nodes.keySet().stream()
+                .min(String::compareTo)
+                .map(nodeId()::equals)
+                .orElse(false);
+    }
+
+    /**
+     * Registers {@code modelmux_cluster_forged_entries_total{map}}: shared entries (and entry
+     * processors) this node refused because no holder of the cluster secret wrote them.
+     */
+    public void bindMetrics(MeterRegistry registry) {
+        cluster.forgedEntries()
+                .keySet()
+                .forEach(map -> FunctionCounter.builder(
+                                "modelmux_cluster_forged_entries_total",
+                                cluster,
+                                c -> c.forgedEntries().getOrDefault(map, 0L))
+                        .description(
+                                "Shared entries this node ignored because they carry no valid tag (not written by a "
+                                        + "holder of the cluster secret), by map")
+                        .tag("map", map)
+                        .register(registry));
     }
 
     /** Whether the operators flagged {@code nodeId} draining (as of the last refresh). */

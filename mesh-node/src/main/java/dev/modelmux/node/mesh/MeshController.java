@@ -97,10 +97,7 @@ public final class MeshController {
     }
 
     boolean leader() {
-        return link.cluster().members().stream()
-                .min(String::compareTo)
-                .map(link.nodeId()::equals)
-                .orElse(false);
+        return link.isLeader();
     }
 
     private void tick() {

@@ -72,7 +72,7 @@ public final class Operators implements PoolEvent.Listener {
                     "devices " + pool.devices().stream().map(d -> d.id()).toList()));
         });
         link.cluster().onMembership(e -> {
-            // The survivor with the smallest id speaks for a node that left (it cannot).
+            // The leader speaks for a node that left (it cannot).
             if (e instanceof MemberEvent.Left left && leader()) {
                 record(MeshEvent.node(now(), MeshEvent.Kind.LEFT, left.nodeId(), MeshEvent.ACTOR_MESH, ""));
             }
@@ -232,10 +232,7 @@ public final class Operators implements PoolEvent.Listener {
     }
 
     private boolean leader() {
-        return link.cluster().members().stream()
-                .min(String::compareTo)
-                .map(link.nodeId()::equals)
-                .orElse(false);
+        return link.isLeader();
     }
 
     private static long now() {

@@ -119,6 +119,14 @@ public final class TenantPolicySync {
                                             name,
                                             first.tenants().size());
                                     apply(written.document(), first);
+                                } else if (((DocumentWrite.Conflict) w)
+                                        .current()
+                                        .isEmpty()) {
+                                    // Only when the answer carried no valid tag (not written by a
+                                    // holder of the cluster secret): keep the file's policy here.
+                                    LOG.warn(
+                                            "tenants: the mesh answered with a policy this node cannot authenticate; keeping {}",
+                                            name);
                                 } else {
                                     SharedDocument theirs = ((DocumentWrite.Conflict) w)
                                             .current()
