@@ -62,20 +62,29 @@ class HedgingTest {
             for (int i = 0; i < 40; i++) {
                 assertThat(floats(call(a, x).ok(), 0)).containsExactly(expected, within(0f));
             }
-            assertThat(hedges(a, "sent")).isZero();
+            // (A forward slower than the p95 may already have been hedged: that is what hedging is for.)
+            double wonBefore = hedges(a, "won");
 
             int calls = 0;
+            int answered = 0;
             try (DeviceQueue.Hold stuck = b.node.schedulers().hold("cpu0")) {
-                // Each request goes to b or c first at random; one that goes to b is hedged to c.
-                while (hedges(a, "won") == 0) {
+                // Each request goes to b or c first at random; one that goes to b is hedged to c when the
+                // model's hedge budget allows (warm-up may have spent some; each forward earns 5% of one).
+                // One that goes to b without budget waits on b's held device until its deadline.
+                while (hedges(a, "won") == wonBefore) {
                     assertThat(calls++)
                             .as("requests sent without a hedge winning")
                             .isLessThan(200);
-                    Reply<ModelInferResponse> r = call(a, x);
-                    assertThat(r.status()).as(r.message()).isEqualTo(GrpcStatus.OK);
-                    assertThat(floats(r.body(), 0)).containsExactly(expected, within(0f));
+                    Reply<ModelInferResponse> r = call(a, x, 5_000);
+                    if (r.status() == GrpcStatus.OK) {
+                        answered++;
+                        assertThat(floats(r.body(), 0)).containsExactly(expected, within(0f));
+                    } else {
+                        assertThat(r.status()).as(r.message()).isEqualTo(GrpcStatus.DEADLINE_EXCEEDED);
+                    }
                 }
             }
+            assertThat(answered).isPositive();
             assertThat(hedges(a, "sent")).isGreaterThanOrEqualTo(1);
             // b serves again once its device is free.
             assertThat(floats(call(b, x).ok(), 0)).containsExactly(expected, within(0f));
@@ -87,12 +96,12 @@ class HedgingTest {
     }
 
     private static Reply<ModelInferResponse> call(NodeFixture f, float[] x) {
-        // The deadline is a hang guard: a request waiting on the held device without a hedge fails the test.
+        return call(f, x, NodeFixture.PATIENCE.toMillis());
+    }
+
+    private static Reply<ModelInferResponse> call(NodeFixture f, float[] x, long deadlineMillis) {
         return NodeFixture.await(f.client.callAsync(
-                GRPCInferenceServiceGrpcClient.ModelInfer,
-                fp32("hot", "input", x, 1, 16),
-                Map.of(),
-                NodeFixture.PATIENCE.toMillis()));
+                GRPCInferenceServiceGrpcClient.ModelInfer, fp32("hot", "input", x, 1, 16), Map.of(), deadlineMillis));
     }
 
     private static double hedges(NodeFixture f, String outcome) {
