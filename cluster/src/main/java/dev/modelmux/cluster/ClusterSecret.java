@@ -1,10 +1,15 @@
 package dev.modelmux.cluster;
 
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
  * The secret every node of one mesh shares ({@code --cluster-secret}). The cluster network is not
@@ -29,6 +34,9 @@ public record ClusterSecret(String value) {
      */
     static final double MIN_ESTIMATED_BITS = 72;
 
+    /** What the key of forward hops' tags is derived under (see {@link #hopKey()}). */
+    static final String HOP_LABEL = "modelmux forward hops v1\n";
+
     private static final String HOW = "use at least " + MIN_LENGTH
             + " random characters, the same on every node, e.g. the output of `openssl rand -base64 32`";
 
@@ -50,6 +58,25 @@ public record ClusterSecret(String value) {
         byte[] bytes = new byte[32];
         new SecureRandom().nextBytes(bytes);
         return new ClusterSecret(Base64.getUrlEncoder().withoutPadding().encodeToString(bytes));
+    }
+
+    /**
+     * The key that tags requests forwarded between nodes: HMAC-SHA256(secret, {@code "modelmux forward
+     * hops v1\n"}). A label of its own, so it is neither the Hazelcast cluster name nor the key of
+     * the entry tags, and reveals neither them nor the secret; it never leaves the node (a hop carries
+     * a tag made with it, not the key or the secret). A fresh array on each call: the caller may clear it.
+     */
+    public byte[] hopKey() {
+        byte[] key = value.getBytes(StandardCharsets.UTF_8);
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(key, "HmacSHA256"));
+            return mac.doFinal(HOP_LABEL.getBytes(StandardCharsets.UTF_8));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is not available in this JVM", e);
+        } finally {
+            Arrays.fill(key, (byte) 0);
+        }
     }
 
     @Override

@@ -61,4 +61,18 @@ class ClusterSecretTest {
         assertThat(s.toString()).doesNotContain(s.value());
         assertThat(ClusterConfig.defaults().withSecret(s).toString()).doesNotContain(s.value());
     }
+
+    @Test
+    void theHopKeyIsAnHmacOfItsOwnLabel() {
+        ClusterSecret s = ClusterSecret.of("test-cluster-secret-0123456789-kQ7vX2pLm9");
+        // printf 'modelmux forward hops v1\n' | openssl dgst -sha256 -hmac test-cluster-secret-0123456789-kQ7vX2pLm9
+        assertThat(HexFormat.of().formatHex(s.hopKey()))
+                .isEqualTo("e25d7df7be0b52ab93c9bd7ffe4db72f1b6f7556708a0e01c158a625fccb6805")
+                // not the entry tags' key (label "modelmux entry tags v1\nmodelmux")
+                .isNotEqualTo("e22b0edcb9cf859b39b0c63339ae47b5caf8ab46037d16990dae63178503bfb1");
+        assertThat(ClusterSecret.random().hopKey()).isNotEqualTo(s.hopKey()).hasSize(32);
+        byte[] mine = s.hopKey();
+        mine[0] ^= 1;
+        assertThat(s.hopKey()).as("each call a fresh copy").isNotEqualTo(mine);
+    }
 }

@@ -2,6 +2,7 @@ package dev.modelmux.node;
 
 import dev.modelmux.admission.tenant.Admission;
 import dev.modelmux.cluster.ClusterConfig;
+import dev.modelmux.cluster.ClusterSecret;
 import dev.modelmux.cluster.Copy;
 import dev.modelmux.cluster.ModelKey;
 import dev.modelmux.gpu.DevicePool;
@@ -45,7 +46,9 @@ import dev.modelmux.node.protocol.Offload;
 import dev.modelmux.node.protocol.RestApi;
 import dev.modelmux.node.protocol.ServerInfo;
 import dev.modelmux.node.security.AdminAuth;
-import dev.modelmux.node.security.SecretCheck;
+import dev.modelmux.node.security.HopAuth;
+import dev.modelmux.node.security.HopSigner;
+import dev.modelmux.node.security.ReplayCache;
 import dev.modelmux.node.tensors.TensorLimits;
 import dev.modelmux.placement.CopyScaler;
 import dev.modelmux.repo.ModelRepository;
@@ -104,7 +107,9 @@ public final class MeshNode {
     private TenantPolicySync tenantSync;
     private final EdgeAdmission tenants;
     private final Forwarder forwarder;
-    private final String clusterSecret;
+    /** The key of forward hops' tags, derived from the cluster secret (which itself never goes on the wire). */
+    private final byte[] hopKey;
+
     private DeviceSchedulers schedulers;
     private TableFeatureStore featureStore;
     private FilePredictionLog predictionLog;
@@ -133,9 +138,13 @@ public final class MeshNode {
         this.link = link;
         link.bindMetrics(prometheus);
         this.operators = new Operators(vertx, link);
-        // One node alone still needs a secret for its (unused) forward channel; a mesh shares one.
-        this.clusterSecret = config.clusterSecret().orElseGet(MeshNode::randomToken);
-        this.forwarder = new Forwarder(vertx, clusterSecret, config.maxMessageBytes());
+        // One node alone still needs a key for its (unused) forward channel; a mesh shares one.
+        this.hopKey = config.clusterSecret()
+                .map(ClusterSecret::of)
+                .orElseGet(ClusterSecret::random)
+                .hopKey();
+        this.forwarder = new Forwarder(
+                vertx, new HopSigner(hopKey, System::currentTimeMillis, new SecureRandom()), config.maxMessageBytes());
         this.config = config;
         this.repo = boot.repo();
         this.adminToken = boot.adminToken();
@@ -230,7 +239,12 @@ public final class MeshNode {
                 config.serving().readiness(),
                 stats,
                 forwarder);
-        new GrpcApi(api, new GrpcCodec(limits), new SecretCheck(clusterSecret, "cluster secret")).bind(grpc);
+        HopAuth hops = new HopAuth(
+                hopKey,
+                System::currentTimeMillis,
+                new ReplayCache(HopAuth.MAX_SKEW.toMillis(), ReplayCache.DEFAULT_CAPACITY),
+                r -> metrics.hopRefused(r.label()));
+        new GrpcApi(api, new GrpcCodec(limits), hops).bind(grpc);
         RestApi rest = new RestApi(api, new JsonCodec(limits), prometheus, config.maxMessageBytes());
         io.vertx.ext.web.Router web = rest.router(vertx);
         MetricsEndpoint metricsEndpoint = new MetricsEndpoint(

@@ -104,7 +104,8 @@ class MeshRoutingTest {
             Reply<ModelInferResponse> wrong = a.client.call(
                     GRPCInferenceServiceGrpcClient.ModelInfer,
                     fp32("m", "input", x, 1, 16),
-                    Map.of(Forwarder.HOP_HEADER, "1", Forwarder.SECRET_HEADER, "not-the-secret-at-all"));
+                    // The secret itself (how hops were once authenticated) no longer opens anything.
+                    Map.of(Forwarder.HOP_HEADER, "1", "x-modelmux-cluster-secret", NodeFixture.CLUSTER_SECRET));
             assertThat(wrong.status()).isEqualTo(GrpcStatus.UNAUTHENTICATED);
 
             // The holder leaves: its copies disappear from the table and a serves m itself.

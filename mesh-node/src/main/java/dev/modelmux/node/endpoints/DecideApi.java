@@ -55,7 +55,7 @@ final class DecideApi {
         GrpcCalls.unary(
                 server,
                 DecisionsGrpcService.Decide,
-                headers -> tenants.authenticate(headers.get("authorization")),
+                call -> tenants.authenticate(call.headers().get("authorization")),
                 (req, call) -> {
                     long start = clock.getAsLong();
                     long timeoutMs = call.timeout();

@@ -10,33 +10,54 @@ import dev.modelmux.node.oip.ModelStatisticsRequest;
 import dev.modelmux.node.oip.ModelStatisticsResponse;
 import dev.modelmux.node.oip.RepositoryModelLoadRequest;
 import dev.modelmux.node.oip.RepositoryModelUnloadRequest;
+import dev.modelmux.node.security.HopSigner;
+import dev.modelmux.node.security.HopTag;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.grpc.client.GrpcClient;
 import io.vertx.grpc.client.GrpcClientOptions;
+import io.vertx.grpc.client.GrpcClientRequest;
 import io.vertx.grpc.common.GrpcStatus;
+import io.vertx.grpc.common.ServiceMethod;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Sends a request to the node that holds the model, over the same gRPC protocol, with the
- * caller's remaining deadline, a hop count (a forwarded request is never forwarded again) and the
- * cluster secret, so no outside client can pass itself off as a forwarded request.
+ * caller's remaining deadline, a hop marker (a forwarded request is never forwarded again) and a hop
+ * tag ({@link HopTag}: made with a key derived from the cluster secret, over the method, model,
+ * tenant, timeout, a timestamp and a nonce), so no outside client can pass itself off as a forwarded
+ * request, and the secret itself never goes on the wire.
  */
 public final class Forwarder {
-    public static final String HOP_HEADER = "x-modelmux-hop";
-    public static final String SECRET_HEADER = "x-modelmux-cluster-secret";
+    public static final String HOP_HEADER = HopTag.HOP_HEADER;
     /** The tenant the entry node admitted the request for (the holder queues it under that tenant). */
-    public static final String TENANT_HEADER = "x-modelmux-tenant";
+    public static final String TENANT_HEADER = HopTag.TENANT_HEADER;
+    /**
+     * The longest timeout a hop carries, in ms: Vert.x writes shorter ones exactly (in ns, us or ms) and
+     * the receiver parses them back to the same milliseconds the tag covers.
+     */
+    static final long MAX_TIMEOUT_MILLIS = 99_999_999L;
 
     private final GrpcClient client;
-    private final String secret;
+    private final HopSigner signer;
 
-    public Forwarder(Vertx vertx, String secret, long maxMessageBytes) {
+    public Forwarder(Vertx vertx, HopSigner signer, long maxMessageBytes) {
         this.client = GrpcClient.client(
                 vertx, new GrpcClientOptions().setMaxMessageSize(Math.max(maxMessageBytes, 256L << 20)));
-        this.secret = secret;
+        this.signer = signer;
+    }
+
+    /** Sets the call's timeout (0 for none) and the hop's headers, tagged for exactly that timeout. */
+    private void hop(
+            GrpcClientRequest<?, ?> call, ServiceMethod<?, ?> method, String model, String tenant, long timeoutMs) {
+        long t = Math.min(timeoutMs, MAX_TIMEOUT_MILLIS);
+        if (t > 0) {
+            call.timeout(t, TimeUnit.MILLISECONDS);
+        }
+        signer.headers(method.serviceName().fullyQualifiedName() + "/" + method.methodName(), model, tenant, t)
+                .forEach(call.headers()::set);
     }
 
     /**
@@ -63,13 +84,14 @@ public final class Forwarder {
         SocketAddress address = SocketAddress.inetSocketAddress(target.grpcPort(), target.grpcHost());
         return client.request(address, GRPCInferenceServiceGrpcClient.ModelInfer)
                 .compose(call -> {
-                    call.headers()
-                            .set(HOP_HEADER, "1")
-                            .set(SECRET_HEADER, secret)
-                            .set(TENANT_HEADER, tenantId);
-                    if (remainingNanos != Long.MAX_VALUE) {
-                        call.timeout(Math.max(1, TimeUnit.NANOSECONDS.toMillis(remainingNanos)), TimeUnit.MILLISECONDS);
-                    }
+                    hop(
+                            call,
+                            GRPCInferenceServiceGrpcClient.ModelInfer,
+                            req.getModelName(),
+                            tenantId,
+                            remainingNanos == Long.MAX_VALUE
+                                    ? 0
+                                    : Math.max(1, TimeUnit.NANOSECONDS.toMillis(remainingNanos)));
                     call.end(req);
                     cancel.onSuccess(v -> {
                         try {
@@ -112,7 +134,7 @@ public final class Forwarder {
         if (load) {
             status = client.request(address, GRPCInferenceServiceGrpcClient.RepositoryModelLoad)
                     .compose(call -> {
-                        call.headers().set(HOP_HEADER, "1").set(SECRET_HEADER, secret);
+                        hop(call, GRPCInferenceServiceGrpcClient.RepositoryModelLoad, model, null, 0);
                         call.end(RepositoryModelLoadRequest.newBuilder()
                                 .setModelName(model)
                                 .putParameters("version", v)
@@ -123,7 +145,7 @@ public final class Forwarder {
         } else {
             status = client.request(address, GRPCInferenceServiceGrpcClient.RepositoryModelUnload)
                     .compose(call -> {
-                        call.headers().set(HOP_HEADER, "1").set(SECRET_HEADER, secret);
+                        hop(call, GRPCInferenceServiceGrpcClient.RepositoryModelUnload, model, null, 0);
                         call.end(RepositoryModelUnloadRequest.newBuilder()
                                 .setModelName(model)
                                 .putParameters("version", v)
@@ -146,8 +168,7 @@ public final class Forwarder {
         SocketAddress address = SocketAddress.inetSocketAddress(target.grpcPort(), target.grpcHost());
         return client.request(address, GRPCInferenceServiceGrpcClient.ModelStatistics)
                 .compose(call -> {
-                    call.headers().set(HOP_HEADER, "1").set(SECRET_HEADER, secret);
-                    call.timeout(timeoutMillis, TimeUnit.MILLISECONDS);
+                    hop(call, GRPCInferenceServiceGrpcClient.ModelStatistics, model, null, timeoutMillis);
                     call.end(ModelStatisticsRequest.newBuilder()
                             .setName(model)
                             .setVersion(version)

@@ -112,6 +112,18 @@ public final class NodeMetrics implements PoolEvent.Listener, QueueObserver<Mode
                 .increment();
     }
 
+    /**
+     * A call that claimed to be a hop from another node and was refused ({@code reason}: bad_tag, stale,
+     * replay, replay_cache_full).
+     */
+    public void hopRefused(String reason) {
+        Counter.builder("modelmux_hop_refused_total")
+                .description("Calls claiming to be forwarded by a node of the mesh that were refused, by reason")
+                .tag("reason", reason)
+                .register(registry)
+                .increment();
+    }
+
     /** One finished request. */
     public void request(
             String protocol,

@@ -20,7 +20,8 @@ import dev.modelmux.node.oip.RepositoryModelUnloadResponse;
 import dev.modelmux.node.oip.ServerLiveResponse;
 import dev.modelmux.node.oip.ServerMetadataResponse;
 import dev.modelmux.node.oip.ServerReadyResponse;
-import dev.modelmux.node.security.SecretCheck;
+import dev.modelmux.node.security.HopAuth;
+import dev.modelmux.node.security.HopTag;
 import dev.modelmux.repo.DataType;
 import dev.modelmux.repo.ModelConfigs;
 import dev.modelmux.repo.config.ModelConfig;
@@ -45,12 +46,12 @@ public final class GrpcApi {
     private static final String PROTOCOL = "grpc";
 
     private final GrpcCodec codec;
-    private final SecretCheck clusterAuth;
+    private final HopAuth hops;
     private final ApiContext api;
 
-    public GrpcApi(ApiContext api, GrpcCodec codec, SecretCheck clusterAuth) {
+    public GrpcApi(ApiContext api, GrpcCodec codec, HopAuth hops) {
         this.api = api;
-        this.clusterAuth = clusterAuth;
+        this.hops = hops;
         this.codec = codec;
     }
 
@@ -96,6 +97,9 @@ public final class GrpcApi {
         Statistics statistics = new Statistics(api, api.stats(), api.peers());
         unary(server, GRPCInferenceServiceGrpcService.ModelStatistics, this::readerOrPeer, (req, call) -> {
             boolean peer = fromPeer(call);
+            if (peer) {
+                hops.checkModel(call.headers().get(HopTag.MODEL_HEADER), req.getName());
+            }
             return statistics.collect(
                     req.getName(), req.getVersion(), peer, peer ? m -> true : Visibility.of(api, auth(call)));
         });
@@ -105,9 +109,12 @@ public final class GrpcApi {
             long timeoutMs = call.timeout();
             long deadline = timeoutMs > 0 ? start + timeoutMs * 1_000_000L : Long.MAX_VALUE;
             boolean peer = fromPeer(call);
-            return api.offload()
-                    .run(raw.length(), () -> parse(raw))
-                    .compose(req -> infer(req, call.headers(), start, deadline, peer));
+            return api.offload().run(raw.length(), () -> parse(raw)).compose(req -> {
+                if (peer) {
+                    hops.checkModel(call.headers().get(HopTag.MODEL_HEADER), req.getModelName());
+                }
+                return infer(req, call.headers(), start, deadline, peer);
+            });
         });
         new StreamInfer(api, this, server).bind();
         unary(server, GRPCInferenceServiceGrpcService.RepositoryIndex, this::readerOrPeer, (req, call) -> {
@@ -129,6 +136,7 @@ public final class GrpcApi {
         unary(server, GRPCInferenceServiceGrpcService.RepositoryModelLoad, this::adminOrPeer, (req, call) -> {
             if (fromPeer(call)) {
                 // A placement decision of the mesh: load this one version here.
+                hops.checkModel(call.headers().get(HopTag.MODEL_HEADER), req.getModelName());
                 return api.models()
                         .loadVersion(req.getModelName(), version(req.getParametersMap()))
                         .map(v -> RepositoryModelLoadResponse.getDefaultInstance());
@@ -140,6 +148,7 @@ public final class GrpcApi {
         });
         unary(server, GRPCInferenceServiceGrpcService.RepositoryModelUnload, this::adminOrPeer, (req, call) -> {
             if (fromPeer(call)) {
+                hops.checkModel(call.headers().get(HopTag.MODEL_HEADER), req.getModelName());
                 return api.models()
                         .unloadVersion(req.getModelName(), version(req.getParametersMap()))
                         .map(v -> RepositoryModelUnloadResponse.getDefaultInstance());
@@ -213,13 +222,19 @@ public final class GrpcApi {
         return call.headers().get("authorization");
     }
 
-    /** Whether the call comes from another node of the mesh (then it must carry the cluster secret). */
-    private boolean fromPeer(GrpcServerRequest<?, ?> call) {
-        if (!call.headers().contains(Forwarder.HOP_HEADER)) {
-            return false;
-        }
-        clusterAuth.check(call.headers().get(Forwarder.SECRET_HEADER));
-        return true;
+    /**
+     * Whether the call comes from another node of the mesh. Only for methods bound with a gate that
+     * checks hops ({@link #tenantOrPeer}, {@link #readerOrPeer}, {@link #adminOrPeer}): the gate has
+     * verified the hop's tag before the handler runs, and a hop's nonce is accepted only once.
+     */
+    private static boolean fromPeer(GrpcServerRequest<?, ?> call) {
+        return call.headers().contains(HopTag.HOP_HEADER);
+    }
+
+    /** A hop's metadata, checked against the method and timeout the call really has. */
+    private void checkHop(GrpcServerRequest<?, ?> call) {
+        hops.check(
+                call.serviceName().fullyQualifiedName() + "/" + call.methodName(), call.timeout(), call.headers()::get);
     }
 
     private static long version(Map<String, ModelRepositoryParameter> params) {
@@ -295,35 +310,35 @@ public final class GrpcApi {
     private <Q, R> void unary(
             GrpcServer server,
             ServiceMethod<Q, R> method,
-            Consumer<MultiMap> credentials,
+            Consumer<GrpcServerRequest<?, ?>> credentials,
             BiFunction<Q, GrpcServerRequest<Q, R>, Future<R>> fn) {
         GrpcCalls.unary(server, method, credentials, fn, api.metrics()::undecodable);
     }
 
     /** A tenant's key (inference), or a peer's hop: checked before the message is read. */
-    void tenantOrPeer(MultiMap headers) {
-        if (headers.contains(Forwarder.HOP_HEADER)) {
-            clusterAuth.check(headers.get(Forwarder.SECRET_HEADER));
+    private void tenantOrPeer(GrpcServerRequest<?, ?> call) {
+        if (fromPeer(call)) {
+            checkHop(call);
         } else {
-            api.tenants().authenticate(headers.get("authorization"));
+            api.tenants().authenticate(auth(call));
         }
     }
 
     /** Someone who may read model information (a tenant, the admin, a peer): checked before the message is read. */
-    private void readerOrPeer(MultiMap headers) {
-        if (headers.contains(Forwarder.HOP_HEADER)) {
-            clusterAuth.check(headers.get(Forwarder.SECRET_HEADER));
+    private void readerOrPeer(GrpcServerRequest<?, ?> call) {
+        if (fromPeer(call)) {
+            checkHop(call);
         } else {
-            Visibility.of(api, headers.get("authorization"));
+            Visibility.of(api, auth(call));
         }
     }
 
     /** The admin token, or a peer's placement call: checked before the message is read. */
-    private void adminOrPeer(MultiMap headers) {
-        if (headers.contains(Forwarder.HOP_HEADER)) {
-            clusterAuth.check(headers.get(Forwarder.SECRET_HEADER));
+    private void adminOrPeer(GrpcServerRequest<?, ?> call) {
+        if (fromPeer(call)) {
+            checkHop(call);
         } else {
-            api.admin().check(headers.get("authorization"));
+            api.admin().check(auth(call));
         }
     }
 }

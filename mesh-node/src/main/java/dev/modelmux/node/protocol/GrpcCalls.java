@@ -3,7 +3,6 @@ package dev.modelmux.node.protocol;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.modelmux.node.errors.ServingException;
 import io.vertx.core.Future;
-import io.vertx.core.MultiMap;
 import io.vertx.core.http.StreamResetException;
 import io.vertx.grpc.common.CodecException;
 import io.vertx.grpc.common.GrpcStatus;
@@ -37,25 +36,25 @@ public final class GrpcCalls {
             ServiceMethod<Q, R> method,
             BiFunction<Q, GrpcServerRequest<Q, R>, Future<R>> fn,
             Consumer<String> undecodable) {
-        unary(server, method, headers -> {}, fn, undecodable);
+        unary(server, method, call -> {}, fn, undecodable);
     }
 
     /**
      * As {@link #unary(GrpcServer, ServiceMethod, BiFunction, Consumer)}, with {@code credentials} checked on
-     * the call's metadata as soon as it arrives, before any of its message is read: a call it refuses is
+     * the call (its metadata, method and timeout) as soon as it arrives, before any of its message is read: a call it refuses is
      * answered at once and its stream reset, so an unauthenticated caller never gets a large message buffered
      * or parsed.
      */
     public static <Q, R> void unary(
             GrpcServer server,
             ServiceMethod<Q, R> method,
-            Consumer<MultiMap> credentials,
+            Consumer<GrpcServerRequest<?, ?>> credentials,
             BiFunction<Q, GrpcServerRequest<Q, R>, Future<R>> fn,
             Consumer<String> undecodable) {
         String name = method.methodName();
         server.callHandler(method, call -> {
             try {
-                credentials.accept(call.headers());
+                credentials.accept(call);
             } catch (ServingException e) {
                 refuse(call, e);
                 return;

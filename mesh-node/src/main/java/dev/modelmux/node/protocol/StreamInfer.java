@@ -79,7 +79,8 @@ final class StreamInfer {
 
         void start() {
             try {
-                grpc.tenantOrPeer(call.headers());
+                // Peers never stream: a stream is a tenant's, whatever hop headers it carries.
+                api.tenants().authenticate(call.headers().get("authorization"));
             } catch (ServingException e) {
                 closed = true;
                 GrpcCalls.refuse(call, e);
