@@ -9,6 +9,7 @@ import static dev.modelmux.node.EndpointSupport.target;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.modelmux.gpu.ModelKey;
 import dev.modelmux.node.catalog.ControlMode;
 import dev.modelmux.node.v1.DecideRequest;
 import dev.modelmux.node.v1.DecideResponse;
@@ -211,7 +212,10 @@ class EndpointAdminTest {
                     "\"1\"");
             assertThat(retarget.status()).as(retarget.body()).isEqualTo(200);
             assertThat(retarget.json().getLong("policy_version")).isEqualTo(2);
-            assertThat(f.node.copies("risk", 3)).anyMatch(c -> c.endsWith(":READY"));
+            // Loaded on this node when the write answered; the shared placement table hears of it a moment later.
+            assertThat(f.node.pool().resident(new ModelKey("risk", 3))).isPresent();
+            await().atMost(NodeFixture.PATIENCE)
+                    .until(() -> f.node.copies("risk", 3).stream().anyMatch(c -> c.endsWith(":READY")));
             assertThat(decideVersion(f, "credit")).isEqualTo("risk:3");
 
             // A version that cannot load is refused with the reason, and the policy in force stays.
