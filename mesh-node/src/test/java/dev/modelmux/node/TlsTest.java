@@ -151,7 +151,8 @@ class TlsTest {
                 TlsConfig.of(tls.resolve("tls.crt"), tls.resolve("tls.key")).withClientCa(tls.resolve("ca.crt"));
         Path[] me = {tls.resolve("tls.crt"), tls.resolve("tls.key")};
         TestRepo repo = new TestRepo(tmp.resolve("repo")).mlp("m", 1, 16, 4, 200_000, 3);
-        try (NodeFixture a = start(repo, "a", config, List.of());
+        // a has no room for m (~300 KiB), so only a forward to b can answer at a.
+        try (NodeFixture a = start(repo, "a", config, List.of(), 64L << 10);
                 NodeFixture b = start(repo, "b", config, List.of("127.0.0.1:" + a.node.clusterPort()));
                 OipClient atA = client(a, tls.resolve("ca.crt"), me, null);
                 OipClient atB = client(b, tls.resolve("ca.crt"), me, null)) {
@@ -168,7 +169,6 @@ class TlsTest {
                             GRPCInferenceServiceGrpcClient.ModelInfer, fp32("m", "input", x, 1, 16))
                     .ok();
             assertThat(floats(forwarded, 0)).containsExactly(atHolder);
-            // a forwarded it (a failed forward would have been served by a itself, loading m here).
             assertThat(a.node.pool().resident(new ModelKey("m", 1))).isEmpty();
             assertThat(atA.getWithToken("/metrics").body()).contains("outcome=\"forwarded\"");
             assertThat(atB.getWithToken("/metrics").body()).doesNotContain("modelmux_hop_refused_total{");
@@ -256,7 +256,11 @@ class TlsTest {
     }
 
     private NodeFixture start(TestRepo repo, String name, TlsConfig tls, List<String> peers) {
-        NodeConfig c = NodeFixture.config(repo.root, tmp.resolve(name), 256L << 20, ControlMode.POLL)
+        return start(repo, name, tls, peers, 256L << 20);
+    }
+
+    private NodeFixture start(TestRepo repo, String name, TlsConfig tls, List<String> peers, long budgetBytes) {
+        NodeConfig c = NodeFixture.config(repo.root, tmp.resolve(name), budgetBytes, ControlMode.POLL)
                 .withCluster(
                         ClusterConfig.defaults().withNodeId("node-" + name).withPeers(peers),
                         NodeFixture.CLUSTER_SECRET);
