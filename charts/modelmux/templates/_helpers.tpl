@@ -138,6 +138,10 @@ infer-threads: "node.inferThreads"
 intra-op-threads: "node.intraOpThreads"
 shutdown-grace: "node.shutdownGraceSeconds"
 drain-timeout: "node.drainTimeoutSeconds"
+tls-cert: "tls.enabled and tls.secretName"
+tls-key: "tls.enabled and tls.secretName"
+tls-client-ca: "tls.clientAuth"
+tls-reload-interval: "tls.reloadInterval"
 {{- end }}
 
 {{/* Fails the render with a message naming the value when values do not make sense together. */}}
@@ -151,6 +155,12 @@ drain-timeout: "node.drainTimeoutSeconds"
 {{- if hasKey $owned $key }}
 {{- fail (printf "modelmux: node.config.%s is set by the chart; use %s" $key (get $owned $key)) }}
 {{- end }}
+{{- end }}
+{{- if and $v.tls.enabled (not $v.tls.secretName) }}
+{{- fail "modelmux: tls.enabled needs tls.secretName (a kubernetes.io/tls Secret with tls.crt and tls.key)" }}
+{{- end }}
+{{- if and $v.tls.clientAuth (not $v.tls.enabled) }}
+{{- fail "modelmux: tls.clientAuth needs tls.enabled" }}
 {{- end }}
 {{- $sources := 0 }}
 {{- if $v.repository.uri }}{{ $sources = add1 $sources }}{{ end }}

@@ -24,7 +24,7 @@ class ChartLintTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"gpu", "api-discovery", "autoscaling"})
+    @ValueSource(strings = {"gpu", "api-discovery", "autoscaling", "tls"})
     void valueSetLintsClean(String name) {
         assertClean(HelmChart.lint(HelmChart.values(name), tmp));
     }

@@ -291,7 +291,7 @@ class ChartTemplateTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "gpu", "api-discovery", "autoscaling"})
+    @ValueSource(strings = {"", "gpu", "api-discovery", "autoscaling", "tls"})
     void everyKeyTheChartWritesIsOneTheNodeKnows(String valueSet) throws IOException {
         Set<String> known = nodeKeys();
         Manifests m = HelmChart.template(valueSet.isEmpty() ? null : HelmChart.values(valueSet), Map.of());

@@ -8,6 +8,7 @@ import dev.modelmux.node.catalog.ControlMode;
 import dev.modelmux.node.catalog.ModelReadiness;
 import dev.modelmux.node.features.FeatureStoreConfig;
 import dev.modelmux.node.predlog.PredictionLogConfig;
+import dev.modelmux.node.security.TlsConfig;
 import java.io.IOException;
 import java.io.Reader;
 import java.lang.management.ManagementFactory;
@@ -60,6 +61,17 @@ public final class ConfigLoader {
         k.put("metrics-token", "bearer token Prometheus presents for /metrics (at least 16 characters)");
         k.put("metrics-token-file", "file holding the metrics token");
         k.put("metrics-port", "serve /metrics on this port of its own (0 = ephemeral) instead of the REST port");
+        k.put(
+                "tls-cert",
+                "PEM certificate (chain) to serve gRPC, REST and metrics over TLS, and to call other nodes with (with tls-key)");
+        k.put("tls-key", "PEM private key of tls-cert (PKCS#8, PKCS#1 RSA or SEC1 EC)");
+        k.put(
+                "tls-client-ca",
+                "PEM CA certificates: clients must present a certificate issued by them (mutual TLS; health paths excepted),"
+                        + " and nodes trust them for each other");
+        k.put(
+                "tls-reload-interval",
+                "how often the TLS files are checked for a change, put in force without a restart (default 30s; 0 = never)");
         k.put("data-dir", "where the node keeps state (default .modelmux)");
         k.put("model-control", "poll | explicit (default poll)");
         k.put(
@@ -294,7 +306,44 @@ public final class ConfigLoader {
                                 "model-readiness: must be servable or loaded, was '" + readiness + "'");
                 },
                 Optional.ofNullable(v.get("metrics-token")),
-                v.containsKey("metrics-port") ? OptionalInt.of(intValue(v, "metrics-port", 0)) : OptionalInt.empty());
+                v.containsKey("metrics-port") ? OptionalInt.of(intValue(v, "metrics-port", 0)) : OptionalInt.empty(),
+                tls(v));
+    }
+
+    /** TLS: certificate and key both or neither; every file named must be a readable file. */
+    private static Optional<TlsConfig> tls(Map<String, String> v) {
+        String cert = v.get("tls-cert");
+        String key = v.get("tls-key");
+        if (cert == null && key == null) {
+            for (String other : List.of("tls-client-ca", "tls-reload-interval")) {
+                if (v.containsKey(other)) {
+                    throw new IllegalArgumentException(other + ": only used with tls-cert and tls-key");
+                }
+            }
+            return Optional.empty();
+        }
+        if (key == null) {
+            throw new IllegalArgumentException("tls-key: required with tls-cert (give both or neither)");
+        }
+        if (cert == null) {
+            throw new IllegalArgumentException("tls-cert: required with tls-key (give both or neither)");
+        }
+        TlsConfig t = TlsConfig.of(readable("tls-cert", cert), readable("tls-key", key));
+        if (v.containsKey("tls-client-ca")) {
+            t = t.withClientCa(readable("tls-client-ca", v.get("tls-client-ca")));
+        }
+        if (v.containsKey("tls-reload-interval")) {
+            t = t.withReloadInterval(duration("tls-reload-interval", v.get("tls-reload-interval")));
+        }
+        return Optional.of(t);
+    }
+
+    private static Path readable(String key, String file) {
+        Path p = Path.of(file);
+        if (!Files.isRegularFile(p) || !Files.isReadable(p)) {
+            throw new IllegalArgumentException(key + ": cannot read " + file + " (no such readable file)");
+        }
+        return p;
     }
 
     private static FeatureStoreConfig features(Map<String, String> v) {

@@ -37,6 +37,7 @@ import dev.modelmux.node.predlog.internal.FilePredictionLog;
 import dev.modelmux.node.predlog.internal.LabelLog;
 import dev.modelmux.node.predlog.internal.LabelsApi;
 import dev.modelmux.node.protocol.ApiContext;
+import dev.modelmux.node.protocol.ClientCertGate;
 import dev.modelmux.node.protocol.GrpcApi;
 import dev.modelmux.node.protocol.GrpcCodec;
 import dev.modelmux.node.protocol.JsonCodec;
@@ -49,6 +50,8 @@ import dev.modelmux.node.security.AdminAuth;
 import dev.modelmux.node.security.HopAuth;
 import dev.modelmux.node.security.HopSigner;
 import dev.modelmux.node.security.ReplayCache;
+import dev.modelmux.node.security.TlsMaterial;
+import dev.modelmux.node.security.TlsReloader;
 import dev.modelmux.node.tensors.TensorLimits;
 import dev.modelmux.placement.CopyScaler;
 import dev.modelmux.repo.ModelRepository;
@@ -57,8 +60,11 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
+import io.vertx.core.http.ClientAuth;
 import io.vertx.core.http.Http2Settings;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.net.ServerSSLOptions;
 import io.vertx.grpc.server.GrpcServer;
 import io.vertx.grpc.server.GrpcServerOptions;
 import java.io.IOException;
@@ -69,6 +75,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -122,6 +129,10 @@ public final class MeshNode {
     /** Concurrent calls per HTTP/2 connection (HTTP/2's recommended minimum and gRPC servers' usual default). */
     static final long MAX_CONCURRENT_STREAMS = 100;
 
+    /** The TLS material the node started with (empty: plain text); {@link #tlsReloader} holds the one in force. */
+    private final Optional<TlsMaterial> tls;
+
+    private TlsReloader tlsReloader;
     private Listeners grpcServer;
     private Listeners httpServer;
     /** Null unless metrics have a port of their own. */
@@ -143,8 +154,12 @@ public final class MeshNode {
                 .map(ClusterSecret::of)
                 .orElseGet(ClusterSecret::random)
                 .hopKey();
+        this.tls = boot.tls();
         this.forwarder = new Forwarder(
-                vertx, new HopSigner(hopKey, System::currentTimeMillis, new SecureRandom()), config.maxMessageBytes());
+                vertx,
+                new HopSigner(hopKey, System::currentTimeMillis, new SecureRandom()),
+                config.maxMessageBytes(),
+                tls.map(TlsMaterial::client));
         this.config = config;
         this.repo = boot.repo();
         this.adminToken = boot.adminToken();
@@ -172,7 +187,7 @@ public final class MeshNode {
     /** Starts a node; fails with a message naming the problem (bad repository, port in use). */
     public static Future<MeshNode> start(NodeConfig config) {
         Vertx vertx = Vertx.vertx();
-        return vertx.executeBlocking(() -> NodeBootstrap.prepare(config, MeshNode::generateToken))
+        return vertx.executeBlocking(() -> NodeBootstrap.prepare(vertx, config, MeshNode::generateToken))
                 .compose(boot -> ClusterLink.join(vertx, config.cluster(), config.clusterSecret())
                         .compose(link -> {
                             MeshNode node = new MeshNode(vertx, config, boot, link);
@@ -297,32 +312,40 @@ public final class MeshNode {
         int loops = Listeners.instancesFor(Runtime.getRuntime().availableProcessors());
         return scan.compose(v -> Listeners.listen(
                         vertx,
-                        new HttpServerOptions()
-                                .setHost(config.host())
-                                .setPort(config.grpcPort())
-                                .setHttp2ClearTextEnabled(true)
-                                .setIdleTimeout(GRPC_IDLE_TIMEOUT_SECONDS)
-                                .setIdleTimeoutUnit(TimeUnit.SECONDS)
-                                // HTTP/2's own default: a client gets 100 concurrent calls per connection, not 2^32.
-                                .setInitialSettings(new Http2Settings()
-                                        .setMaxFrameSize(1 << 20)
-                                        .setMaxConcurrentStreams(MAX_CONCURRENT_STREAMS)),
+                        secure(
+                                new HttpServerOptions()
+                                        .setHost(config.host())
+                                        .setPort(config.grpcPort())
+                                        .setHttp2ClearTextEnabled(tls.isEmpty())
+                                        .setIdleTimeout(GRPC_IDLE_TIMEOUT_SECONDS)
+                                        .setIdleTimeoutUnit(TimeUnit.SECONDS)
+                                        // HTTP/2's own default: a client gets 100 concurrent calls per connection,
+                                        // not 2^32.
+                                        .setInitialSettings(new Http2Settings()
+                                                .setMaxFrameSize(1 << 20)
+                                                .setMaxConcurrentStreams(MAX_CONCURRENT_STREAMS)),
+                                GRPC_CLIENT_AUTH),
                         grpc,
                         loops))
                 .compose(s -> {
                     grpcServer = s;
                     // REST is HTTP/1.1 (gRPC has its own port): no h2c upgrade, which some clients send on
                     // plain http:// and then misread.
+                    // Over TLS too: ALPN offers HTTP/1.1 only.
+                    io.vertx.ext.web.Router routes = adminApi.mount(web);
                     return Listeners.listen(
                             vertx,
-                            new HttpServerOptions()
-                                    .setHost(config.host())
-                                    .setPort(config.httpPort())
-                                    .setHttp2ClearTextEnabled(false)
-                                    .setIdleTimeout(HTTP_IDLE_TIMEOUT_SECONDS)
-                                    .setIdleTimeoutUnit(TimeUnit.SECONDS)
-                                    .setCompressionSupported(true),
-                            adminApi.mount(web),
+                            secure(
+                                    new HttpServerOptions()
+                                            .setHost(config.host())
+                                            .setPort(config.httpPort())
+                                            .setHttp2ClearTextEnabled(false)
+                                            .setAlpnVersions(List.of(HttpVersion.HTTP_1_1))
+                                            .setIdleTimeout(HTTP_IDLE_TIMEOUT_SECONDS)
+                                            .setIdleTimeoutUnit(TimeUnit.SECONDS)
+                                            .setCompressionSupported(true),
+                                    HTTP_CLIENT_AUTH),
+                            mutualTls() ? new ClientCertGate(routes) : routes,
                             loops);
                 })
                 .compose(s -> {
@@ -332,14 +355,17 @@ public final class MeshNode {
                     }
                     return Listeners.listen(
                                     vertx,
-                                    new HttpServerOptions()
-                                            .setHost(config.host())
-                                            .setPort(config.serving()
-                                                    .metricsPort()
-                                                    .getAsInt())
-                                            .setIdleTimeout(HTTP_IDLE_TIMEOUT_SECONDS)
-                                            .setIdleTimeoutUnit(TimeUnit.SECONDS)
-                                            .setCompressionSupported(true),
+                                    secure(
+                                            new HttpServerOptions()
+                                                    .setHost(config.host())
+                                                    .setPort(config.serving()
+                                                            .metricsPort()
+                                                            .getAsInt())
+                                                    .setAlpnVersions(List.of(HttpVersion.HTTP_1_1))
+                                                    .setIdleTimeout(HTTP_IDLE_TIMEOUT_SECONDS)
+                                                    .setIdleTimeoutUnit(TimeUnit.SECONDS)
+                                                    .setCompressionSupported(true),
+                                            GRPC_CLIENT_AUTH),
                                     metricsEndpoint.mount(io.vertx.ext.web.Router.router(vertx), true),
                                     1)
                             .map(m -> {
@@ -351,6 +377,7 @@ public final class MeshNode {
                     if (config.modelControl() == ControlMode.POLL) {
                         pollTimer = vertx.setPeriodic(config.pollInterval().toMillis(), id -> models.rescan());
                     }
+                    startTlsReload();
                     link.start(pool, advertisedHost(), grpcServer.actualPort());
                     operators.start(pool, models);
                     scaleIn = new ScaleIn(vertx, link, models, pool, operators);
@@ -381,6 +408,46 @@ public final class MeshNode {
                             return null;
                         })
                         .transform(ar -> Future.failedFuture(t)));
+    }
+
+    /**
+     * With a client CA, gRPC (and a metrics port of its own) refuse a handshake without a client certificate;
+     * REST only requests one and {@link ClientCertGate} refuses the rest, so that probes reach health.
+     */
+    static final ClientAuth GRPC_CLIENT_AUTH = ClientAuth.REQUIRED;
+
+    static final ClientAuth HTTP_CLIENT_AUTH = ClientAuth.REQUEST;
+
+    private boolean mutualTls() {
+        return tls.map(TlsMaterial::mutual).orElse(false);
+    }
+
+    /** {@code options} serving TLS with the node's material, when it has some. */
+    private HttpServerOptions secure(HttpServerOptions options, ClientAuth clientAuth) {
+        tls.ifPresent(m -> {
+            ServerSSLOptions s = m.server(clientAuth);
+            options.setSsl(true).setUseAlpn(true).setKeyCertOptions(s.getKeyCertOptions());
+            if (m.mutual()) {
+                options.setTrustOptions(s.getTrustOptions()).setClientAuth(clientAuth);
+            }
+        });
+        return options;
+    }
+
+    /** New TLS files go in force for the servers' and the forward client's new connections. */
+    private void startTlsReload() {
+        tls.ifPresent(initial -> {
+            tlsReloader = new TlsReloader(vertx, config.serving().tls().orElseThrow(), initial, metrics::tlsReload)
+                    .target(m -> grpcServer.updateSsl(m.server(GRPC_CLIENT_AUTH)))
+                    .target(m -> httpServer.updateSsl(m.server(HTTP_CLIENT_AUTH)))
+                    .target(m -> metricsServer == null
+                            ? Future.succeededFuture()
+                            : metricsServer.updateSsl(m.server(GRPC_CLIENT_AUTH)))
+                    .target(m -> forwarder.updateSsl(m.client()));
+            TlsReloader r = tlsReloader;
+            metrics.bindTlsExpiry(() -> r.current().certificate().getNotAfter().getTime() / 1000.0);
+            tlsReloader.start();
+        });
     }
 
     /** The feature store: resolves feature references (set once the node has started). */
@@ -523,6 +590,9 @@ public final class MeshNode {
     }
 
     private void stopAdmin() {
+        if (tlsReloader != null) {
+            tlsReloader.stop();
+        }
         operators.stop();
         if (adminApi != null) {
             adminApi.stop();

@@ -2,6 +2,7 @@ package dev.modelmux.node;
 
 import dev.modelmux.admin.AdminToken;
 import dev.modelmux.node.catalog.ModelReadiness;
+import dev.modelmux.node.security.TlsConfig;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -15,10 +16,13 @@ import java.util.OptionalInt;
  * @param metricsToken the bearer token Prometheus presents for {@code /metrics} (empty: see {@code
  *     MetricsEndpoint} for who may scrape)
  * @param metricsPort a port of its own for {@code /metrics} (0 = ephemeral); empty: the REST port serves it
+ * @param tls TLS for gRPC, REST, the metrics port and the calls to other nodes; empty: plain text
  */
-public record ServingOptions(ModelReadiness readiness, Optional<String> metricsToken, OptionalInt metricsPort) {
+public record ServingOptions(
+        ModelReadiness readiness, Optional<String> metricsToken, OptionalInt metricsPort, Optional<TlsConfig> tls) {
     public ServingOptions {
         Objects.requireNonNull(readiness, "model-readiness");
+        Objects.requireNonNull(tls, "tls");
         metricsToken.ifPresent(t -> {
             if (t.length() < AdminToken.MIN_LENGTH) {
                 throw new IllegalArgumentException(
@@ -32,15 +36,24 @@ public record ServingOptions(ModelReadiness readiness, Optional<String> metricsT
         });
     }
 
+    /** Without TLS. */
+    public ServingOptions(ModelReadiness readiness, Optional<String> metricsToken, OptionalInt metricsPort) {
+        this(readiness, metricsToken, metricsPort, Optional.empty());
+    }
+
     public static ServingOptions defaults() {
         return new ServingOptions(ModelReadiness.SERVABLE, Optional.empty(), OptionalInt.empty());
     }
 
     public ServingOptions withReadiness(ModelReadiness r) {
-        return new ServingOptions(r, metricsToken, metricsPort);
+        return new ServingOptions(r, metricsToken, metricsPort, tls);
     }
 
     public ServingOptions withMetrics(Optional<String> token, OptionalInt port) {
-        return new ServingOptions(readiness, token, port);
+        return new ServingOptions(readiness, token, port, tls);
+    }
+
+    public ServingOptions withTls(TlsConfig t) {
+        return new ServingOptions(readiness, metricsToken, metricsPort, Optional.of(t));
     }
 }

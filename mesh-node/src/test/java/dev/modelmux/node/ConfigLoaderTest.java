@@ -122,6 +122,75 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void tlsNeedsCertificateAndKeyAsReadableFiles() throws Exception {
+        Path cert = Files.writeString(tmp.resolve("tls.crt"), "pem");
+        Path key = Files.writeString(tmp.resolve("tls.key"), "pem");
+        Path ca = Files.writeString(tmp.resolve("ca.crt"), "pem");
+        assertThat(ConfigLoader.load(List.of(), Map.of(), Optional.of("/r"))
+                        .serving()
+                        .tls())
+                .isEmpty();
+
+        NodeConfig c = ConfigLoader.load(
+                List.of("--tls-cert", cert.toString(), "--tls-key", key.toString()), Map.of(), Optional.of("/r"));
+        assertThat(c.serving().tls()).hasValueSatisfying(t -> {
+            assertThat(t.cert()).isEqualTo(cert);
+            assertThat(t.key()).isEqualTo(key);
+            assertThat(t.clientCa()).isEmpty();
+            assertThat(t.reloadInterval()).isEqualTo(Duration.ofSeconds(30));
+        });
+        // The same keys in the environment and the config file.
+        Path file = tmp.resolve("node.properties");
+        Files.writeString(file, "tls-cert = " + cert + "\ntls-key = " + key + "\ntls-reload-interval = 0\n");
+        NodeConfig f = ConfigLoader.load(
+                List.of("--config", file.toString()),
+                Map.of("MODELMUX_TLS_CLIENT_CA", ca.toString()),
+                Optional.of("/r"));
+        assertThat(f.serving().tls()).hasValueSatisfying(t -> {
+            assertThat(t.clientCa()).contains(ca);
+            assertThat(t.mutual()).isTrue();
+            assertThat(t.reloadInterval()).isZero();
+        });
+
+        assertThatThrownBy(() -> ConfigLoader.load(List.of("--tls-cert", cert.toString()), Map.of(), Optional.of("/r")))
+                .hasMessageStartingWith("tls-key: required with tls-cert");
+        assertThatThrownBy(() -> ConfigLoader.load(List.of("--tls-key", key.toString()), Map.of(), Optional.of("/r")))
+                .hasMessageStartingWith("tls-cert: required with tls-key");
+        assertThatThrownBy(
+                        () -> ConfigLoader.load(List.of("--tls-client-ca", ca.toString()), Map.of(), Optional.of("/r")))
+                .hasMessageStartingWith("tls-client-ca: only used with tls-cert and tls-key");
+        assertThatThrownBy(() -> ConfigLoader.load(
+                        List.of("--tls-cert", tmp.resolve("missing.crt").toString(), "--tls-key", key.toString()),
+                        Map.of(),
+                        Optional.of("/r")))
+                .hasMessageStartingWith("tls-cert: cannot read");
+        assertThatThrownBy(() -> ConfigLoader.load(
+                        List.of("--tls-cert", cert.toString(), "--tls-key", tmp.toString()),
+                        Map.of(),
+                        Optional.of("/r")))
+                .hasMessageStartingWith("tls-key: cannot read");
+        assertThatThrownBy(() -> ConfigLoader.load(
+                        List.of(
+                                "--tls-cert", cert.toString(),
+                                "--tls-key", key.toString(),
+                                "--tls-client-ca", tmp.resolve("nope").toString()),
+                        Map.of(),
+                        Optional.of("/r")))
+                .hasMessageStartingWith("tls-client-ca: cannot read");
+        assertThatThrownBy(() -> ConfigLoader.load(
+                        List.of(
+                                "--tls-cert",
+                                cert.toString(),
+                                "--tls-key",
+                                key.toString(),
+                                "--tls-reload-interval",
+                                "soon"),
+                        Map.of(),
+                        Optional.of("/r")))
+                .hasMessageStartingWith("tls-reload-interval:");
+    }
+
+    @Test
     void modelReadinessIsServableUnlessSetToLoaded() {
         assertThat(ConfigLoader.load(List.of(), Map.of(), Optional.of("/r"))
                         .serving()

@@ -19,15 +19,26 @@ import java.util.concurrent.TimeUnit;
 final class OipClient implements AutoCloseable {
     private final GrpcClient grpc;
     private final SocketAddress address;
-    private final HttpClient http = HttpClient.newHttpClient();
-    private final int httpPort;
+    private final HttpClient http;
+    private final String base;
     final GRPCInferenceServiceGrpcClient stub;
 
     OipClient(Vertx vertx, int grpcPort, int httpPort) {
-        this.grpc = GrpcClient.client(vertx, new GrpcClientOptions().setMaxMessageSize(256L << 20));
+        this(
+                GrpcClient.client(vertx, new GrpcClientOptions().setMaxMessageSize(256L << 20)),
+                HttpClient.newHttpClient(),
+                "http",
+                grpcPort,
+                httpPort);
+    }
+
+    /** A client over the given gRPC and HTTP clients (e.g. TLS ones), {@code scheme} http or https. */
+    OipClient(GrpcClient grpc, HttpClient http, String scheme, int grpcPort, int httpPort) {
+        this.grpc = grpc;
+        this.http = http;
         this.address = SocketAddress.inetSocketAddress(grpcPort, "127.0.0.1");
         this.stub = GRPCInferenceServiceGrpcClient.create(grpc, address);
-        this.httpPort = httpPort;
+        this.base = scheme + "://127.0.0.1:" + httpPort;
     }
 
     /** A gRPC reply: the status, its message, and the response when OK. */
@@ -71,20 +82,18 @@ final class OipClient implements AutoCloseable {
     record Http(int status, String body) {}
 
     Http get(String path) {
-        return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
-                .GET()
-                .build());
+        return send(HttpRequest.newBuilder(URI.create(base + path)).GET().build());
     }
 
     Http getWithToken(String path) {
-        return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
+        return send(HttpRequest.newBuilder(URI.create(base + path))
                 .header("authorization", "Bearer " + NodeFixture.ADMIN_TOKEN)
                 .GET()
                 .build());
     }
 
     Http post(String path, String body, String... headers) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path))
                 .POST(HttpRequest.BodyPublishers.ofString(body))
                 .header("content-type", "application/json");
         for (int i = 0; i + 1 < headers.length; i += 2) {

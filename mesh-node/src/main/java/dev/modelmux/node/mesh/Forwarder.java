@@ -15,12 +15,18 @@ import dev.modelmux.node.security.HopTag;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.net.ClientSSLOptions;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.grpc.client.GrpcClient;
 import io.vertx.grpc.client.GrpcClientOptions;
 import io.vertx.grpc.client.GrpcClientRequest;
+import io.vertx.grpc.client.impl.GrpcClientImpl;
 import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.grpc.common.ServiceMethod;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -40,13 +46,38 @@ public final class Forwarder {
      */
     static final long MAX_TIMEOUT_MILLIS = 99_999_999L;
 
+    private final HttpClientAgent http;
     private final GrpcClient client;
     private final HopSigner signer;
 
+    /** A forwarder that speaks plain HTTP/2 to other nodes. */
     public Forwarder(Vertx vertx, HopSigner signer, long maxMessageBytes) {
-        this.client = GrpcClient.client(
-                vertx, new GrpcClientOptions().setMaxMessageSize(Math.max(maxMessageBytes, 256L << 20)));
+        this(vertx, signer, maxMessageBytes, Optional.empty());
+    }
+
+    /**
+     * @param tls when present, calls to other nodes use TLS with these options (what the node presents and
+     *     trusts; see {@code TlsMaterial#client}); {@link #updateSsl} replaces them
+     */
+    public Forwarder(Vertx vertx, HopSigner signer, long maxMessageBytes, Optional<ClientSSLOptions> tls) {
+        HttpClientOptions options =
+                new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false);
+        tls.ifPresent(t -> options.setSsl(true)
+                .setUseAlpn(true)
+                .setVerifyHost(false)
+                .setKeyCertOptions(t.getKeyCertOptions())
+                .setTrustOptions(t.getTrustOptions()));
+        this.http = vertx.httpClientBuilder().with(options).build();
+        // The gRPC client over our own HTTP client, so that its TLS options can be updated in place
+        // (GrpcClient's public factories that take the max message size build a client we cannot reach).
+        this.client = new GrpcClientImpl(
+                vertx, new GrpcClientOptions().setMaxMessageSize(Math.max(maxMessageBytes, 256L << 20)), http, true) {};
         this.signer = signer;
+    }
+
+    /** New TLS options for the connections opened from now on (open ones keep theirs). */
+    public Future<Void> updateSsl(ClientSSLOptions tls) {
+        return http.updateSSLOptions(tls, true).mapEmpty();
     }
 
     /** Sets the call's timeout (0 for none) and the hop's headers, tagged for exactly that timeout. */

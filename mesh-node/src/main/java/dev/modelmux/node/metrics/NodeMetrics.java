@@ -19,6 +19,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.DoubleSupplier;
 import java.util.function.IntSupplier;
 import java.util.function.ToDoubleFunction;
 
@@ -122,6 +123,24 @@ public final class NodeMetrics implements PoolEvent.Listener, QueueObserver<Mode
                 .tag("reason", reason)
                 .register(registry)
                 .increment();
+    }
+
+    /** A change of the TLS files: {@code applied} (in force for new connections) or {@code refused} (kept out). */
+    public void tlsReload(String outcome) {
+        Counter.builder("modelmux_tls_reloads_total")
+                .description(
+                        "Changes of the TLS files seen, by outcome: applied, or refused (the previous stay in force)")
+                .tag("outcome", outcome)
+                .register(registry)
+                .increment();
+    }
+
+    /** When the certificate in force expires, in seconds since the epoch (alert well before it). */
+    public void bindTlsExpiry(DoubleSupplier notAfterEpochSeconds) {
+        Gauge.builder("modelmux_tls_certificate_expiry_seconds", notAfterEpochSeconds, s -> s.getAsDouble())
+                .description("Expiry of the node's TLS certificate in force, seconds since the epoch")
+                .strongReference(true)
+                .register(registry);
     }
 
     /** One finished request. */

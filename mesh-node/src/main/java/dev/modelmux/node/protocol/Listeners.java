@@ -9,6 +9,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.ServerSSLOptions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -72,6 +73,19 @@ public final class Listeners {
 
     public int actualPort() {
         return port;
+    }
+
+    /**
+     * Puts new TLS options in force for new connections (connections already open keep theirs). The
+     * instances share one listening socket, so the first one's update is every loop's; the others are
+     * updated too so none keeps a stale copy.
+     */
+    public Future<Void> updateSsl(ServerSSLOptions options) {
+        Future<Boolean> chain = Future.succeededFuture(true);
+        for (HttpServer s : servers) {
+            chain = chain.compose(v -> s.updateSSLOptions(options, true));
+        }
+        return chain.mapEmpty();
     }
 
     /** Stops accepting and waits up to {@code timeout} for the requests in flight on every loop. */
