@@ -120,7 +120,7 @@ final class RepositoryFaults {
         long now = nanoClock.getAsLong();
         if (listing == null) {
             listing = fault(reason, now, 1);
-            return Optional.of("repository listing failed: " + reason + "; every model keeps its last good view;"
+            return Optional.of("listing failed: " + reason + "; every model keeps its last good view;"
                     + " trying again in " + seconds(listing.retryAtNanos() - now) + ", backing off to "
                     + seconds(backoff.capNanos()));
         }
@@ -138,7 +138,7 @@ final class RepositoryFaults {
         long now = nanoClock.getAsLong();
         List<String> news = new ArrayList<>();
         if (listing != null) {
-            news.add("repository listing works again after " + listing.failures() + " failed tries in "
+            news.add("listing works again after " + listing.failures() + " failed tries in "
                     + seconds(now - listing.sinceNanos()));
             listing = null;
         }
@@ -146,15 +146,15 @@ final class RepositoryFaults {
             if (empty == null) {
                 empty = new Fault(
                         "the repository lists no models", now, 1, now + Math.min(delay(1), emptyGraceNanos), false);
-                news.add("repository lists no models while " + known.size() + " are known: keeping them until"
+                news.add("lists no models while " + known.size() + " are known: keeping them until"
                         + " listings stay empty for " + seconds(emptyGraceNanos));
                 return new Verdict(Set.of(), false, joined(news));
             }
             int n = empty.failures() + 1;
             long graceEnd = empty.sinceNanos() + emptyGraceNanos;
             if (now - graceEnd >= 0) {
-                news.add("repository has listed no models for " + seconds(now - empty.sinceNanos()) + " (" + n
-                        + " listings): the " + known.size() + " models it had are gone");
+                news.add("has listed no models for " + seconds(now - empty.sinceNanos()) + " (" + n + " listings): the "
+                        + known.size() + " models it had are gone");
                 empty = null;
                 models.clear();
                 return new Verdict(new HashSet<>(known), true, joined(news));
@@ -164,7 +164,7 @@ final class RepositoryFaults {
             return new Verdict(Set.of(), false, joined(news));
         }
         if (empty != null) {
-            news.add("repository lists models again (it listed none for " + seconds(now - empty.sinceNanos())
+            news.add("lists models again (it listed none for " + seconds(now - empty.sinceNanos())
                     + "); nothing was unloaded");
             empty = null;
         }

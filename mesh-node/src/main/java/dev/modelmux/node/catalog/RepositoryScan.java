@@ -226,7 +226,13 @@ final class RepositoryScan {
                 return Found.NOTHING;
             }
             RepositoryFaults.Verdict verdict = faults.listed(listed, known);
-            verdict.news().ifPresent(news -> LOG.warn("repository {}: {}", repo.describe(), news));
+            verdict.news().ifPresent(news -> {
+                if (!verdict.scan() || !verdict.gone().isEmpty()) {
+                    LOG.warn("repository {}: {}", repo.describe(), news);
+                } else {
+                    LOG.info("repository {}: {}", repo.describe(), news);
+                }
+            });
             if (!verdict.scan()) {
                 errors.accept(RepositoryFaults.Kind.EMPTY_LISTING);
                 return Found.NOTHING;

@@ -97,6 +97,7 @@ public final class NodeMetrics implements PoolEvent.Listener, QueueObserver<Mode
     public void bindRepository(IntSupplier staleModels, List<String> errorKinds) {
         Gauge.builder("modelmux_repository_stale_models", staleModels, s -> s.getAsInt())
                 .description("Models served from their last good view because the repository could not be read")
+                .strongReference(true) // the supplier is a method reference nobody else holds
                 .register(registry);
         errorKinds.forEach(k -> repositoryErrorCounter(k));
     }

@@ -44,7 +44,7 @@ class RepositoryFaultsTest {
         assertThat(faults.listingDue()).isTrue();
         assertThat(faults.listingFailed("could not read the repository root in the repository"))
                 .hasValueSatisfying(n -> assertThat(n)
-                        .startsWith("repository listing failed: could not read the repository root")
+                        .startsWith("listing failed: could not read the repository root")
                         .contains("every model keeps its last good view"));
         assertThat(faults.listingFaulted()).isTrue();
         assertThat(faults.staleReason("m"))
