@@ -21,13 +21,28 @@ public class ModelLoadException extends RuntimeException {
     }
 
     private final Kind kind;
+    private final boolean transientFailure;
 
     public ModelLoadException(Kind kind, String message, Throwable cause) {
+        this(kind, message, cause, false);
+    }
+
+    /**
+     * @param transientFailure the artifact could not be read (an I/O error, a file that changed while it
+     *     was read): nothing is known to be wrong with the model, and the same load may pass when tried again
+     */
+    public ModelLoadException(Kind kind, String message, Throwable cause, boolean transientFailure) {
         super(message, cause);
         this.kind = kind;
+        this.transientFailure = transientFailure;
     }
 
     public Kind kind() {
         return kind;
+    }
+
+    /** Whether the failure may pass on its own (a read that failed), rather than a verdict on the model. */
+    public boolean transientFailure() {
+        return transientFailure;
     }
 }

@@ -178,6 +178,8 @@ public final class MeshNode {
         this.codecWorker = vertx.createSharedWorkerExecutor(
                 "modelmux-codec", Math.max(2, Runtime.getRuntime().availableProcessors()));
         this.models = new ModelManager(vertx, repo, pool, repoWorker, config.modelControl(), config.footprintFactor());
+        models.repositoryErrors(metrics::repositoryError);
+        metrics.bindRepository(models::staleModels, ModelManager.repositoryErrorKinds());
     }
 
     private boolean knows(String model) {
@@ -375,7 +377,7 @@ public final class MeshNode {
                 })
                 .<Void>map(s -> {
                     if (config.modelControl() == ControlMode.POLL) {
-                        pollTimer = vertx.setPeriodic(config.pollInterval().toMillis(), id -> models.rescan());
+                        pollTimer = vertx.setPeriodic(config.pollInterval().toMillis(), id -> models.poll());
                     }
                     startTlsReload();
                     link.start(pool, advertisedHost(), grpcServer.actualPort());

@@ -28,14 +28,22 @@ public interface ModelRepository extends AutoCloseable {
     /** The root as shown to users and logs: scheme and path, with any credentials removed. */
     String describe();
 
-    /** Names of the model folders under the root that are valid model names, sorted. */
+    /**
+     * Names of the model folders under the root that are valid model names, sorted.
+     *
+     * @throws RepositoryException.Unreadable if the root could not be listed (nothing is known of it)
+     */
     List<String> listModels() throws RepositoryException;
 
     /**
      * Scans one model: its config (parsed, or absent to be derived from the ONNX graph at load, or a
-     * config error) and its version folders. Artifacts are not read.
+     * config error) and its version folders. Artifacts are not read, but the files of the versions the
+     * policy selects are opened (and closed at once), so that an artifact the node cannot read fails the
+     * scan rather than the next load.
      *
      * @throws RepositoryException.NotFound if there is no such model folder
+     * @throws RepositoryException.Unreadable if a folder or file could not be read (the model's state is
+     *     unknown, not changed)
      * @throws ModelNames.InvalidModelNameException if the name breaks the rules (nothing is read)
      */
     ModelEntry scan(String modelName) throws RepositoryException;
@@ -45,6 +53,7 @@ public interface ModelRepository extends AutoCloseable {
      * hashes it.
      *
      * @throws RepositoryException.NotFound if the model or version does not exist
+     * @throws RepositoryException.Unreadable if it could not be read (I/O error, or it changed while read)
      * @throws ModelNames.InvalidModelNameException if the name breaks the rules (nothing is read)
      */
     Artifact read(String modelName, long version) throws RepositoryException;

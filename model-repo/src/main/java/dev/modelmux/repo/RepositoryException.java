@@ -12,6 +12,22 @@ public class RepositoryException extends Exception {
         super(message, cause);
     }
 
+    /**
+     * The repository could not be read (an I/O error, permission denied, a file that changed while it
+     * was read): the read may work when tried again, and says nothing about what the repository holds.
+     */
+    public static class Unreadable extends RepositoryException {
+        private static final long serialVersionUID = 1L;
+
+        public Unreadable(String message) {
+            super(message);
+        }
+
+        public Unreadable(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
     /** The model or version does not exist in the repository. */
     public static class NotFound extends RepositoryException {
         private static final long serialVersionUID = 1L;

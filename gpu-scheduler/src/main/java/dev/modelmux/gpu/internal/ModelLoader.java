@@ -14,6 +14,7 @@ import dev.modelmux.repo.ArtifactRejectedException;
 import dev.modelmux.repo.ModelConfigs;
 import dev.modelmux.repo.OnnxInspector;
 import dev.modelmux.repo.OnnxModelInfo;
+import dev.modelmux.repo.RepositoryException;
 import dev.modelmux.repo.ScanLimits;
 import dev.modelmux.repo.TensorSpec;
 import dev.modelmux.repo.config.ModelConfig;
@@ -162,7 +163,17 @@ final class ModelLoader {
         } catch (ModelLoadException e) {
             throw e;
         } catch (Exception e) {
-            throw failure(Kind.ARTIFACT, key, "the artifact could not be read: " + OrtMessages.of(e), null);
+            // A read that failed says nothing about the model (unless the repository refused the file for
+            // what it is, e.g. too large): the load may pass when tried again.
+            boolean again = !(e instanceof RepositoryException)
+                    || e instanceof RepositoryException.Unreadable
+                    || e instanceof RepositoryException.NotFound;
+            throw new ModelLoadException(
+                    Kind.ARTIFACT,
+                    "model '" + key.model() + "' version " + key.version() + ": the artifact could not be read: "
+                            + OrtMessages.of(e),
+                    null,
+                    again);
         }
     }
 

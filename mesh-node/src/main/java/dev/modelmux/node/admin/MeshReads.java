@@ -167,10 +167,12 @@ final class MeshReads implements MeshReadModel {
             repoState = e.state();
             repoReason = e.reason();
         }
-        // An unloaded or unselected model is UNAVAILABLE by choice, not by error.
-        String repoError = "UNAVAILABLE".equals(repoState)
-                        && !repoReason.startsWith("unloaded")
-                        && !repoReason.startsWith("not selected")
+        // An unloaded or unselected model is UNAVAILABLE by choice, not by error; a model served from its
+        // last good view because the repository could not be read is an error in any state.
+        String repoError = ("UNAVAILABLE".equals(repoState)
+                                && !repoReason.startsWith("unloaded")
+                                && !repoReason.startsWith("not selected"))
+                        || repoReason.startsWith("repository ")
                 ? repoReason
                 : "";
         long predicted =

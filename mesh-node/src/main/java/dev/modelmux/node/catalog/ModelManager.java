@@ -12,11 +12,15 @@ import dev.modelmux.repo.config.ModelConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
+import java.util.function.DoubleSupplier;
+import java.util.function.LongSupplier;
 import java.util.function.Predicate;
 
 /**
@@ -28,7 +32,11 @@ import java.util.function.Predicate;
  * once in the background while the previous version keeps serving; it takes traffic only after
  * passing, and the versions it replaces are then unloaded (after their in-flight requests). A
  * version that fails its gate is UNAVAILABLE with its reason until its file changes or it is
- * loaded explicitly; requests fall back to the previous version meanwhile.
+ * loaded explicitly; requests fall back to the previous version meanwhile. A version whose artifact
+ * could not be read is tried again with backoff, and routed to a peer that holds it meanwhile.
+ *
+ * <p>Repository faults: what cannot be read keeps its last good view (see {@link RepositoryFaults});
+ * only a listing that works and no longer shows a model removes it.
  */
 public final class ModelManager {
     private final Vertx vertx;
@@ -41,6 +49,7 @@ public final class ModelManager {
     private final RepositoryScan scan;
     private final RepositoryControl control;
     private final ModelDescriber describer;
+    private final RepositoryFaults faults;
     private volatile boolean closed;
 
     public ModelManager(
@@ -50,14 +59,45 @@ public final class ModelManager {
             WorkerExecutor repoWorker,
             ControlMode mode,
             double footprintFactor) {
+        this(
+                vertx,
+                repo,
+                pool,
+                repoWorker,
+                mode,
+                footprintFactor,
+                System::nanoTime,
+                () -> ThreadLocalRandom.current().nextDouble(),
+                Backoff.DEFAULT,
+                RepositoryFaults.EMPTY_GRACE);
+    }
+
+    /**
+     * @param nanoClock the monotonic clock of the backoff
+     * @param jitter uniform draws in [0, 1) that spread the retries
+     * @param emptyGrace how long listings must stay empty before the models they no longer show are gone
+     */
+    ModelManager(
+            Vertx vertx,
+            ModelRepository repo,
+            DevicePool pool,
+            WorkerExecutor repoWorker,
+            ControlMode mode,
+            double footprintFactor,
+            LongSupplier nanoClock,
+            DoubleSupplier jitter,
+            Backoff backoff,
+            Duration emptyGrace) {
         this.vertx = vertx;
         this.footprintFactor = footprintFactor;
         this.repo = repo;
         this.pool = pool;
         this.mode = mode;
         Residency residency = new Residency(pool);
-        this.gate = new VersionGate(vertx, repo, pool, models, residency, () -> closed);
-        this.scan = new RepositoryScan(repo, repoWorker, mode, models, residency, gate, () -> closed);
+        this.faults = new RepositoryFaults(nanoClock, jitter, backoff, emptyGrace);
+        this.gate = new VersionGate(vertx, repo, pool, models, residency, () -> closed, nanoClock, jitter, backoff);
+        this.scan = new RepositoryScan(
+                vertx, repo, repoWorker, mode, models, residency, gate, faults, nanoClock, () -> closed);
         this.control = new RepositoryControl(vertx, repo, pool, repoWorker, mode, models, residency, scan, gate);
         this.describer = new ModelDescriber(repo, pool, repoWorker, this::indexOf);
     }
@@ -94,9 +134,55 @@ public final class ModelManager {
         return repo.describe();
     }
 
-    /** Rescans the whole repository (poll mode) or the registered models (explicit mode). */
+    /**
+     * Rescans the whole repository (poll mode) or the registered models (explicit mode) now, backoff
+     * aside; completes when done (after the scan that is running, if one is).
+     */
     public Future<Void> rescan() {
         return scan.rescan();
+    }
+
+    /** The periodic poll: as {@link #rescan()}, but what keeps failing is read again only as its backoff allows. */
+    public Future<Void> poll() {
+        return scan.poll();
+    }
+
+    /** Counts repository read failures by kind ({@link #repositoryErrorKinds()}): the errors metric. */
+    public void repositoryErrors(Consumer<String> sink) {
+        scan.errors(k -> sink.accept(k.label()));
+        gate.errors(k -> sink.accept(k.label()));
+    }
+
+    /** The kinds {@link #repositoryErrors} counts: listing, empty_listing, model_scan, artifact_read. */
+    public static List<String> repositoryErrorKinds() {
+        return RepositoryFaults.Kind.labels();
+    }
+
+    /**
+     * Models whose view is stale: served from their last good scan because the repository could not be
+     * listed (every model), listed no models (unconfirmed: every model), their own folder could not be read,
+     * or their new config.pbtxt is broken.
+     */
+    public int staleModels() {
+        if (faults.listingFaulted()) {
+            return models.size();
+        }
+        int n = 0;
+        for (ModelRecord r : models.values()) {
+            if (faults.fault(r.name()).isPresent()
+                    || (r.configProblem().isPresent() && r.config().isPresent())) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * Whether this node is waiting out the backoff of a version whose artifact it could not read: it
+     * cannot load it now, so requests for it go to a peer.
+     */
+    public boolean loadBackingOff(String name, long version) {
+        return gate.backingOffNanos(name, version) > 0;
     }
 
     /** Merges a fresh scan into the catalog and starts whatever gating it calls for. */
@@ -204,18 +290,18 @@ public final class ModelManager {
         if (readiness == ModelReadiness.LOADED) {
             return pool.resident(new ModelKey(name, v.get())).isPresent();
         }
-        return !r.failures().containsKey(v.get())
+        return !r.failedForGood(v.get())
                 && (r.config().isPresent() || r.configProblem().isEmpty());
     }
 
     /** One row per model version for RepositoryIndex. */
     public List<IndexEntry> index(boolean readyOnly) {
-        return IndexView.rows(new ArrayList<>(models.values()), pool.snapshot(), readyOnly);
+        return IndexView.rows(new ArrayList<>(models.values()), pool.snapshot(), readyOnly, faults::staleReason);
     }
 
     private List<IndexEntry> indexOf(String name) {
         ModelRecord r = models.get(name);
-        return r == null ? List.of() : IndexView.rows(List.of(r), pool.snapshot(), false);
+        return r == null ? List.of() : IndexView.rows(List.of(r), pool.snapshot(), false, faults::staleReason);
     }
 
     /** A row of the repository index. */
@@ -249,7 +335,7 @@ public final class ModelManager {
         if (explicit.isPresent()) {
             long v = explicit.get();
             boolean routable = r.served().contains(v)
-                    && !r.failures().containsKey(v)
+                    && !r.failedForGood(v)
                     && pool.resident(new ModelKey(name, v)).isEmpty();
             return routable ? explicit : Optional.empty();
         }
@@ -322,8 +408,13 @@ public final class ModelManager {
 
     /** Loads one version here (a placement decision); completes when it is ready. */
     public Future<Void> loadVersion(String name, long version) {
-        ModelRecord r = record(name);
-        return gate.load(name, version, r).map(lease -> {
+        Future<Lease> load;
+        try {
+            load = gate.load(name, version, record(name));
+        } catch (RuntimeException e) {
+            return Future.failedFuture(e);
+        }
+        return load.map(lease -> {
             lease.close();
             return null;
         });
@@ -359,5 +450,6 @@ public final class ModelManager {
     /** Stops scanning; the pool is closed by its owner. */
     public void close() {
         closed = true;
+        scan.close();
     }
 }

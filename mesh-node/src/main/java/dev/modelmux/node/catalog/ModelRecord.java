@@ -56,11 +56,19 @@ public record ModelRecord(
         return s;
     }
 
-    /** The selected version an unversioned request should use: the highest that has not failed. */
+    /**
+     * The selected version an unversioned request should use: the highest that has not failed for good
+     * (a version whose artifact could not be read is still the one to use: it is tried again, and meanwhile
+     * served by a peer that holds it).
+     */
     public Optional<Long> top() {
-        return serving.servedVersions().stream()
-                .filter(v -> !failures.containsKey(v))
-                .max(Long::compare);
+        return serving.servedVersions().stream().filter(v -> !failedForGood(v)).max(Long::compare);
+    }
+
+    /** Whether the version failed its gate for a reason that holds until its file changes. */
+    boolean failedForGood(long version) {
+        Failure f = failures.get(version);
+        return f != null && f.permanent();
     }
 
     ModelRecord withFailure(long version, Failure f) {
@@ -83,6 +91,32 @@ public record ModelRecord(
         return new ModelRecord(name, scanned, serving, configProblem, m, selected ? new TreeSet<>() : retained, p, h);
     }
 
-    /** A gate failure, tied to the file that failed. */
-    record Failure(String reason, long sizeBytes, long lastModifiedMillis, boolean permanent) {}
+    /** The record with the failures that may pass on their own forgotten. */
+    ModelRecord withoutTransientFailures() {
+        Map<Long, Failure> m = new HashMap<>(failures);
+        m.values().removeIf(f -> !f.permanent());
+        return new ModelRecord(name, scanned, serving, configProblem, m, retained, passed, sha256);
+    }
+
+    /**
+     * A gate failure, tied to the file that failed.
+     *
+     * @param permanent a verdict on the model (rejected artifact, bad config, runtime error) that holds
+     *     until its file changes; otherwise the artifact could not be read and the load is tried again
+     *     after {@code retryAtNanos}
+     * @param attempts loads that failed in a row (transient failures)
+     * @param retryAtNanos when a transient failure may be tried again (monotonic clock)
+     */
+    record Failure(
+            String reason,
+            long sizeBytes,
+            long lastModifiedMillis,
+            boolean permanent,
+            int attempts,
+            long retryAtNanos) {
+        /** A permanent failure. */
+        Failure(String reason, long sizeBytes, long lastModifiedMillis, boolean permanent) {
+            this(reason, sizeBytes, lastModifiedMillis, permanent, 1, 0);
+        }
+    }
 }

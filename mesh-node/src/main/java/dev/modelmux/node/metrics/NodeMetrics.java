@@ -15,6 +15,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.distribution.ValueAtPercentile;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
@@ -86,6 +87,31 @@ public final class NodeMetrics implements PoolEvent.Listener, QueueObserver<Mode
                 .description(help)
                 .tag("device", d.id())
                 .tag("kind", d.kind().name().toLowerCase(Locale.ROOT))
+                .register(registry);
+    }
+
+    /**
+     * The repository's health: {@code modelmux_repository_stale_models} (models served from their last
+     * good view because the repository could not be read) and {@code modelmux_repository_errors_total{kind}},
+     * registered at zero for every kind so that alerts see the series before the first error.
+     */
+    public void bindRepository(IntSupplier staleModels, List<String> errorKinds) {
+        Gauge.builder("modelmux_repository_stale_models", staleModels, s -> s.getAsInt())
+                .description("Models served from their last good view because the repository could not be read")
+                .strongReference(true) // the supplier is a method reference nobody else holds
+                .register(registry);
+        errorKinds.forEach(k -> repositoryErrorCounter(k));
+    }
+
+    /** A repository read that failed: {@code listing}, {@code empty_listing}, {@code model_scan}, {@code artifact_read}. */
+    public void repositoryError(String kind) {
+        repositoryErrorCounter(kind).increment();
+    }
+
+    private Counter repositoryErrorCounter(String kind) {
+        return Counter.builder("modelmux_repository_errors_total")
+                .description("Repository reads that failed, by what was read")
+                .tag("kind", kind)
                 .register(registry);
     }
 

@@ -33,7 +33,9 @@ import java.util.function.LongSupplier;
  * concurrent first requests across the mesh cause one load. A forward whose holder is unreachable
  * is retried once on another holder, then served here. A forward to a READY holder that has not been
  * answered within the model's recent p95 may be hedged to a second READY holder ({@link HedgePolicy},
- * {@link HedgedForward}); a model opts out with the config parameter {@code hedging: "false"}.
+ * {@link HedgedForward}); a model opts out with the config parameter {@code hedging: "false"}. A
+ * version this node cannot load now (its artifact could not be read; tried again with backoff) is
+ * forwarded to a holder like any other, and its first copy goes to a peer.
  */
 public final class Router {
     private final ClusterLink link;
@@ -99,7 +101,7 @@ public final class Router {
                 return forwardWithRetry(req, loading, tenantId, false);
             }
             long predicted = models.predictedBytes(req.model(), v);
-            Target target = target(predicted);
+            Target target = target(predicted, models.loadBackingOff(req.model(), v));
             return link.claimFirstLoad(req.model(), v, target.nodeId(), target.deviceId(), predicted)
                     .compose(won -> {
                         if (won) {
@@ -228,10 +230,14 @@ public final class Router {
         return n.devices().stream().mapToInt(DeviceRecord::inFlight).sum();
     }
 
-    /** Where a first copy goes: here if a device has room, else the peer with the most free memory. */
-    private Target target(long predicted) {
-        boolean draining = link.isDraining(link.nodeId());
-        for (DeviceSnapshot d : draining ? List.<DeviceSnapshot>of() : pool.snapshot()) {
+    /**
+     * Where a first copy goes: here if a device has room, else the peer with the most free memory.
+     *
+     * @param notHere this node cannot load it now (it could not read the artifact): a peer, if any
+     */
+    private Target target(long predicted, boolean notHere) {
+        boolean elsewhere = link.isDraining(link.nodeId()) || notHere;
+        for (DeviceSnapshot d : elsewhere ? List.<DeviceSnapshot>of() : pool.snapshot()) {
             if (d.freeBytes() >= predicted) {
                 return new Target(link.nodeId(), d.spec().id(), Optional.empty());
             }
@@ -249,8 +255,9 @@ public final class Router {
                 return new Target(picked.get().nodeId(), picked.get().deviceId(), node);
             }
         }
-        if (draining) {
-            // A draining node takes no new copies: the peer with the most free memory evicts for it.
+        if (elsewhere) {
+            // A draining node takes no new copies (nor one that cannot read the artifact now): the peer
+            // with the most free memory evicts for it.
             Optional<NodeRecord> peer = link.nodes().values().stream()
                     .filter(n -> !n.nodeId().equals(link.nodeId())
                             && !n.draining()

@@ -134,6 +134,24 @@ final class ModelFiles {
         }
     }
 
+    /**
+     * Opens a version's model file and closes it again, reading nothing, so that a file the node could
+     * not read when it has to load it (permission denied, a device error) shows at the scan rather than
+     * at the next load. A file gone since the folder was listed is left to the next scan.
+     */
+    void probeArtifact(String model, long version, FileObject versionDir, String fileName) throws RepositoryException {
+        String relative = model + "/" + version + "/" + fileName;
+        Optional<FileObject> file = tree.child(versionDir, fileName, relative);
+        if (file.isEmpty()) {
+            return;
+        }
+        try (InputStream in = file.get().getContent().getInputStream()) {
+            // Opened: the node can read it.
+        } catch (IOException e) {
+            throw RepositoryTree.unreadable(relative, e);
+        }
+    }
+
     /** Reads a label file of the model folder: its lines, bounded by maxConfigBytes. */
     List<String> readLabels(String model, FileObject dir, String fileName) throws RepositoryException {
         if (!FileNames.isPlain(fileName)) {
@@ -181,7 +199,7 @@ final class ModelFiles {
                 return new Artifact(model, version, s.content(), Fingerprints.hex(s.sha256()));
             }
         } catch (ArtifactSpool.LengthChanged e) {
-            throw new RepositoryException(relative + " changed while it was read; it will be read again");
+            throw new RepositoryException.Unreadable(relative + " changed while it was read; it will be read again");
         } catch (IOException e) {
             throw RepositoryTree.unreadable(relative, e);
         } catch (TooLarge e) {
@@ -204,7 +222,8 @@ final class ModelFiles {
             byte[] bytes = new byte[(int) size];
             int n = in.readNBytes(bytes, 0, bytes.length);
             if (n < bytes.length || in.read() >= 0) {
-                throw new RepositoryException(relative + " changed while it was read; it will be read again");
+                throw new RepositoryException.Unreadable(
+                        relative + " changed while it was read; it will be read again");
             }
             return bytes;
         } catch (FileSystemException e) {

@@ -5,6 +5,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.commons.vfs2.FileObject;
 import org.apache.commons.vfs2.FileSystemException;
 import org.apache.commons.vfs2.NameScope;
@@ -92,8 +94,32 @@ final class RepositoryTree {
         }
     }
 
-    static RepositoryException unreadable(String relative, Exception cause) {
-        return new RepositoryException("could not read " + relative + " in the repository", cause);
+    static RepositoryException.Unreadable unreadable(String relative, Exception cause) {
+        return new RepositoryException.Unreadable(
+                "could not read " + relative + " in the repository" + osReason(cause), cause);
+    }
+
+    /** Matches the operating system's reason that Java puts after a path: "... (Permission denied)". */
+    private static final Pattern OS_REASON = Pattern.compile(".*\\(([A-Za-z][A-Za-z ,'-]{2,60})\\)\\s*$");
+
+    /**
+     * The operating system's words for why a file could not be read (" (Permission denied)"), taken from
+     * the innermost cause, or "" when there are none; never a path.
+     */
+    static String osReason(Throwable cause) {
+        Throwable t = cause;
+        for (int depth = 0; t != null && t.getCause() != null && t.getCause() != t && depth < 8; depth++) {
+            t = t.getCause();
+        }
+        if (t instanceof java.nio.file.AccessDeniedException) {
+            return " (Permission denied)";
+        }
+        String m = t == null ? null : t.getMessage();
+        if (m == null) {
+            return "";
+        }
+        Matcher found = OS_REASON.matcher(m);
+        return found.matches() ? " (" + found.group(1) + ")" : "";
     }
 
     private static boolean isLocal(FileObject f) {

@@ -11,7 +11,9 @@ import dev.modelmux.repo.config.ModelConfig;
 import dev.modelmux.repo.config.ModelVersionPolicy;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -183,11 +185,15 @@ public final class VfsModelRepository implements ModelRepository {
         ModelFiles.ConfigRead config = files.readConfig(model, dir);
         String fileName = files.modelFileName(config);
         List<ModelEntry.VersionEntry> versions = new ArrayList<>();
+        Map<Long, FileObject> folders = new HashMap<>();
         for (FileObject child : tree.children(dir, model)) {
             String name = decodedName(child);
             OptionalLong v = version(name);
             if (v.isPresent()) {
-                files.versionEntry(model, child, v.getAsLong(), fileName).ifPresent(versions::add);
+                files.versionEntry(model, child, v.getAsLong(), fileName).ifPresent(e -> {
+                    versions.add(e);
+                    folders.put(e.version(), child);
+                });
             }
         }
         versions.sort((a, b) -> Long.compare(a.version(), b.version()));
@@ -195,6 +201,9 @@ public final class VfsModelRepository implements ModelRepository {
                 config.config().map(ModelConfig::getVersionPolicy).orElse(ModelVersionPolicy.getDefaultInstance());
         List<Long> served = VersionPolicies.select(
                 policy, versions.stream().map(ModelEntry.VersionEntry::version).toList());
+        for (long v : served) {
+            files.probeArtifact(model, v, folders.get(v), fileName);
+        }
         return new ModelEntry(
                 model, config.config(), config.error(), versions, served, Fingerprints.of(config.bytes(), versions));
     }
