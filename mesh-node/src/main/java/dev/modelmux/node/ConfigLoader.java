@@ -7,6 +7,7 @@ import dev.modelmux.gpu.DeviceSpec;
 import dev.modelmux.node.catalog.ControlMode;
 import dev.modelmux.node.catalog.ModelReadiness;
 import dev.modelmux.node.features.FeatureStoreConfig;
+import dev.modelmux.node.metrics.ModelHistograms;
 import dev.modelmux.node.predlog.PredictionLogConfig;
 import java.io.IOException;
 import java.io.Reader;
@@ -60,6 +61,10 @@ public final class ConfigLoader {
         k.put("metrics-token", "bearer token Prometheus presents for /metrics (at least 16 characters)");
         k.put("metrics-token-file", "file holding the metrics token");
         k.put("metrics-port", "serve /metrics on this port of its own (0 = ephemeral) instead of the REST port");
+        k.put(
+                "metrics-model-histograms",
+                "models whose latencies get full histograms in /metrics: none | model names, comma-separated | top:N"
+                        + " (the N busiest, re-evaluated every minute) (default none: a few buckets per model)");
         k.put("data-dir", "where the node keeps state (default .modelmux)");
         k.put("model-control", "poll | explicit (default poll)");
         k.put(
@@ -294,7 +299,8 @@ public final class ConfigLoader {
                                 "model-readiness: must be servable or loaded, was '" + readiness + "'");
                 },
                 Optional.ofNullable(v.get("metrics-token")),
-                v.containsKey("metrics-port") ? OptionalInt.of(intValue(v, "metrics-port", 0)) : OptionalInt.empty());
+                v.containsKey("metrics-port") ? OptionalInt.of(intValue(v, "metrics-port", 0)) : OptionalInt.empty(),
+                ModelHistograms.parse(v.getOrDefault("metrics-model-histograms", "none")));
     }
 
     private static FeatureStoreConfig features(Map<String, String> v) {

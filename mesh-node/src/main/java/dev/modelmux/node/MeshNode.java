@@ -121,11 +121,14 @@ public final class MeshNode {
     private Listeners metricsServer;
 
     private long pollTimer = -1;
+    private long metricsTimer = -1;
+    /** How often idle models' series are removed and the busiest models re-evaluated. */
+    static final long METRICS_MAINTENANCE_MS = 60_000;
 
     private MeshNode(Vertx vertx, NodeConfig config, NodeBootstrap boot, ClusterLink link) {
         this.vertx = vertx;
         this.prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        this.metrics = new NodeMetrics(prometheus);
+        this.metrics = new NodeMetrics(prometheus, config.serving().modelHistograms(), System::nanoTime);
         this.tenants = new EdgeAdmission(
                 Admission.create(boot.tenantPolicy(), System.nanoTime()), System::nanoTime, metrics, this::knows);
         this.link = link;
@@ -223,8 +226,7 @@ public final class MeshNode {
         adminApi = new MeshAdmin(
                 vertx,
                 admin,
-                new MeshAdmin.Parts(
-                        link, models, operators, forwarder, tenants.admission(), tenantSync, metrics, prometheus));
+                new MeshAdmin.Parts(link, models, operators, forwarder, tenants.admission(), tenantSync, metrics));
         featureStore = TableFeatureStore.create(link.cluster(), vertx, config.features(), prometheus);
         predictionLog = FilePredictionLog.create(
                 config.dataDir().resolve("predictions"), config.predictionLog(), prometheus, System::currentTimeMillis);
@@ -285,7 +287,7 @@ public final class MeshNode {
                                     .setIdleTimeout(HTTP_IDLE_TIMEOUT_SECONDS)
                                     .setIdleTimeoutUnit(TimeUnit.SECONDS)
                                     .setCompressionSupported(true),
-                            adminApi.mount(web),
+                            rest.probesFirst(adminApi.mount(web)),
                             loops);
                 })
                 .compose(s -> {
@@ -314,6 +316,14 @@ public final class MeshNode {
                     if (config.modelControl() == ControlMode.POLL) {
                         pollTimer = vertx.setPeriodic(config.pollInterval().toMillis(), id -> models.rescan());
                     }
+                    metricsTimer = vertx.setPeriodic(
+                            METRICS_MAINTENANCE_MS,
+                            id -> vertx.executeBlocking(
+                                    () -> {
+                                        metrics.maintain();
+                                        return null;
+                                    },
+                                    false));
                     link.start(pool, advertisedHost(), grpcServer.actualPort());
                     operators.start(pool, models);
                     scaleIn = new ScaleIn(vertx, link, models, pool, operators);
@@ -422,6 +432,11 @@ public final class MeshNode {
 
     public DevicePool pool() {
         return pool;
+    }
+
+    /** The node's metrics (tests run their maintenance, as the periodic worker does, through it). */
+    NodeMetrics metrics() {
+        return metrics;
     }
 
     /** The queues in front of this node's devices (tests hold a device through them). */
@@ -569,6 +584,9 @@ public final class MeshNode {
         }
         if (pollTimer >= 0) {
             vertx.cancelTimer(pollTimer);
+        }
+        if (metricsTimer >= 0) {
+            vertx.cancelTimer(metricsTimer);
         }
         models.close();
         long graceMs = config.shutdownGrace().toMillis();

@@ -2,6 +2,7 @@ package dev.modelmux.node;
 
 import dev.modelmux.admin.AdminToken;
 import dev.modelmux.node.catalog.ModelReadiness;
+import dev.modelmux.node.metrics.ModelHistograms;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -15,10 +16,16 @@ import java.util.OptionalInt;
  * @param metricsToken the bearer token Prometheus presents for {@code /metrics} (empty: see {@code
  *     MetricsEndpoint} for who may scrape)
  * @param metricsPort a port of its own for {@code /metrics} (0 = ephemeral); empty: the REST port serves it
+ * @param modelHistograms which models get full latency histograms in {@code /metrics} (default none)
  */
-public record ServingOptions(ModelReadiness readiness, Optional<String> metricsToken, OptionalInt metricsPort) {
+public record ServingOptions(
+        ModelReadiness readiness,
+        Optional<String> metricsToken,
+        OptionalInt metricsPort,
+        ModelHistograms modelHistograms) {
     public ServingOptions {
         Objects.requireNonNull(readiness, "model-readiness");
+        Objects.requireNonNull(modelHistograms, "metrics-model-histograms");
         metricsToken.ifPresent(t -> {
             if (t.length() < AdminToken.MIN_LENGTH) {
                 throw new IllegalArgumentException(
@@ -32,15 +39,23 @@ public record ServingOptions(ModelReadiness readiness, Optional<String> metricsT
         });
     }
 
+    public ServingOptions(ModelReadiness readiness, Optional<String> metricsToken, OptionalInt metricsPort) {
+        this(readiness, metricsToken, metricsPort, ModelHistograms.none());
+    }
+
     public static ServingOptions defaults() {
         return new ServingOptions(ModelReadiness.SERVABLE, Optional.empty(), OptionalInt.empty());
     }
 
     public ServingOptions withReadiness(ModelReadiness r) {
-        return new ServingOptions(r, metricsToken, metricsPort);
+        return new ServingOptions(r, metricsToken, metricsPort, modelHistograms);
     }
 
     public ServingOptions withMetrics(Optional<String> token, OptionalInt port) {
-        return new ServingOptions(readiness, token, port);
+        return new ServingOptions(readiness, token, port, modelHistograms);
+    }
+
+    public ServingOptions withModelHistograms(ModelHistograms h) {
+        return new ServingOptions(readiness, metricsToken, metricsPort, h);
     }
 }
