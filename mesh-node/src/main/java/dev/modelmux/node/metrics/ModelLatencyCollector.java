@@ -16,9 +16,9 @@ import java.util.function.Predicate;
  * Renders the per-model latency histograms ({@code modelmux_inference_{request,queue,compute}_duration_seconds}
  * with labels {@code model} and {@code version}) from {@link ModelLatencies} at scrape time, so no meter
  * per model is kept for them. A model with full histograms ({@code histograms} accepts it) gets every
- * bucket of the node's windows; any other model gets {@link #SLO_SECONDS} for the request latency and only
- * {@code +Inf} (with the count and the sum) for the wait and the run: the same metric type either way, so
- * a model moving in or out of the busiest set changes its buckets, never its type or its counts.
+ * bucket of the node's windows in all three; any other model gets only the request latency, in the
+ * buckets {@link #SLO_SECONDS}: the same metric type either way, so a model moving in or out of the
+ * busiest set changes its buckets, never its type, and its counts carry on.
  */
 final class ModelLatencyCollector implements MultiCollector {
     /** The request-latency buckets every model gets, in seconds (each is one of the windows' bounds). */
@@ -55,13 +55,16 @@ final class ModelLatencyCollector implements MultiCollector {
                     .help(HELP[phase.ordinal()])
                     .unit(Unit.SECONDS);
             List<HistogramSnapshot.HistogramDataPointSnapshot> points = new ArrayList<>();
-            latencies.forEach(
-                    phase,
-                    (model, version, c) -> points.add(HistogramSnapshot.HistogramDataPointSnapshot.builder()
-                            .classicHistogramBuckets(buckets(c, boundsOf(phase, model)))
+            latencies.forEach(phase, (model, version, c) -> {
+                double[] bounds = boundsOf(phase, model);
+                if (bounds != null) {
+                    points.add(HistogramSnapshot.HistogramDataPointSnapshot.builder()
+                            .classicHistogramBuckets(buckets(c, bounds))
                             .sum(c.sumNanos() / 1e9)
                             .labels(Labels.of("model", model, "version", version))
-                            .build()));
+                            .build());
+                }
+            });
             if (!points.isEmpty()) {
                 points.forEach(family::dataPoint);
                 out.metricSnapshot(family.build());
@@ -70,12 +73,12 @@ final class ModelLatencyCollector implements MultiCollector {
         return out.build();
     }
 
-    /** Which bounds a model's series of a phase carries: all, the SLO ones, or none (only +Inf). */
+    /** Which bounds a model's series of a phase carries: all, the SLO ones, or null for no series. */
     private double[] boundsOf(Phase phase, String model) {
         if (histograms.test(model)) {
             return ModelLatencies.BOUNDS_SECONDS;
         }
-        return phase == Phase.REQUEST ? SLO_SECONDS : new double[0];
+        return phase == Phase.REQUEST ? SLO_SECONDS : null;
     }
 
     /** {@code c}'s buckets folded into {@code bounds} (each one of the windows' bounds), then +Inf. */
