@@ -27,6 +27,8 @@ import dev.modelmux.node.metrics.InferStats;
 import dev.modelmux.node.metrics.NodeMetrics;
 import dev.modelmux.node.path.DeviceSchedulers;
 import dev.modelmux.node.path.EdgeAdmission;
+import dev.modelmux.node.path.HedgePolicy;
+import dev.modelmux.node.path.HedgedForward;
 import dev.modelmux.node.path.InferencePath;
 import dev.modelmux.node.path.Router;
 import dev.modelmux.node.predlog.PredictionLog;
@@ -184,7 +186,28 @@ public final class MeshNode {
         TensorLimits limits = new TensorLimits(config.maxMessageBytes(), config.maxTensorElements(), 16);
         ServerInfo info = new ServerInfo(NAME, VERSION, ServerInfo.EXTENSIONS);
         AdminAuth admin = new AdminAuth(adminToken);
-        Router router = new Router(link, models, pool, forwarder, System::nanoTime);
+        Router router = new Router(
+                link,
+                models,
+                pool,
+                forwarder,
+                System::nanoTime,
+                HedgePolicy.defaults(),
+                (delayNanos, task) -> {
+                    long id = vertx.setTimer(Math.max(1, TimeUnit.NANOSECONDS.toMillis(delayNanos)), t -> task.run());
+                    return () -> vertx.cancelTimer(id);
+                },
+                new HedgedForward.Counters() {
+                    @Override
+                    public void sent(String model) {
+                        metrics.hedge("sent");
+                    }
+
+                    @Override
+                    public void won(String model) {
+                        metrics.hedge("won");
+                    }
+                });
         schedulers = new DeviceSchedulers(pool, System::nanoTime, metrics);
         InferStats stats = new InferStats(System::currentTimeMillis);
         pool.executions(stats);

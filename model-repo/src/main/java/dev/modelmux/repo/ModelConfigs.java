@@ -183,6 +183,12 @@ public final class ModelConfigs {
         return p != null && p.getStringValue().equalsIgnoreCase("true");
     }
 
+    /** Whether the {@code hedging} parameter allows hedged forwards: true unless it is "false" (any case). */
+    public static boolean hedging(ModelConfig config) {
+        ModelParameter p = config.getParametersMap().get(ConfigValidator.PARAM_HEDGING);
+        return p == null || !p.getStringValue().equalsIgnoreCase("false");
+    }
+
     /** Sessions to create: the sum of instance_group counts, a count of 0 counting as 1 (at least 1). */
     public static int instanceCount(ModelConfig config) {
         long total = 0;

@@ -71,6 +71,16 @@ class ModelConfigsTest {
         assertThat(ModelConfigs.instanceCount(c)).isEqualTo(1);
         assertThat(ModelConfigs.memoryBytes(c)).isEmpty();
         assertThat(ModelConfigs.pinned(c)).isFalse();
+        assertThat(ModelConfigs.hedging(c))
+                .as("hedging is on unless a model opts out")
+                .isTrue();
+    }
+
+    @Test
+    void aModelOptsOutOfHedging() throws Exception {
+        ModelConfig c = ModelConfigs.parse(
+                "m", "config.pbtxt", "parameters { key: \"hedging\" value { string_value: \"FALSE\" } }");
+        assertThat(ModelConfigs.hedging(c)).isFalse();
     }
 
     @Test

@@ -73,6 +73,12 @@ public final class ModelManager {
         return r != null && r.config().map(ModelConfigs::pinned).orElse(false);
     }
 
+    /** Whether forwards of the model may be hedged (config parameter {@code hedging}, default true). */
+    public boolean hedgingAllowed(String name) {
+        ModelRecord r = models.get(name);
+        return r == null || r.config().map(ModelConfigs::hedging).orElse(true);
+    }
+
     /** Names of the models in the catalog, sorted. */
     public List<String> modelNames() {
         List<String> names = new ArrayList<>(models.keySet());

@@ -11,6 +11,7 @@ import dev.modelmux.node.oip.ModelStatisticsResponse;
 import dev.modelmux.node.oip.RepositoryModelLoadRequest;
 import dev.modelmux.node.oip.RepositoryModelUnloadRequest;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.grpc.client.GrpcClient;
@@ -44,6 +45,17 @@ public final class Forwarder {
      */
     public Future<ModelInferResponse> forward(
             NodeRecord target, ModelInferRequest req, long remainingNanos, String tenantId) {
+        return forward(
+                target, req, remainingNanos, tenantId, Promise.<Void>promise().future());
+    }
+
+    /**
+     * As {@link #forward(NodeRecord, ModelInferRequest, long, String)}; when {@code cancel} completes
+     * before the answer, the call is cancelled (the stream reset, so the peer writes no answer) and
+     * the returned future fails UNAVAILABLE. A hedged request cancels the forward that lost this way.
+     */
+    public Future<ModelInferResponse> forward(
+            NodeRecord target, ModelInferRequest req, long remainingNanos, String tenantId, Future<Void> cancel) {
         if (remainingNanos <= 0) {
             return Future.failedFuture(new ServingException(
                     ServingException.Code.DEADLINE_EXCEEDED, "deadline exceeded before forwarding"));
@@ -59,6 +71,13 @@ public final class Forwarder {
                         call.timeout(Math.max(1, TimeUnit.NANOSECONDS.toMillis(remainingNanos)), TimeUnit.MILLISECONDS);
                     }
                     call.end(req);
+                    cancel.onSuccess(v -> {
+                        try {
+                            call.cancel();
+                        } catch (IllegalStateException alreadyEnded) {
+                            // The call ended as it was cancelled: nothing left to stop.
+                        }
+                    });
                     return call.response()
                             .compose(resp -> resp.last().transform(ar -> {
                                 if (ar.succeeded()) {
@@ -75,7 +94,13 @@ public final class Forwarder {
                                                                 : resp.statusMessage()));
                             }));
                 })
-                .recover(t -> Future.failedFuture(t instanceof ServingException ? t : peerDown(target)));
+                .recover(t -> Future.failedFuture(
+                        t instanceof ServingException
+                                ? t
+                                : cancel.succeeded()
+                                        ? ServingException.unavailable(
+                                                "the forward was cancelled: another holder answered first")
+                                        : peerDown(target)));
     }
 
     /** Asks {@code target} to load (or, with {@code load} false, unload) one version: a placement decision. */

@@ -247,6 +247,21 @@ public final class NodeMetrics implements PoolEvent.Listener, QueueObserver<Mode
                 .register(registry);
     }
 
+    /**
+     * Counts hedged forwards: {@code modelmux_forward_hedges_total{outcome="sent"}} for each second
+     * call sent to another holder, {@code outcome="won"} for each that answered first.
+     */
+    public void hedge(String outcome) {
+        hedges(outcome).increment();
+    }
+
+    private Counter hedges(String outcome) {
+        return Counter.builder("modelmux_forward_hedges_total")
+                .description("Forwards hedged to a second READY holder (sent), and hedges that answered first (won)")
+                .tag("outcome", outcome)
+                .register(registry);
+    }
+
     /** A gRPC request message that could not be decoded (answered INVALID_ARGUMENT at once). */
     public void undecodable(String method) {
         Counter.builder("modelmux_grpc_undecodable_messages_total")

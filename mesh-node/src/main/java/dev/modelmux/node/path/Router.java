@@ -1,5 +1,6 @@
 package dev.modelmux.node.path;
 
+import dev.modelmux.admission.sched.WakeTimer;
 import dev.modelmux.cluster.Copy;
 import dev.modelmux.cluster.DeviceRecord;
 import dev.modelmux.cluster.NodeRecord;
@@ -16,6 +17,7 @@ import dev.modelmux.placement.ModelKey;
 import dev.modelmux.placement.ModelSpec;
 import io.vertx.core.Future;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -29,7 +31,9 @@ import java.util.function.LongSupplier;
  * holder elsewhere (the less busy of two picked at random), on the node already loading it, or,
  * when no copy exists anywhere, on the node that wins the cluster-wide claim to load it — so
  * concurrent first requests across the mesh cause one load. A forward whose holder is unreachable
- * is retried once on another holder, then served here.
+ * is retried once on another holder, then served here. A forward to a READY holder that has not been
+ * answered within the model's recent p95 may be hedged to a second READY holder ({@link HedgePolicy},
+ * {@link HedgedForward}); a model opts out with the config parameter {@code hedging: "false"}.
  */
 public final class Router {
     private final ClusterLink link;
@@ -38,13 +42,36 @@ public final class Router {
     private final Forwarder forwarder;
     private final LongSupplier nanoClock;
     private final DevicePicker picker = DevicePicker.defaults();
+    private final HedgePolicy hedges;
+    private final WakeTimer timer;
+    private final HedgedForward.Counters hedgeCounters;
 
+    /** A router that never hedges. */
     public Router(ClusterLink link, ModelManager models, DevicePool pool, Forwarder forwarder, LongSupplier nanoClock) {
+        this(link, models, pool, forwarder, nanoClock, null, null, HedgedForward.Counters.NONE);
+    }
+
+    /**
+     * A router that hedges forwards to READY holders by {@code hedges} (null: never), timing the
+     * hedge delay with {@code timer}.
+     */
+    public Router(
+            ClusterLink link,
+            ModelManager models,
+            DevicePool pool,
+            Forwarder forwarder,
+            LongSupplier nanoClock,
+            HedgePolicy hedges,
+            WakeTimer timer,
+            HedgedForward.Counters hedgeCounters) {
         this.link = link;
         this.models = models;
         this.pool = pool;
         this.forwarder = forwarder;
         this.nanoClock = nanoClock;
+        this.hedges = hedges;
+        this.timer = timer;
+        this.hedgeCounters = hedgeCounters;
     }
 
     /** Counts a request served on this node, for the rate this node reports to the mesh. */
@@ -62,14 +89,14 @@ public final class Router {
         return link.copies(req.model(), v).compose(copies -> {
             List<NodeRecord> ready = holders(copies, Copy.State.READY);
             if (!ready.isEmpty()) {
-                return forwardWithRetry(req, ready, tenantId);
+                return forwardWithRetry(req, ready, tenantId, true);
             }
             if (heldHere(copies)) {
                 return Future.succeededFuture(Optional.empty());
             }
             List<NodeRecord> loading = holders(copies, Copy.State.LOADING);
             if (!loading.isEmpty()) {
-                return forwardWithRetry(req, loading, tenantId);
+                return forwardWithRetry(req, loading, tenantId, false);
             }
             long predicted = models.predictedBytes(req.model(), v);
             Target target = target(predicted);
@@ -79,7 +106,7 @@ public final class Router {
                             return target.node().isEmpty()
                                     ? Future.succeededFuture(Optional.empty())
                                     : forwardWithRetry(
-                                            req, List.of(target.node().get()), tenantId);
+                                            req, List.of(target.node().get()), tenantId, false);
                         }
                         // Someone else claimed it first: go where that copy is (read the table itself, not the
                         // follower).
@@ -87,7 +114,7 @@ public final class Router {
                             List<NodeRecord> elsewhere = holders(now, null);
                             return elsewhere.isEmpty()
                                     ? Future.succeededFuture(Optional.<ModelInferResponse>empty())
-                                    : forwardWithRetry(req, elsewhere, tenantId);
+                                    : forwardWithRetry(req, elsewhere, tenantId, false);
                         });
                     });
         });
@@ -115,33 +142,78 @@ public final class Router {
                         && (c.state() == Copy.State.READY || c.state() == Copy.State.LOADING));
     }
 
+    /**
+     * Forwards to the better of two holders; a holder found unreachable is replaced by the other, then
+     * by this node. Forwards to READY holders ({@code hedgeable}) are hedged when the policy says so:
+     * see {@link HedgedForward}.
+     */
     private Future<Optional<ModelInferResponse>> forwardWithRetry(
-            InferRequest req, List<NodeRecord> holders, String tenantId) {
+            InferRequest req, List<NodeRecord> holders, String tenantId, boolean hedgeable) {
         List<NodeRecord> order = twoChoices(holders);
-        return forward(req, order, 0, tenantId);
+        boolean timed = hedgeable && hedges != null && models.hedgingAllowed(req.model());
+        if (timed && order.size() >= 2) {
+            OptionalLong delay = hedges.forwarding(req.model());
+            if (delay.isPresent()) {
+                long deadline = req.deadlineNanos();
+                HedgedForward race = HedgedForward.start(
+                        req.model(),
+                        order.get(0),
+                        order.get(1),
+                        delay.getAsLong(),
+                        hedges,
+                        timer,
+                        nanoClock,
+                        (target, cancel) ->
+                                forwarder.forward(target, WireForm.toWire(req), remaining(deadline), tenantId, cancel),
+                        hedgeCounters);
+                return race.answer().map(Optional::of).recover(t -> {
+                    if (!HedgedForward.peerDown(t)) {
+                        return Future.failedFuture(ServingException.of(t));
+                    }
+                    // Both holders tried and unreachable: serve it here; only the first: try the other.
+                    return race.hedged()
+                            ? Future.succeededFuture(Optional.empty())
+                            : forward(req, order, 1, tenantId, false);
+                });
+            }
+        }
+        return forward(req, order, 0, tenantId, timed);
     }
 
     private Future<Optional<ModelInferResponse>> forward(
-            InferRequest req, List<NodeRecord> order, int i, String tenantId) {
+            InferRequest req, List<NodeRecord> order, int i, String tenantId, boolean timed) {
         if (i >= order.size() || i >= 2) {
             // The holders are gone: serve it here (inference is idempotent).
             return Future.succeededFuture(Optional.empty());
         }
-        long remaining =
-                req.deadlineNanos() == Long.MAX_VALUE ? Long.MAX_VALUE : req.deadlineNanos() - nanoClock.getAsLong();
+        long start = nanoClock.getAsLong();
         return forwarder
-                .forward(order.get(i), WireForm.toWire(req), remaining, tenantId)
-                .map(Optional::of)
+                .forward(order.get(i), WireForm.toWire(req), remaining(req.deadlineNanos()), tenantId)
+                .map(resp -> {
+                    if (timed) {
+                        // What the hedge delay learns from: the forward latency of READY holders.
+                        hedges.answered(req.model(), nanoClock.getAsLong() - start);
+                    }
+                    return Optional.of(resp);
+                })
                 .recover(t -> {
                     ServingException se = ServingException.of(t);
                     boolean peerDown = se.reason() == ServingException.Reason.PEER_UNREACHABLE;
-                    return peerDown ? forward(req, order, i + 1, tenantId) : Future.failedFuture(se);
+                    return peerDown ? forward(req, order, i + 1, tenantId, timed) : Future.failedFuture(se);
                 });
+    }
+
+    private long remaining(long deadlineNanos) {
+        return deadlineNanos == Long.MAX_VALUE ? Long.MAX_VALUE : deadlineNanos - nanoClock.getAsLong();
     }
 
     /** Power of two choices on in-flight requests: the less busy of two random holders first. */
     private List<NodeRecord> twoChoices(List<NodeRecord> holders) {
         List<NodeRecord> order = new ArrayList<>(holders);
+        if (order.size() == 2 && ThreadLocalRandom.current().nextBoolean()) {
+            // Ties (two idle holders, or reports not yet in) go to either at random, not always the first.
+            Collections.swap(order, 0, 1);
+        }
         if (order.size() > 2) {
             int a = ThreadLocalRandom.current().nextInt(order.size());
             int b = ThreadLocalRandom.current().nextInt(order.size() - 1);

@@ -30,6 +30,8 @@ public final class ConfigValidator {
     public static final String ONNX_BACKEND = "onnxruntime";
     public static final String PARAM_MEMORY_BYTES = "memory_bytes";
     public static final String PARAM_PINNED = "pinned";
+    /** "false" keeps the mesh from hedging the model's forwards (a model with side effects, or costly). */
+    public static final String PARAM_HEDGING = "hedging";
     /** Placement parameters: whole numbers, 0 meaning "not set". */
     public static final java.util.List<String> WHOLE_NUMBER_PARAMS =
             java.util.List.of("min_copies", "max_copies", "idle_ttl_seconds");
@@ -320,12 +322,13 @@ public final class ConfigValidator {
                         "parameter memory_bytes must be a positive number of bytes, was '" + ModelNames.printable(value)
                                 + "'");
             }
-            if (e.getKey().equals(PARAM_PINNED)
+            if ((e.getKey().equals(PARAM_PINNED) || e.getKey().equals(PARAM_HEDGING))
                     && !value.equalsIgnoreCase("true")
                     && !value.equalsIgnoreCase("false")) {
                 problems.add(
                         at,
-                        "parameter pinned must be \"true\" or \"false\", was '" + ModelNames.printable(value) + "'");
+                        "parameter " + e.getKey() + " must be \"true\" or \"false\", was '"
+                                + ModelNames.printable(value) + "'");
             }
             if (WHOLE_NUMBER_PARAMS.contains(e.getKey()) && parseWholeNumber(value, Integer.MAX_VALUE) < 0) {
                 problems.add(

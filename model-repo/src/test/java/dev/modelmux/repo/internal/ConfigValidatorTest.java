@@ -97,6 +97,9 @@ class ConfigValidatorTest {
                         "parameters { key: \"pinned\" value { string_value: \"1\" } }",
                         "parameter pinned must be \"true\" or \"false\""),
                 Arguments.of(
+                        "parameters { key: \"hedging\" value { string_value: \"off\" } }",
+                        "parameter hedging must be \"true\" or \"false\", was 'off'"),
+                Arguments.of(
                         "parameters { key: \"min_copies\" value { string_value: \"two\" } }",
                         "parameter min_copies must be a whole number in [0, 2147483647], was 'two'"),
                 Arguments.of(
