@@ -17,20 +17,14 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.distribution.ValueAtPercentile;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
-import java.util.Comparator;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
 import java.util.function.ToDoubleFunction;
-import java.util.stream.Collectors;
 
 /**
  * The node's Prometheus metrics. Label values come from the repository (model names, versions)
@@ -50,19 +44,16 @@ public final class NodeMetrics implements PoolEvent.Listener, QueueObserver<Mode
     public static final long IDLE_NANOS = TimeUnit.MINUTES.toNanos(15);
     /** ... or this long after it was unloaded, if no request came since. */
     public static final long UNLOAD_GRACE_NANOS = TimeUnit.MINUTES.toNanos(2);
-    /** How much of its past traffic a model keeps at each evaluation of the busiest models. */
-    static final double TOP_DECAY = 0.5;
 
     private final MeterRegistry registry;
     private final ModelHistograms histograms;
     private final LongSupplier nanoClock;
     private final ModelLatencies latencies;
-    /** Per model label: its meters and when it was last used. Mutated only inside the map's compute on its key. */
-    private final ConcurrentHashMap<String, Usage> usage = new ConcurrentHashMap<>();
+    private final ModelSeries series;
+    /** Null unless {@code top:N}. */
+    private final BusiestModels top;
 
     private volatile Set<String> busiest = Set.of();
-    private Map<String, Double> scores = new HashMap<>();
-    private Map<String, Long> lastTotals = new HashMap<>();
 
     public NodeMetrics(MeterRegistry registry) {
         this(registry, ModelHistograms.none(), System::nanoTime);
@@ -77,6 +68,8 @@ public final class NodeMetrics implements PoolEvent.Listener, QueueObserver<Mode
         this.histograms = histograms;
         this.nanoClock = nanoClock;
         this.latencies = new ModelLatencies(nanoClock);
+        this.series = new ModelSeries(registry, latencies::forget, IDLE_NANOS, UNLOAD_GRACE_NANOS);
+        this.top = histograms.kind() == ModelHistograms.Kind.TOP ? new BusiestModels(histograms.top()) : null;
         if (registry instanceof PrometheusMeterRegistry p) {
             p.getPrometheusRegistry().register(new ModelLatencyCollector(latencies, this::fullHistograms));
         }
@@ -112,7 +105,7 @@ public final class NodeMetrics implements PoolEvent.Listener, QueueObserver<Mode
 
     /** The models with series now (each model label, {@link #UNKNOWN_MODEL} included). */
     public Set<String> trackedModels() {
-        return Set.copyOf(usage.keySet());
+        return series.models();
     }
 
     /**
@@ -121,82 +114,18 @@ public final class NodeMetrics implements PoolEvent.Listener, QueueObserver<Mode
      * a worker.
      */
     public synchronized void maintain() {
-        long now = nanoClock.getAsLong();
-        for (String model : List.copyOf(usage.keySet())) {
-            usage.computeIfPresent(model, (k, u) -> {
-                if (!u.expired(now)) {
-                    return u;
-                }
-                u.ids.forEach(registry::remove);
-                latencies.forget(k);
-                return null;
-            });
-        }
-        if (histograms.kind() == ModelHistograms.Kind.TOP) {
-            reselect();
+        series.expire(nanoClock.getAsLong());
+        if (top != null) {
+            busiest = top.evaluate(latencies.totals(ModelLatencies.Phase.REQUEST));
         }
     }
 
-    /** Ranks models by requests since the last evaluation plus {@link #TOP_DECAY} of their past score. */
-    private void reselect() {
-        Map<String, Long> totals = latencies.totals(ModelLatencies.Phase.REQUEST);
-        Map<String, Double> next = new HashMap<>();
-        totals.forEach((model, total) -> {
-            long last = lastTotals.getOrDefault(model, 0L);
-            long delta = total >= last ? total - last : total;
-            double score = scores.getOrDefault(model, 0.0) * TOP_DECAY + delta;
-            if (score > 0) {
-                next.put(model, score);
-            }
-        });
-        scores = next;
-        lastTotals = totals;
-        busiest = next.entrySet().stream()
-                .sorted(Map.Entry.<String, Double>comparingByValue(Comparator.reverseOrder())
-                        .thenComparing(Map.Entry.comparingByKey()))
-                .limit(histograms.top())
-                .map(Map.Entry::getKey)
-                .collect(Collectors.toUnmodifiableSet());
-    }
-
-    /** Notes {@code meter} as one of {@code model}'s; {@code use}: the model was used now. */
     private <M extends Meter> M tracked(String model, M meter, boolean use) {
-        long now = nanoClock.getAsLong();
-        usage.compute(model, (k, u) -> {
-            Usage v = u == null ? new Usage(now) : u;
-            v.ids.add(meter.getId());
-            if (use) {
-                v.lastUsed = now;
-                v.unloaded = false;
-            }
-            return v;
-        });
-        return meter;
+        return series.tracked(model, meter, use, nanoClock.getAsLong());
     }
 
     private void unloaded(String model) {
-        long now = nanoClock.getAsLong();
-        usage.computeIfPresent(model, (k, u) -> {
-            u.unloaded = true;
-            u.unloadedAt = now;
-            return u;
-        });
-    }
-
-    /** One model label's meters and use; guarded by the usage map's lock on its key. */
-    private static final class Usage {
-        final Set<Meter.Id> ids = new HashSet<>();
-        long lastUsed;
-        long unloadedAt;
-        boolean unloaded;
-
-        Usage(long now) {
-            lastUsed = now;
-        }
-
-        boolean expired(long now) {
-            return now - lastUsed >= IDLE_NANOS || unloaded && now - unloadedAt >= UNLOAD_GRACE_NANOS;
-        }
+        series.unloaded(model, nanoClock.getAsLong());
     }
 
     /** Gauges over the pool's ledgers; read at scrape time. */
