@@ -14,6 +14,7 @@ import dev.modelmux.gpu.DeviceSpec;
 import dev.modelmux.node.MeshNode;
 import dev.modelmux.node.NodeConfig;
 import dev.modelmux.node.catalog.ControlMode;
+import dev.modelmux.node.metrics.ModelHistograms;
 import dev.modelmux.node.oip.GRPCInferenceServiceGrpcClient;
 import dev.modelmux.node.oip.ModelInferRequest;
 import dev.modelmux.repo.OnnxModelBuilder;
@@ -137,6 +138,9 @@ public final class AdmissionBench {
                         Optional.empty(),
                         Optional.empty())
                 .withTenants(tenants);
+        // Full latency histograms for the MiniLM models: their queue and compute times per model.
+        config = config.withServing(
+                config.serving().withModelHistograms(ModelHistograms.parse("minilm-batched,minilm-plain")));
         MeshNode node = await(MeshNode.start(config));
         Vertx vertx = Vertx.vertx();
         GrpcClient grpc = GrpcClient.client(vertx, new GrpcClientOptions().setMaxMessageSize(64 << 20));

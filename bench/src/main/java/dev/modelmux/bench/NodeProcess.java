@@ -129,6 +129,11 @@ final class NodeProcess implements AutoCloseable {
         return membersChangedNanos;
     }
 
+    /** The process id (for reading its memory from /proc). */
+    long pid() {
+        return process.pid();
+    }
+
     boolean alive() {
         return process.isAlive();
     }

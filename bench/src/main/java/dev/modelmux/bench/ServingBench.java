@@ -10,6 +10,7 @@ import dev.modelmux.gpu.DeviceSpec;
 import dev.modelmux.node.MeshNode;
 import dev.modelmux.node.NodeConfig;
 import dev.modelmux.node.catalog.ControlMode;
+import dev.modelmux.node.metrics.ModelHistograms;
 import dev.modelmux.node.oip.GRPCInferenceServiceGrpcClient;
 import dev.modelmux.node.oip.ModelInferRequest;
 import dev.modelmux.repo.OnnxModelBuilder;
@@ -134,6 +135,10 @@ public final class ServingBench {
                 ClusterConfig.defaults(),
                 Optional.empty(),
                 Optional.empty());
+        // Full latency histograms for the measured models: their queue and compute times per model.
+        config = config.withServing(config.serving()
+                .withModelHistograms(ModelHistograms.parse(
+                        String.join(",", cases.stream().map(Case::name).toList()))));
         MeshNode node = await(MeshNode.start(config));
         GrpcClient grpc = GrpcClient.client(node.vertx(), new GrpcClientOptions().setMaxMessageSize(64 << 20));
         GRPCInferenceServiceGrpcClient client = GRPCInferenceServiceGrpcClient.create(

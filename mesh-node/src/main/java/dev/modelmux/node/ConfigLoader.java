@@ -7,6 +7,7 @@ import dev.modelmux.gpu.DeviceSpec;
 import dev.modelmux.node.catalog.ControlMode;
 import dev.modelmux.node.catalog.ModelReadiness;
 import dev.modelmux.node.features.FeatureStoreConfig;
+import dev.modelmux.node.metrics.ModelHistograms;
 import dev.modelmux.node.predlog.PredictionLogConfig;
 import dev.modelmux.node.security.TlsConfig;
 import java.io.IOException;
@@ -72,6 +73,10 @@ public final class ConfigLoader {
         k.put(
                 "tls-reload-interval",
                 "how often the TLS files are checked for a change, put in force without a restart (default 30s; 0 = never)");
+        k.put(
+                "metrics-model-histograms",
+                "models whose latencies get full histograms in /metrics: none | model names, comma-separated | top:N"
+                        + " (the N busiest, re-evaluated every minute) (default none: a few buckets per model)");
         k.put("data-dir", "where the node keeps state (default .modelmux)");
         k.put("model-control", "poll | explicit (default poll)");
         k.put(
@@ -307,7 +312,8 @@ public final class ConfigLoader {
                 },
                 Optional.ofNullable(v.get("metrics-token")),
                 v.containsKey("metrics-port") ? OptionalInt.of(intValue(v, "metrics-port", 0)) : OptionalInt.empty(),
-                tls(v));
+                tls(v),
+                ModelHistograms.parse(v.getOrDefault("metrics-model-histograms", "none")));
     }
 
     /** TLS: certificate and key both or neither; every file named must be a readable file. */

@@ -139,11 +139,14 @@ public final class MeshNode {
     private Listeners metricsServer;
 
     private long pollTimer = -1;
+    private long metricsTimer = -1;
+    /** How often idle models' series are removed and the busiest models re-evaluated. */
+    static final long METRICS_MAINTENANCE_MS = 60_000;
 
     private MeshNode(Vertx vertx, NodeConfig config, NodeBootstrap boot, ClusterLink link) {
         this.vertx = vertx;
         this.prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        this.metrics = new NodeMetrics(prometheus);
+        this.metrics = new NodeMetrics(prometheus, config.serving().modelHistograms(), System::nanoTime);
         this.tenants = new EdgeAdmission(
                 Admission.create(boot.tenantPolicy(), System.nanoTime()), System::nanoTime, metrics, this::knows);
         this.link = link;
@@ -277,8 +280,7 @@ public final class MeshNode {
         adminApi = new MeshAdmin(
                 vertx,
                 admin,
-                new MeshAdmin.Parts(
-                        link, models, operators, forwarder, tenants.admission(), tenantSync, metrics, prometheus));
+                new MeshAdmin.Parts(link, models, operators, forwarder, tenants.admission(), tenantSync, metrics));
         featureStore = TableFeatureStore.create(link.cluster(), vertx, config.features(), prometheus);
         predictionLog = FilePredictionLog.create(
                 config.dataDir().resolve("predictions"), config.predictionLog(), prometheus, System::currentTimeMillis);
@@ -347,7 +349,7 @@ public final class MeshNode {
                                             .setIdleTimeoutUnit(TimeUnit.SECONDS)
                                             .setCompressionSupported(true),
                                     HTTP_CLIENT_AUTH),
-                            mutualTls() ? new ClientCertGate(routes) : routes,
+                            rest.probesFirst(mutualTls() ? new ClientCertGate(routes) : routes),
                             loops);
                 })
                 .compose(s -> {
@@ -380,6 +382,14 @@ public final class MeshNode {
                         pollTimer = vertx.setPeriodic(config.pollInterval().toMillis(), id -> models.poll());
                     }
                     startTlsReload();
+                    metricsTimer = vertx.setPeriodic(
+                            METRICS_MAINTENANCE_MS,
+                            id -> vertx.executeBlocking(
+                                    () -> {
+                                        metrics.maintain();
+                                        return null;
+                                    },
+                                    false));
                     link.start(pool, advertisedHost(), grpcServer.actualPort());
                     operators.start(pool, models);
                     scaleIn = new ScaleIn(vertx, link, models, pool, operators);
@@ -530,6 +540,11 @@ public final class MeshNode {
         return pool;
     }
 
+    /** The node's metrics (tests run their maintenance, as the periodic worker does, through it). */
+    NodeMetrics metrics() {
+        return metrics;
+    }
+
     /** The queues in front of this node's devices (tests hold a device through them). */
     DeviceSchedulers schedulers() {
         return schedulers;
@@ -678,6 +693,9 @@ public final class MeshNode {
         }
         if (pollTimer >= 0) {
             vertx.cancelTimer(pollTimer);
+        }
+        if (metricsTimer >= 0) {
+            vertx.cancelTimer(metricsTimer);
         }
         models.close();
         long graceMs = config.shutdownGrace().toMillis();

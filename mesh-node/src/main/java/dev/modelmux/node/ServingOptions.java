@@ -2,6 +2,7 @@ package dev.modelmux.node;
 
 import dev.modelmux.admin.AdminToken;
 import dev.modelmux.node.catalog.ModelReadiness;
+import dev.modelmux.node.metrics.ModelHistograms;
 import dev.modelmux.node.security.TlsConfig;
 import java.util.Objects;
 import java.util.Optional;
@@ -17,12 +18,18 @@ import java.util.OptionalInt;
  *     MetricsEndpoint} for who may scrape)
  * @param metricsPort a port of its own for {@code /metrics} (0 = ephemeral); empty: the REST port serves it
  * @param tls TLS for gRPC, REST, the metrics port and the calls to other nodes; empty: plain text
+ * @param modelHistograms which models get full latency histograms in {@code /metrics} (default none)
  */
 public record ServingOptions(
-        ModelReadiness readiness, Optional<String> metricsToken, OptionalInt metricsPort, Optional<TlsConfig> tls) {
+        ModelReadiness readiness,
+        Optional<String> metricsToken,
+        OptionalInt metricsPort,
+        Optional<TlsConfig> tls,
+        ModelHistograms modelHistograms) {
     public ServingOptions {
         Objects.requireNonNull(readiness, "model-readiness");
         Objects.requireNonNull(tls, "tls");
+        Objects.requireNonNull(modelHistograms, "metrics-model-histograms");
         metricsToken.ifPresent(t -> {
             if (t.length() < AdminToken.MIN_LENGTH) {
                 throw new IllegalArgumentException(
@@ -36,9 +43,9 @@ public record ServingOptions(
         });
     }
 
-    /** Without TLS. */
+    /** Without TLS, no per-model histograms. */
     public ServingOptions(ModelReadiness readiness, Optional<String> metricsToken, OptionalInt metricsPort) {
-        this(readiness, metricsToken, metricsPort, Optional.empty());
+        this(readiness, metricsToken, metricsPort, Optional.empty(), ModelHistograms.none());
     }
 
     public static ServingOptions defaults() {
@@ -46,14 +53,18 @@ public record ServingOptions(
     }
 
     public ServingOptions withReadiness(ModelReadiness r) {
-        return new ServingOptions(r, metricsToken, metricsPort, tls);
+        return new ServingOptions(r, metricsToken, metricsPort, tls, modelHistograms);
     }
 
     public ServingOptions withMetrics(Optional<String> token, OptionalInt port) {
-        return new ServingOptions(readiness, token, port, tls);
+        return new ServingOptions(readiness, token, port, tls, modelHistograms);
     }
 
     public ServingOptions withTls(TlsConfig t) {
-        return new ServingOptions(readiness, metricsToken, metricsPort, Optional.of(t));
+        return new ServingOptions(readiness, metricsToken, metricsPort, Optional.of(t), modelHistograms);
+    }
+
+    public ServingOptions withModelHistograms(ModelHistograms h) {
+        return new ServingOptions(readiness, metricsToken, metricsPort, tls, h);
     }
 }

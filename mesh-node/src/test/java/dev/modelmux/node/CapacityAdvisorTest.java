@@ -177,7 +177,7 @@ class CapacityAdvisorTest {
                     .containsPattern(
                             "modelmux_inference_requests_total\\{model=\"busy\",outcome=\"deadline_exceeded\",[^}]*\\} 1\\.0")
                     .contains("modelmux_device_queue_wait_seconds_count{device=\"cpu0\"")
-                    .contains("modelmux_inference_compute_duration_seconds_bucket{model=\"busy\"");
+                    .contains("modelmux_inference_request_duration_seconds_bucket{model=\"busy\"");
 
             stop.set(true);
             traffic.join();

@@ -433,7 +433,7 @@ class InferenceTest {
                 .contains("modelmux_device_memory_capacity_bytes{")
                 .contains("modelmux_device_memory_used_bytes{")
                 .contains("modelmux_model_loads_total{")
-                .contains("modelmux_inference_compute_duration_seconds_bucket");
+                .contains("modelmux_inference_request_duration_seconds_bucket");
         JsonObject rest = new JsonObject("{\"a\":"
                 + client.post("/v2/repository/index", "{\"ready\":true}").body() + "}");
         assertThat(rest.getJsonArray("a").stream().map(o -> ((JsonObject) o).getString("state")))

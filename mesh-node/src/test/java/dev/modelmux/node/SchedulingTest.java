@@ -364,10 +364,9 @@ class SchedulingTest {
                 .isEqualTo(dispatchedBefore);
     }
 
-    /** Requests of {@code model} that left cpu0's queue to run (the queue-wait timer's count). */
+    /** Requests of {@code model} that left cpu0's queue to run. */
     private static double dispatched(String model) {
-        return EndpointSupport.metric(
-                fx, "modelmux_tenant_queue_wait_seconds_count", "model", model, "tenant", "default");
+        return EndpointSupport.metric(fx, "modelmux_tenant_dispatched_total", "model", model, "tenant", "default");
     }
 
     /** Requests of {@code model} that the device queue answered DEADLINE_EXCEEDED. */
@@ -428,8 +427,9 @@ class SchedulingTest {
         assertThat(m)
                 .contains("modelmux_tenant_admitted_total{model=\"mlp-b\",tenant=\"default\"}")
                 .contains("modelmux_tenant_requests_total{model=\"mlp-b\",outcome=\"success\",tenant=\"default\"}")
-                .contains("modelmux_tenant_request_duration_seconds_bucket{model=\"mlp-b\",tenant=\"default\"")
-                .contains("modelmux_tenant_queue_wait_seconds_count{model=\"mlp-b\",tenant=\"default\"}")
+                .contains("modelmux_tenant_dispatched_total{model=\"mlp-b\",tenant=\"default\"}")
+                .contains("modelmux_tenant_request_duration_seconds_bucket{tenant=\"default\"")
+                .contains("modelmux_tenant_queue_wait_seconds_count{tenant=\"default\"}")
                 .contains("modelmux_device_queue_depth{device=\"cpu0\"}")
                 .contains("modelmux_device_in_flight{device=\"cpu0\"}")
                 .contains("modelmux_device_concurrency_limit{device=\"cpu0\"}")

@@ -14,7 +14,6 @@ import dev.modelmux.node.metrics.ModelStats;
 import dev.modelmux.placement.capacity.CapacityPlan;
 import dev.modelmux.placement.capacity.ModelDemand;
 import dev.modelmux.placement.capacity.NodeCapacity;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
@@ -63,15 +62,11 @@ public final class CapacityAdvisor implements CapacitySource {
         this.signals = signals;
     }
 
-    /** An advisor over this node's metrics ({@code registry}) and the mesh {@code link} joins. */
+    /** An advisor over this node's runtime latencies ({@code compute}) and the mesh {@code link} joins. */
     public static CapacityAdvisor create(
-            Vertx vertx, ClusterLink link, ModelManager models, Operators operators, MeterRegistry registry) {
-        CapacitySignals signals = new CapacitySignals(
-                vertx,
-                link,
-                new ModelStats(registry, System::nanoTime, CapacitySignals.LATENCY_TIMER),
-                System::nanoTime,
-                System::currentTimeMillis);
+            Vertx vertx, ClusterLink link, ModelManager models, Operators operators, ModelStats compute) {
+        CapacitySignals signals =
+                new CapacitySignals(vertx, link, compute, System::nanoTime, System::currentTimeMillis);
         return new CapacityAdvisor(vertx, link, models, operators, signals);
     }
 

@@ -8,10 +8,8 @@ import dev.modelmux.node.mesh.ClusterLink;
 import dev.modelmux.node.mesh.Forwarder;
 import dev.modelmux.node.mesh.Operators;
 import dev.modelmux.node.mesh.TenantPolicySync;
-import dev.modelmux.node.metrics.ModelStats;
 import dev.modelmux.node.metrics.NodeMetrics;
 import dev.modelmux.node.security.AdminAuth;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
 
@@ -33,13 +31,13 @@ public final class MeshAdmin {
             Forwarder forwarder,
             Admission admission,
             TenantPolicySync tenantSync,
-            NodeMetrics metrics,
-            MeterRegistry registry) {}
+            NodeMetrics metrics) {}
 
     public MeshAdmin(Vertx vertx, AdminAuth admin, Parts p) {
         this.reads = new MeshReads(
-                vertx, p.link(), p.models(), p.operators(), new ModelStats(p.registry(), System::nanoTime));
-        this.capacity = CapacityAdvisor.create(vertx, p.link(), p.models(), p.operators(), p.registry());
+                vertx, p.link(), p.models(), p.operators(), p.metrics().requestStats());
+        this.capacity = CapacityAdvisor.create(
+                vertx, p.link(), p.models(), p.operators(), p.metrics().computeStats());
         MeshOperations actions = new MeshOperations(
                 p.link(), p.models(), p.operators(), p.forwarder(), System::nanoTime, System::currentTimeMillis);
         MeshTenants tenants = new MeshTenants(p.admission(), p.tenantSync(), p.metrics());
@@ -55,14 +53,12 @@ public final class MeshAdmin {
     /** Mounts the page and the routes on {@code router} and starts sampling; returns {@code router}. */
     public Router mount(Router router) {
         api.mount(router);
-        reads.start();
         capacity.start();
         return router;
     }
 
     public void stop() {
         api.close();
-        reads.stop();
         capacity.stop();
     }
 }

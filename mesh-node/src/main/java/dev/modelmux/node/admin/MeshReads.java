@@ -33,18 +33,14 @@ import java.util.function.Consumer;
 /**
  * The admin API's read model of the mesh over this node's state: the cluster link's node records
  * and placement table, the repository's index, the shared catalog's sizes, the operators' timeline
- * and pins, and this node's request figures (sampled every {@value #STATS_MS} ms on a worker while
- * started).
+ * and pins, and this node's request figures (read from its own windows when asked).
  */
 final class MeshReads implements MeshReadModel {
-    private static final long STATS_MS = 2_000;
-
     private final Vertx vertx;
     private final ClusterLink link;
     private final ModelManager models;
     private final Operators operators;
     private final ModelStats stats;
-    private long statsTimer = -1;
 
     MeshReads(Vertx vertx, ClusterLink link, ModelManager models, Operators operators, ModelStats stats) {
         this.vertx = vertx;
@@ -52,24 +48,6 @@ final class MeshReads implements MeshReadModel {
         this.models = models;
         this.operators = operators;
         this.stats = stats;
-    }
-
-    void start() {
-        statsTimer = vertx.setPeriodic(
-                0,
-                STATS_MS,
-                id -> vertx.executeBlocking(
-                        () -> {
-                            stats.sample();
-                            return null;
-                        },
-                        false));
-    }
-
-    void stop() {
-        if (statsTimer >= 0) {
-            vertx.cancelTimer(statsTimer);
-        }
     }
 
     @Override

@@ -29,11 +29,11 @@ import org.slf4j.LoggerFactory;
  *       the sum of the {@code request_rate} its READY copies' holders report to the placement table
  *       (each about once a second, for the requests it served), goes into 10 s buckets kept 15 min;
  *   <li><b>latency</b>: every {@value #LATENCY_SAMPLE_MS} ms the p99 of each model's time in the
- *       runtime on this node over the last minute ({@code modelmux_inference_compute_duration}), kept
+ *       runtime on this node over the last minute (the node's own windows, {@code NodeMetrics.computeStats()}), kept
  *       per wall-clock minute for 15 min and published to the mesh as the shared document
  *       {@code capacity.latency.<node id>}, so any node can combine what every holder measured.
  * </ul>
- * Sampling the table runs on the event loop (a map walk); the histograms are read on a worker.
+ * Sampling the table runs on the event loop (a map walk); the windows are read on a worker.
  */
 public final class CapacitySignals {
     private static final Logger LOG = LoggerFactory.getLogger(CapacitySignals.class);
@@ -45,7 +45,6 @@ public final class CapacitySignals {
     public static final long RETENTION_MILLIS = TimeUnit.MINUTES.toMillis(15);
 
     static final String DOC_PREFIX = "capacity.latency.";
-    public static final String LATENCY_TIMER = "modelmux_inference_compute_duration";
     private static final int MAX_DOC_BYTES = 900 * 1024;
 
     private final Vertx vertx;
@@ -128,9 +127,8 @@ public final class CapacitySignals {
         current = Map.copyOf(sum);
     }
 
-    /** Samples this node's per-model runtime latency (blocking: reads the histograms, outside the lock). */
+    /** Samples this node's per-model runtime latency (a pass over every model's window, outside the lock). */
     void sampleLatency() {
-        compute.sample();
         long wall = wallClock.getAsLong();
         Map<String, Double> p99 = new HashMap<>();
         for (String model : compute.models()) {

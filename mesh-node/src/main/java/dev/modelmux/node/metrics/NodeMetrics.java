@@ -11,35 +11,123 @@ import dev.modelmux.gpu.PoolEvent;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.distribution.ValueAtPercentile;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.DoubleSupplier;
 import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 import java.util.function.ToDoubleFunction;
 
 /**
  * The node's Prometheus metrics. Label values come from the repository (model names, versions)
  * or fixed vocabularies, never from raw request strings, so a caller cannot blow up cardinality.
+ *
+ * <p>Bounded by the models in use: per model only counters and a latency of a few buckets (rendered from
+ * {@link ModelLatencies}, which also feeds the admin view and the capacity advice); full histograms per
+ * node, device and tenant, and per model only for those {@link ModelHistograms} selects. A model's series
+ * are removed once it has been idle for {@link #IDLE_NANOS} (no request, no load), or {@link
+ * #UNLOAD_GRACE_NANOS} after it was unloaded (time for a last scrape), by {@link #maintain}, which the
+ * node runs periodically on a worker. A request that races with its model's removal may go uncounted.
  */
 public final class NodeMetrics implements PoolEvent.Listener, QueueObserver<ModelKey> {
     /** Label for requests that never resolved to a repository model. */
     public static final String UNKNOWN_MODEL = "_unknown";
+    /** A model's series are removed after this long without a request or a load. */
+    public static final long IDLE_NANOS = TimeUnit.MINUTES.toNanos(15);
+    /** ... or this long after it was unloaded, if no request came since. */
+    public static final long UNLOAD_GRACE_NANOS = TimeUnit.MINUTES.toNanos(2);
 
     private final MeterRegistry registry;
+    private final ModelHistograms histograms;
+    private final LongSupplier nanoClock;
+    private final ModelLatencies latencies;
+    private final ModelSeries series;
+    /** Null unless {@code top:N}. */
+    private final BusiestModels top;
+
+    private volatile Set<String> busiest = Set.of();
 
     public NodeMetrics(MeterRegistry registry) {
+        this(registry, ModelHistograms.none(), System::nanoTime);
+    }
+
+    /**
+     * @param histograms which models get full latency histograms
+     * @param nanoClock the clock of idle times and latency windows
+     */
+    public NodeMetrics(MeterRegistry registry, ModelHistograms histograms, LongSupplier nanoClock) {
         this.registry = registry;
+        this.histograms = histograms;
+        this.nanoClock = nanoClock;
+        this.latencies = new ModelLatencies(nanoClock);
+        this.series = new ModelSeries(registry, latencies::forget, IDLE_NANOS, UNLOAD_GRACE_NANOS);
+        this.top = histograms.kind() == ModelHistograms.Kind.TOP ? new BusiestModels(histograms.top()) : null;
+        if (registry instanceof PrometheusMeterRegistry p) {
+            p.getPrometheusRegistry().register(new ModelLatencyCollector(latencies, this::fullHistograms));
+        }
     }
 
     public MeterRegistry registry() {
         return registry;
+    }
+
+    /** Every model version's latencies, in the node's own windows. */
+    public ModelLatencies latencies() {
+        return latencies;
+    }
+
+    /** Request rate and latency per model over the last minute (requests received: served or forwarded). */
+    public ModelStats requestStats() {
+        return new ModelStats(latencies, ModelLatencies.Phase.REQUEST);
+    }
+
+    /** Time in the runtime per model over the last minute (requests served here). */
+    public ModelStats computeStats() {
+        return new ModelStats(latencies, ModelLatencies.Phase.COMPUTE);
+    }
+
+    /** Whether {@code model}'s latencies are rendered with every bucket. */
+    public boolean fullHistograms(String model) {
+        return switch (histograms.kind()) {
+            case NONE -> false;
+            case LIST -> histograms.models().contains(model);
+            case TOP -> busiest.contains(model);
+        };
+    }
+
+    /** The models with series now (each model label, {@link #UNKNOWN_MODEL} included). */
+    public Set<String> trackedModels() {
+        return series.models();
+    }
+
+    /**
+     * Removes the series of models idle for {@link #IDLE_NANOS} or unloaded {@link #UNLOAD_GRACE_NANOS}
+     * ago, and re-evaluates the busiest models for {@code top:N}. Blocking (walks every model): run it on
+     * a worker.
+     */
+    public synchronized void maintain() {
+        series.expire(nanoClock.getAsLong());
+        if (top != null) {
+            busiest = top.evaluate(latencies.totals(ModelLatencies.Phase.REQUEST));
+        }
+    }
+
+    private <M extends Meter> M tracked(String model, M meter, boolean use) {
+        return series.tracked(model, meter, use, nanoClock.getAsLong());
+    }
+
+    private void unloaded(String model) {
+        series.unloaded(model, nanoClock.getAsLong());
     }
 
     /** Gauges over the pool's ledgers; read at scrape time. */
@@ -178,35 +266,24 @@ public final class NodeMetrics implements PoolEvent.Listener, QueueObserver<Mode
             long totalNanos,
             long queueNanos,
             long computeNanos) {
-        Counter.builder("modelmux_inference_requests_total")
-                .description("Inference requests by outcome")
-                .tag("protocol", protocol)
-                .tag("model", model)
-                .tag("version", version)
-                .tag("outcome", outcome)
-                .register(registry)
+        tracked(
+                        model,
+                        Counter.builder("modelmux_inference_requests_total")
+                                .description("Inference requests by outcome")
+                                .tag("protocol", protocol)
+                                .tag("model", model)
+                                .tag("version", version)
+                                .tag("outcome", outcome)
+                                .register(registry),
+                        true)
                 .increment();
         if ("success".equals(outcome) || "forwarded".equals(outcome)) {
-            timer("modelmux_inference_request_duration", "Request latency, receipt to answer", model, version)
-                    .record(totalNanos, TimeUnit.NANOSECONDS);
+            latencies.record(model, version, ModelLatencies.Phase.REQUEST, totalNanos);
         }
         if ("success".equals(outcome)) {
-            timer("modelmux_inference_queue_duration", "Time waiting for a device thread", model, version)
-                    .record(queueNanos, TimeUnit.NANOSECONDS);
-            timer("modelmux_inference_compute_duration", "Time in the runtime", model, version)
-                    .record(computeNanos, TimeUnit.NANOSECONDS);
+            latencies.record(model, version, ModelLatencies.Phase.QUEUE, queueNanos);
+            latencies.record(model, version, ModelLatencies.Phase.COMPUTE, computeNanos);
         }
-    }
-
-    private Timer timer(String name, String help, String model, String version) {
-        return Timer.builder(name)
-                .description(help)
-                .tag("model", model)
-                .tag("version", version)
-                .publishPercentileHistogram()
-                .minimumExpectedValue(Duration.ofNanos(50_000))
-                .maximumExpectedValue(Duration.ofSeconds(30))
-                .register(registry);
     }
 
     /** Gauges over one device's scheduler: the signals an autoscaler reads. */
@@ -238,40 +315,48 @@ public final class NodeMetrics implements PoolEvent.Listener, QueueObserver<Mode
 
     /** Admitted at the edge. */
     public void admitted(String tenant, String model) {
-        Counter.builder("modelmux_tenant_admitted_total")
-                .description("Requests admitted, by tenant and model")
-                .tag("tenant", tenant)
-                .tag("model", model)
-                .register(registry)
+        tracked(
+                        model,
+                        Counter.builder("modelmux_tenant_admitted_total")
+                                .description("Requests admitted, by tenant and model")
+                                .tag("tenant", tenant)
+                                .tag("model", model)
+                                .register(registry),
+                        true)
                 .increment();
     }
 
     /** Refused: at the edge (unauthenticated, permission_denied, rate, in_flight, request_bytes) or by a device scheduler. */
     public void tenantRejected(String tenant, String model, String reason) {
-        Counter.builder("modelmux_tenant_rejected_total")
-                .description("Requests refused, by tenant, model and reason")
-                .tag("tenant", tenant)
-                .tag("model", model)
-                .tag("reason", reason)
-                .register(registry)
+        tracked(
+                        model,
+                        Counter.builder("modelmux_tenant_rejected_total")
+                                .description("Requests refused, by tenant, model and reason")
+                                .tag("tenant", tenant)
+                                .tag("model", model)
+                                .tag("reason", reason)
+                                .register(registry),
+                        true)
                 .increment();
     }
 
     /** A finished request of a tenant: outcome and, for successes, latency. */
     public void tenantRequest(String tenant, String model, String outcome, long totalNanos) {
-        Counter.builder("modelmux_tenant_requests_total")
-                .description("Requests answered, by tenant, model and outcome")
-                .tag("tenant", tenant)
-                .tag("model", model)
-                .tag("outcome", outcome)
-                .register(registry)
+        tracked(
+                        model,
+                        Counter.builder("modelmux_tenant_requests_total")
+                                .description("Requests answered, by tenant, model and outcome")
+                                .tag("tenant", tenant)
+                                .tag("model", model)
+                                .tag("outcome", outcome)
+                                .register(registry),
+                        true)
                 .increment();
         if ("success".equals(outcome)) {
             tenantTimer(
                             "modelmux_tenant_request_duration",
-                            "Request latency per tenant, receipt to answer",
-                            tenant,
-                            model)
+                            "Request latency per tenant, receipt to answer (all models)",
+                            tenant)
                     .record(totalNanos, TimeUnit.NANOSECONDS);
             quantiles(
                             "modelmux_tenant_latency",
@@ -326,11 +411,11 @@ public final class NodeMetrics implements PoolEvent.Listener, QueueObserver<Mode
         return out;
     }
 
-    private Timer tenantTimer(String name, String help, String tenant, String model) {
+    /** A tenant's histogram over all models (a model label would multiply it by the models in use). */
+    private Timer tenantTimer(String name, String help, String tenant) {
         return Timer.builder(name)
                 .description(help)
                 .tag("tenant", tenant)
-                .tag("model", model)
                 .publishPercentileHistogram()
                 .minimumExpectedValue(Duration.ofNanos(10_000))
                 .maximumExpectedValue(Duration.ofSeconds(30))
@@ -354,6 +439,15 @@ public final class NodeMetrics implements PoolEvent.Listener, QueueObserver<Mode
 
             @Override
             public void dispatched(Caller caller, ModelKey model, long queueWaitNanos) {
+                tracked(
+                                model.model(),
+                                Counter.builder("modelmux_tenant_dispatched_total")
+                                        .description("Requests that left a device's queue to run, by tenant and model")
+                                        .tag("tenant", caller.tenantId())
+                                        .tag("model", model.model())
+                                        .register(registry),
+                                true)
+                        .increment();
                 NodeMetrics.this.dispatched(caller, model, queueWaitNanos);
                 wait.record(queueWaitNanos, TimeUnit.NANOSECONDS);
             }
@@ -372,11 +466,19 @@ public final class NodeMetrics implements PoolEvent.Listener, QueueObserver<Mode
 
     @Override
     public void dispatched(Caller caller, ModelKey model, long queueWaitNanos) {
+        tracked(
+                        model.model(),
+                        Counter.builder("modelmux_tenant_dispatched_total")
+                                .description("Requests that left a device's queue to run, by tenant and model")
+                                .tag("tenant", caller.tenantId())
+                                .tag("model", model.model())
+                                .register(registry),
+                        true)
+                .increment();
         tenantTimer(
                         "modelmux_tenant_queue_wait",
-                        "Time a request waited in its device's queue",
-                        caller.tenantId(),
-                        model.model())
+                        "Time a request waited in its device's queue (all models)",
+                        caller.tenantId())
                 .record(queueWaitNanos, TimeUnit.NANOSECONDS);
         quantiles(
                         "modelmux_tenant_queue_wait_window",
@@ -387,19 +489,25 @@ public final class NodeMetrics implements PoolEvent.Listener, QueueObserver<Mode
 
     @Override
     public void batch(ModelKey model, int rows, int requests) {
-        DistributionSummary.builder("modelmux_batch_size")
-                .description("Rows per run of a dynamically batched model")
-                .tag("model", model.model())
-                .tag("version", Long.toString(model.version()))
-                .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64)
-                .register(registry)
+        tracked(
+                        model.model(),
+                        DistributionSummary.builder("modelmux_batch_size")
+                                .description("Rows per run of a dynamically batched model")
+                                .tag("model", model.model())
+                                .tag("version", Long.toString(model.version()))
+                                .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64)
+                                .register(registry),
+                        true)
                 .record(rows);
-        DistributionSummary.builder("modelmux_batch_requests")
-                .description("Requests stacked per run of a dynamically batched model")
-                .tag("model", model.model())
-                .tag("version", Long.toString(model.version()))
-                .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64)
-                .register(registry)
+        tracked(
+                        model.model(),
+                        DistributionSummary.builder("modelmux_batch_requests")
+                                .description("Requests stacked per run of a dynamically batched model")
+                                .tag("model", model.model())
+                                .tag("version", Long.toString(model.version()))
+                                .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64)
+                                .register(registry),
+                        true)
                 .record(requests);
     }
 
@@ -408,11 +516,14 @@ public final class NodeMetrics implements PoolEvent.Listener, QueueObserver<Mode
         String model = event.key().model();
         String version = Long.toString(event.key().version());
         if (event instanceof PoolEvent.Loaded l) {
-            count("modelmux_model_loads_total", "Model loads by outcome", model, version, "outcome", "success");
-            Timer.builder("modelmux_model_load_duration")
-                    .description("Model load time: read, scan, session, warm-up")
-                    .tag("model", model)
-                    .register(registry)
+            count("modelmux_model_loads_total", "Model loads by outcome", model, version, "outcome", "success", true);
+            tracked(
+                            model,
+                            Timer.builder("modelmux_model_load_duration")
+                                    .description("Model load time: read, scan, session, warm-up")
+                                    .tag("model", model)
+                                    .register(registry),
+                            true)
                     .record(l.loadNanos(), TimeUnit.NANOSECONDS);
         } else if (event instanceof PoolEvent.LoadFailed f) {
             count(
@@ -421,7 +532,8 @@ public final class NodeMetrics implements PoolEvent.Listener, QueueObserver<Mode
                     model,
                     version,
                     "outcome",
-                    f.kind().name().toLowerCase(Locale.ROOT));
+                    f.kind().name().toLowerCase(Locale.ROOT),
+                    true);
         } else if (event instanceof PoolEvent.Evicted e) {
             count(
                     "modelmux_model_evictions_total",
@@ -429,19 +541,31 @@ public final class NodeMetrics implements PoolEvent.Listener, QueueObserver<Mode
                     model,
                     version,
                     "device",
-                    e.deviceId());
+                    e.deviceId(),
+                    false);
         } else if (event instanceof PoolEvent.Unloaded u) {
-            count("modelmux_model_unloads_total", "Models unloaded on request", model, version, "device", u.deviceId());
+            count(
+                    "modelmux_model_unloads_total",
+                    "Models unloaded on request",
+                    model,
+                    version,
+                    "device",
+                    u.deviceId(),
+                    false);
+            unloaded(model);
         }
     }
 
-    private void count(String name, String help, String model, String version, String k, String v) {
-        Counter.builder(name)
-                .description(help)
-                .tag("model", model)
-                .tag("version", version)
-                .tag(k, v)
-                .register(registry)
+    private void count(String name, String help, String model, String version, String k, String v, boolean use) {
+        tracked(
+                        model,
+                        Counter.builder(name)
+                                .description(help)
+                                .tag("model", model)
+                                .tag("version", version)
+                                .tag(k, v)
+                                .register(registry),
+                        use)
                 .increment();
     }
 }

@@ -10,8 +10,12 @@ import dev.modelmux.node.path.Deadlines;
 import dev.modelmux.node.path.WireForm;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -42,6 +46,41 @@ public final class RestApi {
         this.codec = codec;
         this.prometheus = prometheus;
         this.maxBodyBytes = maxBodyBytes;
+    }
+
+    /**
+     * The REST port's handler: {@code GET /v2/health/live} and {@code /v2/health/ready} answered at once,
+     * before the router, credential gates or body handlers see the request; everything else goes to
+     * {@code rest}. Nothing a probe does waits for another request's work.
+     */
+    public Handler<HttpServerRequest> probesFirst(Handler<HttpServerRequest> rest) {
+        return req -> {
+            if (req.method() == HttpMethod.GET) {
+                String path = req.path();
+                if ("/v2/health/live".equals(path)) {
+                    probe(req, 200, LIVE);
+                    return;
+                }
+                if ("/v2/health/ready".equals(path)) {
+                    boolean ok = api.ready().getAsBoolean();
+                    probe(req, ok ? 200 : 503, ok ? READY : NOT_READY);
+                    return;
+                }
+            }
+            rest.handle(req);
+        };
+    }
+
+    private static final String LIVE = new JsonObject().put("live", true).encode();
+    private static final String READY = new JsonObject().put("ready", true).encode();
+    private static final String NOT_READY = new JsonObject().put("ready", false).encode();
+
+    private static void probe(HttpServerRequest req, int status, String body) {
+        HttpServerResponse r = req.response().setStatusCode(status).putHeader("content-type", "application/json");
+        if (status >= 400) {
+            r.putHeader("content-encoding", "identity");
+        }
+        r.end(body);
     }
 
     public Router router(Vertx vertx) {
