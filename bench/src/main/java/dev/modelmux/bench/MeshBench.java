@@ -23,11 +23,13 @@ import org.HdrHistogram.Histogram;
  * to that holder and to the two non-holders, interleaved; (2) cold first responses of
  * never-loaded models against in-process session creation plus first run of the same file;
  * (3) failover: {@code kill -9} of the node holding the most models while its models are being
- * requested through the survivors; (4) the placement simulator on Zipf(1.0) over 1,000 models
+ * requested through the survivors; (1b, after the hop) hedged requests while one of two holders
+ * pauses, see {@link HedgePhase}; (4) the placement simulator on Zipf(1.0) over 1,000 models
  * with a cache of 10% of their bytes. Ends with a table of results against the targets.
  *
  * <p>Usage: {@code bench/mesh [--hop-iterations N] [--minilm-iterations N] [--cold-runs N]
- * [--failover-models N] [--failover-bound-s S]}.
+ * [--failover-models N] [--failover-bound-s S] [--hedge-iterations N] [--hedge-pause-ms MS]
+ * [--hedge-period-ms MS]}.
  */
 public final class MeshBench {
     static final String ADMIN_TOKEN = "bench-admin-token-0123456789";
@@ -47,6 +49,9 @@ public final class MeshBench {
         int minilmIterations = BenchArgs.intArg(args, "--minilm-iterations", 300);
         int colds = BenchArgs.intArg(args, "--cold-runs", 5);
         int failoverModels = BenchArgs.intArg(args, "--failover-models", 6);
+        int hedgeIterations = BenchArgs.intArg(args, "--hedge-iterations", 2000);
+        int hedgePauseMs = BenchArgs.intArg(args, "--hedge-pause-ms", 50);
+        int hedgePeriodMs = BenchArgs.intArg(args, "--hedge-period-ms", 500);
         double failoverBound = Double.parseDouble(BenchArgs.stringArg(args, "--failover-bound-s", "30"));
         String nodeClasspath =
                 BenchArgs.stringArg(args, "--node-classpath", "mesh-node/target/mesh-node.jar:mesh-node/target/lib/*");
@@ -70,6 +75,12 @@ public final class MeshBench {
         }
         Map<String, BenchModel> all = new LinkedHashMap<>();
         hop.forEach(m -> all.put(m.name(), m));
+        // Two copies each, loaded on nodes 1 and 2 by the hedging phase (max_copies keeps node 0 out).
+        BenchModel hedged = tiny.named("hedge-on").withParameter("max_copies", "2");
+        BenchModel unhedged =
+                tiny.named("hedge-off").withParameter("max_copies", "2").withParameter("hedging", "false");
+        all.put(hedged.name(), hedged);
+        all.put(unhedged.name(), unhedged);
         for (BenchModel base : coldBases) {
             for (int i = 0; i < colds; i++) {
                 all.put("cold-" + base.name() + "-" + i, base.named("cold-" + base.name() + "-" + i));
@@ -125,6 +136,8 @@ public final class MeshBench {
                     (System.nanoTime() - started) / 1e9,
                     work);
             hop(client, nodes, hop, reference, hopIterations, minilmIterations, summary);
+            HedgePhase.run(
+                    client, nodes, hedged, unhedged, reference, hedgeIterations, hedgePauseMs, hedgePeriodMs, summary);
             cold(client, nodes, env, all, coldBases, colds, reference, summary);
             failover(client, nodes, all, reference, failoverBound, summary);
         } finally {

@@ -132,6 +132,27 @@ final class MeshClient implements AutoCloseable {
                 .statusCode();
     }
 
+    /** Status code of {@code POST path} (empty body) with the admin token: a management call. */
+    int post(int httpPort, String path, String adminToken) {
+        return send(HttpRequest.newBuilder(uri(httpPort, path))
+                        .POST(HttpRequest.BodyPublishers.noBody())
+                        .header("authorization", "Bearer " + adminToken))
+                .statusCode();
+    }
+
+    /** Sum of the metric lines that start with {@code prefix} (a name and the start of its labels). */
+    double metric(int httpPort, String prefix) {
+        String body =
+                send(HttpRequest.newBuilder(uri(httpPort, "/metrics")).GET()).body();
+        double sum = 0;
+        for (String line : body.split("\n")) {
+            if (line.startsWith(prefix)) {
+                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return sum;
+    }
+
     /** Sum of {@code modelmux_inference_requests_total} for {@code model} with {@code outcome}. */
     double requests(int httpPort, String model, String outcome) {
         String body =

@@ -111,6 +111,11 @@ final class NodeProcess implements AutoCloseable {
         }
     }
 
+    /** The node's process id (to pause it with SIGSTOP and resume it with SIGCONT). */
+    long pid() {
+        return process.pid();
+    }
+
     int grpcPort() {
         return grpcPort;
     }
