@@ -111,11 +111,6 @@ final class NodeProcess implements AutoCloseable {
         }
     }
 
-    /** The node's process id (to pause it with SIGSTOP and resume it with SIGCONT). */
-    long pid() {
-        return process.pid();
-    }
-
     int grpcPort() {
         return grpcPort;
     }
@@ -134,7 +129,7 @@ final class NodeProcess implements AutoCloseable {
         return membersChangedNanos;
     }
 
-    /** The process id (for reading its memory from /proc). */
+    /** The process id (for reading its memory from /proc, or to pause it with SIGSTOP and SIGCONT). */
     long pid() {
         return process.pid();
     }
