@@ -169,8 +169,9 @@ class SingleMemberTest {
     void hazelcastCallsRunOnTheGivenExecutorNeverOnTheCaller() {
         ModelKey key = ModelKey.of("threading-model", 1);
         gate.close();
+        CompletableFuture<Boolean> claim;
         try {
-            CompletableFuture<Boolean> claim = solo.placements().claimLoad(key, "solo", "cpu0");
+            claim = solo.placements().claimLoad(key, "solo", "cpu0");
             CompletableFuture<List<Copy>> copies = solo.placements().copies(key);
             CompletableFuture<Void> publish =
                     solo.nodes().publish(new NodeRecord("solo", "127.0.0.1", 1, List.of(), false, 0));
@@ -183,6 +184,8 @@ class SingleMemberTest {
         } finally {
             gate.open();
         }
+        // The held calls run once the gate opens, in any order on the executor's threads: read after the claim.
+        assertThat(claim.join()).isTrue();
         assertThat(solo.placements().copies(key).join()).hasSize(1);
     }
 }
