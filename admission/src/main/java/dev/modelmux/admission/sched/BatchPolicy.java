@@ -22,6 +22,9 @@ import java.util.Objects;
  * @param instances batches of this model that may run at once ({@code instance_group} count), as in
  *     Triton, where each model instance executes one batch at a time: while they are all busy,
  *     arriving requests gather into the next, larger batch
+ * @param mode whether its requests batch: {@link BatchingMode#AUTO} lets the device's
+ *     {@link BatchDecider} choose from measured throughput; {@link BatchingMode#NEVER} runs them one
+ *     by one (the queue policy above still applies)
  */
 public record BatchPolicy(
         BatchPlanner.Config planner,
@@ -30,9 +33,11 @@ public record BatchPolicy(
         boolean allowTimeoutOverride,
         int priorityLevels,
         int defaultPriorityLevel,
-        int instances) {
+        int instances,
+        BatchingMode mode) {
     public BatchPolicy {
         Objects.requireNonNull(planner, "planner");
+        Objects.requireNonNull(mode, "mode");
         if (planner.maxQueueSize() != 0) {
             throw new IllegalArgumentException("the planner's own maxQueueSize must be 0 (the policy's maxQueueSize"
                     + " bounds the fair queue and the planner together), was " + planner.maxQueueSize());
@@ -60,8 +65,44 @@ public record BatchPolicy(
         }
     }
 
-    /** A policy with only the planner's settings: no queue bound, no REJECT timeout, one level, one instance. */
+    /** A policy that batches {@link BatchingMode#ALWAYS}, as every policy did before the mode existed. */
+    public BatchPolicy(
+            BatchPlanner.Config planner,
+            int maxQueueSize,
+            long rejectTimeoutNanos,
+            boolean allowTimeoutOverride,
+            int priorityLevels,
+            int defaultPriorityLevel,
+            int instances) {
+        this(
+                planner,
+                maxQueueSize,
+                rejectTimeoutNanos,
+                allowTimeoutOverride,
+                priorityLevels,
+                defaultPriorityLevel,
+                instances,
+                BatchingMode.ALWAYS);
+    }
+
+    /**
+     * A policy with only the planner's settings: no queue bound, no REJECT timeout, one level, one
+     * instance, batching {@link BatchingMode#ALWAYS}.
+     */
     public static BatchPolicy of(BatchPlanner.Config planner) {
         return new BatchPolicy(planner, 0, 0, false, 0, 0, 1);
+    }
+
+    /** This policy with {@code mode}. */
+    public BatchPolicy withMode(BatchingMode m) {
+        return new BatchPolicy(
+                planner,
+                maxQueueSize,
+                rejectTimeoutNanos,
+                allowTimeoutOverride,
+                priorityLevels,
+                defaultPriorityLevel,
+                instances,
+                m);
     }
 }

@@ -33,6 +33,9 @@ import org.slf4j.LoggerFactory;
  * size, or when its oldest member waited {@code max_queue_delay}; lower priority levels first. Each
  * model instance runs one batch at a time: while all are busy, arriving requests gather into the next,
  * larger batch. A model marked {@link #unbatchable} runs its requests one by one from then on.
+ * Whether a request of a model whose policy says {@link BatchingMode#AUTO} goes to its planner at
+ * all is the device's {@link BatchDecider}'s call, fed with the busy time and rows of each of the
+ * model's units; {@link #batching} shows it.
  *
  * <p>Deadlines: a request whose deadline passes while it waits (in the fair queue, a planner, or
  * formed into a unit that has not started) is answered through {@link Dispatch#expired} without
@@ -112,6 +115,7 @@ public final class DeviceQueue<M, J> {
     private final PlannerSet<M, J> planners;
     private final Wakeups wakeups;
     private final QueueBounds<M> bounds;
+    private final BatchDecider<M> decider;
     /** Formed units that have not started (the device had no room for the first one). */
     private final ArrayDeque<WorkUnit<M, J>> runnable = new ArrayDeque<>();
     /** Answers and observations decided under the monitor, delivered after leaving it. */
@@ -123,8 +127,14 @@ public final class DeviceQueue<M, J> {
     private long ewmaRunNanos;
 
     private DeviceQueue(
-            Config config, LongSupplier clock, WakeTimer timer, Dispatch<M, J> dispatch, QueueObserver<M> observer) {
+            Config config,
+            BatchDecider.Config batching,
+            LongSupplier clock,
+            WakeTimer timer,
+            Dispatch<M, J> dispatch,
+            QueueObserver<M> observer) {
         Objects.requireNonNull(config, "config");
+        this.decider = new BatchDecider<>(batching);
         this.clock = Objects.requireNonNull(clock, "clock");
         this.dispatch = Objects.requireNonNull(dispatch, "dispatch");
         this.observer = Objects.requireNonNull(observer, "observer");
@@ -146,7 +156,26 @@ public final class DeviceQueue<M, J> {
      */
     public static <M, J> DeviceQueue<M, J> create(
             Config config, LongSupplier clock, WakeTimer timer, Dispatch<M, J> dispatch, QueueObserver<M> observer) {
-        return new DeviceQueue<>(config, clock, timer, dispatch, observer);
+        return create(config, BatchDecider.Config.defaults(), clock, timer, dispatch, observer);
+    }
+
+    /** A queue for one device whose batching decisions ({@link BatchingMode#AUTO}) use {@code batching}. */
+    public static <M, J> DeviceQueue<M, J> create(
+            Config config,
+            BatchDecider.Config batching,
+            LongSupplier clock,
+            WakeTimer timer,
+            Dispatch<M, J> dispatch,
+            QueueObserver<M> observer) {
+        return new DeviceQueue<>(config, batching, clock, timer, dispatch, observer);
+    }
+
+    /**
+     * What this device's {@link BatchDecider} knows of {@code model} (a model batching
+     * {@link BatchingMode#AUTO}); empty for one it has not seen since its state was last forgotten.
+     */
+    public synchronized Optional<BatchDecider.View> batching(M model) {
+        return decider.view(model);
     }
 
     /** Requests waiting (not started) across tenants. */
@@ -313,6 +342,9 @@ public final class DeviceQueue<M, J> {
             }
             inFlight++;
             next.dispatched(now, inFlight);
+            if (decided(next)) {
+                decider.started(next.model(), next.batched(), now);
+            }
             List<QueueEntry<M, J>> entries = next.entries();
             for (int i = 0; i < entries.size(); i++) {
                 QueueEntry<M, J> e = entries.get(i);
@@ -345,7 +377,7 @@ public final class DeviceQueue<M, J> {
                 break;
             }
             QueueEntry<M, J> e = polled.get().item();
-            if (planners.batches(e)) {
+            if (planners.batches(e) && batchesNow(e, now)) {
                 planners.add(e, now, runnable);
             } else {
                 runnable.addLast(WorkUnit.single(this, e));
@@ -354,6 +386,21 @@ public final class DeviceQueue<M, J> {
         if (runnable.isEmpty()) {
             planners.planAll(now, runnable);
         }
+    }
+
+    /** Whether a request of a batching model goes to its planner now, by its mode and the decider. */
+    private boolean batchesNow(QueueEntry<M, J> e, long now) {
+        return switch (e.request.batching().mode()) {
+            case ALWAYS -> true;
+            case NEVER -> false;
+            case AUTO -> decider.decide(e.model(), now) == BatchDecider.Decision.BATCH;
+        };
+    }
+
+    /** Whether the decider measures this unit: a unit of a model batching AUTO. */
+    private static <M, J> boolean decided(WorkUnit<M, J> u) {
+        BatchPolicy p = u.entries().get(0).request.batching();
+        return p != null && p.mode() == BatchingMode.AUTO;
     }
 
     /** A formed unit that will not start: answer its members and free its model instance. */
@@ -400,6 +447,12 @@ public final class DeviceQueue<M, J> {
                 planners.batchDone(u.model());
             }
             limit.onSample(u.dispatchedNanos(), rtt, u.inFlightAtDispatch(), overloaded);
+            if (decided(u)) {
+                int rows = u.batched()
+                        ? u.split().totalRows()
+                        : u.entries().get(0).request.rows();
+                decider.finished(u.model(), u.batched(), rows, now);
+            }
             ewmaRunNanos = ewmaRunNanos == 0 ? rtt : ewmaRunNanos + (rtt - ewmaRunNanos) / 8;
             start = pump(now);
         }

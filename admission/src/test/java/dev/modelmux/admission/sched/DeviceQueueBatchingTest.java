@@ -267,4 +267,76 @@ class DeviceQueueBatchingTest {
         assertThatThrownBy(() -> BatchPolicy.of(new BatchPlanner.Config(4, List.of(), 0, 0, MS, TimeoutAction.REJECT)))
                 .hasMessageContaining("rejectTimeoutNanos");
     }
+
+    // ---- batching: auto ----
+
+    /** Short windows, so a comparison takes a few milliseconds of simulated load. */
+    private static final BatchDecider.Config QUICK =
+            new BatchDecider.Config(5 * MS, 16, 4, 1_000 * MS, 0.1, 1_000 * MS, 10_000 * MS, 60_000 * MS);
+
+    /**
+     * Eight closed-loop clients of single-row requests on a device of limit 2: each finished request
+     * is sent again at once. A unit runs {@code singleNanos} alone, or {@code batchNanos(rows)} as a
+     * batch. Runs {@code units} units and returns the harness.
+     */
+    private static QueueHarness closedLoop(
+            BatchPolicy p, long singleNanos, java.util.function.IntToLongFunction batchNanos, int units) {
+        QueueHarness h = fixedLimit(2, QUICK);
+        int n = 0;
+        for (int i = 0; i < 8; i++) {
+            h.acceptBatched("r" + n++, 1, p, SEQ8);
+        }
+        for (int done = 0; done < units; ) {
+            if (h.started.isEmpty()) {
+                h.advance(100 * US); // a batch gathering until its delay passes
+                continue;
+            }
+            WorkUnit<String, String> u = h.started.get(0);
+            long run = u.batched() ? batchNanos.applyAsLong(u.split().totalRows()) : singleNanos;
+            for (String ignored : h.finishNext(run).jobs()) {
+                h.acceptBatched("r" + n++, 1, p, SEQ8);
+            }
+            done++;
+        }
+        return h;
+    }
+
+    @Test
+    void autoRunsAModelUnbatchedWhereItsBatchesCostMorePerRow() {
+        BatchPolicy p = policy(8, List.of(), 100 * US).withMode(BatchingMode.AUTO);
+        // 1 ms a request unbatched; a batch costs 1.5 ms a row.
+        QueueHarness h = closedLoop(p, MS, rows -> rows * 1_500 * US, 400);
+        BatchDecider.View v = h.queue.batching("m").orElseThrow();
+        assertThat(v.comparisons()).isEqualTo(1);
+        assertThat(v.decision()).isEqualTo(BatchDecider.Decision.SINGLE);
+        assertThat(v.batchNanosPerRow()).isGreaterThan(v.singleNanosPerRow());
+        h.started.clear();
+        h.events.clear();
+        h.acceptBatched("late", 1, p, SEQ8);
+        h.advance(MS);
+        assertThat(h.events).noneMatch(e -> e.startsWith("batch"));
+    }
+
+    @Test
+    void autoBatchesAModelWhoseBatchesCostLessPerRow() {
+        BatchPolicy p = policy(8, List.of(), 100 * US).withMode(BatchingMode.AUTO);
+        // 1 ms a request unbatched; a batch 1 ms plus 0.1 ms a row (a wide MLP: weights read once per batch).
+        QueueHarness h = closedLoop(p, MS, rows -> MS + rows * 100 * US, 400);
+        BatchDecider.View v = h.queue.batching("m").orElseThrow();
+        assertThat(v.comparisons()).isEqualTo(1);
+        assertThat(v.decision()).isEqualTo(BatchDecider.Decision.BATCH);
+        assertThat(h.started).allMatch(WorkUnit::batched);
+        assertThat(h.started.get(0).split().totalRows()).isGreaterThan(1);
+    }
+
+    @Test
+    void alwaysAndNeverAreNotDecided() {
+        QueueHarness always = closedLoop(policy(8, List.of(), 100 * US), MS, rows -> rows * 1_500 * US, 100);
+        assertThat(always.queue.batching("m")).isEmpty();
+        assertThat(always.started).allMatch(WorkUnit::batched);
+        BatchPolicy never = policy(8, List.of(), 100 * US).withMode(BatchingMode.NEVER);
+        QueueHarness h = closedLoop(never, MS, rows -> MS + rows * 100 * US, 100);
+        assertThat(h.queue.batching("m")).isEmpty();
+        assertThat(h.events).noneMatch(e -> e.startsWith("batch"));
+    }
 }

@@ -27,12 +27,26 @@ final class QueueHarness implements DeviceQueue.Dispatch<String, String>, QueueO
     final DeviceQueue<String, String> queue;
 
     QueueHarness(DeviceQueue.Config config) {
-        this.queue = DeviceQueue.create(config, () -> now, timer, this, this);
+        this(config, BatchDecider.Config.defaults());
+    }
+
+    QueueHarness(DeviceQueue.Config config, BatchDecider.Config batching) {
+        this.queue = DeviceQueue.create(config, batching, () -> now, timer, this, this);
     }
 
     /** A device whose limit stays at {@code limit} (no adaptation), with the default shedding shares. */
     static QueueHarness fixedLimit(int limit) {
         return fixedLimit(limit, DeviceQueue.Config.DEFAULT_MAX_QUEUED);
+    }
+
+    /** A device of a fixed limit whose batching decisions use {@code batching}. */
+    static QueueHarness fixedLimit(int limit, BatchDecider.Config batching) {
+        return new QueueHarness(
+                new DeviceQueue.Config(
+                        new ConcurrencyLimit.Config(limit, limit, limit, 1, 3, 1.0, 0.9, 1000),
+                        DeviceQueue.Config.DEFAULT_MAX_QUEUED,
+                        Shedder.Config.defaults()),
+                batching);
     }
 
     static QueueHarness fixedLimit(int limit, int maxQueued) {
