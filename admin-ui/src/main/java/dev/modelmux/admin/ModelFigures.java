@@ -21,6 +21,8 @@ import java.util.OptionalLong;
  * @param here this node's figures for the requests it received (empty before any)
  * @param lastLoad the newest {@code LOADED} event the timeline holds for it
  * @param lastFailure the newest {@code LOAD_FAILED} event the timeline holds for it
+ * @param batchingHere this node's batching decisions for it (versions batching {@code auto}, per
+ *     device it ran on recently)
  */
 public record ModelFigures(
         String name,
@@ -34,8 +36,10 @@ public record ModelFigures(
         boolean adminPinned,
         Optional<Traffic> here,
         Optional<AdminEvent> lastLoad,
-        Optional<AdminEvent> lastFailure) {
+        Optional<AdminEvent> lastFailure,
+        List<Batching> batchingHere) {
     public ModelFigures {
+        batchingHere = List.copyOf(batchingHere);
         Objects.requireNonNull(name, "name");
         versions = List.copyOf(versions);
         repoState = repoState == null ? "" : repoState;
@@ -47,6 +51,52 @@ public record ModelFigures(
         Objects.requireNonNull(lastLoad, "lastLoad");
         Objects.requireNonNull(lastFailure, "lastFailure");
     }
+
+    /** Figures without batching decisions. */
+    public ModelFigures(
+            String name,
+            List<String> versions,
+            String repoState,
+            String repoError,
+            List<MeshView.Version> copies,
+            OptionalLong predictedBytes,
+            OptionalLong measuredBytes,
+            boolean configPinned,
+            boolean adminPinned,
+            Optional<Traffic> here,
+            Optional<AdminEvent> lastLoad,
+            Optional<AdminEvent> lastFailure) {
+        this(
+                name,
+                versions,
+                repoState,
+                repoError,
+                copies,
+                predictedBytes,
+                measuredBytes,
+                configPinned,
+                adminPinned,
+                here,
+                lastLoad,
+                lastFailure,
+                List.of());
+    }
+
+    /**
+     * Whether one version runs batched on one device of this node.
+     *
+     * @param decision {@code BATCH} or {@code SINGLE}
+     * @param singleMicrosPerRow busy time per row unbatched, last measured; NaN before a measure
+     * @param batchMicrosPerRow the same batched
+     * @param reason the last decision in words
+     */
+    public record Batching(
+            long version,
+            String device,
+            String decision,
+            double singleMicrosPerRow,
+            double batchMicrosPerRow,
+            String reason) {}
 
     /** Requests per second and latency percentiles (milliseconds) over the last window. */
     public record Traffic(double ratePerSecond, OptionalDouble p50Millis, OptionalDouble p99Millis) {}

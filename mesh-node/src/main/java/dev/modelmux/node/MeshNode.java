@@ -280,7 +280,15 @@ public final class MeshNode {
         adminApi = new MeshAdmin(
                 vertx,
                 admin,
-                new MeshAdmin.Parts(link, models, operators, forwarder, tenants.admission(), tenantSync, metrics));
+                new MeshAdmin.Parts(
+                        link,
+                        models,
+                        operators,
+                        forwarder,
+                        tenants.admission(),
+                        tenantSync,
+                        metrics,
+                        schedulers::batching));
         featureStore = TableFeatureStore.create(link.cluster(), vertx, config.features(), prometheus);
         predictionLog = FilePredictionLog.create(
                 config.dataDir().resolve("predictions"), config.predictionLog(), prometheus, System::currentTimeMillis);

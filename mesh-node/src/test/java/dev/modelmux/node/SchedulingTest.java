@@ -59,7 +59,10 @@ class SchedulingTest {
     static byte[] minilm;
     static OrtSession minilmReference;
 
-    private static final String BATCHING = "dynamic_batching { max_queue_delay_microseconds: 50000 }\n";
+    /** These tests are about stacking and splitting: their models batch whatever a device would measure. */
+    private static final String ALWAYS = "parameters { key: \"batching\" value { string_value: \"always\" } }\n";
+
+    private static final String BATCHING = "dynamic_batching { max_queue_delay_microseconds: 50000 }\n" + ALWAYS;
     /** The input width of "plain", a model without batching for the REST case. */
     private static final int PLAIN_WIDTH = 64;
 
@@ -81,7 +84,8 @@ class SchedulingTest {
                 .config(
                         "mlp-b",
                         TestRepo.mlpConfig("mlp-b", 16, 4, 8)
-                                + "dynamic_batching { preferred_batch_size: [ 8 ] max_queue_delay_microseconds: 50000 }\n")
+                                + "dynamic_batching { preferred_batch_size: [ 8 ] max_queue_delay_microseconds: 50000 }\n"
+                                + ALWAYS)
                 .file("mlp-b", 1, mlp)
                 .config("minilm-b", TestRepo.minilmConfig("minilm-b") + BATCHING)
                 .copy("minilm-b", 1, TestRepo.minilm())
@@ -96,7 +100,8 @@ class SchedulingTest {
                         "quick-timeout",
                         TestRepo.mlpConfig("quick-timeout", 16, 4, 8)
                                 + "dynamic_batching { max_queue_delay_microseconds: 100 default_queue_policy { timeout_action: REJECT"
-                                + " default_timeout_microseconds: 50000 allow_timeout_override: true } }\n")
+                                + " default_timeout_microseconds: 50000 allow_timeout_override: true } }\n"
+                                + ALWAYS)
                 .file("quick-timeout", 1, mlp)
                 .config(
                         "spin",

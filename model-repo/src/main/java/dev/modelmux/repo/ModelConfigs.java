@@ -189,6 +189,24 @@ public final class ModelConfigs {
         return p == null || !p.getStringValue().equalsIgnoreCase("false");
     }
 
+    /**
+     * The {@code batching} parameter: "auto" (also when absent), "always" or "never", lower case.
+     *
+     * @throws IllegalArgumentException if it is set to anything else (a config that did not go
+     *     through {@link #parse} or {@link #validate})
+     */
+    public static String batching(ModelConfig config) {
+        ModelParameter p = config.getParametersMap().get(ConfigValidator.PARAM_BATCHING);
+        if (p == null) {
+            return "auto";
+        }
+        String v = p.getStringValue().trim().toLowerCase(java.util.Locale.ROOT);
+        if (!v.equals("auto") && !v.equals("always") && !v.equals("never")) {
+            throw new IllegalArgumentException("parameter batching must be \"auto\", \"always\" or \"never\"");
+        }
+        return v;
+    }
+
     /** Sessions to create: the sum of instance_group counts, a count of 0 counting as 1 (at least 1). */
     public static int instanceCount(ModelConfig config) {
         long total = 0;

@@ -48,6 +48,56 @@ public final class OnnxModelBuilder {
         return model(graph).toByteArray();
     }
 
+    /**
+     * A model whose rows are mixed: {@code rounds} times {@code x = (x · xᵀ / dim) · x}, from
+     * {@code input[batch, dim]} to {@code output[batch, dim]}. A run costs about {@code 4 · rounds ·
+     * batch² · dim} operations, so batching it costs more per row than running rows one by one (and
+     * changes its outputs): a model for which batching can only lose, for tests and benchmarks.
+     */
+    public static byte[] rowMixing(int dim, int rounds) {
+        if (dim < 1 || rounds < 1) {
+            throw new IllegalArgumentException("dim and rounds must be >= 1");
+        }
+        GraphProto.Builder g = GraphProto.newBuilder().setName("row_mixing");
+        g.addInput(valueInfo("input", DataType.FP32, -1, dim));
+        g.addOutput(valueInfo("output", DataType.FP32, -1, dim));
+        ByteBuffer scale = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putFloat(1f / dim);
+        scale.flip();
+        g.addInitializer(TensorProto.newBuilder()
+                .setName("inv_dim")
+                .setDataType(DataType.FP32.onnxElemType())
+                .setRawData(ByteString.copyFrom(scale)));
+        String x = "input";
+        for (int r = 0; r < rounds; r++) {
+            String out = r == rounds - 1 ? "output" : "x" + r;
+            g.addNode(NodeProto.newBuilder()
+                    .setOpType("Transpose")
+                    .setName("t" + r)
+                    .addInput(x)
+                    .addOutput("t" + r));
+            g.addNode(NodeProto.newBuilder()
+                    .setOpType("MatMul")
+                    .setName("gram" + r)
+                    .addInput(x)
+                    .addInput("t" + r)
+                    .addOutput("gram" + r));
+            g.addNode(NodeProto.newBuilder()
+                    .setOpType("Mul")
+                    .setName("scaled" + r)
+                    .addInput("gram" + r)
+                    .addInput("inv_dim")
+                    .addOutput("scaled" + r));
+            g.addNode(NodeProto.newBuilder()
+                    .setOpType("MatMul")
+                    .setName("mix" + r)
+                    .addInput("scaled" + r)
+                    .addInput(x)
+                    .addOutput(out));
+            x = out;
+        }
+        return model(g.build()).toByteArray();
+    }
+
     /** One input passed through to one output by an Identity node, for {@link #identities}. */
     public record Passthrough(String input, String output, DataType type, long... dims) {}
 

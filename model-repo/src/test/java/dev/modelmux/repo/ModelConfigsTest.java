@@ -84,6 +84,17 @@ class ModelConfigsTest {
     }
 
     @Test
+    void batchingIsAutoUnlessForced() throws Exception {
+        assertThat(ModelConfigs.batching(ModelConfigs.parse("m", "config.pbtxt", "")))
+                .isEqualTo("auto");
+        ModelConfig c = ModelConfigs.parse(
+                "m",
+                "config.pbtxt",
+                "max_batch_size: 8 dynamic_batching { } parameters { key: \"batching\" value { string_value: \"Never\" } }");
+        assertThat(ModelConfigs.batching(c)).isEqualTo("never");
+    }
+
+    @Test
     void syntaxErrorNamesModelFileAndLine() {
         String text = "name: \"m\"\nmax_batch_size: 8\ninput [\n  { name: \"x\" dimz: [1] }\n]\n";
         assertThatThrownBy(() -> ModelConfigs.parse("m", "config.pbtxt", text))

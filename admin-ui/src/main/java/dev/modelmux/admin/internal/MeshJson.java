@@ -143,6 +143,24 @@ final class MeshJson {
             t.p99Millis().ifPresent(v -> o.put("p99_ms", v));
             o.put("rps_here", t.ratePerSecond());
         });
+        if (!m.batchingHere().isEmpty()) {
+            JsonArray batching = new JsonArray();
+            for (ModelFigures.Batching b : m.batchingHere()) {
+                JsonObject j = new JsonObject()
+                        .put("version", Long.toString(b.version()))
+                        .put("device", b.device())
+                        .put("decision", b.decision())
+                        .put("reason", b.reason());
+                if (!Double.isNaN(b.singleMicrosPerRow())) {
+                    j.put("single_us_per_row", b.singleMicrosPerRow());
+                }
+                if (!Double.isNaN(b.batchMicrosPerRow())) {
+                    j.put("batch_us_per_row", b.batchMicrosPerRow());
+                }
+                batching.add(j);
+            }
+            o.put("batching_here", batching);
+        }
         if (m.lastLoad().isPresent()) {
             AdminEvent load = m.lastLoad().get();
             o.put("last_load_ms", load.millis()).put("last_loaded_at_ms", load.atMillis());

@@ -103,6 +103,7 @@ public final class BatchDecider<M> {
     /**
      * What the decider knows of a model, for operators.
      *
+     * @param decision the mode it decided on (while {@link Phase#PROBE}, its requests run the other way)
      * @param singleNanosPerRow the last complete window's cost per row unbatched; NaN before one
      * @param batchNanosPerRow the same batched; NaN before one
      * @param comparisons comparisons made (each a MEASURE and a PROBE window)
@@ -155,6 +156,13 @@ public final class BatchDecider<M> {
     public Optional<View> view(M model) {
         State s = states.get(model);
         return s == null ? Optional.empty() : Optional.of(s.view());
+    }
+
+    /** What is known of every model with a state. */
+    public Map<M, View> views() {
+        Map<M, View> out = new HashMap<>();
+        states.forEach((m, s) -> out.put(m, s.view()));
+        return out;
     }
 
     /** Models with a state. */
@@ -338,7 +346,7 @@ public final class BatchDecider<M> {
         }
 
         View view() {
-            return new View(mode(), phase, singleCost, batchCost, comparisons, nextProbeNanos, reason);
+            return new View(current, phase, singleCost, batchCost, comparisons, nextProbeNanos, reason);
         }
     }
 

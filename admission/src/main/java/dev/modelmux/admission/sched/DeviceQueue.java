@@ -178,6 +178,11 @@ public final class DeviceQueue<M, J> {
         return decider.view(model);
     }
 
+    /** What this device's {@link BatchDecider} knows of every model it decides for. */
+    public synchronized java.util.Map<M, BatchDecider.View> batching() {
+        return decider.views();
+    }
+
     /** Requests waiting (not started) across tenants. */
     public synchronized int queued() {
         return queue.depth() + planners.planned() + runnableJobs();

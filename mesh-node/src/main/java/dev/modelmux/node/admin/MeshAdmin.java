@@ -9,9 +9,12 @@ import dev.modelmux.node.mesh.Forwarder;
 import dev.modelmux.node.mesh.Operators;
 import dev.modelmux.node.mesh.TenantPolicySync;
 import dev.modelmux.node.metrics.NodeMetrics;
+import dev.modelmux.node.path.BatchingState;
 import dev.modelmux.node.security.AdminAuth;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
+import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * The node's side of the admin API: the read models and actions of {@code admin-ui}'s {@link
@@ -31,11 +34,12 @@ public final class MeshAdmin {
             Forwarder forwarder,
             Admission admission,
             TenantPolicySync tenantSync,
-            NodeMetrics metrics) {}
+            NodeMetrics metrics,
+            Supplier<List<BatchingState>> batching) {}
 
     public MeshAdmin(Vertx vertx, AdminAuth admin, Parts p) {
         this.reads = new MeshReads(
-                vertx, p.link(), p.models(), p.operators(), p.metrics().requestStats());
+                vertx, p.link(), p.models(), p.operators(), p.metrics().requestStats(), p.batching());
         this.capacity = CapacityAdvisor.create(
                 vertx, p.link(), p.models(), p.operators(), p.metrics().computeStats());
         MeshOperations actions = new MeshOperations(

@@ -15,6 +15,7 @@ import dev.modelmux.node.catalog.ModelManager;
 import dev.modelmux.node.mesh.ClusterLink;
 import dev.modelmux.node.mesh.Operators;
 import dev.modelmux.node.metrics.ModelStats;
+import dev.modelmux.node.path.BatchingState;
 import dev.modelmux.placement.CopyState;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -29,6 +30,7 @@ import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * The admin API's read model of the mesh over this node's state: the cluster link's node records
@@ -41,9 +43,17 @@ final class MeshReads implements MeshReadModel {
     private final ModelManager models;
     private final Operators operators;
     private final ModelStats stats;
+    private final Supplier<List<BatchingState>> batching;
 
-    MeshReads(Vertx vertx, ClusterLink link, ModelManager models, Operators operators, ModelStats stats) {
+    MeshReads(
+            Vertx vertx,
+            ClusterLink link,
+            ModelManager models,
+            Operators operators,
+            ModelStats stats,
+            Supplier<List<BatchingState>> batching) {
         this.vertx = vertx;
+        this.batching = batching;
         this.link = link;
         this.models = models;
         this.operators = operators;
@@ -106,6 +116,18 @@ final class MeshReads implements MeshReadModel {
             index.computeIfAbsent(e.name(), k -> new ArrayList<>()).add(e);
         }
         Map<String, AdminEvent[]> history = history(operators.timeline());
+        Map<String, List<ModelFigures.Batching>> batchingHere = new HashMap<>();
+        for (BatchingState b : batching.get()) {
+            batchingHere
+                    .computeIfAbsent(b.model(), k -> new ArrayList<>())
+                    .add(new ModelFigures.Batching(
+                            b.version(),
+                            b.device(),
+                            b.decision(),
+                            b.singleMicrosPerRow(),
+                            b.batchMicrosPerRow(),
+                            b.reason()));
+        }
         return Future.fromCompletionStage(link.cluster().catalog().all(), vertx.getOrCreateContext())
                 .map(catalog -> {
                     Map<String, List<CatalogEntry>> sizes = new HashMap<>();
@@ -123,7 +145,13 @@ final class MeshReads implements MeshReadModel {
                                         .map(v -> catalog.get(ModelKey.of(name, v.version())))
                                         .filter(Objects::nonNull)
                                         .toList();
-                        out.add(figures(name, index.getOrDefault(name, List.of()), where, known, history.get(name)));
+                        out.add(figures(
+                                name,
+                                index.getOrDefault(name, List.of()),
+                                where,
+                                known,
+                                history.get(name),
+                                batchingHere.getOrDefault(name, List.of())));
                     }
                     return out;
                 });
@@ -134,7 +162,8 @@ final class MeshReads implements MeshReadModel {
             List<ModelManager.IndexEntry> versions,
             List<MeshView.Version> copies,
             List<CatalogEntry> sizes,
-            AdminEvent[] history) {
+            AdminEvent[] history,
+            List<ModelFigures.Batching> batchingHere) {
         List<String> listed = new ArrayList<>();
         String repoState = "";
         String repoReason = "";
@@ -169,7 +198,8 @@ final class MeshReads implements MeshReadModel {
                 operators.pinned(name),
                 stats.of(name).map(f -> new ModelFigures.Traffic(f.rate(), f.p50Ms(), f.p99Ms())),
                 Optional.ofNullable(history == null ? null : history[0]),
-                Optional.ofNullable(history == null ? null : history[1]));
+                Optional.ofNullable(history == null ? null : history[1]),
+                batchingHere);
     }
 
     /** Per model, the newest LOADED and LOAD_FAILED events the mirror still holds. */

@@ -2,6 +2,7 @@ package dev.modelmux.node.path;
 
 import dev.modelmux.admission.sched.BatchPlanner;
 import dev.modelmux.admission.sched.BatchPolicy;
+import dev.modelmux.admission.sched.BatchingMode;
 import dev.modelmux.gpu.TensorData;
 import dev.modelmux.repo.ModelConfigs;
 import dev.modelmux.repo.config.ModelConfig;
@@ -24,6 +25,8 @@ final class Batching {
      * How a model version batches: empty when it does not ({@code max_batch_size} 0 or no
      * {@code dynamic_batching}). A REJECT default queue timeout becomes the policy's
      * {@code rejectTimeoutNanos} (it shortens each request's deadline); a DELAY one the planner's.
+     * The {@code batching} parameter is the policy's mode: {@code auto} (the default) batches only
+     * where the device measures batches cheaper per row, {@code always} and {@code never} force it.
      */
     static Optional<BatchPolicy> policy(ModelConfig config) {
         if (config.getMaxBatchSize() <= 0 || !config.hasDynamicBatching()) {
@@ -58,7 +61,8 @@ final class Batching {
                 q.getAllowTimeoutOverride(),
                 levels,
                 defaultLevel,
-                Math.max(1, ModelConfigs.instanceCount(config))));
+                Math.max(1, ModelConfigs.instanceCount(config)),
+                BatchingMode.parse(ModelConfigs.batching(config)).orElse(BatchingMode.AUTO)));
     }
 
     /** Nanoseconds from a config's uint64 microseconds, saturated (a value past Long.MAX_VALUE reads negative). */

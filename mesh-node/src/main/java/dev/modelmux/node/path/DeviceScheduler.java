@@ -82,6 +82,10 @@ final class DeviceScheduler implements DeviceQueue.Dispatch<ModelKey, DeviceSche
         return queue.limit();
     }
 
+    java.util.Map<ModelKey, dev.modelmux.admission.sched.BatchDecider.View> batching() {
+        return queue.batching();
+    }
+
     DeviceQueue.Hold hold() {
         return queue.hold();
     }

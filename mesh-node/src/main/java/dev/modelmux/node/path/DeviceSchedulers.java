@@ -5,7 +5,10 @@ import dev.modelmux.admission.sched.WakeTimer;
 import dev.modelmux.gpu.DevicePool;
 import dev.modelmux.gpu.DeviceSpec;
 import dev.modelmux.node.metrics.NodeMetrics;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
@@ -57,6 +60,29 @@ public final class DeviceSchedulers implements AutoCloseable {
             throw new IllegalStateException("no scheduler for device " + deviceId);
         }
         return s;
+    }
+
+    /**
+     * This node's batching decisions: one per model version batching {@code auto} and device it ran
+     * on recently, sorted by model, version and device.
+     */
+    public List<BatchingState> batching() {
+        List<BatchingState> out = new ArrayList<>();
+        byDevice.forEach((device, s) -> s.batching()
+                .forEach((k, v) -> out.add(new BatchingState(
+                        k.model(),
+                        k.version(),
+                        device,
+                        v.decision().name(),
+                        v.phase().name(),
+                        v.singleNanosPerRow() / 1000,
+                        v.batchNanosPerRow() / 1000,
+                        v.comparisons(),
+                        v.reason()))));
+        out.sort(Comparator.comparing(BatchingState::model)
+                .thenComparingLong(BatchingState::version)
+                .thenComparing(BatchingState::device));
+        return out;
     }
 
     /** Requests waiting on every device of this node. */

@@ -32,6 +32,13 @@ public final class ConfigValidator {
     public static final String PARAM_PINNED = "pinned";
     /** "false" keeps the mesh from hedging the model's forwards (a model with side effects, or costly). */
     public static final String PARAM_HEDGING = "hedging";
+    /**
+     * Whether a model with dynamic_batching batches: "auto" (the default; decided per device from
+     * measured throughput), "always" or "never".
+     */
+    public static final String PARAM_BATCHING = "batching";
+
+    private static final Set<String> BATCHING_VALUES = Set.of("auto", "always", "never");
     /** Placement parameters: whole numbers, 0 meaning "not set". */
     public static final java.util.List<String> WHOLE_NUMBER_PARAMS =
             java.util.List.of("min_copies", "max_copies", "idle_ttl_seconds");
@@ -329,6 +336,13 @@ public final class ConfigValidator {
                         at,
                         "parameter " + e.getKey() + " must be \"true\" or \"false\", was '"
                                 + ModelNames.printable(value) + "'");
+            }
+            if (e.getKey().equals(PARAM_BATCHING)
+                    && !BATCHING_VALUES.contains(value.trim().toLowerCase(java.util.Locale.ROOT))) {
+                problems.add(
+                        at,
+                        "parameter batching must be \"auto\" (batch where it measures faster on the device),"
+                                + " \"always\" or \"never\", was '" + ModelNames.printable(value) + "'");
             }
             if (WHOLE_NUMBER_PARAMS.contains(e.getKey()) && parseWholeNumber(value, Integer.MAX_VALUE) < 0) {
                 problems.add(

@@ -100,6 +100,10 @@ class ConfigValidatorTest {
                         "parameters { key: \"hedging\" value { string_value: \"off\" } }",
                         "parameter hedging must be \"true\" or \"false\", was 'off'"),
                 Arguments.of(
+                        "parameters { key: \"batching\" value { string_value: \"yes\" } }",
+                        "parameter batching must be \"auto\" (batch where it measures faster on the device),"
+                                + " \"always\" or \"never\", was 'yes'"),
+                Arguments.of(
                         "parameters { key: \"min_copies\" value { string_value: \"two\" } }",
                         "parameter min_copies must be a whole number in [0, 2147483647], was 'two'"),
                 Arguments.of(

@@ -1,0 +1,144 @@
+package dev.modelmux.node;
+
+import static dev.modelmux.node.Requests.fp32;
+import static dev.modelmux.node.Requests.ramp;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.modelmux.node.catalog.ControlMode;
+import dev.modelmux.node.oip.GRPCInferenceServiceGrpcClient;
+import dev.modelmux.node.oip.ModelInferRequest;
+import dev.modelmux.repo.OnnxModelBuilder;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.grpc.common.GrpcStatus;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The batching decision on a real node with real ONNX Runtime runs ({@code batching: auto}, the
+ * default): under concurrent load a wide MLP (512 → 4096 → 512, whose weights a batch reads once
+ * for all its rows) ends up batched, and a model whose batched runs cost more per row than single
+ * ones (it mixes its rows: x·xᵀ·x) runs unbatched. Asserts on the decision the admin API shows,
+ * never on timings.
+ */
+class BatchingDecisionTest {
+    @TempDir
+    static Path dir;
+
+    static NodeFixture fx;
+
+    private static final int WIDE = 512;
+    private static final int MIXING = 8192;
+    private static final String AUTO = "dynamic_batching { max_queue_delay_microseconds: 2000 }\n";
+
+    @BeforeAll
+    static void start() throws Exception {
+        Path repo = dir.resolve("repo");
+        byte[] wide = OnnxModelBuilder.mlp()
+                .inputDim(WIDE)
+                .width(4096)
+                .depth(1)
+                .outputDim(WIDE)
+                .seed(3)
+                .build();
+        new TestRepo(repo)
+                .config("wide", TestRepo.mlpConfig("wide", WIDE, WIDE, 32) + AUTO)
+                .file("wide", 1, wide)
+                .config("mixing", TestRepo.mlpConfig("mixing", MIXING, MIXING, 32) + AUTO)
+                .file("mixing", 1, OnnxModelBuilder.rowMixing(MIXING, 4));
+        fx = NodeFixture.start(repo, dir.resolve("data"), 1L << 30, ControlMode.POLL);
+    }
+
+    @AfterAll
+    static void stop() {
+        fx.close();
+    }
+
+    @Test
+    void aWideMlpRunsBatchedUnderLoad() {
+        ModelInferRequest req = fp32("wide", "input", ramp(WIDE, 0.01f), 1, WIDE);
+        underLoad(
+                req,
+                () -> "BATCH"
+                        .equals(decision("wide")
+                                .map(b -> b.getString("decision"))
+                                .orElse("")));
+        JsonObject b = decision("wide").orElseThrow();
+        assertThat(b.getString("device")).isEqualTo("cpu0");
+        assertThat(b.getString("reason")).startsWith("batching: batched runs cost");
+        assertThat(b.getDouble("batch_us_per_row")).isLessThan(b.getDouble("single_us_per_row"));
+    }
+
+    @Test
+    void aModelWhoseBatchesCostMorePerRowRunsUnbatched() {
+        ModelInferRequest req = fp32("mixing", "input", ramp(MIXING, 0.001f), 1, MIXING);
+        // Wait for a comparison: the model starts unbatched and tries batches once it measured that.
+        underLoad(
+                req,
+                () -> decision("mixing")
+                        .map(b -> b.getString("reason").startsWith("unbatched: batched runs cost"))
+                        .orElse(false));
+        JsonObject b = decision("mixing").orElseThrow();
+        assertThat(b.getString("decision")).isEqualTo("SINGLE");
+        assertThat(b.getDouble("batch_us_per_row")).isGreaterThan(b.getDouble("single_us_per_row"));
+    }
+
+    /** Sixteen closed-loop clients send {@code req} until {@code done} holds. */
+    private static void underLoad(ModelInferRequest req, java.util.concurrent.Callable<Boolean> done) {
+        fx.client.call(GRPCInferenceServiceGrpcClient.ModelInfer, req).ok(); // load it
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong failed = new AtomicLong();
+        AtomicLong inFlight = new AtomicLong();
+        for (int i = 0; i < 16; i++) {
+            loop(req, stop, failed, inFlight);
+        }
+        try {
+            await().atMost(NodeFixture.PATIENCE)
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(done);
+        } finally {
+            stop.set(true);
+            await().atMost(NodeFixture.PATIENCE).until(() -> inFlight.get() == 0);
+        }
+        assertThat(failed.get()).as("failed calls").isZero();
+    }
+
+    private static void loop(ModelInferRequest req, AtomicBoolean stop, AtomicLong failed, AtomicLong inFlight) {
+        if (stop.get()) {
+            return;
+        }
+        inFlight.incrementAndGet();
+        fx.client
+                .callAsync(GRPCInferenceServiceGrpcClient.ModelInfer, req, Map.of(), 0)
+                .onComplete(ar -> {
+                    if (ar.failed() || ar.result().status() != GrpcStatus.OK) {
+                        failed.incrementAndGet();
+                    }
+                    inFlight.decrementAndGet();
+                    loop(req, stop, failed, inFlight);
+                });
+    }
+
+    /** The model's batching decision on this node, from the admin API; empty before one exists. */
+    private static Optional<JsonObject> decision(String model) {
+        OipClient.Http r = fx.client.getWithToken("/api/v1/models");
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        return new JsonObject(r.body())
+                .getJsonArray("models").stream()
+                        .map(o -> (JsonObject) o)
+                        .filter(o -> o.getString("name").equals(model))
+                        .findFirst()
+                        .map(o -> o.getJsonArray("batching_here", new JsonArray()))
+                        .filter(a -> !a.isEmpty())
+                        .map(a -> a.getJsonObject(0));
+    }
+}
