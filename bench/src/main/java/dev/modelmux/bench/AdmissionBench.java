@@ -52,9 +52,12 @@ import org.HdrHistogram.Recorder;
  *       floods at 10x its rate quota; A's rejections and how fast they are answered.</li>
  *   <li>Dynamic batching: MiniLM-q under 32 concurrent closed-loop clients with
  *       {@code dynamic_batching}, without it, and in-process ONNX Runtime running batches of the
- *       size the node formed.</li>
+ *       size the node formed (batching forced: {@code batching: always}).</li>
+ *   <li>Batching decided per device ({@code batching: auto}, issue 15): MiniLM-q and a wide MLP
+ *       under 32 clients, unbatched, auto and always, in alternating rounds.</li>
  * </ol>
- * Usage: {@code bench/admission [--seconds S] [--b-rate R] [--a-quota Q] [--clients C]}.
+ * Usage: {@code bench/admission [--seconds S] [--b-rate R] [--a-quota Q] [--clients C] [--batch-seconds S]
+ * [--auto-rounds N] [--curve 0] [--skip-neighbour 1] [--skip-batching 1]}.
  */
 public final class AdmissionBench {
     private AdmissionBench() {}
@@ -62,6 +65,8 @@ public final class AdmissionBench {
     private static final String KEY_A = "bench-key-tenant-a-0123456789";
     private static final String KEY_B = "bench-key-tenant-b-0123456789";
     private static final String KEY_C = "bench-key-tenant-c-0123456789";
+    private static final String ALWAYS = "parameters { key: \"batching\" value { string_value: \"always\" } }\n";
+    private static final int WIDE = 512;
 
     public static void main(String[] args) throws Exception {
         int seconds = BenchArgs.intArg(args, "--seconds", 10);
@@ -101,6 +106,29 @@ public final class AdmissionBench {
                         + "dynamic_batching { preferred_batch_size: [ 16, 32 ] max_queue_delay_microseconds: 2000 }\n",
                 minilm);
         write(repo, "minilm-plain", "max_batch_size: 32\n" + minilmInputs, minilm);
+        write(
+                repo,
+                "minilm-always",
+                "max_batch_size: 32\n" + minilmInputs
+                        + "instance_group [ { count: " + instances + " kind: KIND_CPU } ]\n"
+                        + "dynamic_batching { preferred_batch_size: [ 16, 32 ] max_queue_delay_microseconds: 2000 }\n"
+                        + ALWAYS,
+                minilm);
+        // A wide MLP, where a batch reads the 16 MB of weights once for all its rows.
+        byte[] wide = OnnxModelBuilder.mlp()
+                .inputDim(WIDE)
+                .width(4096)
+                .depth(1)
+                .outputDim(WIDE)
+                .seed(7)
+                .build();
+        String wideIo = "max_batch_size: 32\ninput [ { name: \"input\" data_type: TYPE_FP32 dims: [ " + WIDE
+                + " ] } ]\noutput [ { name: \"output\" data_type: TYPE_FP32 dims: [ " + WIDE + " ] } ]\n";
+        String wideBatching =
+                "dynamic_batching { preferred_batch_size: [ 16, 32 ] max_queue_delay_microseconds: 2000 }\n";
+        write(repo, "wide-plain", wideIo, wide);
+        write(repo, "wide-auto", wideIo + wideBatching, wide);
+        write(repo, "wide-always", wideIo + wideBatching + ALWAYS, wide);
 
         Path tenants = work.resolve("tenants.yaml");
         Files.writeString(
@@ -139,8 +167,8 @@ public final class AdmissionBench {
                         Optional.empty())
                 .withTenants(tenants);
         // Full latency histograms for the MiniLM models: their queue and compute times per model.
-        config = config.withServing(
-                config.serving().withModelHistograms(ModelHistograms.parse("minilm-batched,minilm-plain")));
+        config = config.withServing(config.serving()
+                .withModelHistograms(ModelHistograms.parse("minilm-batched,minilm-plain,minilm-always")));
         MeshNode node = await(MeshNode.start(config));
         Vertx vertx = Vertx.vertx();
         GrpcClient grpc = GrpcClient.client(vertx, new GrpcClientOptions().setMaxMessageSize(64 << 20));
@@ -165,7 +193,30 @@ public final class AdmissionBench {
         if (BenchArgs.intArg(args, "--skip-neighbour", 0) == 0) {
             neighbour(vertx, grpc, address, bRate, aQuota, seconds);
         }
-        batching(node, grpc, address, minilm, clients, batchSeconds);
+        if (BenchArgs.intArg(args, "--skip-batching", 0) == 0) {
+            batching(node, grpc, address, minilm, clients, batchSeconds);
+        }
+        int rounds = BenchArgs.intArg(args, "--auto-rounds", 2);
+        autoBatching(
+                node.httpPort(),
+                grpc,
+                address,
+                "MiniLM-q, 32 tokens",
+                "minilm",
+                tokens("minilm-plain", 32),
+                clients,
+                batchSeconds,
+                rounds);
+        autoBatching(
+                node.httpPort(),
+                grpc,
+                address,
+                "wide MLP 512-4096-512",
+                "wide",
+                fp32("wide-plain", wideInput()),
+                clients,
+                batchSeconds,
+                rounds);
         await(grpc.close());
         await(vertx.close());
         await(node.close());
@@ -251,7 +302,8 @@ public final class AdmissionBench {
             throws Exception {
         // ---- 2. dynamic batching ----
         int tokens = 32;
-        ModelInferRequest batched = tokens("minilm-batched", tokens);
+        // Forced batching: what this phase measured before batching was decided per device (see autoBatching).
+        ModelInferRequest batched = tokens("minilm-always", tokens);
         ModelInferRequest plain = tokens("minilm-plain", tokens);
         for (int i = 0; i < 50; i++) {
             call(grpc, address, batched, KEY_C)
@@ -263,13 +315,13 @@ public final class AdmissionBench {
                     .toCompletableFuture()
                     .get();
         }
-        double before = metric(node.httpPort(), "modelmux_batch_size_sum{model=\"minilm-batched\"");
-        double beforeCount = metric(node.httpPort(), "modelmux_batch_size_count{model=\"minilm-batched\"");
+        double before = metric(node.httpPort(), "modelmux_batch_size_sum{model=\"minilm-always\"");
+        double beforeCount = metric(node.httpPort(), "modelmux_batch_size_count{model=\"minilm-always\"");
         double withBatching = closedLoop(grpc, address, batched, KEY_C, clients, batchSeconds);
-        double meanBatch = (metric(node.httpPort(), "modelmux_batch_size_sum{model=\"minilm-batched\"") - before)
+        double meanBatch = (metric(node.httpPort(), "modelmux_batch_size_sum{model=\"minilm-always\"") - before)
                 / Math.max(
-                        1, metric(node.httpPort(), "modelmux_batch_size_count{model=\"minilm-batched\"") - beforeCount);
-        System.out.println(serverSide(node.httpPort(), "minilm-batched"));
+                        1, metric(node.httpPort(), "modelmux_batch_size_count{model=\"minilm-always\"") - beforeCount);
+        System.out.println(serverSide(node.httpPort(), "minilm-always"));
         double without = closedLoop(grpc, address, plain, KEY_C, clients, batchSeconds);
         System.out.println(serverSide(node.httpPort(), "minilm-plain"));
         int b = Math.max(1, (int) Math.round(meanBatch));
@@ -293,6 +345,86 @@ public final class AdmissionBench {
                 "batching / no batching: %.2fx (target >= 2x); batching / in-process batched: %.2fx (target >= 0.85x)%n",
                 withBatching / without,
                 withBatching / inProcess);
+    }
+
+    /**
+     * Batching decided per device ({@code batching: auto}, the default) against none and against
+     * forced batching: {@code clients} closed-loop clients on {@code <prefix>-plain} (no
+     * dynamic_batching), {@code <prefix>-auto} (or {@code minilm-batched}) and {@code <prefix>-always},
+     * in alternating rounds of {@code seconds} each; prints rows/s, the ratios and the decision.
+     */
+    static void autoBatching(
+            int httpPort,
+            GrpcClient grpc,
+            SocketAddress address,
+            String label,
+            String prefix,
+            ModelInferRequest plain,
+            int clients,
+            int seconds,
+            int rounds)
+            throws Exception {
+        String autoName = prefix.equals("minilm") ? "minilm-batched" : prefix + "-auto";
+        List<String> names = List.of(prefix + "-plain", autoName, prefix + "-always");
+        double[] rows = new double[3];
+        for (String n : names) {
+            ModelInferRequest r = plain.toBuilder().setModelName(n).build();
+            for (int i = 0; i < 20; i++) {
+                call(grpc, address, r, KEY_C)
+                        .toCompletionStage()
+                        .toCompletableFuture()
+                        .get();
+            }
+        }
+        for (int round = 0; round < rounds; round++) {
+            for (int i = 0; i < 3; i++) {
+                ModelInferRequest r =
+                        plain.toBuilder().setModelName(names.get(i)).build();
+                rows[i] += closedLoop(grpc, address, r, KEY_C, clients, seconds) / rounds;
+            }
+        }
+        System.out.printf(
+                Locale.ROOT,
+                "%nbatching decided per device (%s, %d concurrent clients, %d rounds of %d s each, alternating)%n",
+                label,
+                clients,
+                rounds,
+                seconds);
+        System.out.printf(Locale.ROOT, "%-44s %10.0f rows/s%n", "no batching", rows[0]);
+        System.out.printf(Locale.ROOT, "%-44s %10.0f rows/s%n", "batching: auto (the default)", rows[1]);
+        System.out.printf(Locale.ROOT, "%-44s %10.0f rows/s%n", "batching: always", rows[2]);
+        System.out.printf(
+                Locale.ROOT,
+                "auto / none: %.2fx (target >= 1.0x); always / none: %.2fx%n",
+                rows[1] / rows[0],
+                rows[2] / rows[0]);
+        System.out.println("  decision: " + decision(httpPort, autoName));
+    }
+
+    /** The node's batching decision for {@code model}, as the admin API shows it. */
+    private static String decision(int httpPort, String model) throws Exception {
+        String body = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/api/v1/models"))
+                                .header("authorization", "Bearer bench-admin-token-0123456789")
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
+        for (Object o : new io.vertx.core.json.JsonObject(body).getJsonArray("models")) {
+            io.vertx.core.json.JsonObject m = (io.vertx.core.json.JsonObject) o;
+            if (m.getString("name").equals(model)) {
+                return String.valueOf(m.getJsonArray("batching_here"));
+            }
+        }
+        return "(model not listed)";
+    }
+
+    private static float[] wideInput() {
+        float[] x = new float[WIDE];
+        for (int i = 0; i < WIDE; i++) {
+            x[i] = (i % 17) / 17f;
+        }
+        return x;
     }
 
     /** Latencies and outcomes of one load. */
