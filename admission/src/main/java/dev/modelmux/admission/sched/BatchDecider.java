@@ -6,6 +6,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Decides, per model on one device, whether its requests run batched ({@link Decision#BATCH}) or
@@ -26,7 +28,10 @@ import java.util.Optional;
  * the other mode right after it, under the same load ({@link Phase#PROBE}); the cheaper one wins,
  * with hysteresis: SINGLE gives way to BATCH only if batching costs at most {@code 1 - margin} of
  * single per row, and BATCH keeps its place while it costs at most {@code 1 - margin/2}. Ties go to
- * SINGLE, the mode that cannot be slower, and the model starts SINGLE. The comparison is repeated
+ * SINGLE, the mode that cannot be slower, and the model starts SINGLE. A comparison that calls for a
+ * change is made again at once, and the change happens only if the second agrees (so one noisy pair
+ * of windows on a busy machine changes nothing). A window opens once no unit of the other mode is
+ * still in flight. The comparison is repeated
  * ({@link Phase#STEADY} until then) after {@code minReprobeNanos}, and after twice as long each time
  * the decision stood, up to {@code maxReprobeNanos}; a flip starts the interval over, so a change of
  * load or device is found again. A window is complete once it has {@code minBusyNanos} of busy time,
@@ -40,6 +45,8 @@ import java.util.Optional;
  * @param <M> the model version key
  */
 public final class BatchDecider<M> {
+    private static final Logger LOG = LoggerFactory.getLogger(BatchDecider.class);
+
     /** How a model's next request runs. */
     public enum Decision {
         BATCH,
@@ -171,7 +178,7 @@ public final class BatchDecider<M> {
     }
 
     private State state(M model, long now) {
-        return states.computeIfAbsent(model, k -> new State(now));
+        return states.computeIfAbsent(model, k -> new State(k, now));
     }
 
     private void sweep(long now) {
@@ -217,8 +224,11 @@ public final class BatchDecider<M> {
         }
     }
 
-    /** The counters of one mode when a window began. */
-    private record Mark(Decision mode, long startedNanos, long busyNanos, long rows, long units) {}
+    /**
+     * The counters of one mode when a window began; not {@code open} while units of the other mode
+     * are still in flight (they would slow the window's own).
+     */
+    private record Mark(Decision mode, long startedNanos, long busyNanos, long rows, long units, boolean open) {}
 
     private final class State {
         private final Meter single = new Meter();
@@ -232,10 +242,14 @@ public final class BatchDecider<M> {
         private long interval = config.minReprobeNanos();
         private long nextProbeNanos;
         private int comparisons;
+        private boolean confirming;
         private long lastUsedNanos;
         private String reason = "measuring unbatched throughput before trying batches";
 
-        State(long now) {
+        private final M model;
+
+        State(M model, long now) {
+            this.model = model;
             this.lastUsedNanos = now;
             this.window = mark(Decision.SINGLE, now);
         }
@@ -253,8 +267,16 @@ public final class BatchDecider<M> {
         }
 
         private Mark mark(Decision mode, long now) {
-            Meter m = meter(mode == Decision.BATCH);
-            return new Mark(mode, now, m.busy(now), m.rows, m.units);
+            return mark(mode, now, now);
+        }
+
+        private Mark mark(Decision mode, long startedNanos, long now) {
+            boolean batched = mode == Decision.BATCH;
+            if (meter(!batched).inFlight > 0) {
+                return new Mark(mode, startedNanos, 0, 0, 0, false);
+            }
+            Meter m = meter(batched);
+            return new Mark(mode, startedNanos, m.busy(now), m.rows, m.units, true);
         }
 
         /** Moves the cycle on: a window completed, went stale, or a comparison is due. */
@@ -293,6 +315,10 @@ public final class BatchDecider<M> {
 
         /** The window's cost per row if it is complete; NaN otherwise. */
         private double cost(long now) {
+            if (!window.open()) {
+                window = mark(window.mode(), window.startedNanos(), now);
+                return Double.NaN;
+            }
             Meter m = meter(window.mode() == Decision.BATCH);
             long busy = m.busy(now) - window.busyNanos();
             long rows = m.rows - window.rows();
@@ -329,7 +355,19 @@ public final class BatchDecider<M> {
                     ratio,
                     batchPerRow / 1000,
                     singlePerRow / 1000);
+            if (next != current && !confirming) {
+                // One comparison on a busy machine can mislead: a flip needs a second one, made at once.
+                confirming = true;
+                reason += "; confirming";
+                phase = Phase.MEASURE;
+                window = mark(current, now);
+                return;
+            }
+            confirming = false;
             boolean flipped = next != current;
+            if (flipped) {
+                LOG.info("{} now runs {}: {}", model, next == Decision.BATCH ? "batched" : "unbatched", reason);
+            }
             current = next;
             steady(flipped, now);
         }

@@ -51,11 +51,12 @@ class BatchDeciderTest {
             }
         }
 
-        /** Saturating load until the next comparison is made; returns when it was made. */
+        /** Saturating load until the next comparison is made and settled (a flip confirmed); returns when. */
         long nextComparison(String model) {
             int before = decider.view(model).map(BatchDecider.View::comparisons).orElse(0);
             long limit = now + 200 * S;
-            while (decider.view(model).map(BatchDecider.View::comparisons).orElse(0) == before) {
+            while (decider.view(model).map(BatchDecider.View::comparisons).orElse(0) == before
+                    || decider.view(model).orElseThrow().phase() != Phase.STEADY) {
                 assertThat(now).as("a comparison within 200 s").isLessThan(limit);
                 load(model, 1);
             }
@@ -105,7 +106,7 @@ class BatchDeciderTest {
         d.load("m", 2 * S);
         BatchDecider.View v = view("m");
         assertThat(v.decision()).isEqualTo(Decision.BATCH);
-        assertThat(v.comparisons()).isEqualTo(1);
+        assertThat(v.comparisons()).isEqualTo(2);
         assertThat(v.reason()).startsWith("batching: batched runs cost 0.50x unbatched per row");
         int singleRuns = d.singleRuns;
         d.load("m", 5 * S);
@@ -131,7 +132,7 @@ class BatchDeciderTest {
         d.batchNanos = 7_840_000L;
         d.nextComparison("m");
         assertThat(view("m").decision()).isEqualTo(Decision.SINGLE);
-        assertThat(view("m").comparisons()).isEqualTo(4);
+        assertThat(view("m").comparisons()).isEqualTo(6);
     }
 
     @Test
@@ -157,6 +158,58 @@ class BatchDeciderTest {
         d.batchNanos = 4 * MS;
         d.nextComparison("m");
         assertThat(view("m").decision()).as("and back when batching pays again").isEqualTo(Decision.BATCH);
+    }
+
+    @Test
+    void aFlipIsConfirmedByASecondComparisonFirst() {
+        Device d = new Device(1 * MS, 4 * MS);
+        d.load("m", 1);
+        while (view("m").comparisons() == 0) {
+            d.load("m", 1);
+        }
+        // The first comparison favours batches, but the model is still unbatched: it compares again at once.
+        BatchDecider.View v = view("m");
+        assertThat(v.decision()).isEqualTo(Decision.SINGLE);
+        assertThat(v.phase()).isEqualTo(Phase.MEASURE);
+        assertThat(v.reason()).endsWith("; confirming");
+        // This time batches lose (the machine got busy at the wrong moment, say): nothing changes.
+        d.batchNanos = 10 * MS;
+        d.nextComparison("m");
+        assertThat(view("m").comparisons()).isEqualTo(2);
+        assertThat(view("m").decision()).isEqualTo(Decision.SINGLE);
+    }
+
+    @Test
+    void aWindowOpensOnlyOnceTheOtherModesUnitsAreDone() {
+        // Two single runs at a time until the unbatched window completes, as one of a pair finishes:
+        // the other is still in flight as the batch probe begins, and the probe's window waits for it.
+        decider.decide("m", now);
+        while (true) {
+            decider.started("m", false, now);
+            decider.started("m", false, now);
+            now += MS;
+            decider.finished("m", false, 1, now);
+            if (view("m").phase() == Phase.PROBE) {
+                break;
+            }
+            decider.finished("m", false, 1, now);
+        }
+        for (int i = 0; i < 20; i++) {
+            decider.started("m", true, now);
+            now += 20 * MS;
+            decider.finished("m", true, BATCH_ROWS, now);
+        }
+        assertThat(view("m").comparisons())
+                .as("no window while the single run is out")
+                .isZero();
+        decider.finished("m", false, 1, now);
+        for (int i = 0; i < 20; i++) {
+            decider.started("m", true, now);
+            now += 20 * MS;
+            decider.finished("m", true, BATCH_ROWS, now);
+        }
+        assertThat(view("m").comparisons()).isEqualTo(1);
+        assertThat(view("m").batchNanosPerRow()).isCloseTo(20 * MS / 16.0, within(0.01 * MS));
     }
 
     @Test

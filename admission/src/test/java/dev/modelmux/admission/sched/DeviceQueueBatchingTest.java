@@ -323,7 +323,7 @@ class DeviceQueueBatchingTest {
         // 1 ms a request unbatched; a batch 1 ms plus 0.1 ms a row (a wide MLP: weights read once per batch).
         QueueHarness h = closedLoop(p, MS, rows -> MS + rows * 100 * US, 400);
         BatchDecider.View v = h.queue.batching("m").orElseThrow();
-        assertThat(v.comparisons()).isEqualTo(1);
+        assertThat(v.comparisons()).isEqualTo(2);
         assertThat(v.decision()).isEqualTo(BatchDecider.Decision.BATCH);
         assertThat(h.started).allMatch(WorkUnit::batched);
         assertThat(h.started.get(0).split().totalRows()).isGreaterThan(1);
