@@ -390,7 +390,7 @@ public final class DeviceQueue<M, J> {
     }
 
     /** A unit finished: free its slot, teach the limit, start what is waiting. */
-    void finished(WorkUnit<M, J> u, boolean overloaded) {
+    void finished(WorkUnit<M, J> u, boolean overloaded, boolean ran) {
         List<WorkUnit<M, J>> start;
         synchronized (this) {
             long now = clock.getAsLong();
@@ -399,8 +399,10 @@ public final class DeviceQueue<M, J> {
             if (u.batched()) {
                 planners.batchDone(u.model());
             }
-            limit.onSample(u.dispatchedNanos(), rtt, u.inFlightAtDispatch(), overloaded);
-            ewmaRunNanos = ewmaRunNanos == 0 ? rtt : ewmaRunNanos + (rtt - ewmaRunNanos) / 8;
+            if (ran) {
+                limit.onSample(u.dispatchedNanos(), rtt, u.inFlightAtDispatch(), overloaded);
+                ewmaRunNanos = ewmaRunNanos == 0 ? rtt : ewmaRunNanos + (rtt - ewmaRunNanos) / 8;
+            }
             start = pump(now);
         }
         deliver(start);
