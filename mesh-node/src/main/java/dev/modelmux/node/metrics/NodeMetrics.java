@@ -227,6 +227,15 @@ public final class NodeMetrics implements PoolEvent.Listener, QueueObserver<Mode
                 .increment();
     }
 
+    /** A peer stopped answering a forward (its connection's PINGs): routing avoids it for a while. */
+    public void peerSuspected(String peer) {
+        Counter.builder("modelmux_peer_suspected_total")
+                .description("Times a peer stopped answering a forward's PINGs and was avoided for a while")
+                .tag("peer", peer)
+                .register(registry)
+                .increment();
+    }
+
     /** A gRPC call its client reset (cancelled it, or let its deadline pass) before it was answered. */
     public void callReset(String method) {
         Counter.builder("modelmux_grpc_calls_reset_total")

@@ -92,7 +92,17 @@ public final class Router {
         return link.copies(req.model(), v).compose(copies -> {
             List<NodeRecord> ready = holders(copies, Copy.State.READY);
             if (!ready.isEmpty()) {
-                return forwardWithRetry(req, ready, tenantId, true);
+                List<NodeRecord> answering = answering(ready);
+                if (answering.isEmpty()
+                        && !heldHere(copies)
+                        && target(models.predictedBytes(req.model(), v), false)
+                                .node()
+                                .isEmpty()) {
+                    // Every holder stopped answering forwards (a partition, a frozen process): serve it
+                    // here, loading a copy, rather than wait on them until the cluster notices.
+                    return Future.succeededFuture(Optional.empty());
+                }
+                return forwardWithRetry(req, answering.isEmpty() ? ready : answering, tenantId, true);
             }
             if (heldHere(copies)) {
                 return Future.succeededFuture(Optional.empty());
@@ -121,6 +131,17 @@ public final class Router {
                         });
                     });
         });
+    }
+
+    /** The holders no forward has found silent lately ({@link Forwarder#suspected}). */
+    private List<NodeRecord> answering(List<NodeRecord> holders) {
+        List<NodeRecord> out = new ArrayList<>(holders.size());
+        for (NodeRecord n : holders) {
+            if (!forwarder.suspected(n.nodeId())) {
+                out.add(n);
+            }
+        }
+        return out;
     }
 
     /** Live holders other than this node in the given state (any state but FAILED/UNLOADING when null). */
