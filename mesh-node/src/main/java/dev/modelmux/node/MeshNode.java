@@ -162,7 +162,8 @@ public final class MeshNode {
                 vertx,
                 new HopSigner(hopKey, System::currentTimeMillis, new SecureRandom()),
                 config.maxMessageBytes(),
-                tls.map(TlsMaterial::client));
+                tls.map(TlsMaterial::client),
+                peer -> metrics.peerSuspected(peer));
         this.config = config;
         this.repo = boot.repo();
         this.adminToken = boot.adminToken();

@@ -148,7 +148,10 @@ public final class BatchDecider<M> {
         s.meter(batched).start(now);
     }
 
-    /** A unit of {@code model} that {@link #started} finished, with {@code rows} rows along dimension 0. */
+    /**
+     * A unit of {@code model} that {@link #started} finished, with {@code rows} rows along dimension
+     * 0; 0 for one that did not run (dropped once its callers had gone).
+     */
     public void finished(M model, boolean batched, int rows, long now) {
         State s = states.get(model);
         if (s == null) {
@@ -215,8 +218,10 @@ public final class BatchDecider<M> {
             if (--inFlight == 0) {
                 busyNanos += Math.max(0, now - busySince);
             }
-            rows += Math.max(1, r);
-            units++;
+            if (r > 0) {
+                rows += r;
+                units++;
+            }
         }
 
         long busy(long now) {

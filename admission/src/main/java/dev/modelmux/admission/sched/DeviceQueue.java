@@ -442,7 +442,7 @@ public final class DeviceQueue<M, J> {
     }
 
     /** A unit finished: free its slot, teach the limit, start what is waiting. */
-    void finished(WorkUnit<M, J> u, boolean overloaded) {
+    void finished(WorkUnit<M, J> u, boolean overloaded, boolean ran) {
         List<WorkUnit<M, J>> start;
         synchronized (this) {
             long now = clock.getAsLong();
@@ -451,14 +451,19 @@ public final class DeviceQueue<M, J> {
             if (u.batched()) {
                 planners.batchDone(u.model());
             }
-            limit.onSample(u.dispatchedNanos(), rtt, u.inFlightAtDispatch(), overloaded);
+            if (ran) {
+                limit.onSample(u.dispatchedNanos(), rtt, u.inFlightAtDispatch(), overloaded);
+                ewmaRunNanos = ewmaRunNanos == 0 ? rtt : ewmaRunNanos + (rtt - ewmaRunNanos) / 8;
+            }
             if (decided(u)) {
-                int rows = u.batched()
-                        ? u.split().totalRows()
-                        : u.entries().get(0).request.rows();
+                // A unit dropped before it ran (its callers cancelled) answered no rows.
+                int rows = !ran
+                        ? 0
+                        : u.batched()
+                                ? u.split().totalRows()
+                                : u.entries().get(0).request.rows();
                 decider.finished(u.model(), u.batched(), rows, now);
             }
-            ewmaRunNanos = ewmaRunNanos == 0 ? rtt : ewmaRunNanos + (rtt - ewmaRunNanos) / 8;
             start = pump(now);
         }
         deliver(start);

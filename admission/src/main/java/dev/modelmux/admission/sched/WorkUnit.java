@@ -126,7 +126,20 @@ public final class WorkUnit<M, J> {
         if (!finished.compareAndSet(false, true)) {
             throw new IllegalStateException("unit of " + model + " reported finished twice");
         }
-        queue.finished(this, overloaded);
+        queue.finished(this, overloaded, true);
+    }
+
+    /**
+     * Frees the unit's slot without running it (everybody waiting for it has gone): the concurrency
+     * limit learns nothing from it.
+     *
+     * @throws IllegalStateException when called twice, or after {@link #finished}
+     */
+    public void dropped() {
+        if (!finished.compareAndSet(false, true)) {
+            throw new IllegalStateException("unit of " + model + " reported finished twice");
+        }
+        queue.finished(this, false, false);
     }
 
     @Override

@@ -28,7 +28,7 @@ public final class AdminFailures {
         return switch (code) {
             case INVALID_ARGUMENT -> AdminFailure.Kind.BAD_REQUEST;
             case NOT_FOUND -> AdminFailure.Kind.NOT_FOUND;
-            case UNAVAILABLE -> AdminFailure.Kind.UNAVAILABLE;
+            case UNAVAILABLE, CANCELLED -> AdminFailure.Kind.UNAVAILABLE;
             case UNAUTHENTICATED -> AdminFailure.Kind.UNAUTHENTICATED;
             case PERMISSION_DENIED -> AdminFailure.Kind.FORBIDDEN;
             case RESOURCE_EXHAUSTED -> AdminFailure.Kind.TOO_MANY_REQUESTS;

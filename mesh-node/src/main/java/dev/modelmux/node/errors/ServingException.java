@@ -29,6 +29,8 @@ public final class ServingException extends RuntimeException {
         TOO_LARGE(GrpcStatus.RESOURCE_EXHAUSTED, 413),
         DEADLINE_EXCEEDED(GrpcStatus.DEADLINE_EXCEEDED, 504),
         FAILED_PRECONDITION(GrpcStatus.FAILED_PRECONDITION, 400),
+        /** The caller went away (cancelled its call, closed its connection) before the work started. */
+        CANCELLED(GrpcStatus.CANCELLED, 499),
         INTERNAL(GrpcStatus.INTERNAL, 500);
 
         private final GrpcStatus grpc;

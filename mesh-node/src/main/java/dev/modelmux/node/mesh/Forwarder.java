@@ -28,6 +28,7 @@ import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.grpc.common.ServiceMethod;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * Sends a request to the node that holds the model, over the same gRPC protocol, with the
@@ -46,22 +47,34 @@ public final class Forwarder {
      */
     static final long MAX_TIMEOUT_MILLIS = 99_999_999L;
 
+    /** How long opening a connection to a peer may take. */
+    static final int CONNECT_TIMEOUT_MS = 2_000;
+
     private final HttpClientAgent http;
     private final GrpcClient client;
     private final HopSigner signer;
+    private final PeerWatch peers;
 
     /** A forwarder that speaks plain HTTP/2 to other nodes. */
     public Forwarder(Vertx vertx, HopSigner signer, long maxMessageBytes) {
-        this(vertx, signer, maxMessageBytes, Optional.empty());
+        this(vertx, signer, maxMessageBytes, Optional.empty(), peer -> {});
     }
 
     /**
      * @param tls when present, calls to other nodes use TLS with these options (what the node presents and
      *     trusts; see {@code TlsMaterial#client}); {@link #updateSsl} replaces them
      */
-    public Forwarder(Vertx vertx, HopSigner signer, long maxMessageBytes, Optional<ClientSSLOptions> tls) {
-        HttpClientOptions options =
-                new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false);
+    public Forwarder(
+            Vertx vertx,
+            HopSigner signer,
+            long maxMessageBytes,
+            Optional<ClientSSLOptions> tls,
+            Consumer<String> onSuspect) {
+        HttpClientOptions options = new HttpClientOptions()
+                .setProtocolVersion(HttpVersion.HTTP_2)
+                .setHttp2ClearTextUpgrade(false)
+                // A peer that drops packets must not hold a forward for the OS's connect timeout.
+                .setConnectTimeout(CONNECT_TIMEOUT_MS);
         tls.ifPresent(t -> options.setSsl(true)
                 .setUseAlpn(true)
                 .setVerifyHost(false)
@@ -73,6 +86,21 @@ public final class Forwarder {
         this.client = new GrpcClientImpl(
                 vertx, new GrpcClientOptions().setMaxMessageSize(Math.max(maxMessageBytes, 256L << 20)), http, true) {};
         this.signer = signer;
+        this.peers = new PeerWatch(
+                vertx,
+                System::nanoTime,
+                PeerWatch.PROBE_AFTER_MS,
+                PeerWatch.PING_TIMEOUT_MS,
+                PeerWatch.SUSPECT_FOR_MS,
+                onSuspect);
+    }
+
+    /**
+     * Whether {@code nodeId} stopped answering a forward recently (see {@link PeerWatch}): routing
+     * prefers other holders, or this node, meanwhile.
+     */
+    public boolean suspected(String nodeId) {
+        return peers.suspected(nodeId);
     }
 
     /** New TLS options for the connections opened from now on (open ones keep theirs). */
@@ -113,8 +141,13 @@ public final class Forwarder {
                     ServingException.Code.DEADLINE_EXCEEDED, "deadline exceeded before forwarding"));
         }
         SocketAddress address = SocketAddress.inetSocketAddress(target.grpcPort(), target.grpcHost());
-        return client.request(address, GRPCInferenceServiceGrpcClient.ModelInfer)
-                .compose(call -> {
+        Promise<ModelInferResponse> out = Promise.promise();
+        peers.opening(
+                        target.nodeId(),
+                        client.request(address, GRPCInferenceServiceGrpcClient.ModelInfer),
+                        Forwarder::drop)
+                .onFailure(t -> out.tryFail(t instanceof ServingException ? t : peerDown(target)))
+                .onSuccess(call -> {
                     hop(
                             call,
                             GRPCInferenceServiceGrpcClient.ModelInfer,
@@ -124,14 +157,8 @@ public final class Forwarder {
                                     ? 0
                                     : Math.max(1, TimeUnit.NANOSECONDS.toMillis(remainingNanos)));
                     call.end(req);
-                    cancel.onSuccess(v -> {
-                        try {
-                            call.cancel();
-                        } catch (IllegalStateException alreadyEnded) {
-                            // The call ended as it was cancelled: nothing left to stop.
-                        }
-                    });
-                    return call.response()
+                    cancel.onSuccess(v -> drop(call));
+                    Future<ModelInferResponse> answer = call.response()
                             .compose(resp -> resp.last().transform(ar -> {
                                 if (ar.succeeded()) {
                                     return Future.succeededFuture(ar.result());
@@ -146,14 +173,37 @@ public final class Forwarder {
                                                                 ? "node " + target.nodeId() + " answered " + s
                                                                 : resp.statusMessage()));
                             }));
-                })
-                .recover(t -> Future.failedFuture(
-                        t instanceof ServingException
-                                ? t
-                                : cancel.succeeded()
-                                        ? ServingException.unavailable(
-                                                "the forward was cancelled: another holder answered first")
-                                        : peerDown(target)));
+                    // A peer that stops answering PINGs meanwhile is given up on, and its call reset.
+                    peers.watch(target.nodeId(), call.connection(), answer).onFailure(silent -> {
+                        drop(call);
+                        out.tryFail(peerDown(target));
+                    });
+                    answer.onComplete(ar -> {
+                        if (ar.succeeded()) {
+                            peers.answered(target.nodeId());
+                            out.tryComplete(ar.result());
+                            return;
+                        }
+                        Throwable t = ar.cause();
+                        out.tryFail(
+                                t instanceof ServingException
+                                        ? t
+                                        : cancel.succeeded()
+                                                ? ServingException.unavailable(
+                                                        "the forward was cancelled: another holder answered first")
+                                                : peerDown(target));
+                    });
+                });
+        return out.future();
+    }
+
+    /** Resets a call nobody waits for any more. */
+    private static void drop(GrpcClientRequest<?, ?> call) {
+        try {
+            call.cancel();
+        } catch (IllegalStateException alreadyEnded) {
+            // The call ended as it was cancelled: nothing left to stop.
+        }
     }
 
     /** Asks {@code target} to load (or, with {@code load} false, unload) one version: a placement decision. */

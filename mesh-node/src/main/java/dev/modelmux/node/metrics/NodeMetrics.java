@@ -227,6 +227,24 @@ public final class NodeMetrics implements PoolEvent.Listener, QueueObserver<Mode
                 .increment();
     }
 
+    /** A peer stopped answering a forward (its connection's PINGs): routing avoids it for a while. */
+    public void peerSuspected(String peer) {
+        Counter.builder("modelmux_peer_suspected_total")
+                .description("Times a peer stopped answering a forward's PINGs and was avoided for a while")
+                .tag("peer", peer)
+                .register(registry)
+                .increment();
+    }
+
+    /** A gRPC call its client reset (cancelled it, or let its deadline pass) before it was answered. */
+    public void callReset(String method) {
+        Counter.builder("modelmux_grpc_calls_reset_total")
+                .description("gRPC calls the client reset (cancel, deadline) before they were answered")
+                .tag("method", method)
+                .register(registry)
+                .increment();
+    }
+
     /**
      * A call that claimed to be a hop from another node and was refused ({@code reason}: bad_tag, stale,
      * replay, replay_cache_full).
@@ -303,6 +321,15 @@ public final class NodeMetrics implements PoolEvent.Listener, QueueObserver<Mode
                 .description("Adaptive concurrency limit of the device")
                 .tag("device", deviceId)
                 .register(registry);
+    }
+
+    /** Counts the requests a device dropped unrun because their caller had gone (cancelled, or a hedge's loser). */
+    public Runnable cancelledCounter(String deviceId) {
+        Counter c = Counter.builder("modelmux_inference_cancelled_total")
+                .description("Requests not run because their caller cancelled them before they started")
+                .tag("device", deviceId)
+                .register(registry);
+        return c::increment;
     }
 
     /** A node-wide gauge of requests received and not yet answered. */

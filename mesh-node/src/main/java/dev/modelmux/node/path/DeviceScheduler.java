@@ -53,19 +53,23 @@ final class DeviceScheduler implements DeviceQueue.Dispatch<ModelKey, DeviceSche
             Lease lease,
             List<TensorData> inputs,
             Set<String> outputs,
+            CancelSignal cancel,
             CompletableFuture<InferenceResult> result) {}
 
     private final String deviceId;
     private final QueueObserver<ModelKey> observer;
     private final DeviceQueue<ModelKey, Job> queue;
+    private final Runnable cancelled;
 
     DeviceScheduler(
             String deviceId,
             DeviceQueue.Config config,
             LongSupplier clock,
             WakeTimer timer,
-            QueueObserver<ModelKey> observer) {
+            QueueObserver<ModelKey> observer,
+            Runnable cancelled) {
         this.deviceId = deviceId;
+        this.cancelled = cancelled;
         this.observer = observer;
         this.queue = DeviceQueue.create(config, clock, timer, this, observer);
     }
@@ -102,6 +106,7 @@ final class DeviceScheduler implements DeviceQueue.Dispatch<ModelKey, DeviceSche
      *
      * @param deadlineNanos on the node's clock; {@code Long.MAX_VALUE} for none
      * @param batching how the model batches; null when it does not
+     * @param cancel when set before the request starts, it is not run and fails CANCELLED
      */
     CompletableFuture<InferenceResult> submit(
             Caller caller,
@@ -110,8 +115,9 @@ final class DeviceScheduler implements DeviceQueue.Dispatch<ModelKey, DeviceSche
             Set<String> outputs,
             long deadlineNanos,
             BatchPolicy batching,
-            int priorityLevel) {
-        Job job = new Job(caller, lease, inputs, outputs, new CompletableFuture<>());
+            int priorityLevel,
+            CancelSignal cancel) {
+        Job job = new Job(caller, lease, inputs, outputs, cancel, new CompletableFuture<>());
         ModelKey model = lease.model().key();
         DeviceRequest<ModelKey, Job> request = batching == null
                 ? DeviceRequest.single(caller, model, job, deadlineNanos)
@@ -180,6 +186,20 @@ final class DeviceScheduler implements DeviceQueue.Dispatch<ModelKey, DeviceSche
     @Override
     public void start(WorkUnit<ModelKey, Job> u) {
         List<Job> jobs = u.jobs();
+        if (jobs.stream().allMatch(j -> j.cancel.cancelled())) {
+            // Nobody waits for this work any more (a cancelled call, a hedge's losing forward).
+            u.dropped();
+            for (int i = 0; i < jobs.size(); i++) {
+                cancelled.run();
+                answer(
+                        u,
+                        i,
+                        null,
+                        new ServingException(
+                                Code.CANCELLED, "the caller cancelled the request before it ran; it did not run"));
+            }
+            return;
+        }
         if (jobs.size() == 1) {
             Job j = jobs.get(0);
             run(j.lease, j.inputs, j.outputs, u.runDeadlineNanos(0)).whenComplete((r, e) -> {

@@ -38,7 +38,8 @@ public final class DeviceSchedulers implements AutoCloseable {
                     DeviceQueue.Config.forThreads(d.concurrency()),
                     clock,
                     wakeTimer,
-                    metrics.forDevice(d.id()));
+                    metrics.forDevice(d.id()),
+                    metrics.cancelledCounter(d.id()));
             byDevice.put(d.id(), s);
             metrics.bindScheduler(d.id(), s::queued, s::inFlight, s::limit);
         }

@@ -16,6 +16,8 @@ import java.util.Map;
  *     bytes are passed through, not re-encoded); null when it came over REST
  * @param classifications outputs to answer as their top classes (Triton's classification extension):
  *     output name to the number of classes
+ * @param cancel set when the caller has gone; a request cancelled before it starts on the device
+ *     is not run
  */
 public record InferRequest(
         String model,
@@ -26,18 +28,50 @@ public record InferRequest(
         Map<String, Object> parameters,
         long deadlineNanos,
         ModelInferRequest wire,
-        Map<String, Integer> classifications) {
+        Map<String, Integer> classifications,
+        CancelSignal cancel) {
 
     public InferRequest {
         inputs = List.copyOf(inputs);
         outputs = List.copyOf(outputs);
         parameters = Map.copyOf(parameters);
         classifications = Map.copyOf(classifications);
+        cancel = cancel == null ? CancelSignal.never() : cancel;
+    }
+
+    /** A request nobody cancels. */
+    public InferRequest(
+            String model,
+            String version,
+            String id,
+            List<TensorData> inputs,
+            List<String> outputs,
+            Map<String, Object> parameters,
+            long deadlineNanos,
+            ModelInferRequest wire,
+            Map<String, Integer> classifications) {
+        this(
+                model,
+                version,
+                id,
+                inputs,
+                outputs,
+                parameters,
+                deadlineNanos,
+                wire,
+                classifications,
+                CancelSignal.never());
     }
 
     /** The same request with another deadline. */
     public InferRequest withDeadline(long nanos) {
-        return new InferRequest(model, version, id, inputs, outputs, parameters, nanos, wire, classifications);
+        return new InferRequest(model, version, id, inputs, outputs, parameters, nanos, wire, classifications, cancel);
+    }
+
+    /** The same request, cancelled by {@code signal}. */
+    public InferRequest withCancel(CancelSignal signal) {
+        return new InferRequest(
+                model, version, id, inputs, outputs, parameters, deadlineNanos, wire, classifications, signal);
     }
 
     /** The same request for another model version (an endpoint's target); {@code wire} renamed to match. */
@@ -51,7 +85,8 @@ public record InferRequest(
                 parameters,
                 deadlineNanos,
                 renamedWire,
-                classifications);
+                classifications,
+                cancel);
     }
 
     /** A request without classification outputs. */

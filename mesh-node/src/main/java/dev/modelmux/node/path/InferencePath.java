@@ -217,7 +217,8 @@ public final class InferencePath {
                                         outputs,
                                         req.deadlineNanos(),
                                         policy,
-                                        Deadlines.priorityLevel(req, policy));
+                                        Deadlines.priorityLevel(req, policy),
+                                        req.cancel());
                     } catch (RuntimeException e) {
                         l.close();
                         return Future.failedFuture(e);

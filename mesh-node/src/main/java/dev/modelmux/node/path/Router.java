@@ -16,6 +16,7 @@ import dev.modelmux.placement.DevicePicker;
 import dev.modelmux.placement.ModelKey;
 import dev.modelmux.placement.ModelSpec;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -91,7 +92,17 @@ public final class Router {
         return link.copies(req.model(), v).compose(copies -> {
             List<NodeRecord> ready = holders(copies, Copy.State.READY);
             if (!ready.isEmpty()) {
-                return forwardWithRetry(req, ready, tenantId, true);
+                List<NodeRecord> answering = answering(ready);
+                if (answering.isEmpty()
+                        && !heldHere(copies)
+                        && target(models.predictedBytes(req.model(), v), false)
+                                .node()
+                                .isEmpty()) {
+                    // Every holder stopped answering forwards (a partition, a frozen process): serve it
+                    // here, loading a copy, rather than wait on them until the cluster notices.
+                    return Future.succeededFuture(Optional.empty());
+                }
+                return forwardWithRetry(req, answering.isEmpty() ? ready : answering, tenantId, true);
             }
             if (heldHere(copies)) {
                 return Future.succeededFuture(Optional.empty());
@@ -120,6 +131,17 @@ public final class Router {
                         });
                     });
         });
+    }
+
+    /** The holders no forward has found silent lately ({@link Forwarder#suspected}). */
+    private List<NodeRecord> answering(List<NodeRecord> holders) {
+        List<NodeRecord> out = new ArrayList<>(holders.size());
+        for (NodeRecord n : holders) {
+            if (!forwarder.suspected(n.nodeId())) {
+                out.add(n);
+            }
+        }
+        return out;
     }
 
     /** Live holders other than this node in the given state (any state but FAILED/UNLOADING when null). */
@@ -165,8 +187,8 @@ public final class Router {
                         hedges,
                         timer,
                         nanoClock,
-                        (target, cancel) ->
-                                forwarder.forward(target, WireForm.toWire(req), remaining(deadline), tenantId, cancel),
+                        (target, cancel) -> forwarder.forward(
+                                target, WireForm.toWire(req), remaining(deadline), tenantId, cancelled(req, cancel)),
                         hedgeCounters);
                 return race.answer().map(Optional::of).recover(t -> {
                     if (!HedgedForward.peerDown(t)) {
@@ -190,7 +212,12 @@ public final class Router {
         }
         long start = nanoClock.getAsLong();
         return forwarder
-                .forward(order.get(i), WireForm.toWire(req), remaining(req.deadlineNanos()), tenantId)
+                .forward(
+                        order.get(i),
+                        WireForm.toWire(req),
+                        remaining(req.deadlineNanos()),
+                        tenantId,
+                        cancelled(req, Future.<Void>future(p -> {})))
                 .map(resp -> {
                     if (timed) {
                         // What the hedge delay learns from: the forward latency of READY holders.
@@ -203,6 +230,14 @@ public final class Router {
                     boolean peerDown = se.reason() == ServingException.Reason.PEER_UNREACHABLE;
                     return peerDown ? forward(req, order, i + 1, tenantId, timed) : Future.failedFuture(se);
                 });
+    }
+
+    /** Completes when the request's caller goes, or when {@code also} completes (a hedge's loser). */
+    private static Future<Void> cancelled(InferRequest req, Future<Void> also) {
+        Promise<Void> either = Promise.promise();
+        also.onSuccess(v -> either.tryComplete());
+        req.cancel().onCancel(either::tryComplete);
+        return either.future();
     }
 
     private long remaining(long deadlineNanos) {

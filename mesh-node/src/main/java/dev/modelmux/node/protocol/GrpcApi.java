@@ -20,6 +20,7 @@ import dev.modelmux.node.oip.RepositoryModelUnloadResponse;
 import dev.modelmux.node.oip.ServerLiveResponse;
 import dev.modelmux.node.oip.ServerMetadataResponse;
 import dev.modelmux.node.oip.ServerReadyResponse;
+import dev.modelmux.node.path.CancelSignal;
 import dev.modelmux.node.security.HopAuth;
 import dev.modelmux.node.security.HopTag;
 import dev.modelmux.repo.DataType;
@@ -109,11 +110,18 @@ public final class GrpcApi {
             long timeoutMs = call.timeout();
             long deadline = timeoutMs > 0 ? start + timeoutMs * 1_000_000L : Long.MAX_VALUE;
             boolean peer = fromPeer(call);
+            // A reset stream (the client cancelled, or a hedging peer cancelled its losing forward) drops
+            // the request if it has not started on the device yet.
+            CancelSignal cancel = CancelSignal.create();
+            call.errorHandler(error -> {
+                api.metrics().callReset("ModelInfer");
+                cancel.cancel();
+            });
             return api.offload().run(raw.length(), () -> parse(raw)).compose(req -> {
                 if (peer) {
                     hops.checkModel(call.headers().get(HopTag.MODEL_HEADER), req.getModelName());
                 }
-                return infer(req, call.headers(), start, deadline, peer);
+                return infer(req, call.headers(), start, deadline, peer, cancel);
             });
         });
         new StreamInfer(api, this, server).bind();
@@ -192,7 +200,12 @@ public final class GrpcApi {
      * peer, which admitted it), decoding off the event loop when large, the request path, encoding.
      */
     Future<ModelInferResponse> infer(
-            ModelInferRequest req, MultiMap headers, long start, long deadline, boolean forwardedIn) {
+            ModelInferRequest req,
+            MultiMap headers,
+            long start,
+            long deadline,
+            boolean forwardedIn,
+            CancelSignal cancel) {
         Ticket ticket = forwardedIn
                 ? null
                 : api.tenants().admit(headers.get("authorization"), req.getModelName(), req.getSerializedSize());
@@ -203,7 +216,7 @@ public final class GrpcApi {
                         api.tenants().admission().policy());
         return api.offload()
                 .run(req.getSerializedSize(), () -> codec.decode(req, deadline))
-                .compose(decoded -> api.path().infer(decoded, caller, PROTOCOL, start, forwardedIn))
+                .compose(decoded -> api.path().infer(decoded.withCancel(cancel), caller, PROTOCOL, start, forwardedIn))
                 .compose(a -> (a.forwarded() != null
                                 ? Future.succeededFuture(a.forwarded())
                                 : api.offload()

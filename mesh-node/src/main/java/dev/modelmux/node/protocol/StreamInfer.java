@@ -6,6 +6,7 @@ import dev.modelmux.node.oip.GRPCInferenceServiceGrpcService;
 import dev.modelmux.node.oip.ModelInferRequest;
 import dev.modelmux.node.oip.ModelInferResponse;
 import dev.modelmux.node.oip.ModelStreamInferResponse;
+import dev.modelmux.node.path.CancelSignal;
 import io.vertx.core.Future;
 import io.vertx.grpc.common.GrpcMessage;
 import io.vertx.grpc.common.GrpcStatus;
@@ -68,6 +69,8 @@ final class StreamInfer {
         private boolean inputEnded;
         private boolean closed;
         private boolean paused;
+        /** Set when the stream goes: requests of it that have not started on a device are dropped. */
+        private final CancelSignal cancel = CancelSignal.create();
 
         Session(GrpcServerRequest<ModelInferRequest, ModelStreamInferResponse> call) {
             this.call = call;
@@ -86,8 +89,14 @@ final class StreamInfer {
                 GrpcCalls.refuse(call, e);
                 return;
             }
-            call.errorHandler(error -> closed = true);
-            call.exceptionHandler(t -> closed = true);
+            call.errorHandler(error -> {
+                closed = true;
+                cancel.cancel();
+            });
+            call.exceptionHandler(t -> {
+                closed = true;
+                cancel.cancel();
+            });
             call.invalidMessageHandler(invalid -> {
                 boolean tooBig = invalid instanceof io.vertx.grpc.common.MessageSizeOverflowException;
                 received++;
@@ -123,7 +132,7 @@ final class StreamInfer {
             long start = api.nanoClock().getAsLong();
             Future<ModelInferResponse> f;
             try {
-                f = grpc.infer(req, call.headers(), start, streamDeadline, false);
+                f = grpc.infer(req, call.headers(), start, streamDeadline, false, cancel);
             } catch (RuntimeException e) {
                 f = Future.failedFuture(e);
             }
