@@ -222,6 +222,51 @@ class PredictionLogTest {
     }
 
     @Test
+    void theBufferIsBoundedInBytesAsWellAsRecords() throws Exception {
+        // Room for many records by count, for a few by bytes.
+        open(new PredictionLogConfig(64L << 20, Duration.ofHours(1), Duration.ZERO, 1000).withBufferBytes(4096));
+        log.segments().pauseWriter();
+        int accepted = 0;
+        for (int i = 0; i < 100; i++) {
+            accepted += log.append(record(i)) ? 1 : 0;
+            assertThat(log.segments().queuedBytes()).isLessThanOrEqualTo(4096);
+        }
+        assertThat(accepted).isBetween(4, 40);
+        assertThat(log.dropped()).isEqualTo(100 - accepted);
+        assertThat(registry.scrape()).contains("modelmux_prediction_log_queue_bytes ");
+        log.segments().resumeWriter();
+        log.close();
+        assertThat(lines()).hasSize(accepted);
+        assertThat(log.segments().queuedBytes()).isZero();
+    }
+
+    @Test
+    void aStringLongerThanTheLimitIsCutInTheLog() throws Exception {
+        open(PredictionLogConfig.defaults());
+        PredictionRecord r = record(1);
+        log.append(new PredictionRecord(
+                r.kind(),
+                r.requestId(),
+                "t".repeat(10_000),
+                r.endpoint(),
+                r.model(),
+                r.version(),
+                r.policyVersion(),
+                Map.of("k".repeat(5000), 1.0),
+                r.output(),
+                r.score(),
+                r.decision(),
+                r.latencyMicros(),
+                r.ladderStep(),
+                r.fallbackUsed(),
+                r.atMillis()));
+        log.close();
+        JsonObject l = lines().get(0);
+        assertThat(l.getString("tenant")).hasSize(4096 + 3).endsWith("...");
+        assertThat(l.getJsonObject("features").fieldNames()).allMatch(k -> k.length() == 4099);
+    }
+
+    @Test
     void aStartClosesASegmentAnEarlierRunLeftOpenCuttingItsTornLastLine() throws Exception {
         Path left = dir.resolve("predictions-1600000000000-000004.jsonl.open");
         Files.writeString(
