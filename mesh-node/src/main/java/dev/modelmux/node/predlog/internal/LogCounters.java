@@ -13,6 +13,7 @@ final class LogCounters {
     final AtomicLong written = new AtomicLong();
     final AtomicLong writeErrors = new AtomicLong();
     final AtomicLong segmentsClosed = new AtomicLong();
+    final AtomicLong fsyncs = new AtomicLong();
 
     /** Registers the counters, and the depth of {@code queue}, under {@code metricPrefix}. */
     void register(
@@ -33,6 +34,9 @@ final class LogCounters {
                 .register(registry);
         FunctionCounter.builder(metricPrefix + "_segments_closed", segmentsClosed, AtomicLong::get)
                 .description("Segments closed (rotated by size or age, or at shutdown)")
+                .register(registry);
+        FunctionCounter.builder(metricPrefix + "_fsyncs", fsyncs, AtomicLong::get)
+                .description("fsyncs of the open segment (one covers every record written before it: group commit)")
                 .register(registry);
         Gauge.builder(metricPrefix + "_queue_depth", queue, Collection::size)
                 .description("Records waiting for the writer")

@@ -112,13 +112,15 @@ final class SegmentFiles {
             pendingRecords = 0;
         }
 
-        /** fsyncs what was handed to the OS. */
-        void force() throws IOException {
+        /** fsyncs what was handed to the OS; false when there was nothing new. */
+        boolean force() throws IOException {
             if (syncedBytes < flushedBytes) {
                 long upTo = flushedBytes;
                 channel.force(false);
                 syncedBytes = upTo;
+                return true;
             }
+            return false;
         }
     }
 

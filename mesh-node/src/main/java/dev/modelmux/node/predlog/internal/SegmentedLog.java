@@ -273,6 +273,11 @@ public final class SegmentedLog<T> implements AutoCloseable {
         return counters.writeErrors.get();
     }
 
+    /** fsyncs of open segments so far (not counting the one that closes a segment). */
+    public long fsyncs() {
+        return counters.fsyncs.get();
+    }
+
     /** Estimated bytes waiting in the queue. */
     public long queuedBytes() {
         return queuedBytes.get();
@@ -497,7 +502,9 @@ public final class SegmentedLog<T> implements AutoCloseable {
         }
         SegmentFiles.Segment s = segment;
         try {
-            s.force();
+            if (s.force()) {
+                counters.fsyncs.incrementAndGet();
+            }
         } catch (IOException ex) {
             failed(ex, now);
             closeSegment(now); // fails the waiting appends unless its own fsync succeeds
