@@ -46,6 +46,7 @@ final class LogCounters {
                 .register(registry);
         Gauge.builder(metricPrefix + "_failing", failing, f -> f.getAsBoolean() ? 1 : 0)
                 .description("1 while the log cannot write (a full disk), until a retry succeeds")
+                .strongReference(true)
                 .register(registry);
     }
 }
