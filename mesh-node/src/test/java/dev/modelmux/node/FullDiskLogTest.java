@@ -29,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  * the files through {@code /proc/<pid>/root} and fills the tmpfs to the brim. Endpoint {@code
  * example} follows the node's {@code always}; endpoint {@code relaxed} says {@code interval}. While
  * the disk is full, {@code always} decisions are refused with 507 and a reason, {@code interval}
- * decisions are answered and their records counted as lost; the failed segment is closed (no
+ * decisions are answered and their records counted as lost, a label post is refused with 507 too
+ * (labels follow the node's {@code always}); the failed segment is closed (no
  * {@code .open} left behind, no file multiplies); once space returns, writing resumes by itself, and
  * the counters are exact: written equals the lines in the files, written plus lost equals the
  * records appended.
@@ -69,6 +70,17 @@ class FullDiskLogTest {
             body.append(r.body());
         }
         return r.statusCode();
+    }
+
+    private HttpResponse<String> postLabel(ChildNode node, String requestId) throws Exception {
+        return http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort + "/api/v1/labels"))
+                        .header("authorization", "Bearer " + NodeFixture.ADMIN_TOKEN)
+                        .header("content-type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(
+                                "{\"labels\": [{\"request_id\": \"" + requestId + "\", \"label\": 1}]}"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     private double metric(ChildNode node, String name) throws Exception {
@@ -175,6 +187,10 @@ class FullDiskLogTest {
                 assertThat(decide(node, "relaxed", "relaxed-" + i, null)).isEqualTo(200);
                 appended++;
             }
+            // A label post under always: refused as well (its log shares the disk).
+            HttpResponse<String> label = postLabel(node, "before-0");
+            assertThat(label.statusCode()).as(label.body()).isEqualTo(507);
+            assertThat(label.body()).contains("No space left on device").contains("\"accepted\":0");
             assertThat(metric(node, "modelmux_prediction_log_failing")).isEqualTo(1.0);
             assertThat(metric(node, "modelmux_prediction_log_write_errors_total"))
                     .isGreaterThanOrEqualTo(21);
@@ -199,6 +215,14 @@ class FullDiskLogTest {
                 assertThat(decide(node, "example", "after-x-" + i, null)).isEqualTo(200);
                 appended += 2;
             }
+            // The label log backs off on its own clock: it may refuse once more before it retries.
+            Awaitility.await("a label post answered again")
+                    .atMost(NodeFixture.PATIENCE)
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(() -> postLabel(node, "before-1").statusCode() == 200);
+            assertThat(lines(inside.resolve("labels")))
+                    .as("answered once fsynced")
+                    .isEqualTo(1);
             // The last always decision's fsync covered everything before it: counters are exact.
             assertThat(metric(node, "modelmux_prediction_log_failing")).isZero();
             double written = metric(node, "modelmux_prediction_log_written_total");
