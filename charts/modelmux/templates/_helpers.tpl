@@ -225,6 +225,14 @@ tls-reload-interval: "tls.reloadInterval"
 {{- if not (has $v.podAntiAffinity (list "soft" "hard" "none")) }}
 {{- fail (printf "modelmux: podAntiAffinity must be soft, hard or none, was %q" (toString $v.podAntiAffinity)) }}
 {{- end }}
+{{- if $v.persistence.enabled }}
+{{- if not $v.persistence.size }}
+{{- fail "modelmux: persistence.enabled needs persistence.size, e.g. 20Gi (the prediction and label logs live there)" }}
+{{- end }}
+{{- if not (kindIs "slice" $v.persistence.accessModes) }}
+{{- fail "modelmux: persistence.accessModes must be a list, e.g. [ReadWriteOnce]" }}
+{{- end }}
+{{- end }}
 {{- if not (kindIs "slice" ($v.networkPolicy.apiFrom | default list)) }}
 {{- fail "modelmux: networkPolicy.apiFrom must be a list of NetworkPolicy peers (podSelector, namespaceSelector, ipBlock)" }}
 {{- end }}

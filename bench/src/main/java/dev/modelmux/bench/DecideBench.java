@@ -10,6 +10,7 @@ import dev.modelmux.node.catalog.ControlMode;
 import dev.modelmux.node.oip.GRPCInferenceServiceGrpcClient;
 import dev.modelmux.node.oip.InferParameter;
 import dev.modelmux.node.oip.ModelInferRequest;
+import dev.modelmux.node.predlog.LogDurability;
 import dev.modelmux.node.v1.DecideRequest;
 import dev.modelmux.node.v1.DecisionsGrpcClient;
 import dev.modelmux.repo.OnnxModelBuilder;
@@ -26,13 +27,20 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntFunction;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -40,7 +48,9 @@ import org.HdrHistogram.Histogram;
  * loopback gRPC, with the same model and the same feature values: plain ModelInfer on the model
  * version, ModelInfer through the endpoint's name, Decide (feature fetch, routing, model, decision,
  * log), and Decide on an endpoint whose features are cached; then the feature store's own lookup
- * latency with and without its cache. Usage: {@code bench/decide [--iterations N] [--entities E]}.
+ * latency with and without its cache. Then (first) decisions/s under each {@code log-durability}:
+ * {@code none}, {@code interval}, {@code always}. Usage: {@code bench/decide [--iterations N]
+ * [--entities E] [--phase all|latency|durability] [--durability-requests N] [--concurrency C]}.
  */
 public final class DecideBench {
     private static final String TOKEN = "bench-admin-token-0123456789";
@@ -52,6 +62,10 @@ public final class DecideBench {
     public static void main(String[] args) throws Exception {
         int iterations = BenchArgs.intArg(args, "--iterations", 5000);
         int entities = BenchArgs.intArg(args, "--entities", 1000);
+        String phase = BenchArgs.stringArg(args, "--phase", "all");
+        if (!List.of("all", "latency", "durability").contains(phase)) {
+            throw new IllegalArgumentException("--phase: all, latency or durability, was " + phase);
+        }
         Path work = Files.createTempDirectory("modelmux-decide-bench");
         Path repo = work.resolve("repo");
         Files.createDirectories(repo.resolve("risk/1"));
@@ -76,26 +90,18 @@ public final class DecideBench {
         Files.writeString(endpoints, "endpoints:\n" + endpoint("decide", 0) + endpoint("decide-cached", 60_000));
 
         int cores = Runtime.getRuntime().availableProcessors();
-        NodeConfig config = new NodeConfig(
-                        repo.toString(),
-                        "127.0.0.1",
-                        0,
-                        0,
-                        List.of(new DeviceSpec("cpu0", DeviceKind.CPU, 0, 1L << 30, cores)),
-                        Optional.of(TOKEN),
-                        work.resolve("data"),
-                        ControlMode.POLL,
-                        Duration.ofHours(1),
-                        NodeConfig.DEFAULT_MAX_MESSAGE_BYTES,
-                        NodeConfig.DEFAULT_MAX_TENSOR_ELEMENTS,
-                        1.5,
-                        cores,
-                        Duration.ofSeconds(5),
-                        false,
-                        ClusterConfig.defaults().withPort(0),
-                        Optional.empty(),
-                        Optional.empty())
-                .withEndpoints(endpoints);
+        if (!phase.equals("latency")) {
+            durability(
+                    work,
+                    repo,
+                    BenchArgs.intArg(args, "--durability-requests", 20_000),
+                    BenchArgs.intArg(args, "--concurrency", 32),
+                    cores);
+            if (phase.equals("durability")) {
+                return;
+            }
+        }
+        NodeConfig config = config(repo, work.resolve("data"), cores).withEndpoints(endpoints);
         MeshNode node = await(MeshNode.start(config));
         String loaded = loadFeatures(node.httpPort(), entities);
         GrpcClient grpc = GrpcClient.client(node.vertx(), new GrpcClientOptions());
@@ -185,6 +191,184 @@ public final class DecideBench {
                 p(cached, 99) / p(fetch, 99));
         await(grpc.close());
         await(node.close());
+    }
+
+    private static NodeConfig config(Path repo, Path data, int cores) {
+        return new NodeConfig(
+                repo.toString(),
+                "127.0.0.1",
+                0,
+                0,
+                List.of(new DeviceSpec("cpu0", DeviceKind.CPU, 0, 1L << 30, cores)),
+                Optional.of(TOKEN),
+                data,
+                ControlMode.POLL,
+                Duration.ofHours(1),
+                NodeConfig.DEFAULT_MAX_MESSAGE_BYTES,
+                NodeConfig.DEFAULT_MAX_TENSOR_ELEMENTS,
+                1.5,
+                cores,
+                Duration.ofSeconds(5),
+                false,
+                ClusterConfig.defaults().withPort(0),
+                Optional.empty(),
+                Optional.empty());
+    }
+
+    /** The log-durability modes compared, each on a node of its own (fresh data dir, same disk). */
+    private static final List<String> MODES = List.of("none", "interval", "always");
+
+    /**
+     * Decisions/s under each {@code log-durability}: one node per mode in this JVM (on the same disk,
+     * under the temporary directory), {@code concurrency} Decide calls in flight over loopback gRPC,
+     * the modes measured in interleaved rounds so that drift hits all alike; with each mode's
+     * latency and the records written per fsync (group commit).
+     */
+    private static void durability(Path work, Path repo, int requests, int concurrency, int cores) throws Exception {
+        Path endpoints = work.resolve("endpoints-durability.yaml");
+        Files.writeString(endpoints, "endpoints:\n" + endpoint("decide", 0));
+        Map<String, MeshNode> nodes = new LinkedHashMap<>();
+        Map<String, DecisionsGrpcClient> clients = new LinkedHashMap<>();
+        List<GrpcClient> grpcs = new ArrayList<>();
+        for (String mode : MODES) {
+            NodeConfig c = config(repo, work.resolve("data-" + mode), cores).withEndpoints(endpoints);
+            c = c.withPredictionLog(c.predictionLog()
+                    .withDurability(
+                            LogDurability.parse(mode, "mode"), c.predictionLog().fsyncInterval()));
+            MeshNode n = await(MeshNode.start(c));
+            nodes.put(mode, n);
+            GrpcClient g = GrpcClient.client(n.vertx(), new GrpcClientOptions());
+            grpcs.add(g);
+            clients.put(
+                    mode, DecisionsGrpcClient.create(g, SocketAddress.inetSocketAddress(n.grpcPort(), "127.0.0.1")));
+        }
+        System.out.printf(
+                Locale.ROOT,
+                "log-durability: %d Decide calls per mode, %d in flight, %d cores, data dirs under %s%n",
+                requests,
+                concurrency,
+                cores,
+                work);
+        for (String mode : MODES) {
+            closedLoop(clients.get(mode), Math.min(2000, requests), concurrency, new ConcurrentHistogram(3));
+        }
+        Map<String, ConcurrentHistogram> latency = new LinkedHashMap<>();
+        Map<String, long[]> totals = new LinkedHashMap<>(); // nanos, fsyncs, written, failed
+        MODES.forEach(m -> {
+            latency.put(m, new ConcurrentHistogram(3));
+            totals.put(m, new long[4]);
+        });
+        int rounds = 4;
+        for (int r = 0; r < rounds; r++) {
+            for (String mode : MODES) {
+                MeshNode n = nodes.get(mode);
+                long fsyncs = (long) metric(n.httpPort(), "modelmux_prediction_log_fsyncs_total");
+                long written = (long) metric(n.httpPort(), "modelmux_prediction_log_written_total");
+                long[] t = totals.get(mode);
+                long[] run = closedLoop(clients.get(mode), requests / rounds, concurrency, latency.get(mode));
+                t[0] += run[0];
+                t[3] += run[1];
+                t[1] += (long) metric(n.httpPort(), "modelmux_prediction_log_fsyncs_total") - fsyncs;
+                t[2] += (long) metric(n.httpPort(), "modelmux_prediction_log_written_total") - written;
+            }
+        }
+        System.out.printf(
+                Locale.ROOT,
+                "%-10s %12s %9s %9s %10s %12s %7s%n",
+                "mode",
+                "decisions/s",
+                "p50 us",
+                "p99 us",
+                "fsyncs",
+                "records/fsync",
+                "failed");
+        double base = 0;
+        for (String mode : MODES) {
+            long[] t = totals.get(mode);
+            double rate = (requests / rounds) * (double) rounds / (t[0] / 1e9);
+            if (mode.equals("none")) {
+                base = rate;
+            }
+            System.out.printf(
+                    Locale.ROOT,
+                    "%-10s %12.0f %9.0f %9.0f %10d %12s %7d%n",
+                    mode,
+                    rate,
+                    latency.get(mode).getValueAtPercentile(50) / 1000.0,
+                    latency.get(mode).getValueAtPercentile(99) / 1000.0,
+                    t[1],
+                    t[1] == 0 ? "-" : String.format(Locale.ROOT, "%.1f", t[2] / (double) t[1]),
+                    t[3]);
+        }
+        for (String mode : List.of("interval", "always")) {
+            long[] t = totals.get(mode);
+            double rate = (requests / rounds) * (double) rounds / (t[0] / 1e9);
+            System.out.printf(Locale.ROOT, "%s / none: %.2fx decisions/s%n", mode, rate / base);
+        }
+        System.out.println();
+        for (GrpcClient g : grpcs) {
+            await(g.close());
+        }
+        for (MeshNode n : nodes.values()) {
+            await(n.close());
+        }
+    }
+
+    /**
+     * {@code n} Decide calls, {@code concurrency} in flight at a time (each lane sends its next call
+     * when its last one is answered); returns the elapsed nanos and the failed calls.
+     */
+    private static long[] closedLoop(DecisionsGrpcClient client, int n, int concurrency, ConcurrentHistogram h)
+            throws Exception {
+        AtomicInteger next = new AtomicInteger();
+        AtomicInteger lanes = new AtomicInteger(concurrency);
+        AtomicLong failed = new AtomicLong();
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        long t0 = System.nanoTime();
+        for (int l = 0; l < concurrency; l++) {
+            lane(client, n, next, lanes, failed, done, h);
+        }
+        done.get(10, TimeUnit.MINUTES);
+        return new long[] {System.nanoTime() - t0, failed.get()};
+    }
+
+    private static void lane(
+            DecisionsGrpcClient client,
+            int n,
+            AtomicInteger next,
+            AtomicInteger lanes,
+            AtomicLong failed,
+            CompletableFuture<Void> done,
+            ConcurrentHistogram h) {
+        int i = next.getAndIncrement();
+        if (i >= n) {
+            if (lanes.decrementAndGet() == 0) {
+                done.complete(null);
+            }
+            return;
+        }
+        long t = System.nanoTime();
+        client.decide(decide("decide", i % 1000)).onComplete(ar -> {
+            h.recordValue(System.nanoTime() - t);
+            if (ar.failed()) {
+                failed.incrementAndGet();
+            }
+            lane(client, n, next, lanes, failed, done, h);
+        });
+    }
+
+    /** One unlabelled series of the node's /metrics (the bench's admin token). */
+    private static double metric(int httpPort, String name) throws Exception {
+        String text = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/metrics"))
+                                .header("authorization", "Bearer " + TOKEN)
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "(?:\\{[^}]*\\})? ([0-9.eE+-]+)$")
+                .matcher(text);
+        return m.find() ? Double.parseDouble(m.group(1)) : 0;
     }
 
     private static String endpoint(String name, long staleness) {

@@ -502,6 +502,47 @@ class ChartTemplateTest {
     // ---------------------------------------------------------------- bad values
 
     @Test
+    void theDataDirIsAClaimPerPodThatOutlivesThePod() {
+        Map<String, Object> sts = HelmChart.template(null, Map.of()).get("StatefulSet", NAME);
+
+        assertThat(named(container(sts), "name", "data", "volumeMounts"))
+                .containsEntry("mountPath", "/var/lib/modelmux");
+        assertThat(list(sts, "spec", "template", "spec", "volumes"))
+                .extracting(v -> (Object) ((Map<?, ?>) v).get("name"))
+                .doesNotContain("data");
+        List<Object> claims = list(sts, "spec", "volumeClaimTemplates");
+        assertThat(claims).hasSize(1);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> claim = (Map<String, Object>) claims.get(0);
+        assertThat(at(claim, "metadata", "name")).isEqualTo("data");
+        assertThat(map(claim, "metadata", "labels")).isEqualTo(podSelector(HelmChart.template(null, Map.of())));
+        assertThat(at(claim, "spec", "accessModes")).isEqualTo(List.of("ReadWriteOnce"));
+        assertThat(at(claim, "spec", "resources", "requests", "storage")).isEqualTo("20Gi");
+        assertThat(map(claim, "spec")).doesNotContainKey("storageClassName");
+    }
+
+    @Test
+    void persistenceValuesSetTheClaimsSizeAndClassOrFallBackToAnEmptyDir() {
+        Map<String, Object> sized = HelmChart.template(
+                        null, Map.of("persistence.size", "100Gi", "persistence.storageClass", "fast-ssd"))
+                .get("StatefulSet", NAME);
+        assertThat(at(sized, "spec", "volumeClaimTemplates", 0, "spec", "resources", "requests", "storage"))
+                .isEqualTo("100Gi");
+        assertThat(at(sized, "spec", "volumeClaimTemplates", 0, "spec", "storageClassName"))
+                .isEqualTo("fast-ssd");
+        Map<String, Object> none = HelmChart.template(null, Map.of("persistence.storageClass", "-"))
+                .get("StatefulSet", NAME);
+        assertThat(at(none, "spec", "volumeClaimTemplates", 0, "spec", "storageClassName"))
+                .isEqualTo("");
+
+        Map<String, Object> ephemeral =
+                HelmChart.template(null, Map.of("persistence.enabled", false)).get("StatefulSet", NAME);
+        assertThat(map(ephemeral, "spec")).doesNotContainKey("volumeClaimTemplates");
+        assertThat(named(ephemeral, "name", "data", "spec", "template", "spec", "volumes"))
+                .containsEntry("emptyDir", Map.of());
+    }
+
+    @Test
     void badValuesFailWithAMessageNamingTheValue() {
         assertFails(Map.of("discovery.mode", "both"), "discovery.mode must be dns or api, was \"both\"");
         assertFails(
@@ -541,6 +582,7 @@ class ChartTemplateTest {
         assertFails(Map.of("tenants.keys.ghost[0]", "k"), "tenants.keys.ghost names no tenant of tenants.policy");
         assertFails(Map.of("podDisruptionBudget.minAvailable", 2), "minAvailable or maxUnavailable, not both");
         assertFails(Map.of("podAntiAffinity", "sometimes"), "podAntiAffinity must be soft, hard or none");
+        assertFails(Map.of("persistence.size", ""), "persistence.enabled needs persistence.size");
     }
 
     private static void assertFails(Map<String, Object> sets, String message) {

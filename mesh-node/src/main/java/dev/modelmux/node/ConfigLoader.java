@@ -8,6 +8,7 @@ import dev.modelmux.node.catalog.ControlMode;
 import dev.modelmux.node.catalog.ModelReadiness;
 import dev.modelmux.node.features.FeatureStoreConfig;
 import dev.modelmux.node.metrics.ModelHistograms;
+import dev.modelmux.node.predlog.LogDurability;
 import dev.modelmux.node.predlog.PredictionLogConfig;
 import dev.modelmux.node.security.TlsConfig;
 import java.io.IOException;
@@ -131,6 +132,15 @@ public final class ConfigLoader {
         k.put(
                 "prediction-log-buffer",
                 "records waiting for the prediction log writer at most; more are dropped and counted (default 65536)");
+        k.put(
+                "prediction-log-buffer-bytes",
+                "bytes of records waiting for the prediction (or label) log writer at most; more are dropped and counted"
+                        + " (default 64MiB)");
+        k.put(
+                "log-durability",
+                "none | interval | always: when prediction and label records are on disk (default interval: fsynced every"
+                        + " log-fsync-interval; always: a decision or label post is answered once its record is fsynced)");
+        k.put("log-fsync-interval", "the group commit's period under log-durability interval (default 200ms)");
         return Collections.unmodifiableMap(k);
     }
 
@@ -374,7 +384,16 @@ public final class ConfigLoader {
                 v.containsKey("prediction-log-retention")
                         ? duration("prediction-log-retention", v.get("prediction-log-retention"))
                         : d.retention(),
-                intValue(v, "prediction-log-buffer", d.bufferRecords()));
+                intValue(v, "prediction-log-buffer", d.bufferRecords()),
+                v.containsKey("prediction-log-buffer-bytes")
+                        ? bytes("prediction-log-buffer-bytes", v.get("prediction-log-buffer-bytes"))
+                        : d.bufferBytes(),
+                v.containsKey("log-durability")
+                        ? LogDurability.parse(v.get("log-durability"), "log-durability")
+                        : d.durability(),
+                v.containsKey("log-fsync-interval")
+                        ? duration("log-fsync-interval", v.get("log-fsync-interval"))
+                        : d.fsyncInterval());
     }
 
     /** The endpoints file: as configured, else the example repository's {@code endpoints.yaml} when serving it. */

@@ -43,10 +43,19 @@ final class ChildNode implements AutoCloseable {
 
     /** As {@link #start(Path, List)}, with extra JVM options. */
     static ChildNode start(Path dir, List<String> jvmOptions, List<String> args) throws IOException {
+        return start(dir, List.of(), jvmOptions, args);
+    }
+
+    /**
+     * As {@link #start(Path, List, List)}, run by {@code wrapper} (a command that ends by exec'ing its
+     * arguments, e.g. {@code unshare -rm sh -c '... && exec "$@"' sh}: the process stays the node's).
+     */
+    static ChildNode start(Path dir, List<String> wrapper, List<String> jvmOptions, List<String> args)
+            throws IOException {
         Files.createDirectories(dir);
         Path crashDir = Files.createDirectories(dir.resolve("crash"));
         Path log = dir.resolve("node.log");
-        List<String> cmd = new ArrayList<>();
+        List<String> cmd = new ArrayList<>(wrapper);
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         // The same module opens the test JVM runs with (Hazelcast needs them).
         for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -100,6 +109,14 @@ final class ChildNode implements AutoCloseable {
     /** Sends SIGTERM, as Kubernetes does on a rolling update. */
     void terminate() {
         process.destroy();
+    }
+
+    /** Sends SIGKILL ({@code kill -9}: no shutdown hook runs) and waits for the process to go. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            throw new AssertionError("node did not die of SIGKILL within 60 s");
+        }
     }
 
     /** Waits for the process to exit and returns its status. */

@@ -5,6 +5,7 @@ import dev.modelmux.node.endpoints.EndpointSpec.TargetRef;
 import dev.modelmux.node.errors.ServingException;
 import dev.modelmux.node.features.FeatureStore;
 import dev.modelmux.node.features.FeatureVector;
+import dev.modelmux.node.predlog.LogLimits;
 import dev.modelmux.node.predlog.PredictionRecord;
 import dev.modelmux.repo.ModelNames;
 import io.vertx.core.Context;
@@ -26,7 +27,7 @@ import java.util.function.LongSupplier;
  * defaults for what is missing), pick the version under the policy, then walk the ladder — primary
  * model, fallback model, rules over the features, safe default — until a step answers; turn the
  * score into a decision by the thresholds; then, off the response's path, log the request and send
- * the shadow copy. Every stage composes as Vert.x futures on the caller's event loop; the model
+ * the shadow copy (under {@code always} durability the record is fsynced before the answer). Every stage composes as Vert.x futures on the caller's event loop; the model
  * runs on its device's executor.
  */
 public final class DecisionService {
@@ -137,9 +138,19 @@ public final class DecisionService {
                 values.put(ref, v != null ? v : e.features().defaults().get(ref));
                 x[i] = values.get(ref).floatValue();
             }
-            return ladder(e, primary, x, values, c, requestId)
-                    .map(a -> new Decided(result(e, table.version(), requestId, a, fv), a))
-                    .andThen(ar -> {
+            // Under "always" the record is fsynced before the decision is answered (group commit, off
+            // the event loop: the future completes on the log's writer and hops back to this context).
+            boolean waits = sink.waits(e);
+            Context here = vertx.getOrCreateContext();
+            Future<Decided> decided = ladder(e, primary, x, values, c, requestId)
+                    .map(a -> new Decided(
+                            result(e, table.version(), requestId, a, fv), a, clock.getAsLong() - c.startNanos()));
+            if (waits) {
+                decided = decided.compose(
+                        d -> sink.offerDurable(e, record(e, table.version(), requestId, c, values, d), here)
+                                .map(d));
+            }
+            return decided.andThen(ar -> {
                         long took = clock.getAsLong() - c.startNanos();
                         metrics.answered(
                                 e.name(),
@@ -148,33 +159,38 @@ public final class DecisionService {
                         metrics.decided(e.name(), took);
                         if (ar.succeeded()) {
                             Decided d = ar.result();
-                            // After the response is on its way: the log record and the shadow copy.
+                            // After the response is on its way: the log record (unless written already) and the shadow.
                             afterResponse(() -> {
-                                Result r = d.result();
-                                sink.offer(
-                                        e,
-                                        new PredictionRecord(
-                                                "decide",
-                                                requestId,
-                                                c.caller().tenantId(),
-                                                e.name(),
-                                                r.model() == null ? "" : r.model(),
-                                                r.version(),
-                                                table.version(),
-                                                new LinkedHashMap<>(values),
-                                                output(r, d.answered()),
-                                                r.score(),
-                                                r.decision(),
-                                                TimeUnit.NANOSECONDS.toMicros(took),
-                                                r.ladderStep(),
-                                                r.fallbackUsed(),
-                                                System.currentTimeMillis()));
+                                if (!waits) {
+                                    sink.offer(e, record(e, table.version(), requestId, c, values, d));
+                                }
                                 sendShadow(e, table.version(), x, values, c, requestId);
                             });
                         }
                     })
                     .map(Decided::result);
         });
+    }
+
+    private static PredictionRecord record(
+            EndpointSpec e, long policyVersion, String requestId, Call c, Map<String, Double> values, Decided d) {
+        Result r = d.result();
+        return new PredictionRecord(
+                "decide",
+                requestId,
+                c.caller().tenantId(),
+                e.name(),
+                r.model() == null ? "" : r.model(),
+                r.version(),
+                policyVersion,
+                new LinkedHashMap<>(values),
+                output(r, d.answered()),
+                r.score(),
+                r.decision(),
+                TimeUnit.NANOSECONDS.toMicros(d.tookNanos()),
+                r.ladderStep(),
+                r.fallbackUsed(),
+                System.currentTimeMillis());
     }
 
     /** Runs {@code r} once the current event-loop task (which writes the response) is done. */
@@ -188,7 +204,7 @@ public final class DecisionService {
     }
 
     /** A decision with the ladder's answer it came from (for the log). */
-    private record Decided(Result result, Answered answered) {}
+    private record Decided(Result result, Answered answered, long tookNanos) {}
 
     /** What the ladder produced. */
     private record Answered(String step, ModelStep.Outcome model, EndpointSpec.Outcome fixed, String reason) {}
@@ -419,9 +435,8 @@ public final class DecisionService {
         if (c.entityId().isEmpty()) {
             throw ServingException.invalid("entity_id is required: whose features to fetch");
         }
-        if (c.entityId().length() > MAX_ID || c.requestId().length() > MAX_ID) {
-            throw ServingException.invalid("entity_id and request_id are at most " + MAX_ID + " characters");
-        }
+        LogLimits.checkId("request_id", c.requestId());
+        LogLimits.checkId("entity_id", c.entityId());
         if (c.context().size() > MAX_CONTEXT) {
             throw ServingException.invalid("context has more than " + MAX_CONTEXT + " entries");
         }

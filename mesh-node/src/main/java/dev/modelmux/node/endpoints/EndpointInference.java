@@ -6,8 +6,11 @@ import dev.modelmux.node.endpoints.EndpointSpec.TargetRef;
 import dev.modelmux.node.errors.ServingException;
 import dev.modelmux.node.path.InferRequest;
 import dev.modelmux.node.path.InferencePath;
+import dev.modelmux.node.predlog.LogLimits;
 import dev.modelmux.node.predlog.PredictionRecord;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -24,7 +27,8 @@ import java.util.function.LongSupplier;
  * The canary splits by the request parameter {@code entity_id} (else the request id); segment rules
  * read the parameters {@code region}, {@code device_class} and {@code risk_tier}, and the caller's
  * tenant. Tenant admission already ran on the endpoint's name. No ladder here: a failure is the
- * model's status.
+ * model's status. The request {@code id} is at most 256 bytes (it is logged); under {@code always}
+ * durability the answer waits for its record's fsync.
  */
 final class EndpointInference implements InferencePath.EndpointRouter {
     private static final int MAX_LOGGED_VALUES = 64;
@@ -77,65 +81,89 @@ final class EndpointInference implements InferencePath.EndpointRouter {
         context.put("tenant", caller.tenantId());
         String entityId = req.parameters().get("entity_id") instanceof String s ? s : "";
         TargetRef t = TrafficRouting.choose(e, entityId, req.id(), context);
+        try {
+            LogLimits.checkId("id", req.id());
+        } catch (ServingException bad) {
+            return Future.failedFuture(bad);
+        }
         String logId = req.id().isEmpty() ? UUID.randomUUID().toString() : req.id();
-        return path.inferModel(to(req, t), caller, protocol, startNanos, false)
+        boolean waits = sink.waits(e);
+        Context here = Vertx.currentContext();
+        Future<InferencePath.Answer> answer = path.inferModel(to(req, t), caller, protocol, startNanos, false)
                 .map(a -> a.withParameters(
-                        Map.of("endpoint", e.name(), "policy_version", Long.toString(table.version()))))
-                .andThen(ar -> {
-                    metrics.answered(e.name(), "infer", ar.succeeded() ? DecisionService.PRIMARY : "error");
-                    if (ar.succeeded()) {
-                        InferencePath.Answer answered = ar.result();
-                        long took = clock.getAsLong() - startNanos;
-                        // After the response is on its way: the log record and the shadow copy.
-                        DecisionService.afterResponse(() -> {
-                            sink.offer(
-                                    e,
-                                    new PredictionRecord(
-                                            "infer",
-                                            logId,
-                                            caller.tenantId(),
-                                            e.name(),
-                                            t.model(),
-                                            t.version(),
-                                            table.version(),
-                                            inputs(req),
-                                            outputs(answered),
-                                            null,
-                                            null,
-                                            TimeUnit.NANOSECONDS.toMicros(took),
-                                            DecisionService.PRIMARY,
-                                            false,
-                                            System.currentTimeMillis()));
-                            EndpointSpec.Shadow s = e.policy().shadow();
-                            if (s != null) {
-                                long start = clock.getAsLong();
-                                shadow.send(
+                        Map.of("endpoint", e.name(), "policy_version", Long.toString(table.version()))));
+        if (waits) {
+            // Under "always": answered once the record is fsynced (it completes on the log's writer, then here).
+            answer = answer.compose(
+                    a -> sink.offerDurable(e, record(e, table.version(), req, caller, t, logId, a, startNanos), here)
+                            .map(a));
+        }
+        return answer.andThen(ar -> {
+            metrics.answered(e.name(), "infer", ar.succeeded() ? DecisionService.PRIMARY : "error");
+            if (ar.succeeded()) {
+                InferencePath.Answer answered = ar.result();
+                // After the response is on its way: the log record (unless written already) and the shadow copy.
+                DecisionService.afterResponse(() -> {
+                    if (!waits) {
+                        sink.offer(e, record(e, table.version(), req, caller, t, logId, answered, startNanos));
+                    }
+                    EndpointSpec.Shadow s = e.policy().shadow();
+                    if (s != null) {
+                        long start = clock.getAsLong();
+                        shadow.send(
+                                e,
+                                logId,
+                                caller,
+                                () -> Future.succeededFuture(to(req, s.target())),
+                                shadowAnswer -> sink.offer(
                                         e,
-                                        logId,
-                                        caller,
-                                        () -> Future.succeededFuture(to(req, s.target())),
-                                        answer -> sink.offer(
-                                                e,
-                                                new PredictionRecord(
-                                                        "shadow",
-                                                        logId,
-                                                        caller.tenantId(),
-                                                        e.name(),
-                                                        s.target().model(),
-                                                        s.target().version(),
-                                                        table.version(),
-                                                        inputs(req),
-                                                        outputs(answer),
-                                                        null,
-                                                        null,
-                                                        TimeUnit.NANOSECONDS.toMicros(clock.getAsLong() - start),
-                                                        "shadow",
-                                                        false,
-                                                        System.currentTimeMillis())));
-                            }
-                        });
+                                        new PredictionRecord(
+                                                "shadow",
+                                                logId,
+                                                caller.tenantId(),
+                                                e.name(),
+                                                s.target().model(),
+                                                s.target().version(),
+                                                table.version(),
+                                                inputs(req),
+                                                outputs(shadowAnswer),
+                                                null,
+                                                null,
+                                                TimeUnit.NANOSECONDS.toMicros(clock.getAsLong() - start),
+                                                "shadow",
+                                                false,
+                                                System.currentTimeMillis())));
                     }
                 });
+            }
+        });
+    }
+
+    private PredictionRecord record(
+            EndpointSpec e,
+            long policyVersion,
+            InferRequest req,
+            Caller caller,
+            TargetRef t,
+            String logId,
+            InferencePath.Answer answered,
+            long startNanos) {
+        return new PredictionRecord(
+                "infer",
+                logId,
+                caller.tenantId(),
+                e.name(),
+                t.model(),
+                t.version(),
+                policyVersion,
+                inputs(req),
+                outputs(answered),
+                null,
+                null,
+                TimeUnit.NANOSECONDS.toMicros(clock.getAsLong() - startNanos),
+                DecisionService.PRIMARY,
+                false,
+                System.currentTimeMillis());
     }
 
     /** The request as one for model version {@code t} (gRPC bytes passed on as they came, with the model renamed). */

@@ -21,7 +21,7 @@ import java.util.function.LongSupplier;
  *       {@code shed} (the device scheduler shed it)
  *   <li>{@code modelmux_decide_duration_seconds{endpoint}}: decision latency, features included
  *   <li>{@code modelmux_endpoint_policy_version}: the policy version in force on this node
- *   <li>{@code modelmux_prediction_log_refused_total}: records the prediction log refused (its buffer was full)
+ *   <li>{@code modelmux_prediction_log_refused_total}: records the prediction log refused (its buffer was full, or under {@code always} it could not write them: a full disk)
  * </ul>
  */
 final class EndpointMetrics {
@@ -73,7 +73,7 @@ final class EndpointMetrics {
 
     void logRefused() {
         Counter.builder("modelmux_prediction_log_refused_total")
-                .description("Records the prediction log refused (buffer full)")
+                .description("Records the prediction log refused (buffer full; under always, also a failed write)")
                 .register(registry)
                 .increment();
     }

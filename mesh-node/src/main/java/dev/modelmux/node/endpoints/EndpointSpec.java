@@ -1,5 +1,6 @@
 package dev.modelmux.node.endpoints;
 
+import dev.modelmux.node.predlog.LogDurability;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -21,6 +22,8 @@ import java.util.Set;
  * @param decision null: no decisions (as {@code features})
  * @param ladder null: a failed model step fails the decision with its status
  * @param logSampleRate share of requests written to the prediction log, in [0, 1]
+ * @param logDurability {@code log.durability}: null follows the node's {@code log-durability};
+ *     {@code always} answers a request only once its record is fsynced
  */
 public record EndpointSpec(
         String name,
@@ -31,7 +34,8 @@ public record EndpointSpec(
         Decision decision,
         Ladder ladder,
         Breaker breaker,
-        double logSampleRate) {
+        double logSampleRate,
+        LogDurability logDurability) {
 
     public EndpointSpec {
         Objects.requireNonNull(name, "name");
@@ -222,11 +226,13 @@ public record EndpointSpec(
     }
 
     public EndpointSpec withSchema(Schema s) {
-        return new EndpointSpec(name, metadata, s, policy, features, decision, ladder, breaker, logSampleRate);
+        return new EndpointSpec(
+                name, metadata, s, policy, features, decision, ladder, breaker, logSampleRate, logDurability);
     }
 
     public EndpointSpec withPolicy(Policy p) {
-        return new EndpointSpec(name, metadata, schema, p, features, decision, ladder, breaker, logSampleRate);
+        return new EndpointSpec(
+                name, metadata, schema, p, features, decision, ladder, breaker, logSampleRate, logDurability);
     }
 
     /** Every model version the endpoint may call: routable targets, the shadow, the fallback. */

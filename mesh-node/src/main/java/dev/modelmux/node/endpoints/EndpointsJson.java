@@ -90,7 +90,11 @@ public final class EndpointsJson {
                         .put("minimum_calls", b.minimumCalls())
                         .put("window", b.window())
                         .put("open_ms", b.openMs()));
-        o.put("log", new JsonObject().put("sample_rate", e.logSampleRate()));
+        JsonObject log = new JsonObject().put("sample_rate", e.logSampleRate());
+        if (e.logDurability() != null) {
+            log.put("durability", e.logDurability().label());
+        }
+        o.put("log", log);
         return o;
     }
 

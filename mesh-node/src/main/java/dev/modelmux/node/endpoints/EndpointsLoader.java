@@ -15,6 +15,7 @@ import dev.modelmux.node.endpoints.EndpointSpec.Features;
 import dev.modelmux.node.endpoints.EndpointSpec.Ladder;
 import dev.modelmux.node.endpoints.EndpointSpec.Policy;
 import dev.modelmux.node.endpoints.EndpointSpec.Schema;
+import dev.modelmux.node.predlog.LogDurability;
 import dev.modelmux.repo.ModelNames;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -150,14 +151,22 @@ public final class EndpointsLoader {
                     ? EndpointSections.breaker(m.get("circuit_breaker"))
                     : Breaker.DEFAULTS;
             double sample = 1.0;
+            LogDurability durability = null;
             if (m.containsKey("log")) {
                 Map<?, ?> log = map(m.get("log"), "log");
-                keys(log, Set.of("sample_rate"), "log");
+                keys(log, Set.of("sample_rate", "durability"), "log");
                 sample = log.containsKey("sample_rate")
                         ? range(number(log.get("sample_rate"), "log.sample_rate"), 0, 1, "log.sample_rate")
                         : 1.0;
+                if (log.containsKey("durability")) {
+                    if (!(log.get("durability") instanceof String d)) {
+                        throw new IllegalArgumentException("log.durability: must be none, interval or always");
+                    }
+                    durability = LogDurability.parse(d, "log.durability");
+                }
             }
-            return new EndpointSpec(name, metadata, schema, policy, features, decision, ladder, breaker, sample);
+            return new EndpointSpec(
+                    name, metadata, schema, policy, features, decision, ladder, breaker, sample, durability);
         } catch (IllegalArgumentException e) {
             throw new InvalidEndpointException(where + ": " + e.getMessage());
         }

@@ -33,6 +33,7 @@ public final class AdminFailures {
             case PERMISSION_DENIED -> AdminFailure.Kind.FORBIDDEN;
             case RESOURCE_EXHAUSTED -> AdminFailure.Kind.TOO_MANY_REQUESTS;
             case TOO_LARGE -> AdminFailure.Kind.TOO_LARGE;
+            case INSUFFICIENT_STORAGE -> AdminFailure.Kind.UNAVAILABLE;
             case DEADLINE_EXCEEDED -> AdminFailure.Kind.TIMEOUT;
             case FAILED_PRECONDITION -> AdminFailure.Kind.CONFLICT;
             case INTERNAL -> AdminFailure.Kind.INTERNAL;

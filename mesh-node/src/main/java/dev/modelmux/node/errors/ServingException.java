@@ -28,6 +28,8 @@ public final class ServingException extends RuntimeException {
         /** A message or body over the server's size limit: RESOURCE_EXHAUSTED over gRPC, 413 over HTTP. */
         TOO_LARGE(GrpcStatus.RESOURCE_EXHAUSTED, 413),
         DEADLINE_EXCEEDED(GrpcStatus.DEADLINE_EXCEEDED, 504),
+        /** The node cannot store what the request needs kept (a full disk under the prediction log): 507 over HTTP. */
+        INSUFFICIENT_STORAGE(GrpcStatus.RESOURCE_EXHAUSTED, 507),
         FAILED_PRECONDITION(GrpcStatus.FAILED_PRECONDITION, 400),
         /** The caller went away (cancelled its call, closed its connection) before the work started. */
         CANCELLED(GrpcStatus.CANCELLED, 499),

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.function.LongSupplier;
@@ -13,14 +14,16 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * {@code modelmux join-labels --data-dir DIR --out FILE [--since WHEN] [--include-open]}: writes
- * the dataset of {@link LabelJoin}. {@code WHEN} is epoch millis, an ISO-8601 instant
+ * {@code modelmux join-labels --data-dir DIR [--data-dir DIR2 ...] --out FILE [--since WHEN]
+ * [--include-open]}: writes the dataset of {@link LabelJoin} over every node's data directory. {@code WHEN} is epoch millis, an ISO-8601 instant
  * ({@code 2025-01-31T00:00:00Z}) or a duration back from now ({@code 24h}, {@code 7d}).
  */
 public final class JoinLabelsCommand {
     static final String USAGE =
-            "usage: modelmux join-labels --out FILE [--data-dir DIR (default .modelmux)] [--since WHEN] [--include-open]\n"
+            "usage: modelmux join-labels --out FILE [--data-dir DIR (default .modelmux; repeat it for every node)] [--since WHEN] [--include-open]\n"
                     + "  joins labels (POST /api/v1/labels) to logged predictions by request_id: one line per labelled prediction\n"
+                    + "  --data-dir DIR, repeated: every node's data directory; a label posted to one node joins the prediction\n"
+                    + "    another logged\n"
                     + "  WHEN: epoch millis, an ISO-8601 instant (2025-01-31T00:00:00Z) or a duration back from now (24h, 7d)\n"
                     + "  --include-open: also read the segments a running node is still writing (up to their last complete line)";
 
@@ -28,7 +31,7 @@ public final class JoinLabelsCommand {
 
     /** @return the exit status: 0 done, 2 bad arguments, 1 failed */
     public static int run(List<String> args, PrintStream out, PrintStream err, LongSupplier clockMillis) {
-        Path dataDir = Path.of(".modelmux");
+        List<Path> dataDirs = new ArrayList<>();
         Path file = null;
         OptionalLong since = OptionalLong.empty();
         boolean includeOpen = false;
@@ -36,7 +39,7 @@ public final class JoinLabelsCommand {
             for (int i = 0; i < args.size(); i++) {
                 String a = args.get(i);
                 switch (a) {
-                    case "--data-dir" -> dataDir = Path.of(value(args, ++i, a));
+                    case "--data-dir" -> dataDirs.add(Path.of(value(args, ++i, a)));
                     case "--out" -> file = Path.of(value(args, ++i, a));
                     case "--since" -> since = OptionalLong.of(since(value(args, ++i, a), clockMillis.getAsLong()));
                     case "--include-open" -> includeOpen = true;
@@ -50,16 +53,20 @@ public final class JoinLabelsCommand {
             if (file == null) {
                 throw new IllegalArgumentException("--out FILE is required");
             }
+            if (dataDirs.isEmpty()) {
+                dataDirs.add(Path.of(".modelmux"));
+            }
         } catch (IllegalArgumentException e) {
             err.println("modelmux join-labels: " + e.getMessage());
             err.println(USAGE);
             return 2;
         }
         try {
-            LabelJoin.Stats s = LabelJoin.join(dataDir, file, since, includeOpen);
+            LabelJoin.Stats s = LabelJoin.join(dataDirs, file, since, includeOpen);
             out.printf(
                     "join-labels: %d rows written to %s (%d predictions read, %d labels for %d request ids, "
-                            + "%d labelled ids with no logged prediction, %d unreadable lines skipped)%n",
+                            + "%d labelled ids with no logged prediction, %d unreadable lines skipped: invalid UTF-8"
+                            + " or JSON)%n",
                     s.rows(),
                     file,
                     s.predictions(),

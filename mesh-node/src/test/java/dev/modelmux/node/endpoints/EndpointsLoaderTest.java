@@ -3,6 +3,7 @@ package dev.modelmux.node.endpoints;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.modelmux.node.predlog.LogDurability;
 import dev.modelmux.repo.ExampleRepository;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -54,6 +55,19 @@ class EndpointsLoaderTest {
     }
 
     @Test
+    void anEndpointMayOverrideTheNodesLogDurabilityAndTheDocumentKeepsIt() {
+        assertThat(EndpointsLoader.parse(CANARY).get(0).logDurability())
+                .as("absent: the node's setting")
+                .isNull();
+        EndpointSpec always = EndpointsLoader.parse(CANARY + "    log: {sample_rate: 0.5, durability: always}\n")
+                .get(0);
+        assertThat(always.logDurability()).isEqualTo(LogDurability.ALWAYS);
+        EndpointDocument doc = EndpointDocument.EMPTY.replaceAll(List.of(always), 1);
+        assertThat(EndpointDocument.parse(doc.write()).entry("e1").orElseThrow().spec())
+                .isEqualTo(always);
+    }
+
+    @Test
     void badInputIsRefusedNamingTheEndpointAndTheField() {
         bad(
                 CANARY.replace("weight: 10", "weight: 20"),
@@ -77,6 +91,7 @@ class EndpointsLoaderTest {
                 CANARY + "    circuit_breaker: {minimum_calls: 30, window: 20}\n",
                 "circuit_breaker.minimum_calls must be at most window (20), was 30");
         bad(CANARY + "    log: {sample_rate: 1.5}\n", "log.sample_rate must be in [0.0, 1.0], was 1.5");
+        bad(CANARY + "    log: {durability: sometimes}\n", "log.durability: must be none, interval or always");
         bad("""
         endpoints:
           - name: s

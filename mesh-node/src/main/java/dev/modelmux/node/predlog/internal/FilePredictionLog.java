@@ -1,5 +1,6 @@
 package dev.modelmux.node.predlog.internal;
 
+import dev.modelmux.node.predlog.LogDurability;
 import dev.modelmux.node.predlog.PredictionLog;
 import dev.modelmux.node.predlog.PredictionLogConfig;
 import dev.modelmux.node.predlog.PredictionRecord;
@@ -13,6 +14,26 @@ public final class FilePredictionLog implements PredictionLog {
     public static final String PREFIX = "predictions";
     public static final String METRIC_PREFIX = "modelmux_prediction_log";
 
+    private static final SegmentedLog.Encoder<PredictionRecord> ENCODER = new SegmentedLog.Encoder<>() {
+        @Override
+        public void encode(PredictionRecord r, StringBuilder out) {
+            FilePredictionLog.encode(r, out);
+        }
+
+        @Override
+        public int estimate(PredictionRecord r) {
+            return 240
+                    + Json.estimate(r.requestId())
+                    + Json.estimate(r.tenant())
+                    + Json.estimate(r.endpoint())
+                    + Json.estimate(r.model())
+                    + Json.estimate(r.features())
+                    + Json.estimate(r.output())
+                    + Json.estimate(r.decision())
+                    + Json.estimate(r.ladderStep());
+        }
+    };
+
     private final SegmentedLog<PredictionRecord> log;
 
     private FilePredictionLog(SegmentedLog<PredictionRecord> log) {
@@ -22,8 +43,8 @@ public final class FilePredictionLog implements PredictionLog {
     /** A log in {@code dir}, not yet started: appends queue up until {@link #start}. No I/O. */
     public static FilePredictionLog create(
             Path dir, PredictionLogConfig config, MeterRegistry registry, LongSupplier clockMillis) {
-        return new FilePredictionLog(new SegmentedLog<>(
-                dir, PREFIX, config, FilePredictionLog::encode, clockMillis, registry, METRIC_PREFIX));
+        return new FilePredictionLog(
+                new SegmentedLog<>(dir, PREFIX, config, ENCODER, clockMillis, registry, METRIC_PREFIX));
     }
 
     /** Opens the directory (recovering an earlier run's open segment) and starts the writer. Blocking. */
@@ -38,6 +59,16 @@ public final class FilePredictionLog implements PredictionLog {
     }
 
     @Override
+    public CompletableFuture<Void> appendDurable(PredictionRecord r) {
+        return log.appendDurable(r);
+    }
+
+    @Override
+    public LogDurability durability() {
+        return log.durability();
+    }
+
+    @Override
     public long dropped() {
         return log.dropped();
     }
@@ -45,6 +76,11 @@ public final class FilePredictionLog implements PredictionLog {
     /** Records written so far. */
     public long written() {
         return log.written();
+    }
+
+    /** Records lost to write errors (a full disk) so far. */
+    public long writeErrors() {
+        return log.writeErrors();
     }
 
     /** Completes once everything appended before is written and flushed (tests, tools). */

@@ -1,5 +1,6 @@
 package dev.modelmux.node.predlog.internal;
 
+import dev.modelmux.node.predlog.LogLimits;
 import java.lang.reflect.Array;
 import java.util.Collection;
 import java.util.Map;
@@ -80,9 +81,55 @@ final class Json {
         }
     }
 
+    /**
+     * About how many bytes {@link #value} writes for {@code v}: characters of strings (escapes and
+     * multi-byte characters not counted), 8 per number; cheap, no allocation.
+     */
+    static int estimate(Object v) {
+        if (v == null) {
+            return 4;
+        } else if (v instanceof String s) {
+            return Math.min(s.length(), LogLimits.MAX_STRING_CHARS) + 2;
+        } else if (v instanceof Number || v instanceof Boolean || v instanceof Character) {
+            return 8;
+        } else if (v instanceof Map<?, ?> m) {
+            int n = 2;
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                n += 2 + estimate(String.valueOf(e.getKey())) + estimate(e.getValue());
+            }
+            return n;
+        } else if (v instanceof Collection<?> c) {
+            int n = 2;
+            for (Object o : c) {
+                n += 1 + estimate(o);
+            }
+            return n;
+        } else if (v.getClass().isArray()) {
+            if (v instanceof Object[] a) {
+                int n = 2;
+                for (Object o : a) {
+                    n += 1 + estimate(o);
+                }
+                return n;
+            }
+            return 2 + 9 * Array.getLength(v);
+        }
+        return 16;
+    }
+
+    /** A JSON string; one longer than {@link LogLimits#MAX_STRING_CHARS} is cut there and ends in {@code ...}. */
     static void string(StringBuilder out, String s) {
         out.append('"');
-        for (int i = 0; i < s.length(); i++) {
+        int end = s.length();
+        boolean cut = false;
+        if (end > LogLimits.MAX_STRING_CHARS) {
+            end = LogLimits.MAX_STRING_CHARS;
+            if (Character.isHighSurrogate(s.charAt(end - 1))) {
+                end--;
+            }
+            cut = true;
+        }
+        for (int i = 0; i < end; i++) {
             char c = s.charAt(i);
             switch (c) {
                 case '"' -> out.append("\\\"");
@@ -98,6 +145,9 @@ final class Json {
                     }
                 }
             }
+        }
+        if (cut) {
+            out.append("...");
         }
         out.append('"');
     }

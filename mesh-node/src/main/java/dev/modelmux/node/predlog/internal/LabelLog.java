@@ -1,5 +1,6 @@
 package dev.modelmux.node.predlog.internal;
 
+import dev.modelmux.node.predlog.LogDurability;
 import dev.modelmux.node.predlog.PredictionLogConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Path;
@@ -10,6 +11,18 @@ import java.util.function.LongSupplier;
 public final class LabelLog implements AutoCloseable {
     public static final String PREFIX = "labels";
 
+    private static final SegmentedLog.Encoder<LabelRecord> ENCODER = new SegmentedLog.Encoder<>() {
+        @Override
+        public void encode(LabelRecord r, StringBuilder out) {
+            LabelRecord.encode(r, out);
+        }
+
+        @Override
+        public int estimate(LabelRecord r) {
+            return 48 + Json.estimate(r.requestId()) + Json.estimate(r.label());
+        }
+    };
+
     private final SegmentedLog<LabelRecord> log;
 
     private LabelLog(SegmentedLog<LabelRecord> log) {
@@ -19,8 +32,8 @@ public final class LabelLog implements AutoCloseable {
     /** Not yet started; no I/O. */
     public static LabelLog create(
             Path dir, PredictionLogConfig config, MeterRegistry registry, LongSupplier clockMillis) {
-        return new LabelLog(new SegmentedLog<>(
-                dir, PREFIX, config, LabelRecord::encode, clockMillis, registry, "modelmux_label_log"));
+        return new LabelLog(
+                new SegmentedLog<>(dir, PREFIX, config, ENCODER, clockMillis, registry, "modelmux_label_log"));
     }
 
     /** Blocking. */
@@ -31,6 +44,20 @@ public final class LabelLog implements AutoCloseable {
 
     boolean append(LabelRecord r) {
         return log.append(r);
+    }
+
+    /** Queues a label; the future completes once it is fsynced (see {@link SegmentedLog#appendDurable}). */
+    CompletableFuture<Void> appendDurable(LabelRecord r) {
+        return log.appendDurable(r);
+    }
+
+    public LogDurability durability() {
+        return log.durability();
+    }
+
+    /** The segmented log underneath (tests). */
+    public SegmentedLog<LabelRecord> segments() {
+        return log;
     }
 
     public CompletableFuture<Void> flush() {

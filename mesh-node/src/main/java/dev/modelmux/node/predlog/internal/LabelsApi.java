@@ -3,7 +3,11 @@ package dev.modelmux.node.predlog.internal;
 import dev.modelmux.admin.AdminHttp;
 import dev.modelmux.admin.AdminReply;
 import dev.modelmux.node.errors.ServingException;
+import dev.modelmux.node.predlog.LogDurability;
+import dev.modelmux.node.predlog.LogLimits;
 import dev.modelmux.node.security.AdminAuth;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
@@ -12,13 +16,15 @@ import io.vertx.ext.web.Router;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.LongSupplier;
 
 /**
  * {@code POST /api/v1/labels}: {@code {"labels": [{"request_id": "...", "label": <number|string>,
  * "at_ms": <epoch millis, optional>}]}}, appended to the label log in order; answers {@code
- * {"accepted": n}}. When the log's buffer fills part-way, it answers 503 with how many were
- * accepted: resend the rest.
+ * {"accepted": n}}: once queued, or under {@code log-durability: always} once fsynced. When the
+ * log's buffer fills part-way, it answers 503 with how many were accepted (507 when the log cannot
+ * write: a full disk): resend the rest.
  *
  * <p>Labels come from the tenants' systems, but for now the route takes the admin token (no
  * per-tenant label permission exists yet).
@@ -26,7 +32,6 @@ import java.util.function.LongSupplier;
 public final class LabelsApi {
     static final String PATH = "/api/v1/labels";
     public static final long MAX_BODY_BYTES = 16L << 20;
-    static final int MAX_ID_CHARS = 256;
     static final int MAX_LABEL_CHARS = 4096;
     private static final Set<String> FIELDS = Set.of("request_id", "label", "at_ms");
 
@@ -45,9 +50,49 @@ public final class LabelsApi {
     public void mount(Router r) {
         http.handle(r.post(PATH), MAX_BODY_BYTES, ctx -> {
             String text = AdminHttp.text(ctx, "{\"labels\": [{\"request_id\": ..., \"label\": ...}]}");
+            Context context = vertx.getOrCreateContext();
             return vertx.executeBlocking(() -> parse(text, clockMillis.getAsLong()), false)
-                    .map(this::append);
+                    .compose(labels -> log.durability() == LogDurability.ALWAYS
+                            ? appendDurable(labels, context)
+                            : Future.succeededFuture(append(labels)));
         });
+    }
+
+    /** Under {@code log-durability: always}: answers once every label is fsynced. */
+    private Future<AdminReply> appendDurable(List<LabelRecord> labels, Context context) {
+        List<CompletableFuture<Void>> done = new ArrayList<>(labels.size());
+        for (LabelRecord l : labels) {
+            CompletableFuture<Void> f = log.appendDurable(l);
+            done.add(f);
+            if (f.isCompletedExceptionally()) {
+                break; // refused at once (buffer full, closed): the rest are not sent
+            }
+        }
+        return Future.fromCompletionStage(
+                        CompletableFuture.allOf(done.toArray(CompletableFuture[]::new))
+                                .handle((v, t) -> null),
+                        context)
+                .map(v -> {
+                    int accepted = 0;
+                    while (accepted < done.size()
+                            && done.get(accepted).isDone()
+                            && !done.get(accepted).isCompletedExceptionally()) {
+                        accepted++;
+                    }
+                    if (accepted == labels.size()) {
+                        return AdminReply.ok(new JsonObject().put("accepted", accepted));
+                    }
+                    ServingException why = ServingException.of(
+                            done.get(accepted).handle((v2, t) -> t).join());
+                    return AdminReply.of(
+                            why.code() == ServingException.Code.INSUFFICIENT_STORAGE ? 507 : 503,
+                            new JsonObject()
+                                    .put(
+                                            "error",
+                                            why.getMessage() + "; the first " + accepted
+                                                    + " labels were stored; resend the rest")
+                                    .put("accepted", accepted));
+                });
     }
 
     private AdminReply append(List<LabelRecord> labels) {
@@ -93,10 +138,11 @@ public final class LabelsApi {
                             where + "." + k + ": unknown field; expected request_id, label, at_ms");
                 }
             }
-            if (!(o.getValue("request_id") instanceof String id) || id.isEmpty() || id.length() > MAX_ID_CHARS) {
+            if (!(o.getValue("request_id") instanceof String id) || id.isEmpty()) {
                 throw ServingException.invalid(
-                        where + ".request_id: required, a string of 1 to " + MAX_ID_CHARS + " characters");
+                        where + ".request_id: required, a string of 1 to " + LogLimits.MAX_ID_BYTES + " bytes");
             }
+            LogLimits.checkId(where + ".request_id", id);
             Object label = o.getValue("label");
             if (label instanceof Number n) {
                 if (!Double.isFinite(n.doubleValue())) {

@@ -1,10 +1,8 @@
 package dev.modelmux.node.predlog.internal;
 
-import java.io.BufferedOutputStream;
-import java.io.FileOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,6 +11,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -35,22 +34,93 @@ final class SegmentFiles {
     private final Duration retention;
     private long seq;
 
-    /** A segment being written. */
+    /**
+     * A segment being written: records are buffered here and handed to the OS by {@link #write}; the
+     * file holds exactly {@link #flushedBytes} (a failed write is cut back to it).
+     */
     static final class Segment {
         final Path openPath;
         final Path closedPath;
         final long startMillis;
-        final FileOutputStream file;
-        final OutputStream out;
-        long bytes;
-        boolean dirty;
+        final FileChannel channel;
+        private byte[] buf = new byte[8192];
+        private int pending;
+        /** Records in the buffer, not yet handed to the OS. */
+        int pendingRecords;
+        /** Bytes in the file (handed to the OS). */
+        long flushedBytes;
+        /** Bytes known to be on disk (fsynced). */
+        long syncedBytes;
 
         private Segment(Path openPath, Path closedPath, long startMillis) throws IOException {
             this.openPath = openPath;
             this.closedPath = closedPath;
             this.startMillis = startMillis;
-            this.file = new FileOutputStream(openPath.toFile(), true);
-            this.out = new BufferedOutputStream(file, 64 * 1024);
+            this.channel = FileChannel.open(openPath, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        }
+
+        /** Bytes of the segment, buffered ones included. */
+        long bytes() {
+            return flushedBytes + pending;
+        }
+
+        int pendingBytes() {
+            return pending;
+        }
+
+        /** Buffers one record's line. */
+        void add(byte[] line) {
+            if (pending + line.length > buf.length) {
+                buf = Arrays.copyOf(buf, Math.max(buf.length * 2, pending + line.length));
+            }
+            System.arraycopy(line, 0, buf, pending, line.length);
+            pending += line.length;
+            pendingRecords++;
+        }
+
+        /**
+         * Hands the buffer to the OS. On failure the file is cut back to what it held before (so no
+         * torn line stays) and the buffer is discarded: its records are lost.
+         */
+        void write() throws IOException {
+            if (pending == 0) {
+                return;
+            }
+            ByteBuffer b = ByteBuffer.wrap(buf, 0, pending);
+            try {
+                while (b.hasRemaining()) {
+                    channel.write(b, flushedBytes + b.position());
+                }
+            } catch (IOException e) {
+                try {
+                    channel.truncate(flushedBytes);
+                } catch (IOException ignored) {
+                    // the next start cuts a torn last line
+                }
+                discard();
+                throw e;
+            }
+            flushedBytes += pending;
+            discard();
+            if (buf.length > 1 << 20) {
+                buf = new byte[8192]; // a burst grew it: give the memory back
+            }
+        }
+
+        private void discard() {
+            pending = 0;
+            pendingRecords = 0;
+        }
+
+        /** fsyncs what was handed to the OS; false when there was nothing new. */
+        boolean force() throws IOException {
+            if (syncedBytes < flushedBytes) {
+                long upTo = flushedBytes;
+                channel.force(false);
+                syncedBytes = upTo;
+                return true;
+            }
+            return false;
         }
     }
 
@@ -81,37 +151,41 @@ final class SegmentFiles {
     }
 
     /**
-     * Flushes, fsyncs, stamps with {@code now} and renames the segment; false (logged, naming the
-     * records lost so far) if that failed.
+     * Closes a segment whose buffer was written (or discarded): fsyncs it, stamps it with {@code
+     * now} and renames it without {@code .open}; an empty one is deleted instead. A failing fsync is
+     * logged and the segment still closed (it holds whole lines only).
+     *
+     * @return whether everything the segment holds is known to be on disk
      */
-    boolean close(Segment s, long now, long lostSoFar) {
+    boolean close(Segment s, long now) {
+        boolean synced = true;
         try {
-            s.out.flush();
-            s.file.getChannel().force(true);
-            s.out.close();
+            s.force();
+        } catch (IOException e) {
+            synced = false;
+            LOG.warn("{} log: cannot fsync segment {}: {}", prefix, s.openPath.getFileName(), e.toString());
+        }
+        try {
+            s.channel.close();
+        } catch (IOException ignored) {
+            // nothing buffered in the channel itself
+        }
+        try {
+            if (s.flushedBytes == 0) {
+                Files.deleteIfExists(s.openPath);
+                return synced;
+            }
             Files.setLastModifiedTime(s.openPath, FileTime.fromMillis(now));
             Files.move(s.openPath, s.closedPath, StandardCopyOption.ATOMIC_MOVE);
             syncDir();
-            return true;
         } catch (IOException e) {
             LOG.warn(
-                    "{} log: cannot close segment {} ({} records lost so far): {}",
+                    "{} log: cannot close segment {} (the next start will): {}",
                     prefix,
-                    s.openPath,
-                    lostSoFar,
+                    s.openPath.getFileName(),
                     e.toString());
-            abandon(s);
-            return false;
         }
-    }
-
-    /** Gives up on a failing segment; the start after a restart closes it. */
-    static void abandon(Segment s) {
-        try {
-            s.out.close();
-        } catch (IOException ignored) {
-            // already failing; the error is counted
-        }
+        return synced;
     }
 
     /** Deletes closed segments last modified before {@code now - retention}. */

@@ -135,6 +135,42 @@ class LabelJoinTest {
     }
 
     @Test
+    void corruptLinesAreSkippedAndCountedNotFatal() throws Exception {
+        writeLogs(
+                List.of(prediction("decide", "r1", 0.9, T0 + 1), prediction("decide", "r2", 0.1, T0 + 2)),
+                List.of(new LabelRecord("r1", 1, T0 + 100), new LabelRecord("r2", 0, T0 + 100)),
+                PredictionLogConfig.defaults());
+        Path segment = SegmentedLog.closedSegments(data.resolve("predictions"), "predictions")
+                .get(0);
+        // A damaged block between two good lines: invalid UTF-8, then a line that is not JSON.
+        List<String> good = Files.readAllLines(segment, StandardCharsets.UTF_8);
+        ByteArrayOutputStream damaged = new ByteArrayOutputStream();
+        damaged.write((good.get(0) + "\n").getBytes(StandardCharsets.UTF_8));
+        damaged.write(new byte[] {'{', '"', 'k', (byte) 0xC3, (byte) 0x28, (byte) 0xFF, '"', '}', '\n'});
+        damaged.write("{\"kind\": \"decide\", trailing garbage\n".getBytes(StandardCharsets.UTF_8));
+        damaged.write((good.get(1) + "\n").getBytes(StandardCharsets.UTF_8));
+        Files.write(segment, damaged.toByteArray());
+        Path labels =
+                SegmentedLog.closedSegments(data.resolve("labels"), "labels").get(0);
+        Files.write(labels, new byte[] {(byte) 0xFE, '\n'}, StandardOpenOption.APPEND);
+
+        Path out = data.resolve("dataset.jsonl");
+        ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+        assertThat(JoinLabelsCommand.run(
+                        List.of("--data-dir", data.toString(), "--out", out.toString()),
+                        new PrintStream(stdout),
+                        System.err,
+                        clock::get))
+                .isZero();
+        assertThat(rows(out))
+                .extracting(r -> r.getString("request_id") + "=" + r.getValue("label"))
+                .containsExactly("r1=1", "r2=0");
+        assertThat(stdout.toString(StandardCharsets.UTF_8))
+                .contains("2 rows written")
+                .contains("3 unreadable lines skipped");
+    }
+
+    @Test
     void openSegmentsAreReadOnlyWhenAskedAndBadArgumentsAreRefused() throws Exception {
         FilePredictionLog p = FilePredictionLog.create(
                         data.resolve("predictions"), PredictionLogConfig.defaults(), null, clock::get)

@@ -1,7 +1,10 @@
 package dev.modelmux.node.predlog.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.modelmux.node.errors.ServingException;
+import dev.modelmux.node.predlog.LogDurability;
 import dev.modelmux.node.predlog.PredictionLogConfig;
 import dev.modelmux.node.predlog.PredictionRecord;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -16,9 +19,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The prediction log alone, in a temporary directory, on a fake clock. */
 class PredictionLogTest {
     private static final long T0 = 1_700_000_000_000L;
+    private static final Duration PATIENCE = Duration.ofMinutes(2);
 
     @TempDir
     Path dir;
@@ -219,6 +225,111 @@ class PredictionLogTest {
                 .containsExactly("req-0", "req-1", "req-2", "req-3");
         assertThat(log.append(record(11))).as("after close").isFalse();
         assertThat(log.dropped()).isEqualTo(7);
+    }
+
+    @Test
+    void theBufferIsBoundedInBytesAsWellAsRecords() throws Exception {
+        // Room for many records by count, for a few by bytes.
+        open(new PredictionLogConfig(64L << 20, Duration.ofHours(1), Duration.ZERO, 1000).withBufferBytes(4096));
+        log.segments().pauseWriter();
+        int accepted = 0;
+        for (int i = 0; i < 100; i++) {
+            accepted += log.append(record(i)) ? 1 : 0;
+            assertThat(log.segments().queuedBytes()).isLessThanOrEqualTo(4096);
+        }
+        assertThat(accepted).isBetween(4, 40);
+        assertThat(log.dropped()).isEqualTo(100 - accepted);
+        assertThat(registry.scrape()).contains("modelmux_prediction_log_queue_bytes ");
+        log.segments().resumeWriter();
+        log.close();
+        assertThat(lines()).hasSize(accepted);
+        assertThat(log.segments().queuedBytes()).isZero();
+    }
+
+    @Test
+    void aStringLongerThanTheLimitIsCutInTheLog() throws Exception {
+        open(PredictionLogConfig.defaults());
+        PredictionRecord r = record(1);
+        log.append(new PredictionRecord(
+                r.kind(),
+                r.requestId(),
+                "t".repeat(10_000),
+                r.endpoint(),
+                r.model(),
+                r.version(),
+                r.policyVersion(),
+                Map.of("k".repeat(5000), 1.0),
+                r.output(),
+                r.score(),
+                r.decision(),
+                r.latencyMicros(),
+                r.ladderStep(),
+                r.fallbackUsed(),
+                r.atMillis()));
+        log.close();
+        JsonObject l = lines().get(0);
+        assertThat(l.getString("tenant")).hasSize(4096 + 3).endsWith("...");
+        assertThat(l.getJsonObject("features").fieldNames()).allMatch(k -> k.length() == 4099);
+    }
+
+    /** Complete lines of every segment, the open one included. */
+    private long linesOnDisk() throws IOException {
+        long n = 0;
+        for (Path p : SegmentedLog.allSegments(dir, FilePredictionLog.PREFIX)) {
+            n += Files.readAllLines(p, StandardCharsets.UTF_8).size();
+        }
+        return n;
+    }
+
+    @Test
+    void underAlwaysADurableAppendCompletesOnceFsyncedAndOneFsyncCoversEveryRecordQueuedMeanwhile() throws Exception {
+        open(PredictionLogConfig.defaults().withDurability(LogDurability.ALWAYS, Duration.ofMillis(200)));
+        log.segments().pauseWriter();
+        List<CompletableFuture<Void>> acks = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            acks.add(log.appendDurable(record(i)));
+        }
+        assertThat(acks).noneMatch(CompletableFuture::isDone);
+        log.segments().resumeWriter();
+        CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+        // Acknowledged means in the file and fsynced: the open segment holds every record.
+        assertThat(linesOnDisk()).isEqualTo(200);
+        assertThat(log.written()).isEqualTo(200);
+        assertThat(log.segments().fsyncs()).as("group commit").isBetween(1L, 2L);
+        assertThat(registry.scrape()).contains("modelmux_prediction_log_fsyncs_total");
+
+        log.close();
+        CompletableFuture<Void> late = log.appendDurable(record(201));
+        assertThat(late).isCompletedExceptionally();
+        assertThatThrownBy(late::join)
+                .hasCauseInstanceOf(ServingException.class)
+                .hasMessageContaining("closed");
+    }
+
+    @Test
+    void underIntervalTheOpenSegmentIsWrittenAndFsyncedEveryIntervalWithoutAFlush() throws Exception {
+        open(PredictionLogConfig.defaults().withDurability(LogDurability.INTERVAL, Duration.ofMillis(200)));
+        for (int i = 0; i < 10; i++) {
+            assertThat(log.append(record(i))).isTrue();
+        }
+        clock.addAndGet(250);
+        Awaitility.await().atMost(PATIENCE).until(() -> linesOnDisk() == 10);
+        Awaitility.await().atMost(PATIENCE).until(() -> log.segments().fsyncs() >= 1);
+        assertThat(log.written()).isEqualTo(10);
+    }
+
+    @Test
+    void underNoneTheOpenSegmentWaitsForTheSecondsFlush() throws Exception {
+        open(PredictionLogConfig.defaults().withDurability(LogDurability.NONE, Duration.ofMillis(200)));
+        for (int i = 0; i < 10; i++) {
+            assertThat(log.append(record(i))).isTrue();
+        }
+        clock.addAndGet(250);
+        Thread.sleep(300); // the writer wakes at least once meanwhile (it parks at most a second)
+        assertThat(linesOnDisk()).isZero();
+        clock.addAndGet(1000);
+        Awaitility.await().atMost(PATIENCE).until(() -> linesOnDisk() == 10);
+        assertThat(log.segments().fsyncs()).isZero();
     }
 
     @Test
