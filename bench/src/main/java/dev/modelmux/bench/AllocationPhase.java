@@ -63,14 +63,18 @@ final class AllocationPhase {
     }
 
     /** Per model: idle, then {@code seconds} of sequential calls from the Java client, then a pause. */
-    void measure(int seconds) throws Exception {
+    void measure(int seconds, int warmup) throws Exception {
         System.out.printf(
                 Locale.ROOT,
-                "%n== allocation (JFR on the node): per model %.1f s idle, then %d s of sequential calls (java client)%n",
+                "%n== allocation (JFR on the node): per model %d warm-up calls, %.1f s idle, then %d s of sequential calls"
+                        + " (java client)%n",
+                warmup,
                 IDLE_MS / 1000.0,
                 seconds);
         ChildProcess client = rig.clients.get("java");
         for (BenchModel m : rig.models) {
+            // Warm first (compiled code allocates less than the interpreter: escape analysis).
+            client.run(rig.closed(rig.nodeTarget(), m.name(), warmup, 1), 600_000);
             Instant idle = Instant.now();
             Thread.sleep(IDLE_MS);
             Instant start = Instant.now();
@@ -124,12 +128,13 @@ final class AllocationPhase {
                     busy,
                     seconds(s1, s2),
                     idleRate);
+            // Per thread, each less its own idle rate (JFR's own and Hazelcast's threads allocate when idle too).
             Map<String, Double> byThread = new TreeMap<>();
             for (var t : perThread.entrySet()) {
-                double d = value(t.getValue(), s2) - value(t.getValue(), s1);
-                if (d > 0) {
-                    byThread.merge(threadGroup(threadNames.get(t.getKey())), d, Double::sum);
-                }
+                TreeMap<Instant, Long> series = t.getValue();
+                double rate = (value(series, s1) - value(series, s0)) / seconds(s0, s1);
+                double d = value(series, s2) - value(series, s1) - rate * seconds(s1, s2);
+                byThread.merge(threadGroup(threadNames.get(t.getKey())), d, Double::sum);
             }
             top(byThread, 6)
                     .forEach((k, v) ->

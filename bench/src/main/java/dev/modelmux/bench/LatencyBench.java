@@ -94,7 +94,7 @@ public final class LatencyBench {
                 tail(rig, args);
             }
             if (alloc != null) {
-                alloc.measure(BenchArgs.intArg(args, "--alloc-seconds", 5));
+                alloc.measure(BenchArgs.intArg(args, "--alloc-seconds", 5), warmup);
             }
             if (phases.contains("noisy")) {
                 // Last: from here on the node has tenants, and a call needs a key.
@@ -136,28 +136,26 @@ public final class LatencyBench {
         for (BenchModel m : rig.models) {
             before.put(m.name(), rig.computeMetric(m.name()));
         }
-        Map<String, RunResult> pooled = new LinkedHashMap<>();
+        Map<String, List<RunResult>> byRound = new LinkedHashMap<>();
         for (int r = 0; r < rounds; r++) {
             for (BenchModel m : rig.models) {
                 for (var c : rig.clients.entrySet()) {
-                    add(
-                            pooled,
-                            m.name() + "|" + c.getKey() + "|wire",
-                            c.getValue().run(rig.closed(rig.wireTarget(), m.name(), n, 1), 600_000));
-                    add(
-                            pooled,
-                            m.name() + "|" + c.getKey() + "|node",
-                            c.getValue().run(rig.closed(rig.nodeTarget(), m.name(), n, 1), 600_000));
+                    String k = m.name() + "|" + c.getKey();
+                    add(byRound, k + "|wire", c.getValue().run(rig.closed(rig.wireTarget(), m.name(), n, 1), 600_000));
+                    add(byRound, k + "|node", c.getValue().run(rig.closed(rig.nodeTarget(), m.name(), n, 1), 600_000));
                 }
                 add(
-                        pooled,
+                        byRound,
                         m.name() + "|in-process",
                         rig.inProcess.get(m.name()).measure(n));
             }
         }
+        Map<String, RunResult> pooled = new LinkedHashMap<>();
+        byRound.forEach(
+                (k, v) -> pooled.put(k, v.stream().reduce(RunResult::plus).orElse(RunResult.EMPTY)));
         System.out.printf(
                 Locale.ROOT,
-                "%-9s %-8s | %17s | %17s | %17s | %9s %9s | %s%n",
+                "%-9s %-8s | %17s | %17s | %17s | %9s %9s | %-29s | %s%n",
                 "model",
                 "client",
                 "modelmux p50/p99",
@@ -165,15 +163,20 @@ public final class LatencyBench {
                 "in-process p50/p99",
                 "added p50",
                 "added p99",
+                "added p50 per round: median [min, max]",
                 "errors");
         for (BenchModel m : rig.models) {
             RunResult ip = pooled.get(m.name() + "|in-process");
             for (String c : rig.clients.keySet()) {
                 RunResult node = pooled.get(m.name() + "|" + c + "|node");
                 RunResult wire = pooled.get(m.name() + "|" + c + "|wire");
+                double[] perRound = addedP50ByRound(
+                        byRound.get(m.name() + "|" + c + "|node"),
+                        byRound.get(m.name() + "|" + c + "|wire"),
+                        byRound.get(m.name() + "|in-process"));
                 System.out.printf(
                         Locale.ROOT,
-                        "%-9s %-8s | %7.0f / %7.0f | %7.0f / %7.0f | %7.0f / %7.0f | %+9.0f %+9.0f | %d%n",
+                        "%-9s %-8s | %7.0f / %7.0f | %7.0f / %7.0f | %7.0f / %7.0f | %+9.0f %+9.0f | %+7.0f [%+7.0f, %+7.0f] | %d%n",
                         m.name(),
                         c,
                         node.percentile(50),
@@ -184,6 +187,9 @@ public final class LatencyBench {
                         ip.percentile(99),
                         node.percentile(50) - wire.percentile(50) - ip.percentile(50),
                         node.percentile(99) - wire.percentile(99) - ip.percentile(99),
+                        perRound[0],
+                        perRound[1],
+                        perRound[2],
                         node.errorCount() + wire.errorCount());
             }
         }
@@ -207,8 +213,21 @@ public final class LatencyBench {
         }
     }
 
-    private static void add(Map<String, RunResult> pooled, String key, RunResult r) {
-        pooled.merge(key, r, RunResult::plus);
+    private static void add(Map<String, List<RunResult>> byRound, String key, RunResult r) {
+        byRound.computeIfAbsent(key, k -> new ArrayList<>()).add(r);
+    }
+
+    /** Added p50 of each round on its own: {median, min, max}, a check on the pooled figure's drift. */
+    static double[] addedP50ByRound(List<RunResult> node, List<RunResult> wire, List<RunResult> inProcess) {
+        double[] added = new double[node.size()];
+        for (int i = 0; i < added.length; i++) {
+            added[i] = node.get(i).percentile(50)
+                    - wire.get(i).percentile(50)
+                    - inProcess.get(i).percentile(50);
+        }
+        double[] sorted = added.clone();
+        java.util.Arrays.sort(sorted);
+        return new double[] {RunResult.percentile(added, 50), sorted[0], sorted[sorted.length - 1]};
     }
 
     /** p99/p50 of the node at an open-loop rate and at saturation, per model. */
