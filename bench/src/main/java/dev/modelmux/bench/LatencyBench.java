@@ -26,7 +26,7 @@ import java.util.Map;
  *   <li>noisy neighbour ({@link NoisyPhase}), last: it leaves tenants configured on the node.
  * </ol>
  *
- * Flags: {@code --rounds 5 --requests 200 --warmup 300 --tail-rate 15 --tail-seconds 15
+ * Flags: {@code --rounds 10 --requests 100 --warmup 200 --tail-rate 15 --tail-seconds 15
  * --sat-seconds 5 --sat-inflight 4 --tail-client java --phases latency,tail,noisy --jfr
  * --clients java,grpc-js --intra-op-threads <cores>}, and {@link NoisyPhase}'s.
  */
@@ -34,9 +34,9 @@ public final class LatencyBench {
     private LatencyBench() {}
 
     public static void main(String[] args) throws Exception {
-        int rounds = BenchArgs.intArg(args, "--rounds", 5);
-        int n = BenchArgs.intArg(args, "--requests", 200);
-        int warmup = BenchArgs.intArg(args, "--warmup", 300);
+        int rounds = BenchArgs.intArg(args, "--rounds", 10);
+        int n = BenchArgs.intArg(args, "--requests", 100);
+        int warmup = BenchArgs.intArg(args, "--warmup", 200);
         boolean jfr = List.of(args).contains("--jfr");
         List<String> phases = List.of(
                 BenchArgs.stringArg(args, "--phases", "latency,tail,noisy").split(","));
@@ -87,18 +87,23 @@ public final class LatencyBench {
                     rig.wireTarget(),
                     rig.clients.keySet(),
                     describeAnswers(rig));
+            long t = System.nanoTime();
             if (phases.contains("latency")) {
                 latency(rig, rounds, n, warmup);
+                t = took(t);
             }
             if (phases.contains("tail")) {
                 tail(rig, args);
+                t = took(t);
             }
             if (alloc != null) {
                 alloc.measure(BenchArgs.intArg(args, "--alloc-seconds", 5), warmup);
+                t = took(t);
             }
             if (phases.contains("noisy")) {
                 // Last: from here on the node has tenants, and a call needs a key.
                 new NoisyPhase(rig, args).run();
+                took(t);
             }
         } finally {
             rig.close();
@@ -107,6 +112,14 @@ public final class LatencyBench {
             alloc.report();
         }
         System.out.printf(Locale.ROOT, "%nload average at the end: %s%n", loadAverage());
+    }
+
+    /** Prints the phase's duration and load average; returns now. */
+    private static long took(long since) {
+        long now = System.nanoTime();
+        System.out.printf(
+                Locale.ROOT, "(phase took %.0f s; load average now %s)%n", (now - since) / 1e9, loadAverage());
+        return now;
     }
 
     private static String describeAnswers(LatencyRig rig) {
@@ -132,7 +145,7 @@ public final class LatencyBench {
             }
             rig.inProcess.get(m.name()).measure(warmup);
         }
-        Map<String, double[]> before = new LinkedHashMap<>();
+        Map<String, NodeHistogram> before = new LinkedHashMap<>();
         for (BenchModel m : rig.models) {
             before.put(m.name(), rig.computeMetric(m.name()));
         }
@@ -196,20 +209,20 @@ public final class LatencyBench {
         System.out.println("(microseconds; added = modelmux - wire floor - in-process compute, at the same percentile;"
                 + " targets: added p50 <= 300 us, added p99 <= 1000 us)");
         for (BenchModel m : rig.models) {
-            double[] after = rig.computeMetric(m.name());
-            double[] b = before.get(m.name());
-            double count = after[1] - b[1];
-            double nodeMean = count == 0 ? Double.NaN : (after[0] - b[0]) / count * 1e6;
-            double ipMean = pooled.get(m.name() + "|in-process").mean();
+            NodeHistogram node = rig.computeMetric(m.name()).minus(before.get(m.name()));
+            RunResult ip = pooled.get(m.name() + "|in-process");
             System.out.printf(
                     Locale.ROOT,
-                    "compute inside the node, %-9s: %7.0f us mean over %.0f calls vs in-process %7.0f us: %.2fx"
-                            + " (target <= 1.1x)%n",
+                    "compute inside the node, %-9s: mean %7.0f us over %.0f calls vs in-process %7.0f us: %.2fx;"
+                            + " p50 %7.0f us (from its histogram's buckets) vs %7.0f us: %.2fx (target <= 1.1x)%n",
                     m.name(),
-                    nodeMean,
-                    count,
-                    ipMean,
-                    nodeMean / ipMean);
+                    node.meanMicros(),
+                    node.count(),
+                    ip.mean(),
+                    node.meanMicros() / ip.mean(),
+                    node.percentileMicros(50),
+                    ip.percentile(50),
+                    node.percentileMicros(50) / ip.percentile(50));
         }
     }
 

@@ -181,24 +181,9 @@ final class LatencyRig implements AutoCloseable {
                 .put("request", requests.get(model).toString());
     }
 
-    /** The node's {@code modelmux_inference_compute_duration_seconds} {sum, count} for {@code model}. */
-    double[] computeMetric(String model) {
-        String body = get("/metrics");
-        double sum = 0;
-        double count = 0;
-        String labels = "{model=\"" + model + "\"";
-        for (String line : body.split("\n")) {
-            if (line.startsWith("modelmux_inference_compute_duration_seconds_sum" + labels)) {
-                sum += value(line);
-            } else if (line.startsWith("modelmux_inference_compute_duration_seconds_count" + labels)) {
-                count += value(line);
-            }
-        }
-        return new double[] {sum, count};
-    }
-
-    private static double value(String line) {
-        return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+    /** The node's {@code modelmux_inference_compute_duration_seconds} histogram for {@code model}, now. */
+    NodeHistogram computeMetric(String model) {
+        return NodeHistogram.parse(get("/metrics"), "modelmux_inference_compute_duration_seconds", model);
     }
 
     /** GET on the node's REST port with the admin token; the body. */

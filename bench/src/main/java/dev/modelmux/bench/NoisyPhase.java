@@ -17,7 +17,7 @@ import java.util.Locale;
  * the node process's CPU time (utime + stime from {@code /proc/<pid>/stat}) over the flood, divided by
  * the rejections; and the same net of the CPU the node spent per second while the victim ran alone.
  *
- * <p>Flags: {@code --victim-model minilm-q --victim-rate 20 --noisy-seconds 15 --flood-model tiny-mlp
+ * <p>Flags: {@code --victim-model minilm-q --victim-rate 20 --noisy-seconds 12 --flood-model tiny-mlp
  * --flood-quota 100 --flood-factor 10}.
  */
 final class NoisyPhase {
@@ -36,7 +36,7 @@ final class NoisyPhase {
         this.rig = rig;
         this.victimModel = BenchArgs.stringArg(args, "--victim-model", "minilm-q");
         this.victimRate = BenchArgs.intArg(args, "--victim-rate", 20);
-        this.seconds = BenchArgs.intArg(args, "--noisy-seconds", 15);
+        this.seconds = BenchArgs.intArg(args, "--noisy-seconds", 12);
         this.floodModel = BenchArgs.stringArg(args, "--flood-model", "tiny-mlp");
         this.floodQuota = BenchArgs.intArg(args, "--flood-quota", 100);
         this.floodFactor = BenchArgs.intArg(args, "--flood-factor", 10);

@@ -73,4 +73,30 @@ class RunResultTest {
         assertThat(AllocationPhase.threadGroup("vert.x-eventloop-thread-3")).isEqualTo("vert.x-eventloop-thread-N");
         assertThat(AllocationPhase.threadGroup("modelmux-cluster")).isEqualTo("modelmux-cluster");
     }
+
+    @Test
+    void histogramFromAScrapeLessAnEarlierOne() {
+        String earlier = String.join(
+                "\n",
+                "modelmux_inference_compute_duration_seconds_bucket{model=\"m\",version=\"1\",le=\"0.001\"} 10",
+                "modelmux_inference_compute_duration_seconds_bucket{model=\"m\",version=\"1\",le=\"0.002\"} 10",
+                "modelmux_inference_compute_duration_seconds_bucket{model=\"m\",version=\"1\",le=\"+Inf\"} 10",
+                "modelmux_inference_compute_duration_seconds_sum{model=\"m\",version=\"1\"} 0.005",
+                "modelmux_inference_compute_duration_seconds_count{model=\"m\",version=\"1\"} 10",
+                "modelmux_inference_compute_duration_seconds_count{model=\"other\",version=\"1\"} 99");
+        String later = String.join(
+                "\n",
+                "modelmux_inference_compute_duration_seconds_bucket{model=\"m\",version=\"1\",le=\"0.001\"} 10",
+                "modelmux_inference_compute_duration_seconds_bucket{model=\"m\",version=\"1\",le=\"0.002\"} 110",
+                "modelmux_inference_compute_duration_seconds_bucket{model=\"m\",version=\"1\",le=\"+Inf\"} 110",
+                "modelmux_inference_compute_duration_seconds_sum{model=\"m\",version=\"1\"} 0.155",
+                "modelmux_inference_compute_duration_seconds_count{model=\"m\",version=\"1\"} 110");
+        String metric = "modelmux_inference_compute_duration_seconds";
+        NodeHistogram d = NodeHistogram.parse(later, metric, "m").minus(NodeHistogram.parse(earlier, metric, "m"));
+        assertThat(d.count()).isEqualTo(100);
+        assertThat(d.meanMicros()).isCloseTo(1500, org.assertj.core.data.Offset.offset(1e-6));
+        // all 100 new records lie in (1 ms, 2 ms]: the median is interpolated half way
+        assertThat(d.percentileMicros(50)).isCloseTo(1500, org.assertj.core.data.Offset.offset(1e-6));
+        assertThat(NodeHistogram.parse("", metric, "m").percentileMicros(50)).isNaN();
+    }
 }
