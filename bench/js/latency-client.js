@@ -5,7 +5,7 @@
 // once into the object a grpc-js user would build, then encoded again on every call as theirs would be.
 //
 // Command: {"target":"127.0.0.1:port","request":"/path/model.bin","mode":"closed"|"open","n":200,
-//           "seconds":5,"inflight":1,"rate":15,"key":"...","keep":true}
+//           "seconds":5,"inflight":1,"rate":15,"key":"...","keep":true,"deadline_ms":10000 (0: none)}
 // Result:  {"latencies_us":[...],"ok":200,"errors":{"RESOURCE_EXHAUSTED":3},"elapsed_s":1.2}
 'use strict';
 const fs = require('fs');
@@ -56,11 +56,12 @@ function request(file) {
 const statusNames = Object.fromEntries(Object.entries(grpc.status).map(([k, v]) => [v, k]));
 
 /** One ModelInfer call; resolves with "OK" or the gRPC status name. */
-function call(c, req, key) {
+function call(c, req, key, deadlineMs) {
   return new Promise((resolve) => {
     const md = new grpc.Metadata();
     if (key) md.set('authorization', 'Bearer ' + key);
-    c.ModelInfer(req, md, { deadline: Date.now() + DEADLINE_MS }, (err) => {
+    const options = deadlineMs > 0 ? { deadline: Date.now() + deadlineMs } : {};
+    c.ModelInfer(req, md, options, (err) => {
       resolve(err ? statusNames[err.code] || 'UNKNOWN' : 'OK');
     });
   });
@@ -85,20 +86,20 @@ function recorder(keep) {
   };
 }
 
-async function closedLoop(c, req, key, n, seconds, inFlight, rec) {
+async function closedLoop(c, req, key, deadlineMs, n, seconds, inFlight, rec) {
   const end = n > 0 ? Infinity : Date.now() + seconds * 1000;
   let left = n > 0 ? n : Number.MAX_SAFE_INTEGER;
   async function worker() {
     while (left-- > 0 && Date.now() < end) {
       const t = process.hrtime.bigint();
-      const status = await call(c, req, key);
+      const status = await call(c, req, key, deadlineMs);
       rec.record(status, process.hrtime.bigint() - t);
     }
   }
   await Promise.all(Array.from({ length: inFlight }, worker));
 }
 
-function openLoop(c, req, key, rate, seconds, rec) {
+function openLoop(c, req, key, deadlineMs, rate, seconds, rec) {
   return new Promise((resolve) => {
     const period = 1e9 / rate;
     const count = Math.floor(seconds * rate);
@@ -118,7 +119,7 @@ function openLoop(c, req, key, rate, seconds, rec) {
           continue;
         }
         outstanding++;
-        call(c, req, key).then((status) => {
+        call(c, req, key, deadlineMs).then((status) => {
           rec.record(status, process.hrtime.bigint() - due);
           outstanding--;
           finish();
@@ -140,10 +141,11 @@ async function run(cmd) {
   const req = request(cmd.request);
   const rec = recorder(cmd.keep !== false);
   const start = process.hrtime.bigint();
+  const deadlineMs = cmd.deadline_ms === undefined ? DEADLINE_MS : cmd.deadline_ms;
   if (cmd.mode === 'open') {
-    await openLoop(c, req, cmd.key, cmd.rate, cmd.seconds, rec);
+    await openLoop(c, req, cmd.key, deadlineMs, cmd.rate, cmd.seconds, rec);
   } else {
-    await closedLoop(c, req, cmd.key, cmd.n || 0, cmd.seconds || 0, cmd.inflight || 1, rec);
+    await closedLoop(c, req, cmd.key, deadlineMs, cmd.n || 0, cmd.seconds || 0, cmd.inflight || 1, rec);
   }
   return rec.result(Number(process.hrtime.bigint() - start) / 1e9);
 }

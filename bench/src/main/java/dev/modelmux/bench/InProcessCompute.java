@@ -50,9 +50,24 @@ final class InProcessCompute implements AutoCloseable {
 
     /** {@code n} calls one after another; each call's latency in microseconds. */
     RunResult measure(int n) {
+        return measure(n, 0);
+    }
+
+    /**
+     * {@code n} calls with {@code gapNanos} of idleness before each (as a node sees calls that arrive one
+     * round trip apart: ONNX Runtime's pool threads have stopped spinning and gone to sleep).
+     */
+    RunResult measure(int n, long gapNanos) {
         double[] lat = new double[n];
         long start = System.nanoTime();
         for (int i = 0; i < n; i++) {
+            if (gapNanos > 0) {
+                long until = System.nanoTime() + gapNanos;
+                long wait;
+                while ((wait = until - System.nanoTime()) > 0) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(wait);
+                }
+            }
             long t = System.nanoTime();
             model.run(env, session);
             lat[i] = (System.nanoTime() - t) / 1e3;

@@ -28,7 +28,8 @@ import java.util.Map;
  *
  * Flags: {@code --rounds 10 --requests 100 --warmup 200 --tail-rate 15 --tail-seconds 15
  * --sat-seconds 5 --sat-inflight 4 --tail-client java --phases latency,tail,noisy --jfr
- * --clients java,grpc-js --intra-op-threads <cores>}, and {@link NoisyPhase}'s.
+ * --clients java,grpc-js --intra-op-threads <cores> --infer-threads N --deadline-ms 10000 --pace-us 1000} (each
+ * call's gRPC deadline; 0 sends none), and {@link NoisyPhase}'s.
  */
 public final class LatencyBench {
     private LatencyBench() {}
@@ -77,6 +78,7 @@ public final class LatencyBench {
                 nodeJvm,
                 intraOp);
         Runtime.getRuntime().addShutdownHook(new Thread(rig.node::destroyNow));
+        rig.deadlineMs = BenchArgs.intArg(args, "--deadline-ms", 10_000);
         AllocationPhase alloc = jfr ? new AllocationPhase(rig) : null;
         try {
             System.out.printf(
@@ -89,7 +91,7 @@ public final class LatencyBench {
                     describeAnswers(rig));
             long t = System.nanoTime();
             if (phases.contains("latency")) {
-                latency(rig, rounds, n, warmup);
+                latency(rig, rounds, n, warmup, BenchArgs.intArg(args, "--pace-us", 1000) * 1000L);
                 t = took(t);
             }
             if (phases.contains("tail")) {
@@ -131,7 +133,7 @@ public final class LatencyBench {
     }
 
     /** Alternating rounds; prints the latency table and the compute ratio. */
-    private static void latency(LatencyRig rig, int rounds, int n, int warmup) throws Exception {
+    private static void latency(LatencyRig rig, int rounds, int n, int warmup, long paceNanos) throws Exception {
         System.out.printf(
                 Locale.ROOT,
                 "%n== latency: %d rounds x %d sequential calls per model, client and target (after %d warm-up calls)%n",
@@ -157,10 +159,9 @@ public final class LatencyBench {
                     add(byRound, k + "|wire", c.getValue().run(rig.closed(rig.wireTarget(), m.name(), n, 1), 600_000));
                     add(byRound, k + "|node", c.getValue().run(rig.closed(rig.nodeTarget(), m.name(), n, 1), 600_000));
                 }
-                add(
-                        byRound,
-                        m.name() + "|in-process",
-                        rig.inProcess.get(m.name()).measure(n));
+                InProcessCompute ip = rig.inProcess.get(m.name());
+                add(byRound, m.name() + "|in-process", ip.measure(n));
+                add(byRound, m.name() + "|in-process-paced", ip.measure(Math.max(1, n / 2), paceNanos));
             }
         }
         Map<String, RunResult> pooled = new LinkedHashMap<>();
@@ -223,6 +224,15 @@ public final class LatencyBench {
                     node.percentileMicros(50),
                     ip.percentile(50),
                     node.percentileMicros(50) / ip.percentile(50));
+            RunResult paced = pooled.get(m.name() + "|in-process-paced");
+            System.out.printf(
+                    Locale.ROOT,
+                    "    in-process with %.1f ms idle before each call (as calls reach a node): p50 %7.0f us, mean %7.0f us:"
+                            + " node p50 / that %.2fx%n",
+                    paceNanos / 1e6,
+                    paced.percentile(50),
+                    paced.mean(),
+                    node.percentileMicros(50) / paced.percentile(50));
         }
     }
 

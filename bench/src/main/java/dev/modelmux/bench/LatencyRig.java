@@ -39,6 +39,9 @@ final class LatencyRig implements AutoCloseable {
     private final HttpClient http =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     NodeProcess node;
+    /** Each call's gRPC deadline (0: none); the node arms a run deadline for calls that carry one. */
+    long deadlineMs = 10_000;
+
     private int wirePort;
 
     private LatencyRig(Path work, List<BenchModel> models, String benchClasspath) {

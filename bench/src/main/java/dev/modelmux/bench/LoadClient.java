@@ -38,6 +38,7 @@ import java.util.concurrent.locks.LockSupport;
  * passed when {@code n} is 0). {@code open}: one call due every 1/{@code rate} s for {@code seconds},
  * sent when due whatever is outstanding (at most 512 at a time; more count as CLIENT_OVERLOAD), its
  * latency counted from when it was due. {@code key}: sent as {@code authorization: Bearer key}.
+ * {@code deadline_ms}: each call's gRPC deadline (default 10000; 0 sends none).
  * {@code keep: false}: counts only, no latencies (a flooder). {@code "quit"} ends the process.
  */
 public final class LoadClient {
@@ -47,6 +48,7 @@ public final class LoadClient {
     private final Vertx vertx = Vertx.vertx();
     private final GrpcClient grpc = GrpcClient.client(vertx, new GrpcClientOptions().setMaxMessageSize(64L << 20));
     private final Map<String, ModelInferRequest> requests = new HashMap<>();
+    private volatile long deadlineMs = DEADLINE_MS;
 
     private LoadClient() {}
 
@@ -88,6 +90,8 @@ public final class LoadClient {
         }
         Recorder rec = new Recorder(cmd.getBoolean("keep", true));
         String key = cmd.getString("key");
+        // One command runs at a time: the call deadline is this run's.
+        deadlineMs = cmd.getLong("deadline_ms", DEADLINE_MS);
         ModelInferRequest request = req;
         long start = System.nanoTime();
         if ("open".equals(cmd.getString("mode"))) {
@@ -176,7 +180,9 @@ public final class LoadClient {
                     if (key != null) {
                         call.headers().set("authorization", "Bearer " + key);
                     }
-                    call.timeout(DEADLINE_MS, TimeUnit.MILLISECONDS);
+                    if (deadlineMs > 0) {
+                        call.timeout(deadlineMs, TimeUnit.MILLISECONDS);
+                    }
                     call.end(req);
                     return call.response();
                 })
