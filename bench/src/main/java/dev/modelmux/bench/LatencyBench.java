@@ -28,7 +28,7 @@ import java.util.Map;
  *
  * Flags: {@code --rounds 10 --requests 100 --warmup 200 --tail-rate 15 --tail-seconds 15
  * --sat-seconds 5 --sat-inflight 4 --tail-client java --phases latency,tail,noisy --jfr
- * --clients java,grpc-js --intra-op-threads <cores> --infer-threads N --deadline-ms 10000 --pace-us 1000} (each
+ * --clients java,grpc-js (the Java client always runs) --intra-op-threads <cores> --infer-threads N --deadline-ms 10000 --pace-us 1000} (each
  * call's gRPC deadline; 0 sends none), and {@link NoisyPhase}'s.
  */
 public final class LatencyBench {
@@ -114,6 +114,24 @@ public final class LatencyBench {
             alloc.report();
         }
         System.out.printf(Locale.ROOT, "%nload average at the end: %s%n", loadAverage());
+        warnIfLoaded(cores);
+    }
+
+    /** Says so when other work outweighed the machine's cores: such a run's figures measure the machine. */
+    private static void warnIfLoaded(int cores) {
+        try {
+            double oneMinute = Double.parseDouble(loadAverage().split(" ")[0]);
+            if (oneMinute > 2.0 * cores) {
+                System.out.printf(
+                        Locale.ROOT,
+                        "WARNING: load average %.1f on %d cores: other work held the CPUs for much of this run, so its"
+                                + " latencies (tails above all) say more about the machine than about modelmux%n",
+                        oneMinute,
+                        cores);
+            }
+        } catch (NumberFormatException e) {
+            // No load average to judge by.
+        }
     }
 
     /** Prints the phase's duration and load average; returns now. */
