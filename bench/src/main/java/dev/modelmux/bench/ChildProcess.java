@@ -109,7 +109,7 @@ final class ChildProcess implements AutoCloseable {
     public void close() {
         try {
             stdin.write("quit\n");
-            stdin.flush();
+            stdin.close();
         } catch (IOException e) {
             // Already gone.
         }

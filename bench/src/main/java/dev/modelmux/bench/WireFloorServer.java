@@ -26,7 +26,7 @@ import java.util.stream.Stream;
  * from the real node for that model: the same bytes on the wire, no model, no routing, no queue.
  *
  * <p>Usage: {@code WireFloorServer <folder of <model>.bin ModelInferResponse files>}; prints
- * {@code wire floor serving on port N} once it listens, and runs until killed.
+ * {@code wire floor serving on port N} once it listens, and runs until its stdin ends.
  */
 public final class WireFloorServer {
     private WireFloorServer() {}
@@ -67,6 +67,11 @@ public final class WireFloorServer {
                 .actualPort();
         System.out.println("wire floor serving on port " + port);
         System.out.flush();
+        // The bench holds our stdin: when it ends (the bench stopped us, or died), so do we.
+        while (System.in.read() >= 0) {
+            // Nothing is sent; a "quit" line is as good as the end.
+        }
+        System.exit(0);
     }
 
     private static Map<String, ModelInferResponse> load(Path dir) throws IOException {
