@@ -142,6 +142,33 @@ final class AllocationPhase {
             sites(events, w);
         }
         gcSummary(events);
+        for (LatencyRig.Span span : rig.spans) {
+            gcIn(events, span);
+        }
+    }
+
+    /** GC pauses on the node inside one span of the run (tail evidence: do the slow calls line up with them?). */
+    private static void gcIn(List<RecordedEvent> events, LatencyRig.Span span) {
+        int count = 0;
+        double sumMs = 0;
+        double maxMs = 0;
+        for (RecordedEvent e : events) {
+            if (e.getEventType().getName().equals("jdk.GarbageCollection")
+                    && !e.getStartTime().isBefore(span.start())
+                    && !e.getStartTime().isAfter(span.end())) {
+                count++;
+                double ms = e.getDuration("sumOfPauses").toNanos() / 1e6;
+                sumMs += ms;
+                maxMs = Math.max(maxMs, ms);
+            }
+        }
+        System.out.printf(
+                Locale.ROOT,
+                "  GC during %-40s %3d collections, %7.1f ms of pauses, longest %6.1f ms%n",
+                span.name() + ":",
+                count,
+                sumMs,
+                maxMs);
     }
 
     /** The allocation samples' weight inside the window by the first modelmux frame and by the top frame. */

@@ -3,6 +3,7 @@ package dev.modelmux.bench;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -300,10 +301,16 @@ public final class LatencyBench {
                 "req/s",
                 "errors");
         for (BenchModel m : rig.models) {
+            String openName = String.format(Locale.ROOT, "open %.0f req/s", rate);
+            Instant t0 = Instant.now();
             RunResult open = client.run(rig.open(rig.nodeTarget(), m.name(), rate, seconds), 600_000);
-            tailRow(m.name(), String.format(Locale.ROOT, "open %.0f req/s", rate), open);
+            Instant t1 = Instant.now();
+            tailRow(m.name(), openName, open);
             RunResult sat = client.run(rig.closedFor(rig.nodeTarget(), m.name(), satSeconds, satInFlight), 600_000);
-            tailRow(m.name(), "closed, " + satInFlight + " in flight", sat);
+            String satName = "closed, " + satInFlight + " in flight";
+            tailRow(m.name(), satName, sat);
+            rig.mark("tail " + m.name() + " " + openName, t0, t1);
+            rig.mark("tail " + m.name() + " " + satName, t1, Instant.now());
         }
         System.out.println("(target: p99/p50 <= 3 at both loads)");
     }

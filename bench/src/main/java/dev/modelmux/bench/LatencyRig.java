@@ -12,6 +12,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -137,6 +138,15 @@ final class LatencyRig implements AutoCloseable {
             open.add(js);
             clients.put("grpc-js", js);
         }
+    }
+
+    /** A named span of the run (a tail measurement), for the JFR report to look at GC pauses in. */
+    record Span(String name, Instant start, Instant end) {}
+
+    final List<Span> spans = new ArrayList<>();
+
+    void mark(String name, Instant start, Instant end) {
+        spans.add(new Span(name, start, end));
     }
 
     /** Another Java client process (a victim, a flooder). */
