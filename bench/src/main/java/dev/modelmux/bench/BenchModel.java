@@ -38,17 +38,37 @@ record BenchModel(
 
     /** An MLP {@code input FP32 [1, 16] -> output FP32 [1, 4]} with about {@code weightBytes} of weights. */
     static BenchModel mlp(String name, long seed, long weightBytes) {
+        return mlp(
+                name,
+                seed,
+                OnnxModelBuilder.mlp()
+                        .inputDim(16)
+                        .outputDim(4)
+                        .depth(1)
+                        .weightBytes(weightBytes)
+                        .seed(seed)
+                        .build());
+    }
+
+    /** bench/run's tiny MLP: {@code input FP32 [1, 16] -> 64 -> output FP32 [1, 4]}. */
+    static BenchModel tinyMlp(String name) {
+        return mlp(
+                name,
+                1,
+                OnnxModelBuilder.mlp()
+                        .inputDim(16)
+                        .width(64)
+                        .depth(1)
+                        .outputDim(4)
+                        .seed(1)
+                        .build());
+    }
+
+    private static BenchModel mlp(String name, long seed, byte[] onnx) {
         float[] x = new float[16];
         for (int i = 0; i < x.length; i++) {
             x[i] = (float) Math.sin(i + seed);
         }
-        byte[] onnx = OnnxModelBuilder.mlp()
-                .inputDim(16)
-                .outputDim(4)
-                .depth(1)
-                .weightBytes(weightBytes)
-                .seed(seed)
-                .build();
         return new BenchModel(
                 name,
                 onnx,
