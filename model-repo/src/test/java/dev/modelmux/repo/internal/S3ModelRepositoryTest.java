@@ -239,6 +239,22 @@ class S3ModelRepositoryTest {
     }
 
     @Test
+    void aThrottlingBucketIsUnreadableUntilItAnswersAgain() throws Exception {
+        server.put("t/alpha/1/model.onnx", MLP);
+        try (ModelRepository repo = open("t", options())) {
+            server.throttle.set(true);
+            assertThatThrownBy(repo::listModels)
+                    .isInstanceOf(RepositoryException.Unreadable.class)
+                    .hasMessageContaining("throttling")
+                    .hasMessageContaining("SlowDown");
+            assertThatThrownBy(() -> repo.read("alpha", 1)).isInstanceOf(RepositoryException.Unreadable.class);
+            server.throttle.set(false);
+            assertThat(repo.listModels()).containsExactly("alpha");
+            assertThat(repo.read("alpha", 1).sha256()).isEqualTo(sha256(MLP));
+        }
+    }
+
+    @Test
     void rootsAndEndpointsAreChecked() {
         assertThat(S3Root.parse("s3://b-1/a//b/").prefix()).isEqualTo("a/b/");
         assertThat(S3Root.parse("s3://bucket").prefix()).isEmpty();

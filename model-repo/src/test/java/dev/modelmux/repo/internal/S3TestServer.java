@@ -7,6 +7,7 @@ import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
@@ -15,6 +16,7 @@ import org.gaul.s3proxy.blobstore.ForwardingBlobStore;
 import org.gaul.s3proxy.nio2blob.FilesystemNio2BlobStore;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
@@ -23,7 +25,10 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.DeleteObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
  * A real S3 API server for tests: S3Proxy over a filesystem blob store in a temporary folder, on an
@@ -49,7 +54,23 @@ public final class S3TestServer implements AutoCloseable {
     /** Objects served (GET), counted by the blob store. */
     public final AtomicInteger gets = new AtomicInteger();
 
+    /** While set, listings and reads are answered 503 SlowDown, as a throttling bucket does. */
+    public final AtomicBoolean throttle = new AtomicBoolean();
+
     private ServerSocket frozen;
+
+    private void throttled() {
+        if (throttle.get()) {
+            throw (S3Exception) S3Exception.builder()
+                    .statusCode(503)
+                    .message("Please reduce your request rate.")
+                    .awsErrorDetails(AwsErrorDetails.builder()
+                            .errorCode("SlowDown")
+                            .errorMessage("Please reduce your request rate.")
+                            .build())
+                    .build();
+        }
+    }
 
     /** A server whose bucket {@code bucket} exists and that knows the test's credentials. */
     public S3TestServer(Path dir, String bucket) throws Exception {
@@ -62,8 +83,15 @@ public final class S3TestServer implements AutoCloseable {
         store = new ForwardingBlobStore(new FilesystemNio2BlobStore(dir.toString())) {
             @Override
             public ResponseInputStream<GetObjectResponse> getBlob(GetObjectRequest request) {
+                throttled();
                 gets.incrementAndGet();
                 return super.getBlob(request);
+            }
+
+            @Override
+            public ListObjectsV2Response list(ListObjectsV2Request request) {
+                throttled();
+                return super.list(request);
             }
         };
         store.createContainer(software.amazon.awssdk.services.s3.model.CreateBucketRequest.builder()
