@@ -71,7 +71,11 @@ app.kubernetes.io/part-of: modelmux
 
 {{/* Where the repository comes from in the properties file; empty: the example repository (or MODELMUX_REPO from uriSecret). */}}
 {{- define "modelmux.repo" -}}
-{{- if .Values.repository.uri }}
+{{- $s3 := .Values.repository.s3 | default dict }}
+{{- if $s3.bucket }}
+{{- $prefix := trimAll "/" ($s3.prefix | default "") }}
+{{- if $prefix }}{{ printf "s3://%s/%s/" $s3.bucket $prefix }}{{ else }}{{ printf "s3://%s/" $s3.bucket }}{{ end }}
+{{- else if .Values.repository.uri }}
 {{- .Values.repository.uri }}
 {{- else if .Values.repository.volume.enabled }}
 {{- $sub := trimAll "/" (.Values.repository.volume.subPath | default "") }}
@@ -112,7 +116,11 @@ app.kubernetes.io/part-of: modelmux
 {{/* Node keys the chart sets itself, and the value to use instead of node.config. */}}
 {{- define "modelmux.ownedKeys" -}}
 config: "the chart's ConfigMap"
-repo: "repository.uri, repository.uriSecret or repository.volume"
+repo: "repository.uri, repository.uriSecret, repository.volume or repository.s3"
+s3-endpoint: "repository.s3.endpoint"
+s3-region: "repository.s3.region"
+s3-path-style: "repository.s3.pathStyle"
+s3-cache-size: "repository.s3.cacheSize"
 host: "nothing (the node binds 0.0.0.0 in a pod)"
 grpc-port: "node.grpcPort"
 http-port: "node.httpPort"
@@ -166,8 +174,25 @@ tls-reload-interval: "tls.reloadInterval"
 {{- if $v.repository.uri }}{{ $sources = add1 $sources }}{{ end }}
 {{- if $v.repository.uriSecret }}{{ $sources = add1 $sources }}{{ end }}
 {{- if $v.repository.volume.enabled }}{{ $sources = add1 $sources }}{{ end }}
+{{- $s3 := $v.repository.s3 | default dict }}
+{{- if $s3.bucket }}{{ $sources = add1 $sources }}{{ end }}
 {{- if gt $sources 1 }}
-{{- fail "modelmux: give only one of repository.uri, repository.uriSecret and repository.volume.enabled" }}
+{{- fail "modelmux: give only one of repository.uri, repository.uriSecret, repository.volume.enabled and repository.s3.bucket" }}
+{{- end }}
+{{- if and (not $s3.bucket) (or $s3.endpoint $s3.region $s3.credentialsSecret $s3.roleArn $s3.prefix) }}
+{{- fail "modelmux: repository.s3 settings need repository.s3.bucket" }}
+{{- end }}
+{{- if and $s3.credentialsSecret (not $s3.credentialsSecret.name) }}
+{{- fail "modelmux: repository.s3.credentialsSecret needs name (and optionally accessKeyIdKey, secretAccessKeyKey)" }}
+{{- end }}
+{{- if and $s3.credentialsSecret $s3.roleArn }}
+{{- fail "modelmux: give repository.s3.credentialsSecret or repository.s3.roleArn, not both (static keys would win over the role)" }}
+{{- end }}
+{{- if and $s3.roleArn (not $v.serviceAccount.create) }}
+{{- fail "modelmux: repository.s3.roleArn annotates the chart's ServiceAccount: it needs serviceAccount.create (or annotate your own account with eks.amazonaws.com/role-arn)" }}
+{{- end }}
+{{- if and $s3.endpoint (not (regexMatch "^https?://[^/@?#]+/?$" (toString $s3.endpoint))) }}
+{{- fail (printf "modelmux: repository.s3.endpoint must be http(s)://host[:port], was %q" (toString $s3.endpoint)) }}
 {{- end }}
 {{- if and $v.repository.uriSecret (not (and $v.repository.uriSecret.name $v.repository.uriSecret.key)) }}
 {{- fail "modelmux: repository.uriSecret needs name and key" }}

@@ -290,8 +290,79 @@ class ChartTemplateTest {
                 .isEqualTo(Map.of("name", "models", "key", "uri"));
     }
 
+    @Test
+    void anS3RepositoryWithKeysFromASecretServesTheBucketsPrefix() {
+        Manifests m = HelmChart.template(HelmChart.values("s3"), Map.of());
+        Properties p = properties(m);
+        assertThat(p.getProperty("repo")).isEqualTo("s3://models/team-a/");
+        assertThat(p.getProperty("s3-endpoint")).isEqualTo("http://minio.storage:9000");
+        assertThat(p.getProperty("s3-path-style")).isEqualTo("true");
+        assertThat(p.getProperty("s3-cache-size")).isEqualTo("1GiB");
+        assertThat(p).doesNotContainKey("s3-region");
+        Map<String, Object> c = container(m.get("StatefulSet", NAME));
+        assertThat(at(named(c, "name", "AWS_ACCESS_KEY_ID", "env"), "valueFrom", "secretKeyRef"))
+                .isEqualTo(Map.of("name", "minio-credentials", "key", "access-key"));
+        assertThat(at(named(c, "name", "AWS_SECRET_ACCESS_KEY", "env"), "valueFrom", "secretKeyRef"))
+                .isEqualTo(Map.of("name", "minio-credentials", "key", "secret-key"));
+        String config = (String) at(m.get("ConfigMap", NAME), "data", "modelmux.properties");
+        assertThat(config).doesNotContain("secret-key\n").doesNotContain("AWS_");
+        assertThat(at(m.get("ServiceAccount", NAME), "metadata"))
+                .asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.MAP)
+                .doesNotContainKey("annotations");
+    }
+
+    @Test
+    void anS3RepositoryOnAwsAssumesItsRoleThroughTheServiceAccount() {
+        Manifests m = HelmChart.template(
+                null,
+                Map.of(
+                        "repository.s3.bucket", "acme-models",
+                        "repository.s3.region", "eu-west-1",
+                        "repository.s3.roleArn", "arn:aws:iam::123456789012:role/modelmux-models",
+                        "serviceAccount.annotations.team", "ml"));
+        Properties p = properties(m);
+        assertThat(p.getProperty("repo")).isEqualTo("s3://acme-models/");
+        assertThat(p.getProperty("s3-region")).isEqualTo("eu-west-1");
+        assertThat(p.getProperty("s3-path-style")).isEqualTo("false");
+        assertThat(p).doesNotContainKey("s3-endpoint");
+        assertThat(map(m.get("ServiceAccount", NAME), "metadata", "annotations"))
+                .containsEntry("eks.amazonaws.com/role-arn", "arn:aws:iam::123456789012:role/modelmux-models")
+                .containsEntry("team", "ml");
+        assertThat(list(container(m.get("StatefulSet", NAME)), "env"))
+                .noneMatch(e -> String.valueOf(at(e, "name")).startsWith("AWS_"));
+    }
+
+    @Test
+    void badS3ValuesFailWithAMessageNamingTheValue() {
+        assertFails(
+                Map.of("repository.s3.bucket", "b", "repository.uri", "zip:https://h/r.zip!/"),
+                "give only one of repository.uri, repository.uriSecret, repository.volume.enabled and repository.s3.bucket");
+        assertFails(
+                Map.of("repository.s3.endpoint", "http://minio:9000"),
+                "repository.s3 settings need repository.s3.bucket");
+        assertFails(
+                Map.of("repository.s3.bucket", "b", "repository.s3.credentialsSecret.accessKeyIdKey", "k"),
+                "repository.s3.credentialsSecret needs name");
+        assertFails(
+                Map.of(
+                        "repository.s3.bucket", "b",
+                        "repository.s3.credentialsSecret.name", "keys",
+                        "repository.s3.roleArn", "arn:aws:iam::1:role/r"),
+                "repository.s3.credentialsSecret or repository.s3.roleArn, not both");
+        assertFails(
+                Map.of(
+                        "repository.s3.bucket", "b",
+                        "repository.s3.roleArn", "arn:aws:iam::1:role/r",
+                        "serviceAccount.create", false),
+                "repository.s3.roleArn annotates the chart's ServiceAccount");
+        assertFails(
+                Map.of("repository.s3.bucket", "b", "repository.s3.endpoint", "http://user:pw@minio:9000"),
+                "repository.s3.endpoint must be http(s)://host[:port]");
+        assertFails(Map.of("node.config.s3-endpoint", "http://x:1"), "use repository.s3.endpoint");
+    }
+
     @ParameterizedTest
-    @ValueSource(strings = {"", "gpu", "api-discovery", "autoscaling", "tls"})
+    @ValueSource(strings = {"", "gpu", "api-discovery", "autoscaling", "tls", "s3"})
     void everyKeyTheChartWritesIsOneTheNodeKnows(String valueSet) throws IOException {
         Set<String> known = nodeKeys();
         Manifests m = HelmChart.template(valueSet.isEmpty() ? null : HelmChart.values(valueSet), Map.of());

@@ -11,6 +11,7 @@ import dev.modelmux.node.metrics.ModelHistograms;
 import dev.modelmux.node.predlog.LogDurability;
 import dev.modelmux.node.predlog.PredictionLogConfig;
 import dev.modelmux.node.security.TlsConfig;
+import dev.modelmux.repo.S3Options;
 import java.io.IOException;
 import java.io.Reader;
 import java.lang.management.ManagementFactory;
@@ -47,7 +48,21 @@ public final class ConfigLoader {
     private static Map<String, String> keys() {
         Map<String, String> k = new LinkedHashMap<>();
         k.put("config", "properties file with any of these keys");
-        k.put("repo", "model repository URI: a folder, file:, zip:, jar:, http(s): (default: the example repository)");
+        k.put(
+                "repo",
+                "model repository URI: a folder, file:, zip:, jar:, http(s):, s3://bucket/prefix/ (default: the example"
+                        + " repository)");
+        k.put(
+                "s3-endpoint",
+                "S3-compatible endpoint for an s3:// repository, e.g. http://minio:9000 (default: AWS_ENDPOINT_URL_S3,"
+                        + " AWS_ENDPOINT_URL, else AWS); credentials come from the AWS SDK's default chain");
+        k.put("s3-region", "the bucket's region (default: AWS_REGION or the profile, else us-east-1)");
+        k.put("s3-path-style", "true: address buckets as endpoint/bucket/key (MinIO, Ceph) (default false)");
+        k.put(
+                "s3-cache-size",
+                "local cache of artifacts downloaded from S3, in data-dir/s3-cache; least recently used evicted"
+                        + " (default 2GiB; 0 = none)");
+        k.put("s3-timeout", "longest wait for one S3 request's answer, e.g. 30s (default 30s)");
         k.put("host", "address to bind (default 0.0.0.0)");
         k.put("grpc-port", "Open Inference Protocol gRPC port (default 8001; 0 = ephemeral)");
         k.put("http-port", "REST, /metrics and admin API port (default 8000; 0 = ephemeral)");
@@ -307,7 +322,32 @@ public final class ConfigLoader {
                 features(v),
                 predictionLog(v),
                 endpoints(v, example ? Optional.of(repo) : Optional.empty()),
-                serving(v));
+                serving(v),
+                s3(v));
+    }
+
+    private static S3Options s3(Map<String, String> v) {
+        S3Options o = S3Options.defaults();
+        if (v.containsKey("s3-endpoint")) {
+            o = o.withEndpoint(S3Options.endpoint("s3-endpoint", v.get("s3-endpoint")));
+        }
+        if (v.containsKey("s3-region")) {
+            o = o.withRegion(v.get("s3-region").strip());
+        }
+        if (v.containsKey("s3-path-style")) {
+            String p = v.get("s3-path-style").strip().toLowerCase(Locale.ROOT);
+            if (!p.equals("true") && !p.equals("false")) {
+                throw new IllegalArgumentException("s3-path-style: must be true or false, was '" + p + "'");
+            }
+            o = o.withPathStyle(p.equals("true"));
+        }
+        if (v.containsKey("s3-cache-size")) {
+            o = o.withCacheBytes(bytes("s3-cache-size", v.get("s3-cache-size")));
+        }
+        if (v.containsKey("s3-timeout")) {
+            o = o.withTimeout(duration("s3-timeout", v.get("s3-timeout")));
+        }
+        return o;
     }
 
     private static ServingOptions serving(Map<String, String> v) {

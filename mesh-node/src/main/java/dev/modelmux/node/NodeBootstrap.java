@@ -8,6 +8,7 @@ import dev.modelmux.node.security.TlsMaterial;
 import dev.modelmux.repo.ModelRepository;
 import dev.modelmux.repo.RepositoryException;
 import dev.modelmux.repo.RepositoryOptions;
+import dev.modelmux.repo.S3Options;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -45,7 +46,10 @@ record NodeBootstrap(
                 m.certificate().getSubjectX500Principal(),
                 m.serial().toString(16),
                 m.mutual() ? ", client certificates required" : ""));
-        ModelRepository repo = ModelRepository.open(config.repository(), RepositoryOptions.defaults());
+        S3Options s3 = config.s3().cacheDir().isPresent()
+                ? config.s3()
+                : config.s3().withCacheDir(config.dataDir().resolve("s3-cache"));
+        ModelRepository repo = ModelRepository.open(config.repository(), RepositoryOptions.defaults(), s3);
         boolean generated = config.adminToken().isEmpty();
         String token = config.adminToken().orElseGet(() -> tokenGenerator.apply(config.dataDir()));
         TenantPolicy policy;

@@ -6,6 +6,7 @@ import dev.modelmux.gpu.DeviceSpec;
 import dev.modelmux.node.catalog.ControlMode;
 import dev.modelmux.node.features.FeatureStoreConfig;
 import dev.modelmux.node.predlog.PredictionLogConfig;
+import dev.modelmux.repo.S3Options;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -43,6 +44,8 @@ import java.util.Optional;
  * @param predictionLog the prediction (and label) log's segment size and age, retention, buffer
  * @param endpoints the endpoints file (YAML or JSON) published to the mesh at start unless it has endpoints already
  * @param serving how the protocol answers: what "model ready" means
+ * @param s3 how an {@code s3://} repository is reached (endpoint, region, path style, artifact cache size);
+ *     the cache lives in {@code dataDir/s3-cache} unless set
  */
 public record NodeConfig(
         String repository,
@@ -67,7 +70,8 @@ public record NodeConfig(
         FeatureStoreConfig features,
         PredictionLogConfig predictionLog,
         Optional<Path> endpoints,
-        ServingOptions serving) {
+        ServingOptions serving,
+        S3Options s3) {
 
     public static final int DEFAULT_GRPC_PORT = 8001;
     public static final int DEFAULT_HTTP_PORT = 8000;
@@ -130,6 +134,59 @@ public record NodeConfig(
         Objects.requireNonNull(features, "features");
         Objects.requireNonNull(predictionLog, "prediction-log");
         Objects.requireNonNull(serving, "serving");
+        Objects.requireNonNull(s3, "s3");
+    }
+
+    /** The settings before the S3 repository existed: its defaults. */
+    public NodeConfig(
+            String repository,
+            String host,
+            int grpcPort,
+            int httpPort,
+            List<DeviceSpec> devices,
+            Optional<String> adminToken,
+            Path dataDir,
+            ControlMode modelControl,
+            Duration pollInterval,
+            long maxMessageBytes,
+            long maxTensorElements,
+            double footprintFactor,
+            int intraOpThreads,
+            Duration shutdownGrace,
+            boolean detectGpus,
+            ClusterConfig cluster,
+            Optional<String> clusterSecret,
+            Optional<Path> tenants,
+            Duration drainTimeout,
+            FeatureStoreConfig features,
+            PredictionLogConfig predictionLog,
+            Optional<Path> endpoints,
+            ServingOptions serving) {
+        this(
+                repository,
+                host,
+                grpcPort,
+                httpPort,
+                devices,
+                adminToken,
+                dataDir,
+                modelControl,
+                pollInterval,
+                maxMessageBytes,
+                maxTensorElements,
+                footprintFactor,
+                intraOpThreads,
+                shutdownGrace,
+                detectGpus,
+                cluster,
+                clusterSecret,
+                tenants,
+                drainTimeout,
+                features,
+                predictionLog,
+                endpoints,
+                serving,
+                S3Options.defaults());
     }
 
     /** The settings before the serving options existed: their defaults. */
@@ -303,7 +360,8 @@ public record NodeConfig(
                 features,
                 predictionLog,
                 endpoints,
-                serving);
+                serving,
+                s3);
     }
 
     /** A copy that joins the mesh with {@code cluster}, authenticating forwards with {@code secret}. */
@@ -331,7 +389,8 @@ public record NodeConfig(
                 features,
                 predictionLog,
                 endpoints,
-                serving);
+                serving,
+                s3);
     }
 
     /** A copy whose tenants come from {@code file}. */
@@ -359,7 +418,8 @@ public record NodeConfig(
                 features,
                 predictionLog,
                 endpoints,
-                serving);
+                serving,
+                s3);
     }
 
     /** A copy whose endpoints come from {@code file}. */
@@ -387,7 +447,8 @@ public record NodeConfig(
                 features,
                 predictionLog,
                 Optional.of(file),
-                serving);
+                serving,
+                s3);
     }
 
     /** A copy that drains for up to {@code timeout} on stop (0: no drain). */
@@ -415,7 +476,8 @@ public record NodeConfig(
                 features,
                 predictionLog,
                 endpoints,
-                serving);
+                serving,
+                s3);
     }
 
     /** A copy with other feature store settings. */
@@ -443,7 +505,8 @@ public record NodeConfig(
                 f,
                 predictionLog,
                 endpoints,
-                serving);
+                serving,
+                s3);
     }
 
     /** A copy with other prediction log settings. */
@@ -471,7 +534,37 @@ public record NodeConfig(
                 features,
                 p,
                 endpoints,
-                serving);
+                serving,
+                s3);
+    }
+
+    /** A copy with other S3 repository settings. */
+    public NodeConfig withS3(S3Options o) {
+        return new NodeConfig(
+                repository,
+                host,
+                grpcPort,
+                httpPort,
+                devices,
+                adminToken,
+                dataDir,
+                modelControl,
+                pollInterval,
+                maxMessageBytes,
+                maxTensorElements,
+                footprintFactor,
+                intraOpThreads,
+                shutdownGrace,
+                detectGpus,
+                cluster,
+                clusterSecret,
+                tenants,
+                drainTimeout,
+                features,
+                predictionLog,
+                endpoints,
+                serving,
+                o);
     }
 
     /** A copy with other serving options. */
@@ -499,6 +592,7 @@ public record NodeConfig(
                 features,
                 predictionLog,
                 endpoints,
-                s);
+                s,
+                s3);
     }
 }

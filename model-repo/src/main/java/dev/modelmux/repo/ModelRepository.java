@@ -1,5 +1,7 @@
 package dev.modelmux.repo;
 
+import dev.modelmux.repo.internal.S3ModelRepository;
+import dev.modelmux.repo.internal.S3Root;
 import dev.modelmux.repo.internal.VfsModelRepository;
 import java.util.List;
 
@@ -8,7 +10,7 @@ import java.util.List;
  * {@code <root>/<model>/config.pbtxt} and {@code <root>/<model>/<version>/<default_model_filename>}
  * (default {@code model.onnx}), numeric version folders only.
  *
- * <p>All methods block (VFS I/O): call them from a worker, never an event loop. Model names are
+ * <p>All methods block (file or network I/O): call them from a worker, never an event loop. Model names are
  * validated with {@link ModelNames} before any file is touched, and every resolved file is
  * re-checked to lie under the root; no caller string is ever handed to VFS as a URI.
  */
@@ -16,12 +18,27 @@ public interface ModelRepository extends AutoCloseable {
 
     /**
      * Opens a repository. {@code rootUri} is an operator's setting (never a request field): a local
-     * path or {@code file:}, {@code zip:}/{@code jar:} archive, {@code http(s):} (read-only) or
-     * {@code ram:} URI.
+     * path or {@code file:}, {@code zip:}/{@code jar:} archive, {@code http(s):} (read-only),
+     * {@code ram:} or {@code s3:} URI (S3 with the default settings).
      *
      * @throws RepositoryException if the root does not exist or cannot be read
      */
     static ModelRepository open(String rootUri, RepositoryOptions options) throws RepositoryException {
+        return open(rootUri, options, S3Options.defaults());
+    }
+
+    /**
+     * Opens a repository; an {@code s3://bucket/prefix/} root is read through the AWS SDK with {@code s3}'s
+     * settings (see {@link S3ModelRepository} for why beside VFS rather than through it), any other through
+     * Commons VFS.
+     *
+     * @throws RepositoryException if the root does not exist or cannot be read; for a bucket, the message
+     *     names it and says why (no credentials, access denied, no such bucket, no answer)
+     */
+    static ModelRepository open(String rootUri, RepositoryOptions options, S3Options s3) throws RepositoryException {
+        if (S3Root.isS3(rootUri)) {
+            return S3ModelRepository.open(rootUri, options, s3);
+        }
         return VfsModelRepository.open(rootUri, options);
     }
 

@@ -69,6 +69,11 @@ final class ModelFiles {
                     CONFIG_FILE + " is " + e.size + " bytes, more than the " + options.maxConfigBytes() + " allowed",
                     new byte[0]);
         }
+        return parseConfig(model, bytes);
+    }
+
+    /** Parses config.pbtxt's bytes; text that is not UTF-8 or not a valid config becomes an error. */
+    static ConfigRead parseConfig(String model, byte[] bytes) {
         String text;
         try {
             text = StandardCharsets.UTF_8
@@ -87,12 +92,12 @@ final class ModelFiles {
         }
     }
 
-    private static ConfigRead error(String model, String what, byte[] bytes) {
+    static ConfigRead error(String model, String what, byte[] bytes) {
         return new ConfigRead(Optional.empty(), Optional.of("model '" + model + "': " + what), bytes);
     }
 
     /** The model file name in each version folder: default_model_filename, else model.onnx. */
-    String modelFileName(ConfigRead config) {
+    static String modelFileName(ConfigRead config) {
         return config.config()
                 .map(ModelConfig::getDefaultModelFilename)
                 .filter(n -> !n.isEmpty())

@@ -183,7 +183,7 @@ public final class VfsModelRepository implements ModelRepository {
         String model = ModelNames.validate(modelName);
         FileObject dir = modelFolder(model);
         ModelFiles.ConfigRead config = files.readConfig(model, dir);
-        String fileName = files.modelFileName(config);
+        String fileName = ModelFiles.modelFileName(config);
         List<ModelEntry.VersionEntry> versions = new ArrayList<>();
         Map<Long, FileObject> folders = new HashMap<>();
         for (FileObject child : tree.children(dir, model)) {
@@ -216,7 +216,7 @@ public final class VfsModelRepository implements ModelRepository {
                     "model '" + model + "' has no version " + version + "; versions are numbered from 1");
         }
         FileObject dir = modelFolder(model);
-        String fileName = files.modelFileName(files.readConfig(model, dir));
+        String fileName = ModelFiles.modelFileName(files.readConfig(model, dir));
         String relative = model + "/" + version;
         FileObject versionDir = tree.child(dir, Long.toString(version), relative)
                 .orElseThrow(() -> new RepositoryException.NotFound("model '" + model + "' has no version " + version));
