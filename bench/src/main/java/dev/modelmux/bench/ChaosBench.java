@@ -194,6 +194,7 @@ public final class ChaosBench {
         long tenantVersion;
         long endpointVersion;
         int writes;
+        String writeNote = "";
 
         Scenario(Options o, ChaosNet net, ChaosMesh mesh, java.util.function.Consumer<String> log) {
             this.o = o;
@@ -210,6 +211,8 @@ public final class ChaosBench {
 
         Row fault(String f) throws Exception {
             long start = System.nanoTime();
+            writeNote = "";
+            Thread writer = null;
             long t0;
             long t1;
             String what;
@@ -222,7 +225,7 @@ public final class ChaosBench {
                     t0 = System.nanoTime();
                     mesh.kill(v);
                     sleepS(o.stopSeconds() / 2.0);
-                    writeDocuments((v + 1) % 3);
+                    writer = writeAsync((v + 1) % 3);
                     sleepS(o.stopSeconds() / 2.0);
                     t1 = System.nanoTime();
                     mesh.start(v);
@@ -235,7 +238,7 @@ public final class ChaosBench {
                     t0 = System.nanoTime();
                     mesh.freeze(v, true);
                     sleepS(o.stopSeconds() / 2.0);
-                    writeDocuments(0);
+                    writer = writeAsync(0);
                     sleepS(o.stopSeconds() / 2.0);
                     t1 = System.nanoTime();
                     mesh.freeze(v, false);
@@ -247,7 +250,7 @@ public final class ChaosBench {
                     t0 = System.nanoTime();
                     net.partition(v);
                     sleepS(o.faultSeconds() / 2.0);
-                    writeDocuments(0);
+                    writer = writeAsync(0);
                     sleepS(o.faultSeconds() / 2.0);
                     t1 = System.nanoTime();
                     net.heal(v);
@@ -295,7 +298,9 @@ public final class ChaosBench {
                 }
                 default -> throw new IllegalArgumentException("unknown fault '" + f + "'; known: " + ALL_FAULTS);
             }
-            long healed = System.nanoTime();
+            if (writer != null) {
+                writer.join();
+            }
             String converged;
             boolean ok;
             try {
@@ -308,12 +313,21 @@ public final class ChaosBench {
             }
             log.accept("chaos: " + f + " healed; converged: " + converged);
             sleepS(3);
-            return summarize(f, what, start, t0, t1, System.nanoTime(), converged, ok);
+            return summarize(f, what + writeNote, start, t0, t1, System.nanoTime(), converged, ok);
+        }
+
+        /** {@link #writeDocuments} on its own thread, so that a slow write does not stretch the fault. */
+        Thread writeAsync(int via) {
+            Thread t = new Thread(() -> writeDocuments(via), "chaos-writer");
+            t.setDaemon(true);
+            t.start();
+            return t;
         }
 
         /** Writes a new tenants and endpoints version through node {@code via}, during a fault. */
         void writeDocuments(int via) {
             writes++;
+            long t = System.nanoTime();
             try {
                 tenantVersion = mesh.put(
                         via,
@@ -321,10 +335,22 @@ public final class ChaosBench {
                         "{\"key_sha256\": [\"" + sha256(key("beta")) + "\"], \"weight\": " + (1 + writes % 3) + "}");
                 int w = writes % 2 == 0 ? 80 : 70;
                 endpointVersion = mesh.put(via, "/api/v1/endpoints/" + ENDPOINT, endpointJson(w));
-                log.accept("chaos: wrote tenants v" + tenantVersion + ", endpoints v" + endpointVersion + " via node-"
-                        + via);
+                writeNote = String.format(
+                        Locale.ROOT,
+                        "; during it, tenants v%d and endpoints v%d written via node-%d in %.1f s",
+                        tenantVersion,
+                        endpointVersion,
+                        via,
+                        (System.nanoTime() - t) / 1e9);
+                log.accept("chaos: " + writeNote.substring(2));
             } catch (IllegalStateException e) {
-                log.accept("chaos: a document write via node-" + via + " failed during the fault: " + e.getMessage());
+                writeNote = String.format(
+                        Locale.ROOT,
+                        "; during it, a document write via node-%d failed after %.1f s: %s",
+                        via,
+                        (System.nanoTime() - t) / 1e9,
+                        e.getMessage());
+                log.accept("chaos: " + writeNote.substring(2));
             }
         }
 
@@ -508,7 +534,10 @@ public final class ChaosBench {
         return b.toString();
     }
 
-    /** 50 (or {@code n}) small MLPs, each with {@link #VARIANTS} inputs; the endpoint's targets are m00 and m01. */
+    /**
+     * 50 (or {@code n}) small MLPs with the same {@link #VARIANTS} inputs (so that an answer from the
+     * endpoint can be checked against whichever target gave it); the endpoint's targets are m00 and m01.
+     */
     static Map<String, List<BenchModel>> writeRepo(Path repo, int n) throws IOException {
         Map<String, List<BenchModel>> out = new LinkedHashMap<>();
         for (int i = 0; i < n; i++) {
@@ -520,7 +549,7 @@ public final class ChaosBench {
             for (int v = 0; v < VARIANTS; v++) {
                 float[] x = new float[16];
                 for (int k = 0; k < x.length; k++) {
-                    x[k] = (float) Math.cos(k * (v + 1) + i);
+                    x[k] = (float) Math.cos(k * (v + 1) + v);
                 }
                 vs.add(new BenchModel(name, m.onnx(), m.config(), Map.of(), Map.of("input", x), m.shape()));
             }

@@ -199,7 +199,10 @@ final class ChaosMesh implements AutoCloseable {
         return out;
     }
 
-    /** What node i really holds READY ({@code POST /v2/repository/index}), as {@code model:version@node-i}. */
+    /**
+     * What node i really holds READY, as {@code model:version@node-i}: its {@code POST
+     * /v2/repository/index} rows that are READY on its own devices.
+     */
     Set<String> held(int i) {
         HttpResponse<String> r = send(
                 i,
@@ -213,7 +216,9 @@ final class ChaosMesh implements AutoCloseable {
         Set<String> out = new TreeSet<>();
         for (Object o : new JsonArray(r.body())) {
             JsonObject m = (JsonObject) o;
-            if ("READY".equals(m.getString("state"))) {
+            // The index is the mesh's: a version held only by peers is READY with reason "ready on node ...".
+            if ("READY".equals(m.getString("state"))
+                    && !m.getString("reason", "").startsWith("ready on ")) {
                 out.add(m.getString("name") + ":" + m.getValue("version") + "@node-" + i);
             }
         }
@@ -225,12 +230,13 @@ final class ChaosMesh implements AutoCloseable {
         return new JsonObject(get(i, path)).getLong("policy_version", -1L);
     }
 
-    /** An admin {@code PUT} on node i; returns the {@code policy_version} it answers. */
+    /** An admin {@code PUT} on node i (waiting up to 60 s); returns the {@code policy_version} it answers. */
     long put(int i, String path, String json) {
         HttpResponse<String> r = send(
                 i,
                 HttpRequest.newBuilder(uri(i, path))
                         .PUT(HttpRequest.BodyPublishers.ofString(json))
+                        .timeout(Duration.ofSeconds(60))
                         .header("content-type", "application/json")
                         .header("authorization", "Bearer " + ADMIN_TOKEN));
         if (r.statusCode() / 100 != 2) {
@@ -254,7 +260,11 @@ final class ChaosMesh implements AutoCloseable {
 
     private HttpResponse<String> send(int i, HttpRequest.Builder b) {
         try {
-            return http.send(b.timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+            HttpRequest req = b.build();
+            if (req.timeout().isEmpty()) {
+                req = b.timeout(Duration.ofSeconds(5)).build();
+            }
+            return http.send(req, HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             throw new IllegalStateException("node-" + i + ": " + e, e);
         } catch (InterruptedException e) {

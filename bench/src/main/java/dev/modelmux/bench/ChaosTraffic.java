@@ -7,6 +7,7 @@ import dev.modelmux.node.oip.ServerLiveRequest;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.grpc.client.GrpcClient;
 import io.vertx.grpc.client.GrpcClientOptions;
@@ -32,7 +33,7 @@ import java.util.function.IntFunction;
  * keys, a share through an endpoint) to the nodes in turn, each answer checked against the
  * in-process reference for that model and input. It behaves like a client behind a health-checked
  * load balancer: a ServerLive probe every 250 ms takes a node out of rotation when it does not
- * answer within 750 ms, and a call is tried again on another node (within its one deadline) when
+ * answer within 750 ms twice in a row, and a call is tried again on another node (within its one deadline) when
  * its node refused or reset the connection, or stayed silent for a second while failing its probe.
  * Every call ends as exactly one {@link Outcome}, at the latest one second after its deadline.
  */
@@ -95,7 +96,10 @@ final class ChaosTraffic implements AutoCloseable {
         this.grpc = GrpcClient.client(
                 vertx,
                 new GrpcClientOptions().setMaxMessageSize(64L << 20),
-                new HttpClientOptions().setConnectTimeout(1_000));
+                new HttpClientOptions()
+                        .setProtocolVersion(HttpVersion.HTTP_2)
+                        .setHttp2ClearTextUpgrade(false)
+                        .setConnectTimeout(1_000));
         Thread probe = new Thread(this::probeLoop, "chaos-probe");
         probe.setDaemon(true);
         threads.add(probe);
@@ -248,6 +252,7 @@ final class ChaosTraffic implements AutoCloseable {
     }
 
     private void probeLoop() {
+        int[] misses = new int[nodes];
         while (running.get()) {
             List<CompletableFuture<Boolean>> probes = new ArrayList<>();
             for (int i = 0; i < nodes; i++) {
@@ -270,7 +275,9 @@ final class ChaosTraffic implements AutoCloseable {
                 } catch (Exception e) {
                     ok = false;
                 }
-                healthy.set(i, ok ? 1 : 0);
+                // Two misses in a row take a node out of rotation (one may be this JVM's own pause).
+                misses[i] = ok ? 0 : misses[i] + 1;
+                healthy.set(i, misses[i] < 2 ? 1 : 0);
             }
             sleep(250);
         }
