@@ -218,8 +218,9 @@ public final class ChaosBench {
             String what;
             switch (f) {
                 case "kill9" -> {
-                    int v = mostHolding();
-                    what = "kill -9 node-" + v + " (holds " + mesh.held(v).size() + " models), restart after "
+                    int[] holder = mostHolding();
+                    int v = holder[0];
+                    what = "kill -9 node-" + v + " (holding " + holder[1] + " of the models), restart after "
                             + o.stopSeconds() + " s";
                     log.accept("chaos: " + what);
                     t0 = System.nanoTime();
@@ -229,7 +230,7 @@ public final class ChaosBench {
                     sleepS(o.stopSeconds() / 2.0);
                     t1 = System.nanoTime();
                     mesh.start(v);
-                    mesh.awaitServing(v, 120_000);
+                    mesh.awaitServing(v, 300_000);
                 }
                 case "sigstop" -> {
                     int v = 1;
@@ -290,8 +291,8 @@ public final class ChaosBench {
                         int code = mesh.stop(i);
                         exits.append(i == 0 ? " (exit " : ", ").append(code);
                         mesh.start(i);
-                        mesh.awaitServing(i, 120_000);
-                        mesh.node(i).awaitMembers(3, 120_000);
+                        mesh.awaitServing(i, 300_000);
+                        mesh.node(i).awaitMembers(3, 300_000);
                     }
                     what += exits.append(")");
                     t1 = System.nanoTime();
@@ -465,17 +466,23 @@ public final class ChaosBench {
                     first);
         }
 
-        private int mostHolding() {
+        /** The node that holds most models, and how many. */
+        private int[] mostHolding() {
             int best = 0;
             int most = -1;
             for (int i = 0; i < 3; i++) {
-                int n = mesh.held(i).size();
+                int n;
+                try {
+                    n = mesh.held(i).size();
+                } catch (IllegalStateException e) {
+                    n = 0; // no answer now: not the one to kill
+                }
                 if (n > most) {
                     most = n;
                     best = i;
                 }
             }
-            return best;
+            return new int[] {best, most};
         }
     }
 

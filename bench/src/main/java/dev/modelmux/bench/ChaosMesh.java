@@ -71,13 +71,13 @@ final class ChaosMesh implements AutoCloseable {
     /** Node 0, then 1 and 2 joining it; returns when every node sees three members. */
     void startAll() throws Exception {
         start(0);
-        nodes[0].awaitServing(120_000);
+        nodes[0].awaitServing(300_000);
         start(1);
         start(2);
         for (int i = 0; i < 3; i++) {
-            nodes[i].awaitServing(120_000);
+            nodes[i].awaitServing(300_000);
         }
-        awaitMembers(3, 120_000);
+        awaitMembers(3, 300_000);
     }
 
     /** Starts node i (again): same addresses, ports and data folder; every other node is a peer. */
@@ -262,7 +262,7 @@ final class ChaosMesh implements AutoCloseable {
         try {
             HttpRequest req = b.build();
             if (req.timeout().isEmpty()) {
-                req = b.timeout(Duration.ofSeconds(5)).build();
+                req = b.timeout(Duration.ofSeconds(15)).build();
             }
             return http.send(req, HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
