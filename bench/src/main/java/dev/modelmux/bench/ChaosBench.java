@@ -99,7 +99,7 @@ public final class ChaosBench {
                 BenchArgs.intArg(args, "--pause-ms", 10),
                 BenchArgs.intArg(args, "--fault-seconds", shortRun ? 10 : 30),
                 BenchArgs.intArg(args, "--stop-seconds", shortRun ? 5 : 15),
-                90_000,
+                180_000,
                 List.of(args).contains("--loopback"));
         Report r = run(o, System.out::println);
         System.out.println(r.table());
