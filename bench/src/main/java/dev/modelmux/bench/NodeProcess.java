@@ -172,6 +172,23 @@ final class NodeProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * SIGTERM, then waits up to {@code timeoutMs} for the node to drain and exit; kills it after that.
+     * Returns the exit status, or -1 when it had to be killed.
+     */
+    int stop(long timeoutMs) throws InterruptedException {
+        if (!process.isAlive()) {
+            return process.exitValue();
+        }
+        process.destroy();
+        if (process.waitFor(timeoutMs, TimeUnit.MILLISECONDS)) {
+            return process.exitValue();
+        }
+        process.destroyForcibly();
+        process.waitFor(10, TimeUnit.SECONDS);
+        return -1;
+    }
+
     /** Kills without waiting; for the JVM's shutdown hook. */
     void destroyNow() {
         if (process.isAlive()) {
