@@ -81,12 +81,21 @@ class BatchingDecisionTest {
     @Test
     void aModelWhoseBatchesCostMorePerRowRunsUnbatched() {
         ModelInferRequest req = fp32("mixing", "input", ramp(MIXING, 0.001f), 1, MIXING);
+        java.util.concurrent.atomic.AtomicReference<String> last = new java.util.concurrent.atomic.AtomicReference<>();
         // Wait for a comparison: the model starts unbatched and tries batches once it measured that.
-        underLoad(
-                req,
-                () -> decision("mixing")
-                        .map(b -> b.getString("reason").startsWith("unbatched: batched runs cost"))
-                        .orElse(false));
+        try {
+            underLoad(
+                    req,
+                    () -> decision("mixing")
+                            .map(b -> {
+                                last.set(b.encode());
+                                return b.getString("reason").startsWith("unbatched: batched runs cost");
+                            })
+                            .orElse(false));
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError(
+                    "no comparison kept the model unbatched; the decider's last view: " + last.get(), e);
+        }
         JsonObject b = decision("mixing").orElseThrow();
         assertThat(b.getString("decision")).isEqualTo("SINGLE");
         assertThat(b.getDouble("batch_us_per_row")).isGreaterThan(b.getDouble("single_us_per_row"));

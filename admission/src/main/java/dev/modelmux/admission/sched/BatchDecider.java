@@ -248,6 +248,9 @@ public final class BatchDecider<M> {
         private long nextProbeNanos;
         private int comparisons;
         private boolean confirming;
+        /** The first unbatched window after a load pays the copy's warm-up (first runs are slow): discarded. */
+        private boolean warmedUp;
+
         private long lastUsedNanos;
         private String reason = "measuring unbatched throughput before trying batches";
 
@@ -295,7 +298,10 @@ public final class BatchDecider<M> {
                 }
                 case MEASURE -> {
                     double cost = cost(now);
-                    if (!Double.isNaN(cost)) {
+                    if (!Double.isNaN(cost) && !warmedUp) {
+                        warmedUp = true;
+                        window = mark(current, now);
+                    } else if (!Double.isNaN(cost)) {
                         incumbentCost = cost;
                         record(current, cost);
                         phase = Phase.PROBE;

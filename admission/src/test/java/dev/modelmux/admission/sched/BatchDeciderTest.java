@@ -215,8 +215,9 @@ class BatchDeciderTest {
     @Test
     void aProbeWithoutEnoughLoadIsAbandonedWithoutAChange() {
         Device d = new Device(1 * MS, 4 * MS);
-        // Enough load to measure unbatched, then one request every second: a batch probe never fills a window.
-        d.load("m", 300 * MS);
+        // Enough load to measure unbatched (the first window, the warm-up, is discarded), then one request every
+        // second: a batch probe never fills a window.
+        d.load("m", 600 * MS);
         assertThat(view("m").phase()).isEqualTo(Phase.PROBE);
         for (int i = 0; i < 7; i++) {
             now += S;
