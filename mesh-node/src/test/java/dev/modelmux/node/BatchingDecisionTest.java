@@ -78,27 +78,39 @@ class BatchingDecisionTest {
         assertThat(b.getDouble("batch_us_per_row")).isLessThan(b.getDouble("single_us_per_row"));
     }
 
+    /**
+     * The row-mixing model's batches cost more per row than its single runs on some machines and less on
+     * others (measured: 1.26x on an idle dev VM, 0.48x in a CI run), so this checks that the node follows
+     * its own measurement on this machine: after a completed comparison the model runs unbatched exactly
+     * when batched runs did not cost at least 10% less per row. That batching which loses is turned off
+     * is shown deterministically on a fake clock ({@code DeviceQueueBatchingTest}, {@code BatchDeciderTest}).
+     */
     @Test
-    void aModelWhoseBatchesCostMorePerRowRunsUnbatched() {
+    void aModelRunsTheWayItsOwnComparisonFavours() {
         ModelInferRequest req = fp32("mixing", "input", ramp(MIXING, 0.001f), 1, MIXING);
         java.util.concurrent.atomic.AtomicReference<String> last = new java.util.concurrent.atomic.AtomicReference<>();
-        // Wait for a comparison: the model starts unbatched and tries batches once it measured that.
         try {
             underLoad(
                     req,
                     () -> decision("mixing")
                             .map(b -> {
                                 last.set(b.encode());
-                                return b.getString("reason").startsWith("unbatched: batched runs cost");
+                                String r = b.getString("reason");
+                                return r.contains(": batched runs cost") && !r.endsWith("; confirming");
                             })
                             .orElse(false));
         } catch (org.awaitility.core.ConditionTimeoutException e) {
-            throw new AssertionError(
-                    "no comparison kept the model unbatched; the decider's last view: " + last.get(), e);
+            throw new AssertionError("no comparison completed; the decider's last view: " + last.get(), e);
         }
         JsonObject b = decision("mixing").orElseThrow();
-        assertThat(b.getString("decision")).isEqualTo("SINGLE");
-        assertThat(b.getDouble("batch_us_per_row")).isGreaterThan(b.getDouble("single_us_per_row"));
+        double ratio = b.getDouble("batch_us_per_row") / b.getDouble("single_us_per_row");
+        String expected = b.getString("reason").startsWith("batching:") ? "BATCH" : "SINGLE";
+        assertThat(b.getString("decision")).as(b.encode()).isEqualTo(expected);
+        if (expected.equals("SINGLE")) {
+            assertThat(ratio).as(b.encode()).isGreaterThan(0.9);
+        } else {
+            assertThat(ratio).as(b.encode()).isLessThanOrEqualTo(0.95);
+        }
     }
 
     /** Sixteen closed-loop clients send {@code req} until {@code done} holds. */
