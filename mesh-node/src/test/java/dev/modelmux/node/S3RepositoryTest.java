@@ -17,7 +17,7 @@ import dev.modelmux.node.oip.ModelInferResponse;
 import dev.modelmux.node.oip.RepositoryIndexRequest;
 import dev.modelmux.node.oip.RepositoryIndexResponse;
 import dev.modelmux.repo.ExampleRepository;
-import io.vertx.core.Future;
+import dev.modelmux.repo.testing.S3TestServer;
 import io.vertx.grpc.common.GrpcStatus;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
@@ -47,7 +47,7 @@ class S3RepositoryTest {
     @TempDir
     Path tmp;
 
-    private NodeConfig config(S3Server s3, String prefix, String... more) {
+    private NodeConfig config(S3TestServer s3, String prefix, String... more) {
         List<String> args = new ArrayList<>(List.of(
                 "--repo",
                 s3.root(prefix),
@@ -88,7 +88,7 @@ class S3RepositoryTest {
                 example, tmp, ExampleRepository.plan(List.of(64L << 10, 64L << 10, 64L << 10, 64L << 10), List.of()));
         byte[] v1 = TestRepo.mlpBytes(16, 4, 50_000, 1);
         byte[] v2 = TestRepo.mlpBytes(16, 4, 50_000, 2);
-        try (S3Server s3 = new S3Server(Files.createDirectories(tmp.resolve("blobs")), "models")) {
+        try (S3TestServer s3 = new S3TestServer(Files.createDirectories(tmp.resolve("blobs")), "models")) {
             Set<String> exampleModels = upload(s3, example, "team/");
             s3.put("team/m/config.pbtxt", TestRepo.mlpConfig("m", 16, 4, 8));
             s3.put("team/m/1/model.onnx", v1);
@@ -110,20 +110,16 @@ class S3RepositoryTest {
                         .until(() -> infer(f, "fresh").status() == GrpcStatus.OK);
                 assertThat(floats(infer(f, "fresh").body(), 0)).containsExactly(reference(v2), within(1e-5f));
 
-                // 3. A new artifact for m: gated in the background, version 1 answers every request meanwhile.
+                // 3. A new artifact for m: gated in the background, and every request sent until version 2 is
+                // READY is answered (by version 1) meanwhile.
                 s3.put("team/m/2/model.onnx", v2);
-                List<Future<Reply<ModelInferResponse>>> during = new ArrayList<>();
-                for (int i = 0; i < 30; i++) {
-                    during.add(f.node.vertx().executeBlocking(() -> infer(f, "m"), false));
-                    Thread.sleep(20);
-                }
-                for (Future<Reply<ModelInferResponse>> r : during) {
-                    Reply<ModelInferResponse> reply = NodeFixture.await(r);
-                    assertThat(reply.status()).as(reply.message()).isEqualTo(GrpcStatus.OK);
-                }
                 await().atMost(NodeFixture.PATIENCE)
-                        .pollInterval(Duration.ofMillis(200))
-                        .until(() -> state(f, "m", "2").getState().equals("READY"));
+                        .pollInterval(Duration.ofMillis(20))
+                        .until(() -> {
+                            Reply<ModelInferResponse> reply = infer(f, "m");
+                            assertThat(reply.status()).as(reply.message()).isEqualTo(GrpcStatus.OK);
+                            return state(f, "m", "2").getState().equals("READY");
+                        });
                 Reply<ModelInferResponse> after = infer(f, "m");
                 assertThat(after.body().getModelVersion()).isEqualTo("2");
                 assertThat(floats(after.body(), 0)).containsExactly(reference(v2), within(1e-5f));
@@ -159,19 +155,19 @@ class S3RepositoryTest {
 
     @Test
     void badCredentialsStopTheStartWithAMessageNamingTheBucket() throws Exception {
-        try (S3Server s3 = new S3Server(
+        try (S3TestServer s3 = new S3TestServer(
                 Files.createDirectories(tmp.resolve("blobs")), "locked", "someone-else", "not-ours-0000")) {
             assertThatThrownBy(() -> NodeFixture.await(MeshNode.start(config(s3, "p/"))))
                     .hasMessageContaining("bucket 'locked'")
                     .hasMessageContaining("access denied")
                     .satisfies(e -> assertThat(String.valueOf(e.getMessage()))
-                            .doesNotContain(S3Server.SECRET_KEY)
+                            .doesNotContain(S3TestServer.SECRET_KEY)
                             .doesNotContain("not-ours-0000"));
         }
     }
 
     /** Puts every file of a local repository folder under {@code prefix}; returns the model names. */
-    private static Set<String> upload(S3Server s3, Path folder, String prefix) throws Exception {
+    private static Set<String> upload(S3TestServer s3, Path folder, String prefix) throws Exception {
         try (var files = Files.walk(folder)) {
             for (Path p : files.filter(Files::isRegularFile).toList()) {
                 String rel = folder.relativize(p).toString().replace('\\', '/');

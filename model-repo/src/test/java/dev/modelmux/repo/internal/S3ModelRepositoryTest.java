@@ -11,6 +11,7 @@ import dev.modelmux.repo.OnnxModelBuilder;
 import dev.modelmux.repo.RepositoryException;
 import dev.modelmux.repo.RepositoryOptions;
 import dev.modelmux.repo.S3Options;
+import dev.modelmux.repo.testing.S3TestServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;

@@ -1,4 +1,4 @@
-package dev.modelmux.node;
+package dev.modelmux.repo.testing;
 
 import java.io.ByteArrayInputStream;
 import java.net.InetAddress;
@@ -7,6 +7,8 @@ import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
@@ -15,6 +17,7 @@ import org.gaul.s3proxy.blobstore.ForwardingBlobStore;
 import org.gaul.s3proxy.nio2blob.FilesystemNio2BlobStore;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
@@ -23,7 +26,10 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.DeleteObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
  * A real S3 API server for tests: S3Proxy over a filesystem blob store in a temporary folder, on an
@@ -32,7 +38,7 @@ import software.amazon.awssdk.services.s3.model.PutObjectRequest;
  * set here); the test side writes objects with a client of its own. {@link #freeze()} stops answering
  * on the same port (connections are accepted by the kernel, never answered).
  */
-final class S3Server implements AutoCloseable {
+public final class S3TestServer implements AutoCloseable {
     public static final String ACCESS_KEY = "modelmux-test-access";
     public static final String SECRET_KEY = "modelmux-test-secret-0123456789";
 
@@ -49,21 +55,44 @@ final class S3Server implements AutoCloseable {
     /** Objects served (GET), counted by the blob store. */
     public final AtomicInteger gets = new AtomicInteger();
 
+    /** While set, listings and reads are answered 503 SlowDown, as a throttling bucket does. */
+    public final AtomicBoolean throttle = new AtomicBoolean();
+
     private ServerSocket frozen;
 
+    private void throttled() {
+        if (throttle.get()) {
+            throw (S3Exception) S3Exception.builder()
+                    .statusCode(503)
+                    .message("Please reduce your request rate.")
+                    .awsErrorDetails(AwsErrorDetails.builder()
+                            .errorCode("SlowDown")
+                            .errorMessage("Please reduce your request rate.")
+                            .build())
+                    .build();
+        }
+    }
+
     /** A server whose bucket {@code bucket} exists and that knows the test's credentials. */
-    S3Server(Path dir, String bucket) throws Exception {
+    public S3TestServer(Path dir, String bucket) throws Exception {
         this(dir, bucket, ACCESS_KEY, SECRET_KEY);
     }
 
     /** A server that accepts only {@code identity}/{@code credential}. */
-    S3Server(Path dir, String bucket, String identity, String credential) throws Exception {
+    public S3TestServer(Path dir, String bucket, String identity, String credential) throws Exception {
         this.bucket = bucket;
         store = new ForwardingBlobStore(new FilesystemNio2BlobStore(dir.toString())) {
             @Override
             public ResponseInputStream<GetObjectResponse> getBlob(GetObjectRequest request) {
+                throttled();
                 gets.incrementAndGet();
                 return super.getBlob(request);
+            }
+
+            @Override
+            public ListObjectsV2Response list(ListObjectsV2Request request) {
+                throttled();
+                return super.list(request);
             }
         };
         store.createContainer(software.amazon.awssdk.services.s3.model.CreateBucketRequest.builder()
@@ -75,7 +104,12 @@ final class S3Server implements AutoCloseable {
                 .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, identity, credential)
                 .build();
         proxy.start();
+        // S3Proxy starts Jetty in the background: wait for it, but not forever.
+        long giveUp = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
         while (!proxy.getState().equals("STARTED")) {
+            if (System.nanoTime() - giveUp > 0) {
+                throw new IllegalStateException("S3Proxy did not start within 2 minutes: " + proxy.getState());
+            }
             Thread.sleep(10);
         }
         port = proxy.getPort();
