@@ -36,6 +36,39 @@ final class ChildNode implements AutoCloseable {
         this.httpPort = httpPort;
     }
 
+    /**
+     * The arguments of a node that joins the mesh through the member at {@code seedClusterPort} on loopback,
+     * with the test cluster secret and admin token and ephemeral ports, then {@code extra}.
+     */
+    static List<String> meshArgs(
+            String nodeId, Path repo, int seedClusterPort, Path dataDir, String devices, String... extra) {
+        List<String> args = new ArrayList<>(List.of(
+                "--node-id",
+                nodeId,
+                "--repo",
+                repo.toUri().toString(),
+                "--host",
+                "127.0.0.1",
+                "--grpc-port",
+                "0",
+                "--http-port",
+                "0",
+                "--cluster-port",
+                "0",
+                "--peers",
+                "127.0.0.1:" + seedClusterPort,
+                "--cluster-secret",
+                NodeFixture.CLUSTER_SECRET,
+                "--admin-token",
+                NodeFixture.ADMIN_TOKEN,
+                "--data-dir",
+                dataDir.toString(),
+                "--devices",
+                devices));
+        args.addAll(List.of(extra));
+        return args;
+    }
+
     /** Starts {@code modelmux serve args...} in {@code dir} and waits until it serves. */
     static ChildNode start(Path dir, List<String> args) throws IOException {
         return start(dir, List.of(), args);

@@ -36,28 +36,11 @@ class SilentPeerTest {
         try (NodeFixture a = NodeFixture.startMesh(repo, tmp.resolve("a"), 256L << 20, "a", List.of());
                 ChildNode b = ChildNode.start(
                         tmp.resolve("b"),
-                        List.of(
-                                "--node-id",
+                        ChildNode.meshArgs(
                                 "b",
-                                "--repo",
-                                repo.toUri().toString(),
-                                "--host",
-                                "127.0.0.1",
-                                "--grpc-port",
-                                "0",
-                                "--http-port",
-                                "0",
-                                "--cluster-port",
-                                "0",
-                                "--peers",
-                                "127.0.0.1:" + a.node.clusterPort(),
-                                "--cluster-secret",
-                                NodeFixture.CLUSTER_SECRET,
-                                "--admin-token",
-                                NodeFixture.ADMIN_TOKEN,
-                                "--data-dir",
-                                tmp.resolve("b/data").toString(),
-                                "--devices",
+                                repo,
+                                a.node.clusterPort(),
+                                tmp.resolve("b/data"),
                                 "cpu0=64MiB",
                                 "--poll-interval",
                                 "1s"));
