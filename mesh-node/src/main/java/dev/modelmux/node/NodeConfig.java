@@ -137,108 +137,10 @@ public record NodeConfig(
         Objects.requireNonNull(s3, "s3");
     }
 
-    /** The settings before the S3 repository existed: its defaults. */
-    public NodeConfig(
-            String repository,
-            String host,
-            int grpcPort,
-            int httpPort,
-            List<DeviceSpec> devices,
-            Optional<String> adminToken,
-            Path dataDir,
-            ControlMode modelControl,
-            Duration pollInterval,
-            long maxMessageBytes,
-            long maxTensorElements,
-            double footprintFactor,
-            int intraOpThreads,
-            Duration shutdownGrace,
-            boolean detectGpus,
-            ClusterConfig cluster,
-            Optional<String> clusterSecret,
-            Optional<Path> tenants,
-            Duration drainTimeout,
-            FeatureStoreConfig features,
-            PredictionLogConfig predictionLog,
-            Optional<Path> endpoints,
-            ServingOptions serving) {
-        this(
-                repository,
-                host,
-                grpcPort,
-                httpPort,
-                devices,
-                adminToken,
-                dataDir,
-                modelControl,
-                pollInterval,
-                maxMessageBytes,
-                maxTensorElements,
-                footprintFactor,
-                intraOpThreads,
-                shutdownGrace,
-                detectGpus,
-                cluster,
-                clusterSecret,
-                tenants,
-                drainTimeout,
-                features,
-                predictionLog,
-                endpoints,
-                serving,
-                S3Options.defaults());
-    }
-
-    /** The settings before the serving options existed: their defaults. */
-    public NodeConfig(
-            String repository,
-            String host,
-            int grpcPort,
-            int httpPort,
-            List<DeviceSpec> devices,
-            Optional<String> adminToken,
-            Path dataDir,
-            ControlMode modelControl,
-            Duration pollInterval,
-            long maxMessageBytes,
-            long maxTensorElements,
-            double footprintFactor,
-            int intraOpThreads,
-            Duration shutdownGrace,
-            boolean detectGpus,
-            ClusterConfig cluster,
-            Optional<String> clusterSecret,
-            Optional<Path> tenants,
-            Duration drainTimeout,
-            FeatureStoreConfig features,
-            PredictionLogConfig predictionLog,
-            Optional<Path> endpoints) {
-        this(
-                repository,
-                host,
-                grpcPort,
-                httpPort,
-                devices,
-                adminToken,
-                dataDir,
-                modelControl,
-                pollInterval,
-                maxMessageBytes,
-                maxTensorElements,
-                footprintFactor,
-                intraOpThreads,
-                shutdownGrace,
-                detectGpus,
-                cluster,
-                clusterSecret,
-                tenants,
-                drainTimeout,
-                features,
-                predictionLog,
-                endpoints,
-                ServingOptions.defaults());
-    }
-    /** The settings before {@code drain-timeout}, the feature store and the prediction log existed: no drain on stop, their defaults. */
+    /**
+     * The settings every node needs; the rest at their defaults: no drain on stop, the default feature
+     * store, prediction log, serving options and S3 settings, and no endpoints file.
+     */
     public NodeConfig(
             String repository,
             String host,
@@ -280,53 +182,74 @@ public record NodeConfig(
                 Duration.ZERO,
                 FeatureStoreConfig.defaults(),
                 PredictionLogConfig.defaults(),
-                Optional.empty());
+                Optional.empty(),
+                ServingOptions.defaults(),
+                S3Options.defaults());
     }
 
-    /** A configuration without an endpoints file. */
-    public NodeConfig(
-            String repository,
-            String host,
-            int grpcPort,
-            int httpPort,
-            List<DeviceSpec> devices,
-            Optional<String> adminToken,
-            Path dataDir,
-            ControlMode modelControl,
-            Duration pollInterval,
-            long maxMessageBytes,
-            long maxTensorElements,
-            double footprintFactor,
-            int intraOpThreads,
-            Duration shutdownGrace,
-            boolean detectGpus,
-            ClusterConfig cluster,
-            Optional<String> clusterSecret,
-            Optional<Path> tenants,
-            Duration drainTimeout) {
-        this(
-                repository,
-                host,
-                grpcPort,
-                httpPort,
-                devices,
-                adminToken,
-                dataDir,
-                modelControl,
-                pollInterval,
-                maxMessageBytes,
-                maxTensorElements,
-                footprintFactor,
-                intraOpThreads,
-                shutdownGrace,
-                detectGpus,
-                cluster,
-                clusterSecret,
-                tenants,
-                drainTimeout,
-                FeatureStoreConfig.defaults(),
-                PredictionLogConfig.defaults(),
-                Optional.empty());
+    /** A copy with other ports (tests use 0 for ephemeral ports). */
+    public NodeConfig withPorts(int grpc, int http) {
+        Copy c = new Copy(this);
+        c.grpcPort = grpc;
+        c.httpPort = http;
+        return c.build();
+    }
+
+    /** A copy that joins the mesh with {@code cluster}, authenticating forwards with {@code secret}. */
+    public NodeConfig withCluster(ClusterConfig cluster, String secret) {
+        Copy c = new Copy(this);
+        c.cluster = cluster;
+        c.clusterSecret = Optional.of(secret);
+        return c.build();
+    }
+
+    /** A copy whose tenants come from {@code file}. */
+    public NodeConfig withTenants(Path file) {
+        Copy c = new Copy(this);
+        c.tenants = Optional.of(file);
+        return c.build();
+    }
+
+    /** A copy whose endpoints come from {@code file}. */
+    public NodeConfig withEndpoints(Path file) {
+        Copy c = new Copy(this);
+        c.endpoints = Optional.of(file);
+        return c.build();
+    }
+
+    /** A copy that drains for up to {@code timeout} on stop (0: no drain). */
+    public NodeConfig withDrainTimeout(Duration timeout) {
+        Copy c = new Copy(this);
+        c.drainTimeout = timeout;
+        return c.build();
+    }
+
+    /** A copy with other feature store settings. */
+    public NodeConfig withFeatures(FeatureStoreConfig f) {
+        Copy c = new Copy(this);
+        c.features = f;
+        return c.build();
+    }
+
+    /** A copy with other prediction log settings. */
+    public NodeConfig withPredictionLog(PredictionLogConfig p) {
+        Copy c = new Copy(this);
+        c.predictionLog = p;
+        return c.build();
+    }
+
+    /** A copy with other S3 repository settings. */
+    public NodeConfig withS3(S3Options o) {
+        Copy c = new Copy(this);
+        c.s3 = o;
+        return c.build();
+    }
+
+    /** A copy with other serving options. */
+    public NodeConfig withServing(ServingOptions s) {
+        Copy c = new Copy(this);
+        c.serving = s;
+        return c.build();
     }
 
     private static void port(String key, int p) {
@@ -335,264 +258,86 @@ public record NodeConfig(
         }
     }
 
-    /** A copy with other ports (tests use 0 for ephemeral ports). */
-    public NodeConfig withPorts(int grpc, int http) {
-        return new NodeConfig(
-                repository,
-                host,
-                grpc,
-                http,
-                devices,
-                adminToken,
-                dataDir,
-                modelControl,
-                pollInterval,
-                maxMessageBytes,
-                maxTensorElements,
-                footprintFactor,
-                intraOpThreads,
-                shutdownGrace,
-                detectGpus,
-                cluster,
-                clusterSecret,
-                tenants,
-                drainTimeout,
-                features,
-                predictionLog,
-                endpoints,
-                serving,
-                s3);
-    }
+    /** A mutable copy of a configuration, for the {@code with...} methods: change what differs, then build. */
+    private static final class Copy {
+        private String repository;
+        private String host;
+        private int grpcPort;
+        private int httpPort;
+        private List<DeviceSpec> devices;
+        private Optional<String> adminToken;
+        private Path dataDir;
+        private ControlMode modelControl;
+        private Duration pollInterval;
+        private long maxMessageBytes;
+        private long maxTensorElements;
+        private double footprintFactor;
+        private int intraOpThreads;
+        private Duration shutdownGrace;
+        private boolean detectGpus;
+        private ClusterConfig cluster;
+        private Optional<String> clusterSecret;
+        private Optional<Path> tenants;
+        private Duration drainTimeout;
+        private FeatureStoreConfig features;
+        private PredictionLogConfig predictionLog;
+        private Optional<Path> endpoints;
+        private ServingOptions serving;
+        private S3Options s3;
 
-    /** A copy that joins the mesh with {@code cluster}, authenticating forwards with {@code secret}. */
-    public NodeConfig withCluster(ClusterConfig cluster, String secret) {
-        return new NodeConfig(
-                repository,
-                host,
-                grpcPort,
-                httpPort,
-                devices,
-                adminToken,
-                dataDir,
-                modelControl,
-                pollInterval,
-                maxMessageBytes,
-                maxTensorElements,
-                footprintFactor,
-                intraOpThreads,
-                shutdownGrace,
-                detectGpus,
-                cluster,
-                Optional.of(secret),
-                tenants,
-                drainTimeout,
-                features,
-                predictionLog,
-                endpoints,
-                serving,
-                s3);
-    }
+        Copy(NodeConfig c) {
+            this.repository = c.repository;
+            this.host = c.host;
+            this.grpcPort = c.grpcPort;
+            this.httpPort = c.httpPort;
+            this.devices = c.devices;
+            this.adminToken = c.adminToken;
+            this.dataDir = c.dataDir;
+            this.modelControl = c.modelControl;
+            this.pollInterval = c.pollInterval;
+            this.maxMessageBytes = c.maxMessageBytes;
+            this.maxTensorElements = c.maxTensorElements;
+            this.footprintFactor = c.footprintFactor;
+            this.intraOpThreads = c.intraOpThreads;
+            this.shutdownGrace = c.shutdownGrace;
+            this.detectGpus = c.detectGpus;
+            this.cluster = c.cluster;
+            this.clusterSecret = c.clusterSecret;
+            this.tenants = c.tenants;
+            this.drainTimeout = c.drainTimeout;
+            this.features = c.features;
+            this.predictionLog = c.predictionLog;
+            this.endpoints = c.endpoints;
+            this.serving = c.serving;
+            this.s3 = c.s3;
+        }
 
-    /** A copy whose tenants come from {@code file}. */
-    public NodeConfig withTenants(Path file) {
-        return new NodeConfig(
-                repository,
-                host,
-                grpcPort,
-                httpPort,
-                devices,
-                adminToken,
-                dataDir,
-                modelControl,
-                pollInterval,
-                maxMessageBytes,
-                maxTensorElements,
-                footprintFactor,
-                intraOpThreads,
-                shutdownGrace,
-                detectGpus,
-                cluster,
-                clusterSecret,
-                Optional.of(file),
-                drainTimeout,
-                features,
-                predictionLog,
-                endpoints,
-                serving,
-                s3);
-    }
-
-    /** A copy whose endpoints come from {@code file}. */
-    public NodeConfig withEndpoints(Path file) {
-        return new NodeConfig(
-                repository,
-                host,
-                grpcPort,
-                httpPort,
-                devices,
-                adminToken,
-                dataDir,
-                modelControl,
-                pollInterval,
-                maxMessageBytes,
-                maxTensorElements,
-                footprintFactor,
-                intraOpThreads,
-                shutdownGrace,
-                detectGpus,
-                cluster,
-                clusterSecret,
-                tenants,
-                drainTimeout,
-                features,
-                predictionLog,
-                Optional.of(file),
-                serving,
-                s3);
-    }
-
-    /** A copy that drains for up to {@code timeout} on stop (0: no drain). */
-    public NodeConfig withDrainTimeout(Duration timeout) {
-        return new NodeConfig(
-                repository,
-                host,
-                grpcPort,
-                httpPort,
-                devices,
-                adminToken,
-                dataDir,
-                modelControl,
-                pollInterval,
-                maxMessageBytes,
-                maxTensorElements,
-                footprintFactor,
-                intraOpThreads,
-                shutdownGrace,
-                detectGpus,
-                cluster,
-                clusterSecret,
-                tenants,
-                timeout,
-                features,
-                predictionLog,
-                endpoints,
-                serving,
-                s3);
-    }
-
-    /** A copy with other feature store settings. */
-    public NodeConfig withFeatures(FeatureStoreConfig f) {
-        return new NodeConfig(
-                repository,
-                host,
-                grpcPort,
-                httpPort,
-                devices,
-                adminToken,
-                dataDir,
-                modelControl,
-                pollInterval,
-                maxMessageBytes,
-                maxTensorElements,
-                footprintFactor,
-                intraOpThreads,
-                shutdownGrace,
-                detectGpus,
-                cluster,
-                clusterSecret,
-                tenants,
-                drainTimeout,
-                f,
-                predictionLog,
-                endpoints,
-                serving,
-                s3);
-    }
-
-    /** A copy with other prediction log settings. */
-    public NodeConfig withPredictionLog(PredictionLogConfig p) {
-        return new NodeConfig(
-                repository,
-                host,
-                grpcPort,
-                httpPort,
-                devices,
-                adminToken,
-                dataDir,
-                modelControl,
-                pollInterval,
-                maxMessageBytes,
-                maxTensorElements,
-                footprintFactor,
-                intraOpThreads,
-                shutdownGrace,
-                detectGpus,
-                cluster,
-                clusterSecret,
-                tenants,
-                drainTimeout,
-                features,
-                p,
-                endpoints,
-                serving,
-                s3);
-    }
-
-    /** A copy with other S3 repository settings. */
-    public NodeConfig withS3(S3Options o) {
-        return new NodeConfig(
-                repository,
-                host,
-                grpcPort,
-                httpPort,
-                devices,
-                adminToken,
-                dataDir,
-                modelControl,
-                pollInterval,
-                maxMessageBytes,
-                maxTensorElements,
-                footprintFactor,
-                intraOpThreads,
-                shutdownGrace,
-                detectGpus,
-                cluster,
-                clusterSecret,
-                tenants,
-                drainTimeout,
-                features,
-                predictionLog,
-                endpoints,
-                serving,
-                o);
-    }
-
-    /** A copy with other serving options. */
-    public NodeConfig withServing(ServingOptions s) {
-        return new NodeConfig(
-                repository,
-                host,
-                grpcPort,
-                httpPort,
-                devices,
-                adminToken,
-                dataDir,
-                modelControl,
-                pollInterval,
-                maxMessageBytes,
-                maxTensorElements,
-                footprintFactor,
-                intraOpThreads,
-                shutdownGrace,
-                detectGpus,
-                cluster,
-                clusterSecret,
-                tenants,
-                drainTimeout,
-                features,
-                predictionLog,
-                endpoints,
-                s,
-                s3);
+        NodeConfig build() {
+            return new NodeConfig(
+                    repository,
+                    host,
+                    grpcPort,
+                    httpPort,
+                    devices,
+                    adminToken,
+                    dataDir,
+                    modelControl,
+                    pollInterval,
+                    maxMessageBytes,
+                    maxTensorElements,
+                    footprintFactor,
+                    intraOpThreads,
+                    shutdownGrace,
+                    detectGpus,
+                    cluster,
+                    clusterSecret,
+                    tenants,
+                    drainTimeout,
+                    features,
+                    predictionLog,
+                    endpoints,
+                    serving,
+                    s3);
+        }
     }
 }
