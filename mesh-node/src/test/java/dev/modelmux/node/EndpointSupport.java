@@ -215,6 +215,14 @@ final class EndpointSupport {
         return new NodeFixture(NodeFixture.await(MeshNode.start(c)));
     }
 
+    /** One sample of the node's {@code /metrics} as printed: {@code name} or {@code name{label="value"}}; 0 when absent. */
+    static double sample(NodeFixture f, String sample) {
+        String body = f.client.getWithToken("/metrics").body();
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(sample) + " ([0-9.eE+-]+)$")
+                .matcher(body);
+        return m.find() ? Double.parseDouble(m.group(1)) : 0;
+    }
+
     /** The value of one Prometheus series of the node's {@code /metrics}, 0 when absent. */
     static double metric(NodeFixture f, String name, String... labels) {
         String text = f.client.getWithToken("/metrics").body();

@@ -29,8 +29,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -66,8 +64,9 @@ class RepositoryFaultToleranceTest {
         try (NodeFixture f = NodeFixture.start(root, tmp.resolve("data"), 256L << 20, ControlMode.POLL)) {
             servesCorrectly(f, want);
             assertThat(reason(f)).isEmpty();
-            assertThat(metric(f, "modelmux_repository_stale_models")).isZero();
-            assertThat(metric(f, "modelmux_repository_errors_total{kind=\"model_scan\"}"))
+            assertThat(EndpointSupport.sample(f, "modelmux_repository_stale_models"))
+                    .isZero();
+            assertThat(EndpointSupport.sample(f, "modelmux_repository_errors_total{kind=\"model_scan\"}"))
                     .isZero();
 
             // 1. config.pbtxt cannot be read.
@@ -78,8 +77,9 @@ class RepositoryFaultToleranceTest {
                     .startsWith("repository read failed: could not read m/config.pbtxt in the repository")
                     .endsWith("; serving the last good version")
                     .doesNotContain(tmp.toString());
-            assertThat(metric(f, "modelmux_repository_stale_models")).isEqualTo(1);
-            assertThat(metric(f, "modelmux_repository_errors_total{kind=\"model_scan\"}"))
+            assertThat(EndpointSupport.sample(f, "modelmux_repository_stale_models"))
+                    .isEqualTo(1);
+            assertThat(EndpointSupport.sample(f, "modelmux_repository_errors_total{kind=\"model_scan\"}"))
                     .isPositive();
             restore.run();
             recovers(f);
@@ -92,7 +92,8 @@ class RepositoryFaultToleranceTest {
             assertThat(reason(f))
                     .startsWith("repository read failed: could not read m/1/model.onnx in the repository")
                     .endsWith("; serving the last good version");
-            assertThat(metric(f, "modelmux_repository_stale_models")).isEqualTo(1);
+            assertThat(EndpointSupport.sample(f, "modelmux_repository_stale_models"))
+                    .isEqualTo(1);
             restore.run();
             recovers(f);
             servesCorrectly(f, want);
@@ -105,9 +106,10 @@ class RepositoryFaultToleranceTest {
             assertThat(reason(f))
                     .startsWith("repository read failed: could not read the repository root in the repository")
                     .endsWith("; serving the last good version");
-            assertThat(metric(f, "modelmux_repository_errors_total{kind=\"listing\"}"))
+            assertThat(EndpointSupport.sample(f, "modelmux_repository_errors_total{kind=\"listing\"}"))
                     .isPositive();
-            assertThat(metric(f, "modelmux_repository_stale_models")).isEqualTo(1);
+            assertThat(EndpointSupport.sample(f, "modelmux_repository_stale_models"))
+                    .isEqualTo(1);
             Files.move(away, root);
             recovers(f);
             servesCorrectly(f, want);
@@ -119,7 +121,7 @@ class RepositoryFaultToleranceTest {
             servesCorrectly(f, want);
             assertThat(reason(f))
                     .isEqualTo("repository lists no models (not yet confirmed); serving the last good version");
-            assertThat(metric(f, "modelmux_repository_errors_total{kind=\"empty_listing\"}"))
+            assertThat(EndpointSupport.sample(f, "modelmux_repository_errors_total{kind=\"empty_listing\"}"))
                     .isPositive();
             Thread.sleep(4_000); // the fault lasts a while: the node lists again meanwhile, on its own
             servesCorrectly(f, want);
@@ -135,7 +137,8 @@ class RepositoryFaultToleranceTest {
             f.rescan();
             servesCorrectly(f, want);
             assertThat(reason(f)).contains("config.pbtxt").contains("line");
-            assertThat(metric(f, "modelmux_repository_stale_models")).isEqualTo(1);
+            assertThat(EndpointSupport.sample(f, "modelmux_repository_stale_models"))
+                    .isEqualTo(1);
             Files.writeString(config, good);
             recovers(f);
             servesCorrectly(f, want);
@@ -160,7 +163,7 @@ class RepositoryFaultToleranceTest {
             assertThat(reason(f))
                     .contains("the artifact could not be read")
                     .contains("tried again with backoff (1 failed in a row)");
-            assertThat(metric(f, "modelmux_repository_errors_total{kind=\"artifact_read\"}"))
+            assertThat(EndpointSupport.sample(f, "modelmux_repository_errors_total{kind=\"artifact_read\"}"))
                     .isPositive();
             // Not a verdict on the model: the mesh still counts it servable.
             assertThat(f.client.get("/v2/models/m/ready").status()).isEqualTo(200);
@@ -285,7 +288,7 @@ class RepositoryFaultToleranceTest {
     private static void recovers(NodeFixture f) {
         await().atMost(NodeFixture.PATIENCE)
                 .pollInterval(Duration.ofMillis(200))
-                .until(() -> reason(f).isEmpty() && metric(f, "modelmux_repository_stale_models") == 0);
+                .until(() -> reason(f).isEmpty() && EndpointSupport.sample(f, "modelmux_repository_stale_models") == 0);
     }
 
     private static Reply<ModelInferResponse> infer(NodeFixture f) {
@@ -315,14 +318,6 @@ class RepositoryFaultToleranceTest {
                 .findFirst()
                 .orElseThrow()
                 .getReason();
-    }
-
-    /** A sample of /metrics: {@code name} or {@code name{label="value"}}; 0 when absent. */
-    private static double metric(NodeFixture f, String sample) {
-        String body = f.client.getWithToken("/metrics").body();
-        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(sample) + " ([0-9.eE+-]+)$")
-                .matcher(body);
-        return m.find() ? Double.parseDouble(m.group(1)) : 0;
     }
 
     private static float[] reference(byte[] model) throws Exception {

@@ -29,8 +29,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -135,16 +133,18 @@ class S3RepositoryTest {
                 s3.freeze();
                 await().atMost(NodeFixture.PATIENCE)
                         .pollInterval(Duration.ofMillis(200))
-                        .until(() -> metric(f, "modelmux_repository_errors_total{kind=\"listing\"}") > 0
+                        .until(() -> EndpointSupport.sample(f, "modelmux_repository_errors_total{kind=\"listing\"}") > 0
                                 && state(f, "m", "2").getReason().contains("no answer"));
                 assertThat(state(f, "m", "2").getReason())
                         .startsWith("repository read failed: could not read the repository root in the repository")
                         .endsWith("; serving the last good version");
-                assertThat(metric(f, "modelmux_repository_stale_models")).isEqualTo(wanted.size());
-                double errors = metric(f, "modelmux_repository_errors_total{kind=\"listing\"}");
+                assertThat(EndpointSupport.sample(f, "modelmux_repository_stale_models"))
+                        .isEqualTo(wanted.size());
+                double errors = EndpointSupport.sample(f, "modelmux_repository_errors_total{kind=\"listing\"}");
                 await().atMost(NodeFixture.PATIENCE)
                         .pollInterval(Duration.ofMillis(200))
-                        .until(() -> metric(f, "modelmux_repository_errors_total{kind=\"listing\"}") > errors);
+                        .until(() -> EndpointSupport.sample(f, "modelmux_repository_errors_total{kind=\"listing\"}")
+                                > errors);
                 assertThat(floats(infer(f, "tiny-mlp").body(), 0)).containsExactly(reference(tiny), within(1e-5f));
                 assertThat(floats(infer(f, "m").body(), 0)).containsExactly(reference(v2), within(1e-5f));
                 assertThat(f.node.pool().resident(new ModelKey("m", 2))).isPresent();
@@ -204,13 +204,6 @@ class S3RepositoryTest {
                 .filter(m -> m.getName().equals(model) && m.getVersion().equals(version))
                 .findFirst()
                 .orElse(RepositoryIndexResponse.ModelIndex.getDefaultInstance());
-    }
-
-    private static double metric(NodeFixture f, String sample) {
-        String body = f.client.getWithToken("/metrics").body();
-        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(sample) + " ([0-9.eE+-]+)$")
-                .matcher(body);
-        return m.find() ? Double.parseDouble(m.group(1)) : 0;
     }
 
     private static float[] reference(byte[] model) throws Exception {
