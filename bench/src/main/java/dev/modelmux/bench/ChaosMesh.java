@@ -4,8 +4,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.SocketAddress;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -53,7 +51,7 @@ final class ChaosMesh implements AutoCloseable {
                 clusterPorts[i] = 5701;
             }
         } else {
-            int[] p = freePorts(9);
+            int[] p = LocalMesh.freePorts(9);
             for (int i = 0; i < 3; i++) {
                 grpcPorts[i] = p[i];
                 httpPorts[i] = p[3 + i];
@@ -303,23 +301,6 @@ final class ChaosMesh implements AutoCloseable {
         for (NodeProcess n : nodes) {
             if (n != null) {
                 n.close();
-            }
-        }
-    }
-
-    private static int[] freePorts(int n) throws IOException {
-        List<ServerSocket> open = new ArrayList<>();
-        try {
-            int[] ports = new int[n];
-            for (int i = 0; i < n; i++) {
-                ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-                open.add(s);
-                ports[i] = s.getLocalPort();
-            }
-            return ports;
-        } finally {
-            for (ServerSocket s : open) {
-                s.close();
             }
         }
     }

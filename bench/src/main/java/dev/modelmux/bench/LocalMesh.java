@@ -86,7 +86,8 @@ final class LocalMesh {
         Thread.sleep(2_500);
     }
 
-    private static int[] freePorts(int n) throws IOException {
+    /** {@code n} loopback ports free a moment ago (each bound once, then released). */
+    static int[] freePorts(int n) throws IOException {
         List<ServerSocket> open = new ArrayList<>();
         try {
             int[] ports = new int[n];
