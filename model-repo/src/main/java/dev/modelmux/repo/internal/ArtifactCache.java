@@ -41,7 +41,6 @@ import org.slf4j.LoggerFactory;
  */
 final class ArtifactCache {
     private static final Logger LOG = LoggerFactory.getLogger(ArtifactCache.class);
-    private static final int CHUNK = 1 << 16;
     private static final String DATA = ".onnx";
     private static final String HASH = ".sha256";
     private static final String TEMP = ".tmp";
@@ -131,23 +130,7 @@ final class ArtifactCache {
         try {
             MessageDigest sha = Fingerprints.sha256();
             try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                byte[] chunk = new byte[CHUNK];
-                long copied = 0;
-                while (copied < size) {
-                    int n = in.read(chunk, 0, (int) Math.min(CHUNK, size - copied));
-                    if (n < 0) {
-                        throw new ArtifactSpool.LengthChanged();
-                    }
-                    sha.update(chunk, 0, n);
-                    ByteBuffer b = ByteBuffer.wrap(chunk, 0, n);
-                    while (b.hasRemaining()) {
-                        out.write(b);
-                    }
-                    copied += n;
-                }
-                if (in.read() >= 0) {
-                    throw new ArtifactSpool.LengthChanged();
-                }
+                ArtifactSpool.copy(in, size, out, sha);
                 out.force(false);
             }
             String hex = Fingerprints.hex(sha.digest());

@@ -34,6 +34,30 @@ final class ArtifactSpool {
     }
 
     /**
+     * Writes exactly {@code size} bytes of {@code in} to {@code out}, hashing them into {@code sha}: a
+     * longer or shorter stream is a file being written (or an object being replaced).
+     */
+    static void copy(InputStream in, long size, FileChannel out, MessageDigest sha) throws IOException, LengthChanged {
+        byte[] chunk = new byte[CHUNK];
+        long copied = 0;
+        while (copied < size) {
+            int n = in.read(chunk, 0, (int) Math.min(CHUNK, size - copied));
+            if (n < 0) {
+                throw new LengthChanged();
+            }
+            sha.update(chunk, 0, n);
+            ByteBuffer b = ByteBuffer.wrap(chunk, 0, n);
+            while (b.hasRemaining()) {
+                out.write(b);
+            }
+            copied += n;
+        }
+        if (in.read() >= 0) {
+            throw new LengthChanged();
+        }
+    }
+
+    /**
      * Reads exactly {@code size} bytes from {@code in} (not more: a longer or shorter stream is a file
      * being written) and maps them.
      */
@@ -41,23 +65,7 @@ final class ArtifactSpool {
         Path tmp = Files.createTempFile("modelmux-artifact-", ".onnx");
         try {
             try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                byte[] chunk = new byte[CHUNK];
-                long copied = 0;
-                while (copied < size) {
-                    int n = in.read(chunk, 0, (int) Math.min(CHUNK, size - copied));
-                    if (n < 0) {
-                        throw new LengthChanged();
-                    }
-                    sha.update(chunk, 0, n);
-                    ByteBuffer b = ByteBuffer.wrap(chunk, 0, n);
-                    while (b.hasRemaining()) {
-                        out.write(b);
-                    }
-                    copied += n;
-                }
-                if (in.read() >= 0) {
-                    throw new LengthChanged();
-                }
+                copy(in, size, out, sha);
             }
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ)) {
                 MappedByteBuffer mapped = ch.map(FileChannel.MapMode.READ_ONLY, 0, size);
