@@ -8,6 +8,7 @@ import io.vertx.core.http.HttpConnection;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -111,27 +112,29 @@ public final class PeerWatch {
      */
     public Future<Void> watch(String nodeId, HttpConnection connection, Future<?> answered) {
         Promise<Void> silent = Promise.promise();
-        arm(nodeId, connection, answered, silent);
+        AtomicLong timer = new AtomicLong(-1);
+        answered.onComplete(ar -> vertx.cancelTimer(timer.get()));
+        arm(nodeId, connection, answered, silent, timer);
         return silent.future();
     }
 
-    private void arm(String nodeId, HttpConnection connection, Future<?> answered, Promise<Void> silent) {
+    private void arm(
+            String nodeId, HttpConnection connection, Future<?> answered, Promise<Void> silent, AtomicLong timer) {
         if (answered.isComplete()) {
             return;
         }
-        long timer = vertx.setTimer(probeAfterMs, id -> {
+        timer.set(vertx.setTimer(probeAfterMs, id -> {
             if (answered.isComplete()) {
                 return;
             }
             ping(connection).onComplete(ar -> {
                 if (ar.succeeded()) {
-                    arm(nodeId, connection, answered, silent); // alive: look again later
+                    arm(nodeId, connection, answered, silent, timer); // alive: look again later
                 } else if (!answered.isComplete() && silent.tryFail(ar.cause())) {
                     suspect(nodeId);
                 }
             });
-        });
-        answered.onComplete(ar -> vertx.cancelTimer(timer));
+        }));
     }
 
     /** One PING per connection at a time, however many calls wait on it. */
